@@ -1,0 +1,160 @@
+package keys
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/subtle"
+	"encoding/binary"
+)
+
+// CHK block layout (docs/keys.md §5).
+const (
+	// CHKDataSize is the fixed payload size of a CHK block: 32 KiB. Shorter
+	// plaintext is padded, so every CHK block has the same size.
+	CHKDataSize = 32768
+	// CHKHeaderSize is the size of a CHK block's header.
+	CHKHeaderSize = 8
+	// CHKBlockSize is the size of a CHK block.
+	CHKBlockSize = CHKHeaderSize + CHKDataSize
+
+	blockVersion = 1
+	// chkPlainSize is the size of the encrypted part: the 4-byte meta field
+	// (length, reserved) followed by the padded data.
+	chkPlainSize = 4 + CHKDataSize
+)
+
+// EncodeOptions describe the plaintext given to EncodeCHK and EncodeSSK.
+type EncodeOptions struct {
+	// Codec records how the plaintext was compressed (CodecNone by default).
+	// The codec does not compress; it only records the choice.
+	Codec Codec
+	// Control marks the plaintext as a metadata document rather than data.
+	Control bool
+}
+
+func (o EncodeOptions) check() error {
+	if !o.Codec.known() {
+		return errorf(CodeInvalidArgument, "", "unknown compression codec %d", o.Codec)
+	}
+	return nil
+}
+
+// EncodeCHK encrypts data (at most CHKDataSize bytes) into a CHK block and
+// returns the block and the URI that fetches it. The encoding is convergent:
+// the same data and options always give the same block and URI.
+func EncodeCHK(data []byte, opts EncodeOptions) ([]byte, URI, error) {
+	if len(data) > CHKDataSize {
+		return nil, URI{}, errorf(CodeTooBig, "", "%d bytes do not fit in a CHK block of %d", len(data), CHKDataSize)
+	}
+	if err := opts.check(); err != nil {
+		return nil, URI{}, err
+	}
+	// Build the block in place: header prefix, then P = meta || data || zero
+	// padding, which is hashed for the key and then encrypted where it lies.
+	block := make([]byte, CHKBlockSize)
+	block[0], block[1], block[2], block[3] = blockVersion, byte(CHK), byte(AlgV1), 0
+	plain := block[4:]
+	binary.BigEndian.PutUint16(plain[0:2], uint16(len(data)))
+	copy(plain[4:], data)
+
+	u := URI{Type: CHK}
+	u.CryptoKey = hashLabelled(LabelCHKKey, plain)
+	ctrXOR(&u.CryptoKey, nil, plain, plain)
+	u.Key = hashLabelled(LabelCHKRouting, block)
+	u.Extra = chkExtra(opts)
+	return block, u, nil
+}
+
+func chkExtra(opts EncodeOptions) [ExtraSize]byte {
+	e := [ExtraSize]byte{extraVersion, byte(AlgV1), 0, byte(opts.Codec)}
+	if opts.Codec != CodecNone {
+		e[2] |= chkFlagCompressed
+	}
+	if opts.Control {
+		e[2] |= chkFlagControl
+	}
+	return e
+}
+
+// verifyCHK checks a CHK block against its routing key.
+func verifyCHK(rk RoutingKey, block []byte) error {
+	if len(block) != CHKBlockSize {
+		return errorf(CodeInvalidBlock, "", "CHK block is %d bytes, want %d", len(block), CHKBlockSize)
+	}
+	if err := checkHeader(block, CHK); err != nil {
+		return err
+	}
+	got := hashLabelled(LabelCHKRouting, block)
+	if subtle.ConstantTimeCompare(got[:], rk[:]) != 1 {
+		return errorf(CodeInvalidBlock, "", "CHK block does not hash to its routing key %s", rk)
+	}
+	return nil
+}
+
+// checkHeader checks the version, type, algorithm and reserved bytes every
+// block starts with.
+func checkHeader(block []byte, t KeyType) error {
+	switch {
+	case block[0] != blockVersion:
+		return errorf(CodeInvalidBlock, "", "unknown block version %d", block[0])
+	case KeyType(block[1]) != t:
+		return errorf(CodeInvalidBlock, "", "block type %d, want %d (%s)", block[1], t, t)
+	case Algorithm(block[2]) != AlgV1:
+		return errorf(CodeInvalidBlock, "", "unknown block algorithm %d", block[2])
+	case block[3] != 0:
+		return errorf(CodeInvalidBlock, "", "reserved header byte is %d, want 0", block[3])
+	}
+	return nil
+}
+
+// decodeCHK verifies block against u and decrypts it.
+func decodeCHK(block []byte, u URI) (Data, error) {
+	if err := verifyCHK(RoutingKey(u.Key), block); err != nil {
+		return Data{}, err
+	}
+	plain := make([]byte, chkPlainSize)
+	ctrXOR(&u.CryptoKey, nil, plain, block[4:])
+	// The convergent key must be the hash of what it decrypts to; anything else
+	// means the URI's crypto key is wrong.
+	want := hashLabelled(LabelCHKKey, plain)
+	if subtle.ConstantTimeCompare(want[:], u.CryptoKey[:]) != 1 {
+		return Data{}, errorf(CodeDecode, EncodeBase64(u.CryptoKey[:]), "crypto key does not decrypt this CHK block")
+	}
+	// A malicious inserter can hash any P honestly, so the layout rules are
+	// checked too: one plaintext has exactly one block.
+	n, err := checkPlain(plain, CHKDataSize)
+	if err != nil {
+		return Data{}, err
+	}
+	if plain[2] != 0 || plain[3] != 0 {
+		return Data{}, errorf(CodeDecode, "", "CHK meta field: reserved bytes are not zero")
+	}
+	return Data{Bytes: plain[4 : 4+n : 4+n], Codec: u.Codec(), Control: u.IsControl()}, nil
+}
+
+// checkPlain checks the length field of a decrypted meta || data || padding
+// buffer and that the padding is all zero; it returns the data length.
+func checkPlain(plain []byte, max int) (int, error) {
+	n := int(binary.BigEndian.Uint16(plain[0:2]))
+	if n > max {
+		return 0, errorf(CodeDecode, "", "length field %d exceeds the payload size %d", n, max)
+	}
+	for _, b := range plain[4+n:] {
+		if b != 0 {
+			return 0, errorf(CodeDecode, "", "padding after %d data bytes is not zero", n)
+		}
+	}
+	return n, nil
+}
+
+// ctrXOR sets dst = src XOR AES-256-CTR(key, iv) (iv nil means all zero).
+func ctrXOR(key *[KeySize]byte, iv []byte, dst, src []byte) {
+	c, err := aes.NewCipher(key[:])
+	if err != nil {
+		panic("keys: " + err.Error()) // unreachable: the key is 32 bytes
+	}
+	if iv == nil {
+		iv = make([]byte, aes.BlockSize)
+	}
+	cipher.NewCTR(c, iv).XORKeyStream(dst, src)
+}
