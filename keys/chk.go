@@ -39,30 +39,49 @@ func (o EncodeOptions) check() error {
 	return nil
 }
 
-// EncodeCHK encrypts data (at most CHKDataSize bytes) into a CHK block and
+// EncodeCHK encrypts data (at most CHKDataSize bytes) into a new CHK block and
 // returns the block and the URI that fetches it. The encoding is convergent:
 // the same data and options always give the same block and URI.
 func EncodeCHK(data []byte, opts EncodeOptions) ([]byte, URI, error) {
-	if len(data) > CHKDataSize {
-		return nil, URI{}, errorf(CodeTooBig, "", "%d bytes do not fit in a CHK block of %d", len(data), CHKDataSize)
-	}
-	if err := opts.check(); err != nil {
+	block := make([]byte, CHKBlockSize)
+	u, err := EncodeCHKTo(block, data, opts)
+	if err != nil {
 		return nil, URI{}, err
 	}
-	// Build the block in place: header prefix, then P = meta || data || zero
-	// padding, which is hashed for the key and then encrypted where it lies.
-	block := make([]byte, CHKBlockSize)
-	block[0], block[1], block[2], block[3] = blockVersion, byte(CHK), byte(AlgV1), 0
-	plain := block[4:]
-	binary.BigEndian.PutUint16(plain[0:2], uint16(len(data)))
-	copy(plain[4:], data)
-
-	u := URI{Type: CHK}
-	u.CryptoKey = hashLabelled(LabelCHKKey, plain)
-	ctrXOR(&u.CryptoKey, nil, plain, plain)
-	u.Key = hashLabelled(LabelCHKRouting, block)
-	u.Extra = chkExtra(opts)
 	return block, u, nil
+}
+
+// zeroPad is the CHK padding source: read-only zeros.
+var zeroPad [CHKDataSize]byte
+
+// EncodeCHKTo is EncodeCHK writing the block into block, which must be
+// CHKBlockSize bytes long and must not overlap data. It allocates nothing
+// large, so callers that encode many blocks can reuse one buffer.
+func EncodeCHKTo(block, data []byte, opts EncodeOptions) (URI, error) {
+	if len(data) > CHKDataSize {
+		return URI{}, errorf(CodeTooBig, "", "%d bytes do not fit in a CHK block of %d", len(data), CHKDataSize)
+	}
+	if len(block) != CHKBlockSize {
+		return URI{}, errorf(CodeInvalidArgument, "", "block buffer is %d bytes, want %d", len(block), CHKBlockSize)
+	}
+	if err := opts.check(); err != nil {
+		return URI{}, err
+	}
+	// P = meta || data || zero padding is never built: it is hashed and
+	// encrypted piece by piece, straight from data and zeroPad into block.
+	var meta [4]byte
+	binary.BigEndian.PutUint16(meta[0:2], uint16(len(data)))
+	pad := zeroPad[:CHKDataSize-len(data)]
+
+	u := URI{Type: CHK, Extra: chkExtra(opts)}
+	u.CryptoKey = hashLabelled(LabelCHKKey, meta[:], data, pad)
+	block[0], block[1], block[2], block[3] = blockVersion, byte(CHK), byte(AlgV1), 0
+	stream := newCTR(&u.CryptoKey, nil)
+	stream.XORKeyStream(block[4:8], meta[:])
+	stream.XORKeyStream(block[8:8+len(data)], data)
+	stream.XORKeyStream(block[8+len(data):], pad)
+	u.Key = hashLabelled(LabelCHKRouting, block)
+	return u, nil
 }
 
 func chkExtra(opts EncodeOptions) [ExtraSize]byte {
@@ -112,34 +131,40 @@ func decodeCHK(block []byte, u URI) (Data, error) {
 	if err := verifyCHK(RoutingKey(u.Key), block); err != nil {
 		return Data{}, err
 	}
-	plain := make([]byte, chkPlainSize)
-	ctrXOR(&u.CryptoKey, nil, plain, block[4:])
+	// Decrypt the meta field apart and the payload straight into the buffer
+	// that is returned (32 KiB, a small allocation; no copy).
+	var meta [4]byte
+	out := make([]byte, CHKDataSize)
+	stream := newCTR(&u.CryptoKey, nil)
+	stream.XORKeyStream(meta[:], block[4:8])
+	stream.XORKeyStream(out, block[8:])
 	// The convergent key must be the hash of what it decrypts to; anything else
 	// means the URI's crypto key is wrong.
-	want := hashLabelled(LabelCHKKey, plain)
+	want := hashLabelled(LabelCHKKey, meta[:], out)
 	if subtle.ConstantTimeCompare(want[:], u.CryptoKey[:]) != 1 {
 		return Data{}, errorf(CodeDecode, EncodeBase64(u.CryptoKey[:]), "crypto key does not decrypt this CHK block")
 	}
 	// A malicious inserter can hash any P honestly, so the layout rules are
 	// checked too: one plaintext has exactly one block.
-	n, err := checkPlain(plain, CHKDataSize)
+	n, err := checkPlain(meta, out, CHKDataSize)
 	if err != nil {
 		return Data{}, err
 	}
-	if plain[2] != 0 || plain[3] != 0 {
+	if meta[2] != 0 || meta[3] != 0 {
 		return Data{}, errorf(CodeDecode, "", "CHK meta field: reserved bytes are not zero")
 	}
-	return Data{Bytes: plain[4 : 4+n : 4+n], Codec: u.Codec(), Control: u.IsControl()}, nil
+	return Data{Bytes: out[:n:n], Codec: u.Codec(), Control: u.IsControl()}, nil
 }
 
-// checkPlain checks the length field of a decrypted meta || data || padding
-// buffer and that the padding is all zero; it returns the data length.
-func checkPlain(plain []byte, max int) (int, error) {
-	n := int(binary.BigEndian.Uint16(plain[0:2]))
+// checkPlain checks the length field of a decrypted meta field against its
+// payload (data then padding) and that the padding is all zero; it returns the
+// data length.
+func checkPlain(meta [4]byte, payload []byte, max int) (int, error) {
+	n := int(binary.BigEndian.Uint16(meta[0:2]))
 	if n > max {
 		return 0, errorf(CodeDecode, "", "length field %d exceeds the payload size %d", n, max)
 	}
-	for _, b := range plain[4+n:] {
+	for _, b := range payload[n:] {
 		if b != 0 {
 			return 0, errorf(CodeDecode, "", "padding after %d data bytes is not zero", n)
 		}
@@ -149,12 +174,18 @@ func checkPlain(plain []byte, max int) (int, error) {
 
 // ctrXOR sets dst = src XOR AES-256-CTR(key, iv) (iv nil means all zero).
 func ctrXOR(key *[KeySize]byte, iv []byte, dst, src []byte) {
+	newCTR(key, iv).XORKeyStream(dst, src)
+}
+
+// newCTR returns the AES-256-CTR key stream for key and iv (nil: all zero).
+func newCTR(key *[KeySize]byte, iv []byte) cipher.Stream {
 	c, err := aes.NewCipher(key[:])
 	if err != nil {
 		panic("keys: " + err.Error()) // unreachable: the key is 32 bytes
 	}
 	if iv == nil {
-		iv = make([]byte, aes.BlockSize)
+		var zero [aes.BlockSize]byte
+		iv = zero[:]
 	}
-	cipher.NewCTR(c, iv).XORKeyStream(dst, src)
+	return cipher.NewCTR(c, iv)
 }

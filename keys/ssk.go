@@ -199,7 +199,7 @@ func decodeSSK(block []byte, u URI) (Data, error) {
 	if subtle.ConstantTimeCompare(want[:16], iv) != 1 {
 		return Data{}, errorf(CodeDecode, EncodeBase64(u.CryptoKey[:]), "crypto key does not decrypt this SSK block (IV mismatch)")
 	}
-	n, err := checkPlain(plain, SSKDataSize)
+	n, err := checkPlain([4]byte(plain[:4]), plain[4:], SSKDataSize)
 	if err != nil {
 		return Data{}, err
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -37,31 +38,41 @@ const vectorDir = "../docs/vectors/keys"
 
 func loadVectors(t *testing.T) []vector {
 	t.Helper()
-	paths, err := filepath.Glob(filepath.Join(vectorDir, "*.json"))
+	vs, err := readVectors()
 	if err != nil {
 		t.Fatal(err)
 	}
+	return vs
+}
+
+// readVectors reads every vector file; it fails on an empty set, an unknown
+// field, or a name that does not match its file.
+func readVectors() ([]vector, error) {
+	paths, err := filepath.Glob(filepath.Join(vectorDir, "*.json"))
+	if err != nil {
+		return nil, err
+	}
 	if len(paths) == 0 {
-		t.Fatalf("no vectors in %s", vectorDir)
+		return nil, fmt.Errorf("no vectors in %s", vectorDir)
 	}
 	var vs []vector
 	for _, p := range paths {
 		b, err := os.ReadFile(p)
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		dec := json.NewDecoder(bytes.NewReader(b))
 		dec.DisallowUnknownFields()
 		var v vector
 		if err := dec.Decode(&v); err != nil {
-			t.Fatalf("%s: %v", p, err)
+			return nil, fmt.Errorf("%s: %v", p, err)
 		}
 		if v.Name+".json" != filepath.Base(p) {
-			t.Fatalf("%s: name %q does not match the file name", p, v.Name)
+			return nil, fmt.Errorf("%s: name %q does not match the file name", p, v.Name)
 		}
 		vs = append(vs, v)
 	}
-	return vs
+	return vs, nil
 }
 
 func mustHex(t *testing.T, s string) []byte {
