@@ -83,22 +83,39 @@ func nextChar(ch byte) byte {
 	return alphabet[(strings.IndexByte(alphabet, ch)+1)%64]
 }
 
+// fixture is a valid CHK block and a valid SSK block (document "doc") that
+// reject vectors start from.
+type fixture struct {
+	chkBlock, sskBlock []byte
+	chk, ins, req      keys.URI // the CHK, and the SSK's insert and request URIs
+}
+
+// newFixture builds the fixture for purpose (the CHK's content and the
+// SSK's randomness depend on it).
+func newFixture(purpose string) (fixture, error) {
+	var fx fixture
+	var err error
+	fx.chkBlock, fx.chk, err = keys.EncodeCHK([]byte(purpose), keys.EncodeOptions{})
+	if err != nil {
+		return fx, err
+	}
+	fx.ins, _, err = keys.GenerateSSK(bytes.NewReader(randBytes(purpose+" ssk", 64)))
+	if err != nil {
+		return fx, err
+	}
+	fx.ins.Name = "doc"
+	fx.sskBlock, fx.req, err = keys.EncodeSSK(fx.ins, []byte("signed"), keys.EncodeOptions{})
+	return fx, err
+}
+
 // blockRejects returns one vector per block verification MUST-reject rule
 // (docs/keys.md §7.1): blocks checked against a routing key with no URI.
 func blockRejects() ([]Vector, error) {
-	chkBlock, chk, err := keys.EncodeCHK([]byte("block reject"), keys.EncodeOptions{})
+	fx, err := newFixture("block reject")
 	if err != nil {
 		return nil, err
 	}
-	ins, _, err := keys.GenerateSSK(bytes.NewReader(randBytes("block-reject-ssk", 64)))
-	if err != nil {
-		return nil, err
-	}
-	ins.Name = "doc"
-	sskBlock, req, err := keys.EncodeSSK(ins, []byte("signed"), keys.EncodeOptions{})
-	if err != nil {
-		return nil, err
-	}
+	chkBlock, chk, sskBlock, req := fx.chkBlock, fx.chk, fx.sskBlock, fx.req
 	sskRK, err := keys.RoutingKeyOf(req)
 	if err != nil {
 		return nil, err
@@ -134,19 +151,11 @@ func blockRejects() ([]Vector, error) {
 // §7.2). Most blocks verify against their routing key (a malicious inserter
 // can make them), so only a decoder catches them.
 func decodeRejects() ([]Vector, error) {
-	chkBlock, chk, err := keys.EncodeCHK([]byte("decode reject"), keys.EncodeOptions{})
+	fx, err := newFixture("decode reject")
 	if err != nil {
 		return nil, err
 	}
-	ins, _, err := keys.GenerateSSK(bytes.NewReader(randBytes("decode-reject-ssk", 64)))
-	if err != nil {
-		return nil, err
-	}
-	ins.Name = "doc"
-	sskBlock, req, err := keys.EncodeSSK(ins, []byte("signed"), keys.EncodeOptions{})
-	if err != nil {
-		return nil, err
-	}
+	chkBlock, chk, ins, sskBlock, req := fx.chkBlock, fx.chk, fx.ins, fx.sskBlock, fx.req
 	other := req
 	other.Name = "another-doc"
 	wrongCrypto := chk
