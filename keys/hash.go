@@ -10,13 +10,13 @@ import (
 // hasherPool recycles unkeyed BLAKE3 hashers; creating one allocates a few KiB.
 var hasherPool = sync.Pool{New: func() any { return blake3.New() }}
 
-// labelled writes the label encoding u8(len(label)) || label that starts every
-// hams/v1 hash input. Labels are shorter than 256 bytes (they are constants).
-func writeLabel(w interface{ Write([]byte) (int, error) }, label string) {
-	var n [1]byte
-	n[0] = byte(len(label))
-	w.Write(n[:])
-	w.Write([]byte(label))
+// writeLabel writes the label encoding u8(len(label)) || label that starts
+// every hams/v1 hash input. Labels are shorter than 256 bytes (they are
+// constants).
+func writeLabel(h *blake3.Hasher, label string) {
+	n := [1]byte{byte(len(label))}
+	h.Write(n[:])
+	h.WriteString(label)
 }
 
 // hashLabelled returns H(label, parts...) = BLAKE3-256(u8(len(label)) || label
