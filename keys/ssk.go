@@ -50,14 +50,7 @@ func (u URI) RequestURI() (URI, error) {
 		return u, nil
 	}
 	pub := ed25519.NewKeyFromSeed(u.Key[:]).Public().(ed25519.PublicKey)
-	r := u
-	r.Key = hashLabelled(LabelSSKPubKeyHash, pub)
-	r.Extra[2] &^= sskFlagInsert
-	r.Meta = append([]string(nil), u.Meta...)
-	if len(r.Meta) == 0 {
-		r.Meta = nil
-	}
-	return r, nil
+	return requestFor(u, hashLabelled(LabelSSKPubKeyHash, pub)), nil
 }
 
 // sskParams are the values an SSK block is derived from.
@@ -147,8 +140,23 @@ func EncodeSSK(u URI, data []byte, opts EncodeOptions) ([]byte, URI, error) {
 	copy(block[sskSigOff:], ed25519.Sign(p.priv, sskSignedMessage(block)))
 	copy(block[sskPubOff:], p.priv.Public().(ed25519.PublicKey))
 
-	req, err := u.RequestURI()
-	return block, req, err
+	return block, requestFor(u, p.pkh), nil
+}
+
+// requestFor returns the request form of u given its public key hash,
+// without deriving the public key again (that is a scalar multiplication).
+func requestFor(u URI, pkh [KeySize]byte) URI {
+	if !u.IsInsert() {
+		return u
+	}
+	r := u
+	r.Key = pkh
+	r.Extra[2] &^= sskFlagInsert
+	r.Meta = append([]string(nil), u.Meta...)
+	if len(r.Meta) == 0 {
+		r.Meta = nil
+	}
+	return r
 }
 
 // sskSignedMessage returns u8(len(label)) || LabelSSKSignature || header || payload.
