@@ -1,0 +1,191 @@
+package datastore
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
+	"github.com/hamsnet/hams/keys"
+)
+
+// Default sizes. See docs/datastore.md for the reasoning.
+const (
+	// DefaultStoreBytes is the default budget of RegionStore: 1 GiB, about
+	// 32,000 CHK blocks. A node is useful to the network in proportion to its
+	// store, and 1 GiB fits the smallest VPS or laptop; operators raise it.
+	DefaultStoreBytes = 1 << 30
+	// DefaultCacheBytes is the default budget of RegionCache: 256 MiB. The
+	// cache only has to hold what passes through long enough to absorb
+	// repeated requests for popular keys (a few minutes of traffic).
+	DefaultCacheBytes = 256 << 20
+	// DefaultMemTableBytes is the Pebble memtable size: 64 MiB. Larger
+	// memtables mean fewer, larger flushes of 32 KiB values.
+	DefaultMemTableBytes = 64 << 20
+	// DefaultBlockCacheBytes is the Pebble block cache size: 64 MiB. It holds
+	// the index keys (about 100 bytes per block) and recently read blocks.
+	DefaultBlockCacheBytes = 64 << 20
+	// DefaultMaxBlockSize is the largest block accepted: a CHK block.
+	DefaultMaxBlockSize = keys.CHKBlockSize
+	// DefaultScrubBytesPerSecond is the default background scrub rate: a
+	// 1 GiB store is verified in 16 s after each Open.
+	DefaultScrubBytesPerSecond = 64 << 20
+	// MinRegionBytes is the smallest budget a region may have.
+	MinRegionBytes = 1 << 20
+)
+
+// memTables is the number of memtables that may exist at once (one being
+// filled, the others being flushed) before writes stall.
+const memTables = 2
+
+// pebbleCacheBytes is the size of Pebble's cache. Pebble charges its
+// memtables to the block cache, so they are added to BlockCacheBytes.
+func (c Config) pebbleCacheBytes() int64 {
+	return c.BlockCacheBytes + memTables*c.MemTableBytes
+}
+
+// valueSeparationMinSize is the smallest value Pebble moves into blob files.
+// SSK blocks (1176 bytes) and CHK blocks (32776 bytes) are both above it; the
+// small index values are far below.
+const valueSeparationMinSize = 1024
+
+// Config configures a Store. The zero Config is valid: every zero field takes
+// its documented default.
+type Config struct {
+	// StoreBytes is the byte budget of RegionStore (sum of block lengths).
+	// Default DefaultStoreBytes; at least MinRegionBytes.
+	StoreBytes int64
+	// CacheBytes is the byte budget of RegionCache. Default
+	// DefaultCacheBytes; at least MinRegionBytes.
+	CacheBytes int64
+
+	// Durable makes every write that changes a block (Put, PutBatch, Delete)
+	// return only after Pebble has fsynced its write-ahead log. Without it a
+	// write survives a crash of the process (the WAL is written before Put
+	// returns) but possibly not a crash of the machine; call Sync to force
+	// durability. Touches on Get, eviction and the removal of corrupt blocks
+	// are never synced: losing them is harmless.
+	Durable bool
+
+	// Verify checks a block against its routing key. Default keys.VerifyBlock.
+	// It must be safe for concurrent use.
+	Verify func(rk keys.RoutingKey, block []byte) error
+
+	// MaxBlockSize is the largest block Put accepts. Default
+	// DefaultMaxBlockSize (a CHK block).
+	MaxBlockSize int
+
+	// MemTableBytes is Pebble's memtable size. Default DefaultMemTableBytes.
+	// Up to two memtables can be in memory at once.
+	MemTableBytes int64
+	// BlockCacheBytes is the size of Pebble's block cache. Default
+	// DefaultBlockCacheBytes. (Pebble charges memtables to the same cache;
+	// the Store adds room for them, so this is what is left for blocks.)
+	BlockCacheBytes int64
+
+	// ScrubBytesPerSecond limits the background scrub that verifies every
+	// block after Open (and after Pebble reports corruption). Default
+	// DefaultScrubBytesPerSecond; negative means unlimited.
+	ScrubBytesPerSecond int64
+
+	// Logger receives Pebble's error messages and corruption reports.
+	// Default slog.Default(). Pebble's informational messages are dropped.
+	Logger *slog.Logger
+}
+
+// withDefaults returns c with every zero field set to its default.
+func (c Config) withDefaults() Config {
+	if c.StoreBytes == 0 {
+		c.StoreBytes = DefaultStoreBytes
+	}
+	if c.CacheBytes == 0 {
+		c.CacheBytes = DefaultCacheBytes
+	}
+	if c.Verify == nil {
+		c.Verify = keys.VerifyBlock
+	}
+	if c.MaxBlockSize == 0 {
+		c.MaxBlockSize = DefaultMaxBlockSize
+	}
+	if c.MemTableBytes == 0 {
+		c.MemTableBytes = DefaultMemTableBytes
+	}
+	if c.BlockCacheBytes == 0 {
+		c.BlockCacheBytes = DefaultBlockCacheBytes
+	}
+	if c.ScrubBytesPerSecond == 0 {
+		c.ScrubBytesPerSecond = DefaultScrubBytesPerSecond
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
+
+// Validate reports whether c, after defaults are applied, is usable. The
+// error is an *Error of code CodeInvalidArgument.
+func (c Config) Validate() error {
+	c = c.withDefaults()
+	bad := func(format string, args ...any) error {
+		return newError(CodeInvalidArgument, "config: "+fmt.Sprintf(format, args...), nil)
+	}
+	switch {
+	case c.StoreBytes < MinRegionBytes:
+		return bad("StoreBytes %d is below the minimum %d", c.StoreBytes, MinRegionBytes)
+	case c.CacheBytes < MinRegionBytes:
+		return bad("CacheBytes %d is below the minimum %d", c.CacheBytes, MinRegionBytes)
+	case c.MaxBlockSize < 1 || c.MaxBlockSize > 1<<20:
+		return bad("MaxBlockSize %d is outside [1, 1 MiB]", c.MaxBlockSize)
+	case c.MemTableBytes < 1<<20 || c.MemTableBytes > 1<<30:
+		return bad("MemTableBytes %d is outside [1 MiB, 1 GiB]", c.MemTableBytes)
+	case c.BlockCacheBytes < 0:
+		return bad("BlockCacheBytes %d is negative", c.BlockCacheBytes)
+	}
+	return nil
+}
+
+// pebbleOptions returns the tuned Pebble options. The values are 32 KiB
+// incompressible ciphertext, so:
+//   - compression is off (it would cost CPU and save nothing);
+//   - values of valueSeparationMinSize bytes or more live in blob files, so
+//     compactions move only the small keys and blob references, not the
+//     blocks (write amplification falls from ~10 to ~2-3);
+//   - ordinary compactions never rewrite values (MaxBlobReferenceDepth is
+//     high): only blob-file rewrites read blob values, and those are gated
+//     by rewritesOK (see repair.go);
+//   - memtables are large, so flushes write big blob files;
+//   - bloom filters make misses (the common case for a relay) cheap.
+func (c Config) pebbleOptions(cache *pebble.Cache, el *pebble.EventListener, logger pebble.Logger, rewritesOK func() bool) *pebble.Options {
+	o := &pebble.Options{
+		Cache:                       cache,
+		FormatMajorVersion:          pebble.FormatValueSeparation,
+		MemTableSize:                uint64(c.MemTableBytes),
+		MemTableStopWritesThreshold: memTables,
+		L0CompactionThreshold:       4,
+		L0StopWritesThreshold:       24,
+		LBaseMaxBytes:               256 << 20,
+		EventListener:               el,
+		Logger:                      logger,
+	}
+	o.Experimental.EnableColumnarBlocks = func() bool { return true }
+	o.Experimental.ValueSeparationPolicy = func() pebble.ValueSeparationPolicy {
+		p := pebble.ValueSeparationPolicy{
+			Enabled:               true,
+			MinimumSize:           valueSeparationMinSize,
+			MaxBlobReferenceDepth: 1 << 16,
+			RewriteMinimumAge:     5 * time.Minute,
+			TargetGarbageRatio:    0.25,
+		}
+		if !rewritesOK() {
+			p.TargetGarbageRatio = 1 // disables blob-file rewrites
+		}
+		return p
+	}
+	o.ApplyCompressionSettings(func() pebble.DBCompressionSettings { return pebble.DBCompressionNone })
+	for i := range o.Levels {
+		o.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
+		o.Levels[i].FilterType = pebble.TableFilter
+	}
+	return o
+}

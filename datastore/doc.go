@@ -1,0 +1,22 @@
+// Package datastore is the block store of a hams node: a Pebble database of
+// verified blocks keyed by routing key, in two size-bounded regions.
+//
+// RegionStore holds the blocks the node is responsible for; RegionCache
+// holds blocks that merely passed through. Each region has a byte budget and
+// evicts an approximation of its least recently used blocks when over it. A
+// block is stored once: a Put to RegionStore of a cached block promotes it.
+//
+// Every block is verified against its routing key (keys.VerifyBlock by
+// default) when it is put and again whenever it is read. A block that fails,
+// or that Pebble's checksums reject, is deleted, counted and never returned.
+// A different valid block offered under a key already in use (an SSK signed
+// twice) is refused with ErrCollision and the old block is kept.
+//
+// Writes can be made durable (fsynced before Put returns) with
+// Config.Durable. All methods are safe for concurrent use; Close stops every
+// goroutine the Store started.
+//
+// docs/datastore.md describes the key schema, the eviction approximation,
+// corruption handling (including the Pebble v2.1.7 bugs worked around here)
+// and the Pebble tuning, with benchmark numbers.
+package datastore

@@ -1,0 +1,698 @@
+package datastore
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/hamsnet/hams/keys"
+)
+
+// batchOverhead is the batch space one block's keys and index values take
+// beyond the block itself (pre-sizing batches avoids copying them as they
+// grow).
+const batchOverhead = 3*8 + dataKeyLen + metaKeyLen + metaValLen + 2*lruKeyLen + lruValLen
+
+// numStripes is the number of per-key locks. Writers for one routing key
+// serialise on its stripe; different stripes commit (and fsync) together.
+const numStripes = 64
+
+// Store is a verified, size-bounded block store backed by Pebble. All methods
+// are safe for concurrent use.
+type Store struct {
+	cfg    Config
+	dir    string
+	db     *pebble.DB
+	cache  *pebble.Cache
+	verify func(keys.RoutingKey, []byte) error
+	wsync  *pebble.WriteOptions // for writes that change blocks
+
+	closeMu sync.RWMutex
+	closed  bool
+
+	stripes [numStripes]sync.Mutex
+	regions [2]regionState
+
+	hits, misses           atomic.Uint64
+	inserts, promotions    atomic.Uint64
+	touches, rejected      atomic.Uint64
+	corruptions            atomic.Uint64
+	collisions             atomic.Uint64
+	pebbleCorruptionEvents atomic.Uint64
+	blobPanics             atomic.Uint64 // pebble#5127 panics recovered
+
+	bg bgState
+}
+
+// testPebbleOptions, when set by a test, adjusts Pebble's options at Open.
+var testPebbleOptions func(*pebble.Options)
+
+// Entry is one block for PutBatch.
+type Entry struct {
+	Key   keys.RoutingKey
+	Block []byte
+}
+
+// Open opens (creating if needed) the datastore in directory dir.
+func Open(dir string, cfg Config) (*Store, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, newError(CodeIO, "create directory", err)
+	}
+	s := &Store{cfg: cfg, dir: dir, verify: cfg.Verify, wsync: pebble.NoSync}
+	if cfg.Durable {
+		s.wsync = pebble.Sync
+	}
+	s.regions[RegionStore.idx()].init(cfg.StoreBytes)
+	s.regions[RegionCache.idx()].init(cfg.CacheBytes)
+	s.bg.init()
+
+	s.cache = pebble.NewCache(cfg.pebbleCacheBytes())
+	el := s.eventListener()
+	opts := cfg.pebbleOptions(s.cache, el, pebbleLogger{cfg.Logger}, s.blobRewritesEnabled)
+	if testPebbleOptions != nil {
+		testPebbleOptions(opts)
+	}
+	db, err := pebble.Open(dir, opts)
+	if err != nil {
+		s.cache.Unref()
+		return nil, newError(CodeIO, "open pebble", err)
+	}
+	s.db = db
+	if err := s.loadCounters(); err != nil {
+		_ = db.Close()
+		s.cache.Unref()
+		return nil, err
+	}
+	s.bg.start(s)
+	s.maybeEvict(RegionStore)
+	s.maybeEvict(RegionCache)
+	return s, nil
+}
+
+// Close flushes nothing extra (non-durable writes are in Pebble's WAL),
+// stops background work and closes Pebble. Calls after Close return
+// ErrClosed; Close itself is idempotent.
+func (s *Store) Close() error {
+	s.bg.stop()
+	s.closeMu.Lock()
+	defer s.closeMu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	err := s.db.Close()
+	s.cache.Unref()
+	if err != nil {
+		return newError(CodeIO, "close pebble", err)
+	}
+	return nil
+}
+
+// enter marks an operation in progress; it returns false after Close.
+func (s *Store) enter() bool {
+	s.closeMu.RLock()
+	if s.closed {
+		s.closeMu.RUnlock()
+		return false
+	}
+	return true
+}
+
+func (s *Store) exit() { s.closeMu.RUnlock() }
+
+func (s *Store) stripe(rk *keys.RoutingKey) *sync.Mutex {
+	return &s.stripes[int(rk[0])%numStripes]
+}
+
+// Get returns a copy of the block stored under rk, after verifying it. A miss
+// returns ErrNotFound. A block that fails verification or Pebble's checksums
+// is never returned: it is reported with an error matching both ErrCorrupt
+// and ErrNotFound, deleted and counted in Stats().Corruptions (or, if an
+// sstable rather than the block is unreadable, left to the background
+// repair, which salvages what it can).
+func (s *Store) Get(rk keys.RoutingKey) ([]byte, error) {
+	return s.GetInto(nil, rk)
+}
+
+// GetInto is Get appending the block to dst (which may be nil) and returning
+// the extended slice; reusing dst avoids an allocation per call. On error dst
+// is returned unchanged.
+func (s *Store) GetInto(dst []byte, rk keys.RoutingKey) ([]byte, error) {
+	if !s.enter() {
+		return dst, ErrClosed
+	}
+	defer s.exit()
+	m, found, err := s.readMeta(&rk)
+	if err != nil {
+		return dst, s.getFailed(&rk, err)
+	}
+	if !found {
+		s.misses.Add(1)
+		return dst, ErrNotFound
+	}
+	v, closer, err := s.getValue(dataKey(&rk))
+	if err != nil {
+		if errors.Is(err, pebble.ErrNotFound) {
+			// Index without block: repair and report a miss.
+			s.misses.Add(1)
+			s.dropEntry(&rk)
+			return dst, ErrNotFound
+		}
+		return dst, s.getFailed(&rk, err)
+	}
+	verr := s.verify(rk, v)
+	n := len(dst)
+	if verr == nil {
+		dst = append(dst, v...)
+	}
+	// Pebble reports a failed blob fetch only when the value is released.
+	if cerr := closer.Close(); cerr != nil {
+		return dst[:n], s.getFailed(&rk, cerr)
+	}
+	if verr != nil {
+		s.misses.Add(1)
+		return dst, s.corrupt(&rk, verr)
+	}
+	s.hits.Add(1)
+	if s.stale(m) {
+		s.touch(&rk, m)
+	}
+	return dst, nil
+}
+
+// getFailed classifies a Pebble read error during Get.
+func (s *Store) getFailed(rk *keys.RoutingKey, err error) error {
+	if pebble.IsCorruptionError(err) {
+		s.misses.Add(1)
+		return s.corrupt(rk, err)
+	}
+	return keyError(CodeIO, *rk, "read", err)
+}
+
+// Has reports whether a block is stored under rk. It does not read or verify
+// the block, so a later Get can still find it corrupt.
+func (s *Store) Has(rk keys.RoutingKey) (bool, error) {
+	if !s.enter() {
+		return false, ErrClosed
+	}
+	defer s.exit()
+	_, found, err := s.readMeta(&rk)
+	if err != nil {
+		if pebble.IsCorruptionError(err) {
+			return false, s.corrupt(&rk, err)
+		}
+		return false, keyError(CodeIO, rk, "read", err)
+	}
+	return found, nil
+}
+
+// readMeta reads the 'm' key of rk. A malformed value is reported as a Pebble
+// corruption error.
+func (s *Store) readMeta(rk *keys.RoutingKey) (meta, bool, error) {
+	v, closer, err := s.db.Get(metaKey(rk))
+	if errors.Is(err, pebble.ErrNotFound) {
+		return meta{}, false, nil
+	}
+	if err != nil {
+		return meta{}, false, err
+	}
+	m, ok := decodeMeta(v)
+	if err := closer.Close(); err != nil {
+		return meta{}, false, err
+	}
+	if !ok {
+		return meta{}, false, fmt.Errorf("%w: malformed index entry", pebble.ErrCorruption)
+	}
+	return m, true, nil
+}
+
+// checkBlock validates a block offered to Put.
+func (s *Store) checkBlock(rk *keys.RoutingKey, block []byte) error {
+	if len(block) == 0 || len(block) > s.cfg.MaxBlockSize {
+		s.rejected.Add(1)
+		return keyError(CodeInvalidBlock, *rk,
+			fmt.Sprintf("block is %d bytes, want 1..%d", len(block), s.cfg.MaxBlockSize), nil)
+	}
+	if err := s.verify(*rk, block); err != nil {
+		s.rejected.Add(1)
+		return keyError(CodeInvalidBlock, *rk, "does not verify", err)
+	}
+	return nil
+}
+
+// checkBlocks validates a batch, verifying on up to GOMAXPROCS goroutines
+// when it is large (verification is the main CPU cost of a bulk insert). It
+// returns the error of the first invalid entry.
+func (s *Store) checkBlocks(entries []Entry) error {
+	workers := min(runtime.GOMAXPROCS(0), len(entries)/parallelVerifyMin)
+	if workers <= 1 {
+		for i := range entries {
+			if err := s.checkBlock(&entries[i].Key, entries[i].Block); err != nil {
+				err.(*Error).Index = i
+				return err
+			}
+		}
+		return nil
+	}
+	errs := make([]*Error, len(entries))
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < len(entries); i += workers {
+				if err := s.checkBlock(&entries[i].Key, entries[i].Block); err != nil {
+					errs[i] = err.(*Error)
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			err.Index = i
+			return err
+		}
+	}
+	return nil
+}
+
+// parallelVerifyMin is the number of entries per extra verifying goroutine.
+const parallelVerifyMin = 8
+
+func checkRegion(r Region) error {
+	if !r.valid() {
+		return newError(CodeInvalidArgument, fmt.Sprintf("invalid region %d", uint8(r)), nil)
+	}
+	return nil
+}
+
+// Put verifies block against rk and stores it in region r. A block that does
+// not verify is refused with ErrInvalidBlock and nothing is written. If the
+// same bytes are already stored, Put only refreshes their recency (and moves
+// them from RegionCache to RegionStore when r is RegionStore; a Put to
+// RegionCache never demotes). If a different valid block is already stored
+// under rk, Put returns ErrCollision and keeps the old block. With
+// Config.Durable, Put returns after the write is fsynced.
+func (s *Store) Put(rk keys.RoutingKey, block []byte, r Region) error {
+	if err := checkRegion(r); err != nil {
+		return err
+	}
+	if err := s.checkBlock(&rk, block); err != nil {
+		return err
+	}
+	if !s.enter() {
+		return ErrClosed
+	}
+	defer s.exit()
+	mu := s.stripe(&rk)
+	mu.Lock()
+	b := s.db.NewBatchWithSize(len(block) + batchOverhead)
+	var d delta
+	err := s.planPut(b, &rk, block, r, &d)
+	if err == nil && !b.Empty() {
+		if cerr := b.Commit(s.wsync); cerr != nil {
+			err = keyError(CodeIO, rk, "commit", cerr)
+		} else {
+			s.apply(&d)
+		}
+	}
+	b.Close()
+	mu.Unlock()
+	if err == nil {
+		s.evictAfter(&d)
+	}
+	return err
+}
+
+// PutBatch verifies and stores entries in region r with one Pebble batch and
+// (with Config.Durable) one fsync. If any entry is invalid, PutBatch returns
+// an *Error with CodeInvalidBlock and Index set, and writes nothing. Entries
+// that collide with a stored block, or with an earlier entry of the batch,
+// are skipped; the others are written and the returned error is errors.Join
+// of one ErrCollision-matching *Error per skipped entry.
+func (s *Store) PutBatch(entries []Entry, r Region) error {
+	if err := checkRegion(r); err != nil {
+		return err
+	}
+	if err := s.checkBlocks(entries); err != nil {
+		return err
+	}
+	if len(entries) == 0 {
+		return nil
+	}
+	if !s.enter() {
+		return ErrClosed
+	}
+	defer s.exit()
+
+	var d delta
+	err := s.putBatchLocked(entries, r, &d)
+	s.evictAfter(&d)
+	return err
+}
+
+// putBatchLocked is PutBatch after validation: it locks the stripes involved
+// (in ascending order, as eviction does), plans and commits the batch.
+func (s *Store) putBatchLocked(entries []Entry, r Region, d *delta) error {
+	var need [numStripes]bool
+	for i := range entries {
+		need[int(entries[i].Key[0])%numStripes] = true
+	}
+	for i := range need {
+		if need[i] {
+			s.stripes[i].Lock()
+		}
+	}
+	defer func() {
+		for i := range need {
+			if need[i] {
+				s.stripes[i].Unlock()
+			}
+		}
+	}()
+
+	size := 0
+	for i := range entries {
+		size += len(entries[i].Block) + batchOverhead
+	}
+	b := s.db.NewBatchWithSize(size)
+	defer b.Close()
+	var errs []error
+	first := make(map[keys.RoutingKey]int, len(entries))
+	for i := range entries {
+		e := &entries[i]
+		if j, dup := first[e.Key]; dup {
+			if !bytes.Equal(entries[j].Block, e.Block) {
+				s.collisions.Add(1)
+				errs = append(errs, &Error{Code: CodeCollision, Key: e.Key, HasKey: true, Index: i,
+					Msg: fmt.Sprintf("differs from batch entry %d", j)})
+			}
+			continue
+		}
+		first[e.Key] = i
+		if err := s.planPut(b, &e.Key, e.Block, r, d); err != nil {
+			if pe, ok := err.(*Error); ok {
+				pe.Index = i
+			}
+			if CodeOf(err) != CodeCollision {
+				*d = delta{}
+				return err
+			}
+			errs = append(errs, err)
+		}
+	}
+	if !b.Empty() {
+		if err := b.Commit(s.wsync); err != nil {
+			*d = delta{}
+			return newError(CodeIO, "commit batch", err)
+		}
+		s.apply(d)
+	}
+	return errors.Join(errs...)
+}
+
+// planPut adds to b the writes that store block under rk in region r, and to
+// d the resulting counter changes. The caller holds rk's stripe lock and has
+// verified block.
+func (s *Store) planPut(b *pebble.Batch, rk *keys.RoutingKey, block []byte, r Region, d *delta) error {
+	old, found, err := s.readMeta(rk)
+	if err != nil {
+		if !pebble.IsCorruptionError(err) {
+			return keyError(CodeIO, *rk, "read", err)
+		}
+		if !sstableCorruption(err) {
+			s.noteCorrupt(rk, err)
+		}
+		// Overwrite; a stale eviction-index entry is cleaned by eviction, and
+		// an sstable quarantine rebuilds the counters.
+		found = false
+	}
+	if !found {
+		s.planInsert(b, rk, block, r, d)
+		return nil
+	}
+	target := r
+	if old.region == RegionStore {
+		target = RegionStore
+	}
+	v, closer, err := s.getValue(dataKey(rk))
+	switch {
+	case errors.Is(err, pebble.ErrNotFound):
+		// Index without block: replace.
+	case err != nil:
+		if !pebble.IsCorruptionError(err) {
+			return keyError(CodeIO, *rk, "read", err)
+		}
+		s.noteCorrupt(rk, err)
+	default:
+		same := bytes.Equal(v, block)
+		var verr error
+		if !same {
+			verr = s.verify(*rk, v)
+		}
+		if cerr := closer.Close(); cerr != nil {
+			if !pebble.IsCorruptionError(cerr) {
+				return keyError(CodeIO, *rk, "read", cerr)
+			}
+			s.noteCorrupt(rk, cerr)
+			break
+		}
+		if same {
+			s.planTouch(b, rk, old, target, d)
+			return nil
+		}
+		if verr == nil {
+			s.collisions.Add(1)
+			return keyError(CodeCollision, *rk, "a different valid block is stored", nil)
+		}
+		s.noteCorrupt(rk, verr)
+	}
+	// Replace a missing or corrupt stored block.
+	b.Delete(lruKey(old.region, old.gen, rk), nil)
+	d.sub(old.region, int64(old.size))
+	s.planInsert(b, rk, block, target, d)
+	return nil
+}
+
+func (s *Store) planInsert(b *pebble.Batch, rk *keys.RoutingKey, block []byte, r Region, d *delta) {
+	gen := s.regions[r.idx()].genFor(d.fresh[r.idx()])
+	size := uint32(len(block))
+	b.Set(dataKey(rk), block, nil)
+	b.Set(metaKey(rk), encodeMeta(meta{region: r, gen: gen, size: size}), nil)
+	b.Set(lruKey(r, gen, rk), encodeSize(size), nil)
+	d.add(r, int64(size))
+	d.fresh[r.idx()] += int64(size)
+	d.inserts++
+}
+
+// planTouch refreshes an existing entry, moving it to region target.
+func (s *Store) planTouch(b *pebble.Batch, rk *keys.RoutingKey, old meta, target Region, d *delta) {
+	if target == old.region && !s.stale(old) {
+		return
+	}
+	gen := s.regions[target.idx()].genFor(d.fresh[target.idx()])
+	b.Set(metaKey(rk), encodeMeta(meta{region: target, gen: gen, size: old.size}), nil)
+	b.Delete(lruKey(old.region, old.gen, rk), nil)
+	b.Set(lruKey(target, gen, rk), encodeSize(old.size), nil)
+	if target != old.region {
+		d.sub(old.region, int64(old.size))
+		d.add(target, int64(old.size))
+		d.fresh[target.idx()] += int64(old.size)
+		d.promotions++
+	} else {
+		d.touches++
+	}
+}
+
+// touch refreshes the recency of an entry read by Get. It is not synced.
+func (s *Store) touch(rk *keys.RoutingKey, seen meta) {
+	mu := s.stripe(rk)
+	mu.Lock()
+	defer mu.Unlock()
+	cur, found, err := s.readMeta(rk)
+	if err != nil || !found || cur != seen {
+		return
+	}
+	b := s.db.NewBatch()
+	defer b.Close()
+	var d delta
+	s.planTouch(b, rk, cur, cur.region, &d)
+	if !b.Empty() && b.Commit(pebble.NoSync) == nil {
+		s.apply(&d)
+	}
+}
+
+// Delete removes the block stored under rk, if any. Deleting an absent key is
+// not an error. With Config.Durable, Delete returns after an fsync.
+func (s *Store) Delete(rk keys.RoutingKey) error {
+	if !s.enter() {
+		return ErrClosed
+	}
+	defer s.exit()
+	mu := s.stripe(&rk)
+	mu.Lock()
+	defer mu.Unlock()
+	m, found, err := s.readMeta(&rk)
+	if err != nil && !pebble.IsCorruptionError(err) {
+		return keyError(CodeIO, rk, "read", err)
+	}
+	b := s.db.NewBatch()
+	defer b.Close()
+	var d delta
+	b.Delete(dataKey(&rk), nil)
+	b.Delete(metaKey(&rk), nil)
+	if found {
+		b.Delete(lruKey(m.region, m.gen, &rk), nil)
+		d.sub(m.region, int64(m.size))
+	}
+	if err := b.Commit(s.wsync); err != nil {
+		return keyError(CodeIO, rk, "commit", err)
+	}
+	s.apply(&d)
+	return nil
+}
+
+// Sync makes every write completed so far durable (one WAL fsync). It is
+// only needed without Config.Durable.
+func (s *Store) Sync() error {
+	if !s.enter() {
+		return ErrClosed
+	}
+	defer s.exit()
+	if err := s.db.LogData(nil, pebble.Sync); err != nil {
+		return newError(CodeIO, "sync", err)
+	}
+	return nil
+}
+
+// corrupt handles a corrupt entry found by a read and returns the error for
+// the caller. A block that fails verification or whose value Pebble cannot
+// read is counted and dropped. If instead Pebble cannot read an sstable block
+// (keys, not values), the entry itself may be intact in another table: it is
+// left for the quarantine of that sstable, which Pebble's report has queued
+// (see quarantine.go).
+func (s *Store) corrupt(rk *keys.RoutingKey, cause error) error {
+	if sstableCorruption(cause) {
+		return keyError(CodeCorrupt, *rk, "index unreadable, repair pending", cause)
+	}
+	s.noteCorrupt(rk, cause)
+	s.dropEntry(rk)
+	return keyError(CodeCorrupt, *rk, "dropped", cause)
+}
+
+// sstableCorruption reports whether err is Pebble's report of an unreadable
+// sstable (as opposed to a blob file or a bad value).
+func sstableCorruption(err error) bool {
+	info := pebble.ExtractDataCorruptionInfo(err)
+	return info != nil && strings.HasSuffix(info.Path, ".sst")
+}
+
+// noteCorrupt counts and logs one corrupt entry. A Pebble checksum failure
+// also schedules the compaction that makes blob rewrites safe again.
+func (s *Store) noteCorrupt(rk *keys.RoutingKey, cause error) {
+	s.corruptions.Add(1)
+	s.cfg.Logger.Warn("datastore: dropping corrupt block", "key", rk.String(), "err", errString(cause))
+	if pebble.IsCorruptionError(cause) && !sstableCorruption(cause) {
+		s.bg.addPending(*rk)
+	}
+}
+
+// dropEntry deletes the entry under rk if, checked again under its stripe
+// lock, it is still broken: its block missing, unreadable or failing
+// verification. (Between the failed read and the lock, a Put may have
+// replaced the block, or a quarantine restored it.) It is not synced.
+func (s *Store) dropEntry(rk *keys.RoutingKey) {
+	mu := s.stripe(rk)
+	mu.Lock()
+	defer mu.Unlock()
+	m, found, err := s.readMeta(rk)
+	if err != nil && sstableCorruption(err) {
+		return // left for the quarantine
+	}
+	v, closer, err := s.getValue(dataKey(rk))
+	switch {
+	case err == nil:
+		verr := s.verify(*rk, v)
+		if cerr := closer.Close(); cerr == nil && verr == nil {
+			return // healthy now
+		} else if cerr != nil && sstableCorruption(cerr) {
+			return
+		}
+	case sstableCorruption(err):
+		return
+	}
+	b := s.db.NewBatch()
+	defer b.Close()
+	var d delta
+	b.Delete(dataKey(rk), nil)
+	b.Delete(metaKey(rk), nil)
+	if found {
+		b.Delete(lruKey(m.region, m.gen, rk), nil)
+		d.sub(m.region, int64(m.size))
+	}
+	if err := b.Commit(pebble.NoSync); err != nil {
+		s.cfg.Logger.Error("datastore: dropping entry", "key", rk.String(), "err", err.Error())
+		return
+	}
+	s.apply(&d)
+}
+
+// delta collects counter changes made by one batch.
+type delta struct {
+	blocks, bytes, fresh         [2]int64
+	inserts, promotions, touches uint64
+	evictions                    [2]uint64
+}
+
+func (d *delta) add(r Region, size int64) { d.blocks[r.idx()]++; d.bytes[r.idx()] += size }
+func (d *delta) sub(r Region, size int64) { d.blocks[r.idx()]--; d.bytes[r.idx()] -= size }
+
+// apply adds d to the store's counters after its batch committed.
+func (s *Store) apply(d *delta) {
+	for i := range s.regions {
+		rs := &s.regions[i]
+		rs.blocks.Add(d.blocks[i])
+		rs.bytes.Add(d.bytes[i])
+		rs.evictions.Add(d.evictions[i])
+		rs.addFresh(d.fresh[i])
+	}
+	s.inserts.Add(d.inserts)
+	s.promotions.Add(d.promotions)
+	s.touches.Add(d.touches)
+}
+
+// evictAfter runs eviction for the regions d grew.
+func (s *Store) evictAfter(d *delta) {
+	for _, r := range [...]Region{RegionStore, RegionCache} {
+		if d.bytes[r.idx()] > 0 {
+			s.maybeEvict(r)
+		}
+	}
+}
+
+// sortedStripes returns the distinct stripe indexes of rks in ascending order.
+func sortedStripes(rks []keys.RoutingKey) []int {
+	var need [numStripes]bool
+	for i := range rks {
+		need[int(rks[i][0])%numStripes] = true
+	}
+	out := make([]int, 0, numStripes)
+	for i := range need {
+		if need[i] {
+			out = append(out, i)
+		}
+	}
+	return slices.Clip(out)
+}
