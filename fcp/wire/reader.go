@@ -56,9 +56,10 @@ func (l Limits) withDefaults() Limits {
 	return l
 }
 
-// bufferSize is the Reader's buffer: large enough that bulk data moves in
-// big reads.
-const bufferSize = 64 << 10
+// bufferSize is the Reader's and Writer's buffer. It is small so that
+// thousands of idle connections cost little; bulk data is not slowed by it,
+// since bufio passes reads and writes of at least this size straight through.
+const bufferSize = 4 << 10
 
 // Reader reads FCP messages from a byte stream. It is not safe for
 // concurrent use.
