@@ -1,0 +1,158 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+// Defaults.
+const (
+	// DefaultFCPAddr is where FCP clients connect: loopback only.
+	DefaultFCPAddr = "127.0.0.1:9481"
+	// DefaultStoreSize is the datastore budget for blocks this node stores
+	// (the cache gets a quarter of it on top).
+	DefaultStoreSize = 1 << 30
+	// MinStoreSize is the smallest --store-size accepted.
+	MinStoreSize = 4 << 20
+)
+
+// Transport names how a node reaches peers.
+type Transport string
+
+// Transports. Only TransportNone exists yet: the node serves local FCP
+// clients from its own datastore and has no peers.
+const (
+	TransportNone Transport = "none"
+	TransportTCP  Transport = "tcp"
+	TransportTor  Transport = "tor"
+)
+
+// Config configures a node. Zero fields take the documented defaults.
+type Config struct {
+	// Dir holds everything the node keeps: the datastore (Dir/store), FCP
+	// state (Dir/fcp). Default: $XDG_DATA_HOME/hams, else ~/.local/share/hams.
+	Dir string
+	// FCPAddr is the FCP listen address. Default DefaultFCPAddr. A
+	// non-loopback address is refused unless AllowNonLoopbackFCP is set.
+	FCPAddr string
+	// AllowNonLoopbackFCP allows FCP on a non-loopback address. FCP has no
+	// authentication: anyone who reaches it controls the node.
+	AllowNonLoopbackFCP bool
+	// Transport is how the node reaches peers. Default TransportNone (the
+	// only one built so far).
+	Transport Transport
+	// StoreSize is the byte budget of the datastore's store region; the cache
+	// region gets StoreSize/4. Default DefaultStoreSize.
+	StoreSize int64
+	// Logger receives the node's log lines. Default: text to stderr.
+	Logger *slog.Logger
+}
+
+// DefaultDir returns the default node directory: $XDG_DATA_HOME/hams, or
+// ~/.local/share/hams.
+func DefaultDir() (string, error) {
+	if x := os.Getenv("XDG_DATA_HOME"); x != "" && filepath.IsAbs(x) {
+		return filepath.Join(x, "hams"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("node: no home directory for the default --dir: %w", err)
+	}
+	return filepath.Join(home, ".local", "share", "hams"), nil
+}
+
+// withDefaults fills zero fields.
+func (c Config) withDefaults() (Config, error) {
+	if c.Dir == "" {
+		d, err := DefaultDir()
+		if err != nil {
+			return c, err
+		}
+		c.Dir = d
+	}
+	if c.FCPAddr == "" {
+		c.FCPAddr = DefaultFCPAddr
+	}
+	if c.Transport == "" {
+		c.Transport = TransportNone
+	}
+	if c.StoreSize == 0 {
+		c.StoreSize = DefaultStoreSize
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	return c, nil
+}
+
+// ErrTransportUnavailable is returned for a transport that is not built yet.
+var ErrTransportUnavailable = errors.New("node: transport not available yet")
+
+// Validate reports whether c (after defaults) can run.
+func (c Config) Validate() error {
+	c, err := c.withDefaults()
+	if err != nil {
+		return err
+	}
+	switch c.Transport {
+	case TransportNone:
+	case TransportTCP, TransportTor:
+		return fmt.Errorf("%w: %q (this build serves local FCP clients only; use --transport none)", ErrTransportUnavailable, c.Transport)
+	default:
+		return fmt.Errorf("node: unknown transport %q (want none, tcp or tor)", c.Transport)
+	}
+	if c.StoreSize < MinStoreSize {
+		return fmt.Errorf("node: store size %d is below the minimum %d", c.StoreSize, MinStoreSize)
+	}
+	host, _, err := net.SplitHostPort(c.FCPAddr)
+	if err != nil {
+		return fmt.Errorf("node: bad FCP address %q: %v", c.FCPAddr, err)
+	}
+	if !c.AllowNonLoopbackFCP && !isLoopback(host) {
+		return fmt.Errorf("node: FCP address %q is not loopback; FCP has no authentication, so anyone who reaches it controls the node", c.FCPAddr)
+	}
+	return nil
+}
+
+// isLoopback reports whether host is a loopback IP or "localhost". It never
+// resolves a name.
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// ParseSize parses a byte size: a number of bytes, optionally with a unit
+// K, M, G or T, written with or without "B" or "iB" and in any case. All
+// units are binary (1K = 1024). Examples: "500M", "10GiB", "1.5g", "4096".
+func ParseSize(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	i := strings.IndexFunc(t, func(r rune) bool { return !unicode.IsDigit(r) && r != '.' })
+	num, unit := t, ""
+	if i >= 0 {
+		num, unit = t[:i], strings.ToLower(strings.TrimSpace(t[i:]))
+	}
+	f, err := strconv.ParseFloat(num, 64)
+	if err != nil || num == "" || f < 0 {
+		return 0, fmt.Errorf("node: bad size %q (want e.g. 500M, 10GiB or a number of bytes)", s)
+	}
+	unit = strings.TrimSuffix(strings.TrimSuffix(unit, "b"), "i")
+	mult := map[string]float64{"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}[unit]
+	if mult == 0 {
+		return 0, fmt.Errorf("node: bad size unit in %q (want K, M, G or T)", s)
+	}
+	v := f * mult
+	if v > 1<<62 {
+		return 0, fmt.Errorf("node: size %q is too large", s)
+	}
+	return int64(v), nil
+}
