@@ -171,6 +171,15 @@ func TestWriterRejectsUnframeable(t *testing.T) {
 			t.Errorf("%q: %v", m.Name, err)
 		}
 	}
+	// A refused message leaves nothing behind in the stream.
+	var buf bytes.Buffer
+	w := NewWriter(&buf)
+	if err := w.WriteMessage((&Message{Name: "A"}).Set("ok", "1").Set("bad", "x\ny")); !errors.Is(err, ErrBadMessage) {
+		t.Fatal(err)
+	}
+	if err := w.WriteMessage(&Message{Name: "B"}); err != nil || buf.String() != "B\nEndMessage\n" {
+		t.Fatalf("stream after a refused message: %q %v", buf.String(), err)
+	}
 	err := NewWriter(io.Discard).WriteMessage(&Message{Name: "A", Data: strings.NewReader("ab"), DataLength: 5})
 	if err == nil {
 		t.Fatal("short data written without error")

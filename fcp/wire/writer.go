@@ -41,16 +41,30 @@ func (w *Writer) WriteMessage(m *Message) error {
 	return w.bw.Flush()
 }
 
-func (w *Writer) writeHeader(m *Message) error {
+// check reports whether m can be framed. It runs before anything is
+// buffered, so a refused message leaves the stream intact.
+func check(m *Message) error {
 	if m.Name == "" || strings.ContainsAny(m.Name, "\r\n=") {
 		return fmt.Errorf("%w: message name %q", ErrBadMessage, m.Name)
 	}
-	w.bw.WriteString(m.Name)
-	w.bw.WriteByte('\n')
 	for _, f := range m.Fields {
 		if f.Name == "" || strings.ContainsAny(f.Name, "\r\n=") || strings.ContainsAny(f.Value, "\r\n") {
 			return fmt.Errorf("%w: %s field %q", ErrBadMessage, m.Name, f.Name)
 		}
+	}
+	if m.Data != nil && m.DataLength < 0 {
+		return fmt.Errorf("%w: %s: negative DataLength", ErrBadMessage, m.Name)
+	}
+	return nil
+}
+
+func (w *Writer) writeHeader(m *Message) error {
+	if err := check(m); err != nil {
+		return err
+	}
+	w.bw.WriteString(m.Name)
+	w.bw.WriteByte('\n')
+	for _, f := range m.Fields {
 		if m.Data != nil && f.Name == "DataLength" {
 			continue // written below from m.DataLength
 		}
@@ -60,9 +74,6 @@ func (w *Writer) writeHeader(m *Message) error {
 		w.bw.WriteByte('\n')
 	}
 	if m.Data != nil {
-		if m.DataLength < 0 {
-			return fmt.Errorf("%w: %s: negative DataLength", ErrBadMessage, m.Name)
-		}
 		w.bw.WriteString("DataLength=")
 		w.bw.WriteString(strconv.FormatInt(m.DataLength, 10))
 		w.bw.WriteString("\nData\n")
