@@ -1,0 +1,111 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/hamsnet/hams/fcp/wire"
+)
+
+// GetOptions are the optional fields of a ClientGet.
+type GetOptions struct {
+	// MaxSize is the largest result accepted (MaxSize); 0 means no limit.
+	MaxSize int64
+	// Global puts the request on the node's global queue.
+	Global bool
+	// Persistence is one of the Persistence constants; empty means
+	// connection.
+	Persistence string
+	// Progress, if set, receives SimpleProgress updates (Verbosity is set
+	// accordingly). It is called from the request's goroutine.
+	Progress func(Progress)
+	// Fields are extra raw fields added to the message (e.g. IgnoreDS).
+	Fields []wire.Field
+}
+
+// GetResult describes fetched data.
+type GetResult struct {
+	// ContentType is the data's MIME type (Metadata.ContentType).
+	ContentType string
+	// Size is the number of bytes written.
+	Size int64
+}
+
+// Get fetches uri and streams the data into w (ReturnType=direct). The data
+// goes from the connection to w in small pieces, never whole in memory. It
+// returns a *GetFailedError when the node reports GetFailed. If w fails, Get
+// returns w's error; the rest of the data is skipped.
+func (c *Client) Get(ctx context.Context, uri string, w io.Writer, opts GetOptions) (GetResult, error) {
+	req, err := c.register(opts.Global)
+	if err != nil {
+		return GetResult{}, err
+	}
+	m := &wire.Message{Name: "ClientGet"}
+	m.Set("Identifier", req.id).Set("URI", uri).Set("ReturnType", "direct")
+	if opts.MaxSize > 0 {
+		m.Set("MaxSize", strconv.FormatInt(opts.MaxSize, 10))
+	}
+	if opts.Progress != nil {
+		m.Set("Verbosity", "1")
+	}
+	if opts.Global {
+		m.Set("Global", "true")
+	}
+	if opts.Persistence != "" {
+		m.Set("Persistence", opts.Persistence)
+	}
+	for _, f := range opts.Fields {
+		m.Set(f.Name, f.Value)
+	}
+	var res GetResult
+	err = c.do(ctx, req, m, func(m *wire.Message) (bool, error) {
+		if err := commonReply(m); err != nil {
+			return false, err
+		}
+		switch m.Name {
+		case "SimpleProgress":
+			if opts.Progress != nil {
+				opts.Progress(progressFrom(m))
+			}
+		case "DataFound":
+			res.ContentType = m.Get("Metadata.ContentType")
+		case "AllData":
+			if m.Data == nil {
+				return false, errors.New("client: AllData without data")
+			}
+			if ct := m.Get("Metadata.ContentType"); ct != "" {
+				res.ContentType = ct
+			}
+			n, err := io.Copy(w, ctxReader{ctx, connReader{m.Data}})
+			res.Size = n
+			if err != nil {
+				return false, err
+			}
+			if n != m.DataLength {
+				return false, fmt.Errorf("client: get: got %d of %d bytes", n, m.DataLength)
+			}
+			return true, nil
+		case "GetFailed":
+			return false, &GetFailedError{FailedError: failedFrom(m), RedirectURI: m.Get("RedirectURI")}
+		}
+		return false, nil // ExpectedMIME, ExpectedDataLength, SendingToNetwork, ...
+	})
+	if err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// connReader marks errors reading a message's data as connection errors.
+type connReader struct{ r io.Reader }
+
+func (cr connReader) Read(p []byte) (int, error) {
+	n, err := cr.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = &ConnectionError{Err: err}
+	}
+	return n, err
+}

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"os"
+	"path/filepath"
+
+	"github.com/hamsnet/hams/fcp/client"
+)
+
+func init() {
+	register(&Command{
+		Name:    "put",
+		Usage:   "put [--fcp ADDR] [--uri URI] [--type MIME] FILE|-",
+		Summary: "insert a file (or standard input, '-') and print its request URI",
+		Run:     runPut,
+	})
+}
+
+func runPut(ctx context.Context, env *Env, args []string) error {
+	fs := newFlags(env, commands["put"])
+	addr := fcpFlag(fs)
+	uri := fs.String("uri", "CHK@", "where to insert: CHK@, an SSK@/USK@ insert URI (see hams keygen) or KSK@name")
+	ctype := fs.String("type", "", "MIME type (default: guessed from the file name)")
+	noCompress := fs.Bool("no-compress", false, "do not compress the data")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("put takes one FILE (or - for standard input), got %d arguments", len(pos))
+	}
+	src, size, cleanup, err := openInput(env, pos[0])
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	if *ctype == "" && pos[0] != "-" {
+		*ctype = mime.TypeByExtension(filepath.Ext(pos[0]))
+	}
+
+	c, err := dial(ctx, env, *addr, "put")
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	bar := newProgress(env, "inserting", size)
+	got, err := c.Put(ctx, bar.reader(src, size), size, client.PutOptions{
+		URI:          *uri,
+		ContentType:  *ctype,
+		DontCompress: *noCompress,
+		Progress:     bar.update,
+	})
+	bar.done()
+	if err != nil {
+		var pf *client.PutFailedError
+		if errors.As(err, &pf) && pf.Code == 9 {
+			return withHint(err, "something else is already inserted at this URI; use a new name or edition")
+		}
+		return requestError(err)
+	}
+	_, err = fmt.Fprintln(env.Stdout, got)
+	return err
+}
+
+// openInput opens FILE or standard input ("-") and returns it with its size.
+// FCP needs the size up front, so standard input that is not a regular file
+// is first spooled to a temporary file; cleanup removes it.
+func openInput(env *Env, name string) (r io.Reader, size int64, cleanup func(), err error) {
+	none := func() {}
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, 0, none, err
+		}
+		st, err := f.Stat()
+		if err != nil {
+			f.Close()
+			return nil, 0, none, err
+		}
+		if !st.Mode().IsRegular() {
+			f.Close()
+			return nil, 0, none, withHint(fmt.Errorf("%s is not a regular file", name),
+				"to insert a stream, pipe it in: hams put - < SOURCE")
+		}
+		return f, st.Size(), func() { f.Close() }, nil
+	}
+	if f, ok := env.Stdin.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+			if off, err := f.Seek(0, io.SeekCurrent); err == nil && off <= st.Size() {
+				return f, st.Size() - off, none, nil
+			}
+		}
+	}
+	tmp, err := os.CreateTemp("", "hams-put-*")
+	if err != nil {
+		return nil, 0, none, fmt.Errorf("spooling standard input: %w", err)
+	}
+	cleanup = func() {
+		tmp.Close()
+		os.Remove(tmp.Name())
+	}
+	size, err = io.Copy(tmp, env.Stdin)
+	if err == nil {
+		_, err = tmp.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		cleanup()
+		return nil, 0, none, fmt.Errorf("spooling standard input: %w", err)
+	}
+	return tmp, size, cleanup, nil
+}
