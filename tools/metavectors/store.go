@@ -1,0 +1,19 @@
+package main
+
+import (
+	"context"
+
+	"github.com/hamsnet/hams/keys"
+	"github.com/hamsnet/hams/node/client"
+)
+
+// nullStore is the block store of GetCHKOnly inserts: never read.
+type nullStore struct{}
+
+func (nullStore) PutBlock(context.Context, keys.RoutingKey, []byte) error { return nil }
+
+func (nullStore) GetBlock(context.Context, keys.RoutingKey) ([]byte, error) {
+	return nil, client.ErrBlockNotFound
+}
+
+func contextBackground() context.Context { return context.Background() }
