@@ -1,0 +1,196 @@
+package fcp
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// raiseFDLimit raises the open-file limit to at least n, or skips t.
+func raiseFDLimit(t *testing.T, n uint64) {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		t.Skipf("getrlimit: %v", err)
+	}
+	if lim.Cur >= n {
+		return
+	}
+	old := lim
+	lim.Cur = min(max(n, lim.Cur), lim.Max)
+	if lim.Cur < n {
+		t.Skipf("open-file limit %d, need %d", lim.Max, n)
+	}
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		t.Skipf("setrlimit: %v", err)
+	}
+	t.Cleanup(func() { syscall.Setrlimit(syscall.RLIMIT_NOFILE, &old) })
+}
+
+func openFDs() int {
+	entries, _ := os.ReadDir("/proc/self/fd")
+	return len(entries)
+}
+
+// waitFor polls cond (the server's own bookkeeping, which has no event to
+// wait on) for up to 30 s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// serveTCP runs h's server on a loopback listener.
+func serveTCP(t *testing.T, h *harness) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.wg.Add(1)
+	go func() {
+		defer h.wg.Done()
+		h.s.Serve(l)
+	}()
+	return l.Addr().String()
+}
+
+// TestMain lets the test binary act as a swarm of idle clients (see
+// idleSwarm).
+func TestMain(m *testing.M) {
+	if addr := os.Getenv("HAMS_FCP_IDLE_SWARM"); addr != "" {
+		idleSwarm(addr)
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// idleSwarm is the child process of TestTenThousandIdleConnections: it
+// opens HAMS_FCP_IDLE_N connections to addr (every other one says
+// ClientHello), prints "ready", and holds them until stdin closes.
+func idleSwarm(addr string) {
+	n, _ := strconv.Atoi(os.Getenv("HAMS_FCP_IDLE_N"))
+	var lim syscall.Rlimit
+	syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim)
+	lim.Cur = lim.Max
+	syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim)
+	conns := make([]net.Conn, 0, n)
+	for i := 0; i < n; i++ {
+		nc, err := net.Dial("tcp", addr)
+		if err != nil {
+			fmt.Println("dial:", err)
+			os.Exit(1)
+		}
+		if i%2 == 0 {
+			fmt.Fprintf(nc, "ClientHello\nName=idle-%d\nExpectedVersion=2.0\nEndMessage\n", i)
+		}
+		conns = append(conns, nc)
+	}
+	fmt.Println("ready")
+	io.Copy(io.Discard, os.Stdin)
+	for _, nc := range conns {
+		nc.Close()
+	}
+}
+
+// TestTenThousandIdleConnections holds 10,000 idle connections (half of
+// them after ClientHello, from a child process so each side has its own
+// descriptors) while a well-behaved client inserts and fetches; when they
+// close, no connection, goroutine or descriptor is left.
+func TestTenThousandIdleConnections(t *testing.T) {
+	n := 10000
+	if testing.Short() {
+		n = 500
+	}
+	raiseFDLimit(t, uint64(n+1000))
+	fds := openFDs()
+	h := newHarness(t, testConfig(t))
+	addr := serveTCP(t, h)
+
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "HAMS_FCP_IDLE_SWARM="+addr, "HAMS_FCP_IDLE_N="+strconv.Itoa(n))
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, _ := bufio.NewReader(stdout).ReadString('\n')
+	if line != "ready\n" {
+		stdin.Close()
+		cmd.Wait()
+		t.Fatalf("swarm: %q", line)
+	}
+	waitFor(t, "all idle connections accepted", func() bool { return h.s.NumConns() == n })
+
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newTClient(t, nc)
+	c.send("ClientHello", "Name", "busy", "ExpectedVersion", "2.0")
+	c.expect("NodeHello")
+	c.sendData("ClientPut", "still served", "URI", "CHK@", "Identifier", "p")
+	uri := c.expect("URIGenerated").Get("URI")
+	c.expect("PutFetchable")
+	c.expect("PutSuccessful")
+	c.send("ClientGet", "URI", uri, "Identifier", "g")
+	c.expect("DataFound")
+	if string(mustRead(t, c.expect("AllData").Data)) != "still served" {
+		t.Fatal("wrong data")
+	}
+	nc.Close()
+	stdin.Close()
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("swarm: %v", err)
+	}
+	waitFor(t, "all connections closed", func() bool { return h.s.NumConns() == 0 })
+	h.close()
+	waitFor(t, "descriptors released", func() bool { return openFDs() <= fds })
+}
+
+// TestMaxConnections: beyond MaxConnections a connection is closed at
+// once; the others are served.
+func TestMaxConnections(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.MaxConnections = 3
+	h := newHarness(t, cfg)
+	addr := serveTCP(t, h)
+	var cs []*tclient
+	for i := 0; i < 3; i++ {
+		nc, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer nc.Close()
+		c := newTClient(t, nc)
+		c.send("ClientHello", "Name", "c"+strconv.Itoa(i), "ExpectedVersion", "2.0")
+		c.expect("NodeHello")
+		cs = append(cs, c)
+	}
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	extra := newTClient(t, nc)
+	extra.expectClosed()
+	cs[0].send("GenerateSSK")
+	cs[0].expect("SSKKeypair")
+}

@@ -1,0 +1,159 @@
+package fcp
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/hamsnet/hams/fcp/wire"
+	"github.com/hamsnet/hams/keys"
+)
+
+func (c *conn) generateSSK(m *wire.Message) error {
+	ins, req, err := keys.GenerateSSK(c.s.cfg.Rand)
+	if err != nil {
+		return m.Errorf(wire.CodeInternalError, "generating a keypair: %v", err)
+	}
+	out := &wire.Message{Name: "SSKKeypair"}
+	out.Set("InsertURI", ins.String()).Set("RequestURI", req.String())
+	if id, ok := m.Lookup("Identifier"); ok {
+		out.Set("Identifier", id)
+	}
+	return c.send(out)
+}
+
+// subscribeUSK answers SubscribedUSK and starts polling (pollUSK).
+func (c *conn) subscribeUSK(m *wire.Message) error {
+	id, err := m.Require("Identifier")
+	if err != nil {
+		return err
+	}
+	u, err := parseRequestURI(m)
+	if err != nil {
+		return err
+	}
+	if u.Type != keys.USK {
+		return m.Errorf(wire.CodeInvalidField, "URI is not a USK")
+	}
+	dontPoll, err := m.Bool("DontPoll", false)
+	if err != nil {
+		return err
+	}
+	for _, f := range []string{"PriorityClass", "PriorityClassProgress"} {
+		if _, err := m.Int64(f, 0); err != nil {
+			return err
+		}
+	}
+	s := c.s
+	s.mu.Lock()
+	if c.subs == nil {
+		c.subs = map[string]context.CancelFunc{}
+	}
+	if c.subs[id] != nil {
+		s.mu.Unlock()
+		return c.send(identifierCollision(id, false))
+	}
+	ctx, cancel := context.WithCancel(s.ctx)
+	c.subs[id] = cancel
+	s.wg.Add(1)
+	s.mu.Unlock()
+	ack := &wire.Message{Name: "SubscribedUSK"}
+	ack.Set("Identifier", id).Set("URI", u.String()).Set("DontPoll", strconv.FormatBool(dontPoll))
+	if err := c.send(ack); err != nil {
+		cancel()
+		s.wg.Done()
+		return fatalErr{err}
+	}
+	go func() {
+		defer s.wg.Done()
+		defer cancel()
+		c.pollUSK(ctx, id, u, dontPoll)
+	}()
+	return nil
+}
+
+// pollUSK looks for newer editions of u every USKPollInterval until ctx
+// ends, sending SubscribedUSKUpdate for each new one at or after the
+// edition asked for, and SubscribedUSKRoundFinished after each round
+// unless DontPoll.
+func (c *conn) pollUSK(ctx context.Context, id string, u keys.URI, dontPoll bool) {
+	s := c.s
+	last := abs(u.Edition) - 1
+	for {
+		ed, err := s.b.LatestEdition(ctx, u)
+		if ctx.Err() != nil {
+			return
+		}
+		if err == nil && ed > last {
+			last = ed
+			up := &wire.Message{Name: "SubscribedUSKUpdate"}
+			up.Set("Identifier", id).Set("Edition", strconv.FormatInt(ed, 10)).
+				Set("URI", u.WithEdition(ed).String()).
+				Set("NewKnownGood", "true").Set("NewSlotToo", "true")
+			c.send(up)
+		}
+		if !dontPoll {
+			c.send((&wire.Message{Name: "SubscribedUSKRoundFinished"}).Set("Identifier", id))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.cfg.After(s.cfg.USKPollInterval):
+		}
+	}
+}
+
+func abs(n int64) int64 {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
+func (c *conn) unsubscribeUSK(m *wire.Message) error {
+	id, err := m.Require("Identifier")
+	if err != nil {
+		return err
+	}
+	c.s.mu.Lock()
+	cancel := c.subs[id]
+	delete(c.subs, id)
+	c.s.mu.Unlock()
+	if cancel == nil {
+		return m.Errorf(wire.CodeNoSuchIdentifier, "no subscription %q", id)
+	}
+	cancel()
+	return nil
+}
+
+// getNode answers NodeData with what the node says about itself. hams
+// noderefs are not fred noderefs; only descriptive fields are given.
+func (c *conn) getNode(m *wire.Message) error {
+	for _, f := range []string{"GiveOpennetRef", "WithPrivate", "WithVolatile"} {
+		if _, err := m.Bool(f, false); err != nil {
+			return err
+		}
+	}
+	ni := c.s.cfg.NodeInfo
+	out := &wire.Message{Name: "NodeData"}
+	if id, ok := m.Lookup("Identifier"); ok {
+		out.Set("Identifier", id)
+	}
+	out.Set("opennet", "false").Set("identity", ni.Identity).
+		Set("version", ni.Version).
+		Set("lastGoodVersion", ni.Version+","+strconv.Itoa(ni.Build))
+	return c.send(out)
+}
+
+// listPeers answers EndListPeers: peers are not exposed over FCP yet.
+func (c *conn) listPeers(m *wire.Message) error {
+	for _, f := range []string{"WithMetadata", "WithVolatile"} {
+		if _, err := m.Bool(f, false); err != nil {
+			return err
+		}
+	}
+	out := &wire.Message{Name: "EndListPeers"}
+	if id, ok := m.Lookup("Identifier"); ok {
+		out.Set("Identifier", id)
+	}
+	return c.send(out)
+}

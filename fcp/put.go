@@ -1,0 +1,258 @@
+package fcp
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/hamsnet/hams/fcp/wire"
+	"github.com/hamsnet/hams/keys"
+)
+
+// clientPut handles ClientPut.
+func (c *conn) clientPut(m *wire.Message) error {
+	r, err := c.newRequest(m, kindPut)
+	if err != nil {
+		return err
+	}
+	uriStr, err := m.Require("URI")
+	if err != nil {
+		return err
+	}
+	u, err := c.s.parseInsertURI(uriStr)
+	if err != nil {
+		return m.Errorf(wire.CodeURIParseError, "URI: %v", err)
+	}
+	if bare, _, _ := strings.Cut(strings.TrimPrefix(uriStr, "freenet:"), "/"); strings.EqualFold(bare, "SSK@") {
+		r.InsertURI = u.String() // the keypair generated for "SSK@"
+	}
+	from := m.Get("UploadFrom")
+	switch from {
+	case "", "direct":
+		if m.Data == nil {
+			return m.Errorf(wire.CodeMissingField, "ClientPut with UploadFrom=direct needs DataLength and data")
+		}
+	case "disk":
+		name, err := m.Require("Filename")
+		if err != nil {
+			return err
+		}
+		if err := c.checkFile(m, name); err != nil {
+			return err
+		}
+		r.Spool = name
+	case "redirect":
+		if _, err := m.Require("TargetURI"); err != nil {
+			return err
+		}
+		return m.Errorf(wire.CodeNotSupported, "UploadFrom=redirect is not supported by this node")
+	default:
+		return m.Errorf(wire.CodeInvalidField, "UploadFrom=%q is not direct, disk or redirect", from)
+	}
+	if !c.register(r) {
+		return c.send(identifierCollision(r.ID, r.Global))
+	}
+	if m.Data != nil {
+		if err := c.spool(r, m.Data); err != nil {
+			return err
+		}
+	}
+	if r.Persistence == persistForever {
+		c.s.save(r)
+	}
+	r.start()
+	return nil
+}
+
+// checkFile checks a file named in a disk upload: DDA, existence, type.
+func (c *conn) checkFile(m *wire.Message, name string) error {
+	if !filepath.IsAbs(name) {
+		return m.Errorf(wire.CodeFileNotFound, "%s is not an absolute path", name)
+	}
+	if !c.ddaAllowed(name, false) {
+		return m.Errorf(wire.CodeDDADenied, "no TestDDA for reading %s", filepath.Dir(name))
+	}
+	st, err := os.Stat(name)
+	if err != nil {
+		return m.Errorf(wire.CodeFileNotFound, "%s: %v", name, err)
+	}
+	if !st.Mode().IsRegular() {
+		return m.Errorf(wire.CodeNotAFile, "%s is not a regular file", name)
+	}
+	return nil
+}
+
+// spool copies a direct upload's data to a file, so the connection can go
+// on while the insert runs.
+func (c *conn) spool(r *request, data io.Reader) error {
+	f, err := os.CreateTemp(c.s.spoolDir(), r.key()+"-*")
+	if err == nil {
+		_, err = io.Copy(f, data)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		r.Spool, r.OwnSpool = f.Name(), true
+	}
+	if err != nil {
+		c.unregister(r)
+		if r.Spool != "" {
+			os.Remove(r.Spool)
+		}
+		if errors.Is(err, wire.ErrHalfMessage) || r.Spool == "" {
+			return fatalErr{err}
+		}
+		// The data was read, the disk failed: report it, keep going.
+		return &wire.ProtocolError{Code: wire.CodeIOError, Extra: "spooling upload: " + err.Error(), Identifier: r.ID, Global: r.Global, Fatal: true}
+	}
+	return nil
+}
+
+// unregister forgets r (a request that never started).
+func (c *conn) unregister(r *request) {
+	r.remove()
+	s := c.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case r.Global:
+		delete(s.global.reqs, r.ID)
+	case r.owner != nil:
+		delete(c.reqs, r.ID)
+	default:
+		if cl := s.clients[r.Client]; cl != nil {
+			delete(cl.reqs, r.ID)
+		}
+	}
+}
+
+// putURI returns the URI to insert to, for the backend.
+func (r *request) putURI() (keys.URI, error) {
+	raw := r.InsertURI
+	if raw == "" {
+		raw = r.field("URI")
+	}
+	u, err := r.s.parseInsertURI(raw)
+	if err != nil {
+		return u, &InsertError{Code: InsertInvalidURI, Extra: err.Error()}
+	}
+	if (u.Type == keys.SSK || u.Type == keys.USK) && !u.IsInsert() {
+		return u, &InsertError{Code: InsertInvalidURI, Extra: "not an insert URI"}
+	}
+	if u.Type == keys.CHK && len(u.Meta) == 0 {
+		target, ok := r.orig().Lookup("TargetFilename")
+		if !ok && r.field("UploadFrom") == "disk" {
+			target = filepath.Base(r.field("Filename"))
+		}
+		if target != "" {
+			u.Meta = []string{target}
+		}
+	}
+	return u, nil
+}
+
+// putOptions returns the backend options for r.
+func (r *request) putOptions(u keys.URI) PutOptions {
+	orig := r.orig()
+	b := func(f string) bool { v, _ := orig.Bool(f, false); return v }
+	return PutOptions{
+		URI:          u,
+		ContentType:  r.field("Metadata.ContentType"),
+		DontCompress: b("DontCompress"),
+		GetCHKOnly:   b("GetCHKOnly"),
+		Progress:     r.progressFunc(),
+	}
+}
+
+// announceURI sends URIGenerated early when the URI is known before the
+// insert (SSK, USK, KSK) and keeps it with the request.
+func (r *request) announceURI(u keys.URI) {
+	if u.Type == keys.CHK {
+		return
+	}
+	req, err := u.RequestURI()
+	if err != nil {
+		return
+	}
+	m := r.head("URIGenerated")
+	m.Del("Identifier")
+	m.Del("Global")
+	m.Set("URI", req.String()).Set("Identifier", r.ID).Set("Global", strconv.FormatBool(r.Global))
+	r.s.mu.Lock()
+	r.Final = append(r.Final, savedMsg{m.Name, m.Fields})
+	r.s.mu.Unlock()
+	r.emit(m)
+}
+
+// runPut performs a ClientPut.
+func (r *request) runPut(ctx context.Context) {
+	u, err := r.putURI()
+	if err != nil {
+		r.finishPut(u, keys.URI{}, err)
+		return
+	}
+	r.announceURI(u)
+	f, err := os.Open(r.Spool)
+	if err != nil {
+		r.finishPut(u, keys.URI{}, &InsertError{Code: InsertBucketError, Extra: err.Error()})
+		return
+	}
+	got, err := r.s.b.Put(ctx, f, r.putOptions(u))
+	f.Close()
+	r.finishPut(u, got, err)
+}
+
+// finishPut reports an insert's end.
+func (r *request) finishPut(u, got keys.URI, err error) {
+	if err != nil {
+		code := insertCodeOf(err)
+		m := r.head("PutFailed")
+		m.Set("Code", strconv.Itoa(code)).Set("CodeDescription", insertDescription(code))
+		if x := extraOf(err); x != "" {
+			m.Set("ExtraDescription", x)
+		}
+		m.Set("Fatal", strconv.FormatBool(!insertNonFatal[code]))
+		m.Set("ShortCodeDescription", insertCodes[code].short)
+		if u.Type != keys.CHK && u.Type != 0 {
+			if req, err := u.RequestURI(); err == nil {
+				m.Set("ExpectedURI", req.String())
+			}
+		}
+		r.finish(false, m)
+		return
+	}
+	var msgs []*wire.Message
+	if u.Type == keys.CHK || r.Kind == kindPutDir {
+		g := r.head("URIGenerated")
+		g.Fields = nil
+		g.Set("URI", got.String()).Set("Identifier", r.ID).Set("Global", strconv.FormatBool(r.Global))
+		msgs = append(msgs, g)
+	}
+	chkOnly, _ := r.orig().Bool("GetCHKOnly", false)
+	if !chkOnly {
+		msgs = append(msgs, r.head("PutFetchable").Set("URI", got.String()))
+	}
+	done := r.head("PutSuccessful").Set("URI", got.String()).
+		Set("StartupTime", strconv.FormatInt(r.Started, 10)).
+		Set("CompletionTime", strconv.FormatInt(r.s.nowMillis(), 10))
+	msgs = append(msgs, done)
+	r.finish(true, msgs...)
+}
+
+// extraOf returns the ExtraDescription for err.
+func extraOf(err error) string {
+	var fe *FetchError
+	var ie *InsertError
+	switch {
+	case errors.As(err, &fe):
+		return fe.Extra
+	case errors.As(err, &ie):
+		return ie.Extra
+	case errors.Is(err, context.Canceled):
+		return ""
+	}
+	return err.Error()
+}
