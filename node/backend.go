@@ -1,0 +1,76 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"io"
+
+	"github.com/hamsnet/hams/fcp"
+	"github.com/hamsnet/hams/keys"
+	"github.com/hamsnet/hams/node/client"
+)
+
+// backend adapts the client layer to the FCP server's Backend: it converts
+// options and progress, and turns client-layer errors into the fcp error
+// types that carry fred's codes.
+type backend struct {
+	c *client.Client
+}
+
+var _ fcp.Backend = backend{}
+
+func progress(f func(fcp.Progress)) func(client.Progress) {
+	if f == nil {
+		return nil
+	}
+	return func(p client.Progress) {
+		f(fcp.Progress{Total: p.Total, Required: p.Required, Failed: p.Failed, Succeeded: p.Succeeded, FinalizedTotal: p.FinalizedTotal})
+	}
+}
+
+func insertOptions(o fcp.PutOptions) client.InsertOptions {
+	return client.InsertOptions{URI: o.URI, ContentType: o.ContentType, DontCompress: o.DontCompress,
+		GetCHKOnly: o.GetCHKOnly, Progress: progress(o.Progress)}
+}
+
+func (b backend) Put(ctx context.Context, r io.Reader, o fcp.PutOptions) (keys.URI, error) {
+	u, err := b.c.Insert(ctx, r, insertOptions(o))
+	return u, insertErr(err)
+}
+
+func (b backend) PutDir(ctx context.Context, entries []fcp.DirEntry, defaultName string, o fcp.PutOptions) (keys.URI, error) {
+	es := make([]client.DirEntry, len(entries))
+	for i, e := range entries {
+		es[i] = client.DirEntry{Name: e.Name, ContentType: e.ContentType, Open: e.Open, Redirect: e.Redirect}
+	}
+	u, err := b.c.InsertDir(ctx, es, defaultName, insertOptions(o))
+	return u, insertErr(err)
+}
+
+func (b backend) Get(ctx context.Context, uri keys.URI, w io.Writer, o fcp.GetOptions) (fcp.GetResult, error) {
+	res, err := b.c.Fetch(ctx, uri, w, client.FetchOptions{MaxSize: o.MaxSize, Progress: progress(o.Progress)})
+	return fcp.GetResult{ContentType: res.ContentType, Size: res.Size}, fetchErr(err)
+}
+
+func (b backend) LatestEdition(ctx context.Context, usk keys.URI) (int64, error) {
+	n, err := b.c.LatestEdition(ctx, usk)
+	return n, fetchErr(err)
+}
+
+// fetchErr gives a client-layer fetch error the fred code the server reports.
+func fetchErr(err error) error {
+	var fe *client.FetchError
+	if err == nil || !errors.As(err, &fe) {
+		return err
+	}
+	return &fcp.FetchError{Code: fe.Code, Extra: err.Error()}
+}
+
+// insertErr gives a client-layer insert error the fred code the server reports.
+func insertErr(err error) error {
+	var ie *client.InsertError
+	if err == nil || !errors.As(err, &ie) {
+		return err
+	}
+	return &fcp.InsertError{Code: ie.Code, Extra: err.Error()}
+}

@@ -1,0 +1,217 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	fcpclient "github.com/hamsnet/hams/fcp/client"
+)
+
+func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// startNode starts a node on a free loopback port in a temporary directory.
+func startNode(t testing.TB, dir string) *Node {
+	t.Helper()
+	n, err := Start(Config{Dir: dir, FCPAddr: "127.0.0.1:0", StoreSize: 2 << 30, Logger: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func dial(t testing.TB, n *Node) *fcpclient.Client {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := fcpclient.Dial(ctx, n.FCPAddr(), "node-test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// randReader is a seeded, deterministic stream of n bytes.
+func randReader(seed uint64, n int64) io.Reader {
+	var s [32]byte
+	s[0] = byte(seed)
+	return io.LimitReader(rand.NewChaCha8(s), n)
+}
+
+func hashOf(r io.Reader) [32]byte {
+	h := sha256.New()
+	io.Copy(h, r)
+	return [32]byte(h.Sum(nil))
+}
+
+func TestNodeRoundTripsOverFCP(t *testing.T) {
+	before := runtime.NumGoroutine()
+	n := startNode(t, t.TempDir())
+	c := dial(t, n)
+	ctx := context.Background()
+	sizes := []int64{0, 1, 32<<10 - 1, 32 << 10, 32<<10 + 1, 1 << 20}
+	if !testing.Short() {
+		sizes = append(sizes, 100<<20)
+	}
+	for i, size := range sizes {
+		uri, err := c.Put(ctx, randReader(uint64(i), size), size, fcpclient.PutOptions{ContentType: "application/x-test"})
+		if err != nil {
+			t.Fatalf("put %d bytes: %v", size, err)
+		}
+		h := sha256.New()
+		res, err := c.Get(ctx, uri, h, fcpclient.GetOptions{})
+		if err != nil {
+			t.Fatalf("get %d bytes (%s): %v", size, uri, err)
+		}
+		if res.Size != size || [32]byte(h.Sum(nil)) != hashOf(randReader(uint64(i), size)) || res.ContentType != "application/x-test" {
+			t.Fatalf("%d bytes: got %d bytes, type %q, or different content", size, res.Size, res.ContentType)
+		}
+	}
+	// SSK and KSK.
+	ins, req, err := c.GenerateSSK(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := bytes.Repeat([]byte("همس "), 20000)
+	for _, put := range []struct{ insert, request string }{{ins + "site", req + "site"}, {"KSK@hams-node-test", "KSK@hams-node-test"}} {
+		got, err := c.Put(ctx, bytes.NewReader(data), int64(len(data)), fcpclient.PutOptions{URI: put.insert})
+		if err != nil {
+			t.Fatalf("put %s: %v", put.insert, err)
+		}
+		if got != put.request {
+			t.Fatalf("put returned %s, want %s", got, put.request)
+		}
+		var buf bytes.Buffer
+		if _, err := c.Get(ctx, put.request, &buf, fcpclient.GetOptions{}); err != nil || !bytes.Equal(buf.Bytes(), data) {
+			t.Fatalf("get %s: %v", put.request, err)
+		}
+	}
+	c.Close()
+	if err := n.Close(); err != nil {
+		t.Fatal(err)
+	}
+	waitGoroutines(t, before)
+}
+
+func TestNodeDataSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	n := startNode(t, dir)
+	c := dial(t, n)
+	ctx := context.Background()
+	uri, err := c.Put(ctx, randReader(7, 3<<20), 3<<20, fcpclient.PutOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	n.Close()
+
+	n = startNode(t, dir)
+	defer n.Close()
+	c = dial(t, n)
+	defer c.Close()
+	h := sha256.New()
+	if _, err := c.Get(ctx, uri, h, fcpclient.GetOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if [32]byte(h.Sum(nil)) != hashOf(randReader(7, 3<<20)) {
+		t.Fatal("content changed across a restart")
+	}
+}
+
+func TestNodeShutdownMessage(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	started := make(chan *Node, 1)
+	done := make(chan error, 1)
+	go func() {
+		n, err := Start(Config{Dir: dir, FCPAddr: "127.0.0.1:0", Logger: quiet()})
+		if err != nil {
+			done <- err
+			return
+		}
+		started <- n
+		select {
+		case <-n.ShutdownRequested():
+		case <-ctx.Done():
+		}
+		done <- n.Close()
+	}()
+	var n *Node
+	select {
+	case n = <-started:
+	case err := <-done:
+		t.Fatal(err)
+	}
+	c := dial(t, n)
+	defer c.Close()
+	if err := c.Shutdown(ctx); err != nil && !errors.Is(err, io.EOF) {
+		var ce *fcpclient.ConnectionError
+		if !errors.As(err, &ce) {
+			t.Fatalf("Shutdown: %v", err)
+		}
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestStartRefusesBusyAddress(t *testing.T) {
+	n := startNode(t, t.TempDir())
+	defer n.Close()
+	_, err := Start(Config{Dir: t.TempDir(), FCPAddr: n.FCPAddr(), Logger: quiet()})
+	if err == nil {
+		t.Fatal("second node on the same FCP address started")
+	}
+}
+
+// waitGoroutines waits briefly for the goroutine count to return to before.
+func waitGoroutines(t *testing.T, before int) {
+	t.Helper()
+	for i := 0; i < 200; i++ {
+		if runtime.NumGoroutine() <= before {
+			return
+		}
+		runtime.Gosched()
+		time.Sleep(5 * time.Millisecond)
+	}
+	buf := make([]byte, 1<<16)
+	t.Fatalf("%d goroutines left (before: %d)\n%s", runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
+}
+
+// TestNodeGetMissing: a fetch of a key nobody inserted fails with fred's
+// DATA_NOT_FOUND (13) and the connection stays usable. (The client layer's
+// error text spans lines; it once made the reply unsendable and the server
+// dropped the connection.)
+func TestNodeGetMissing(t *testing.T) {
+	n := startNode(t, t.TempDir())
+	defer n.Close()
+	c := dial(t, n)
+	defer c.Close()
+	ctx := context.Background()
+	missing := "CHK@AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA,AQEAAA"
+	_, err := c.Get(ctx, missing, io.Discard, fcpclient.GetOptions{})
+	var gf *fcpclient.GetFailedError
+	if !errors.As(err, &gf) || gf.Code != 13 {
+		t.Fatalf("get of a missing key: %v, want GetFailed code 13", err)
+	}
+	if strings.ContainsAny(gf.ExtraDescription, "\r\n") {
+		t.Fatalf("ExtraDescription %q spans lines", gf.ExtraDescription)
+	}
+	uri, err := c.Put(ctx, strings.NewReader("still here"), 10, fcpclient.PutOptions{})
+	if err != nil {
+		t.Fatalf("connection unusable after GetFailed: %v", err)
+	}
+	var buf bytes.Buffer
+	if _, err := c.Get(ctx, uri, &buf, fcpclient.GetOptions{}); err != nil || buf.String() != "still here" {
+		t.Fatalf("get after GetFailed: %q %v", buf.String(), err)
+	}
+}

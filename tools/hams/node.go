@@ -1,0 +1,67 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"syscall"
+
+	"github.com/hamsnet/hams/node"
+)
+
+func init() {
+	register(&Command{
+		Name:    "node",
+		Usage:   "node [--dir DIR] [--fcp ADDR] [--transport none] [--store-size SIZE]",
+		Summary: "run a node: its datastore and the FCP server apps talk to (stops on Ctrl-C)",
+		Run:     runNode,
+	})
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string     { return fmt.Sprint(*l) }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+
+func runNode(ctx context.Context, env *Env, args []string) error {
+	fs := newFlags(env, commands["node"])
+	dir := fs.String("dir", "", "node directory (default $XDG_DATA_HOME/hams or ~/.local/share/hams)")
+	fcpAddr := fs.String("fcp", node.DefaultFCPAddr, "FCP listen address (loopback only unless --fcp-allow-remote)")
+	allowRemote := fs.Bool("fcp-allow-remote", false, "allow a non-loopback FCP address (FCP has no authentication)")
+	transport := fs.String("transport", string(node.TransportNone), "how to reach peers: none (local only; tcp and tor are not built yet)")
+	listen := fs.String("listen", "", "peer listen address (transport tcp)")
+	var connect stringList
+	fs.Var(&connect, "connect", "a peer's noderef file (transport tcp or tor; repeatable)")
+	storeSize := fs.String("store-size", "1G", "datastore size, e.g. 500M, 10G")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 0 {
+		return usagef("node takes no arguments, got %q", pos[0])
+	}
+	size, err := node.ParseSize(*storeSize)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	if node.Transport(*transport) == node.TransportNone && (*listen != "" || len(connect) > 0) {
+		return withHint(usagef("--listen and --connect need a transport to peers"), "this build runs local-only nodes (--transport none); peers arrive with the network")
+	}
+	cfg := node.Config{
+		Dir:                 *dir,
+		FCPAddr:             *fcpAddr,
+		AllowNonLoopbackFCP: *allowRemote,
+		Transport:           node.Transport(*transport),
+		StoreSize:           size,
+		Logger:              newLogger(env.Stderr),
+	}
+	err = node.Run(ctx, cfg)
+	switch {
+	case errors.Is(err, node.ErrTransportUnavailable):
+		return withHint(err, "run with --transport none")
+	case errors.Is(err, syscall.EADDRINUSE):
+		return withHint(err, "another node (or program) uses that FCP address; stop it or pass --fcp 127.0.0.1:PORT")
+	}
+	return err
+}
