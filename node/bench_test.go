@@ -6,6 +6,9 @@ import (
 	"crypto/cipher"
 	"crypto/sha256"
 	"io"
+	"os"
+	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -82,6 +85,72 @@ func BenchmarkFCPGet256MiB(b *testing.B) {
 			b.Fatal(res.Size, err)
 		}
 		elapsed += time.Since(start)
+	}
+	reportE2E(b, elapsed)
+}
+
+// benchDDA connects a client that passed TestDDA for dir.
+func benchDDA(b *testing.B, n *Node, dir string) *fcpclient.Client {
+	c := dial(b, n)
+	if r, w, err := c.TestDDA(context.Background(), dir, true, true); err != nil || !r || !w {
+		b.Fatal(r, w, err)
+	}
+	return c
+}
+
+// BenchmarkFCPPutDisk256MiB is `hams put FILE` after TestDDA: the node reads
+// the file itself (UploadFrom=disk).
+func BenchmarkFCPPutDisk256MiB(b *testing.B) {
+	ctx := context.Background()
+	dir := b.TempDir()
+	src := filepath.Join(dir, "in.bin")
+	f, _ := os.Create(src)
+	io.Copy(f, randReader(3, benchSize))
+	f.Close()
+	var elapsed time.Duration
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		n := startNode(b, b.TempDir())
+		c := benchDDA(b, n, dir)
+		b.StartTimer()
+		start := time.Now()
+		if _, err := c.PutFile(ctx, src, fcpclient.PutOptions{}); err != nil {
+			b.Fatal(err)
+		}
+		elapsed += time.Since(start)
+		b.StopTimer()
+		c.Close()
+		n.Close()
+	}
+	reportE2E(b, elapsed)
+}
+
+// BenchmarkFCPGetDisk256MiB is `hams get -o FILE` after TestDDA: the node
+// writes the file itself (ReturnType=disk).
+func BenchmarkFCPGetDisk256MiB(b *testing.B) {
+	ctx := context.Background()
+	n := startNode(b, b.TempDir())
+	defer n.Close()
+	dir := b.TempDir()
+	c := benchDDA(b, n, dir)
+	defer c.Close()
+	uri, err := c.Put(ctx, randReader(98, benchSize), benchSize, fcpclient.PutOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	var elapsed time.Duration
+	for i := 0; i < b.N; i++ {
+		dst := filepath.Join(dir, "out"+strconv.Itoa(i))
+		start := time.Now()
+		res, err := c.GetFile(ctx, uri, dst, fcpclient.GetOptions{})
+		if err != nil || res.Size != benchSize {
+			b.Fatal(res.Size, err)
+		}
+		elapsed += time.Since(start)
+		b.StopTimer()
+		os.Remove(dst)
+		b.StartTimer()
 	}
 	reportE2E(b, elapsed)
 }

@@ -8,12 +8,15 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	fcpclient "github.com/hamsnet/hams/fcp/client"
+	"github.com/hamsnet/hams/fcp/wire"
 )
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
@@ -213,5 +216,48 @@ func TestNodeGetMissing(t *testing.T) {
 	var buf bytes.Buffer
 	if _, err := c.Get(ctx, uri, &buf, fcpclient.GetOptions{}); err != nil || buf.String() != "still here" {
 		t.Fatalf("get after GetFailed: %q %v", buf.String(), err)
+	}
+}
+
+// TestNodeDiskPutGet: after TestDDA the node reads and writes the client's
+// files itself (UploadFrom=disk, ReturnType=disk); without it, it refuses.
+func TestNodeDiskPutGet(t *testing.T) {
+	n := startNode(t, t.TempDir())
+	defer n.Close()
+	c := dial(t, n)
+	defer c.Close()
+	ctx := context.Background()
+	dir := t.TempDir()
+	src := filepath.Join(dir, "in.bin")
+	data, _ := io.ReadAll(randReader(5, 3<<20+17))
+	if err := os.WriteFile(src, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var pe *wire.ProtocolError
+	if _, err := c.PutFile(ctx, src, fcpclient.PutOptions{}); !errors.As(err, &pe) || pe.Code != wire.CodeDDADenied {
+		t.Fatalf("PutFile without TestDDA: %v, want ProtocolError 25", err)
+	}
+	r, w, err := c.TestDDA(ctx, dir, true, true)
+	if err != nil || !r || !w {
+		t.Fatalf("TestDDA: read %v write %v err %v", r, w, err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "DDACheck-*")); len(left) != 0 {
+		t.Fatalf("TestDDA left files behind: %v", left)
+	}
+	uri, err := c.PutFile(ctx, src, fcpclient.PutOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst := filepath.Join(dir, "out.bin")
+	res, err := c.GetFile(ctx, uri, dst, fcpclient.GetOptions{})
+	if err != nil || res.Size != int64(len(data)) {
+		t.Fatalf("GetFile: %+v %v", res, err)
+	}
+	got, _ := os.ReadFile(dst)
+	if !bytes.Equal(got, data) {
+		t.Fatal("GetFile wrote different bytes")
+	}
+	if _, err := c.GetFile(ctx, uri, dst, fcpclient.GetOptions{}); !errors.Is(err, fcpclient.ErrExists) {
+		t.Fatalf("GetFile over an existing file: %v", err)
 	}
 }

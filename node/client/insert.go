@@ -28,6 +28,9 @@ type inserter struct {
 // used). Large data becomes a splitfile (docs/metadata.md); nothing holds
 // more than a few segments in memory.
 func (c *Client) Insert(ctx context.Context, r io.Reader, opts InsertOptions) (keys.URI, error) {
+	if u := opts.URI; u.Type == keys.CHK && len(u.Meta) == 1 && u.Meta[0] != "" {
+		return c.insertNamedCHK(ctx, r, u.Meta[0], opts)
+	}
 	ins, tgt, err := c.newInserter(ctx, opts)
 	if err != nil {
 		return keys.URI{}, err
@@ -42,6 +45,28 @@ func (c *Client) Insert(ctx context.Context, r io.Reader, opts InsertOptions) (k
 	}
 	u, err := ins.publish(tgt, doc, top)
 	return u, asInsert(err)
+}
+
+// insertNamedCHK inserts r under "CHK@/name" (FCP's TargetFilename): as a
+// manifest with the one entry name, which is also its default, so both
+// CHK@…/name and CHK@… fetch the file.
+func (c *Client) insertNamedCHK(ctx context.Context, r io.Reader, name string, opts InsertOptions) (keys.URI, error) {
+	opened := false
+	entry := DirEntry{Name: name, ContentType: opts.ContentType, Open: func() (io.ReadCloser, error) {
+		if opened {
+			return nil, errors.New("client: the data of a named CHK insert can be read only once")
+		}
+		opened = true
+		return io.NopCloser(r), nil
+	}}
+	o := opts
+	o.URI = keys.URI{Type: keys.CHK}
+	u, err := c.InsertDir(ctx, []DirEntry{entry}, name, o)
+	if err != nil {
+		return keys.URI{}, err
+	}
+	u.Meta = []string{name}
+	return u, nil
 }
 
 // target is a normalized insert URI.

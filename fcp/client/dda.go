@@ -1,0 +1,153 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/hamsnet/hams/fcp/wire"
+)
+
+// TestDDA runs fred's direct-disk-access handshake for directory dir (an
+// absolute path): it proves to the node that this client runs on the same
+// machine with access to dir, so that the node may read files there for
+// PutFile (read) or write them for GetFile (write). It returns what the node
+// allowed. The node remembers the grant for this connection.
+func (c *Client) TestDDA(ctx context.Context, dir string, read, write bool) (readOK, writeOK bool, err error) {
+	if !filepath.IsAbs(dir) {
+		return false, false, fmt.Errorf("client: TestDDA: %q is not an absolute path", dir)
+	}
+	dir = filepath.Clean(dir)
+	req := &wire.Message{Name: "TestDDARequest"}
+	req.Set("Directory", dir).Set("WantReadDirectory", strconv.FormatBool(read)).Set("WantWriteDirectory", strconv.FormatBool(write))
+	var reply, complete *wire.Message
+	err = c.exchange(ctx, req, func(m *wire.Message) (bool, error) {
+		switch {
+		case m.Name == "ProtocolError":
+			return false, protocolErrorFrom(m)
+		case m.Get("Directory") != dir:
+		case m.Name == "TestDDAReply":
+			reply = m
+			return true, nil
+		case m.Name == "TestDDAComplete": // the node could not even set up the test
+			complete = m
+			return true, nil
+		}
+		c.unsolicited(m)
+		return false, nil
+	})
+	if err != nil {
+		return false, false, err
+	}
+	if complete == nil {
+		resp := &wire.Message{Name: "TestDDAResponse"}
+		resp.Set("Directory", dir)
+		if f := reply.Get("ReadFilename"); f != "" {
+			b, err := os.ReadFile(f)
+			if err == nil {
+				resp.Set("ReadContent", string(b))
+			}
+		}
+		written := ""
+		if f := reply.Get("WriteFilename"); f != "" {
+			if err := os.WriteFile(f, []byte(reply.Get("ContentToWrite")), 0o600); err == nil {
+				written = f
+			}
+		}
+		err = c.exchange(ctx, resp, func(m *wire.Message) (bool, error) {
+			switch {
+			case m.Name == "ProtocolError":
+				return false, protocolErrorFrom(m)
+			case m.Name == "TestDDAComplete" && m.Get("Directory") == dir:
+				complete = m
+				return true, nil
+			}
+			c.unsolicited(m)
+			return false, nil
+		})
+		if written != "" {
+			os.Remove(written)
+		}
+		if err != nil {
+			return false, false, err
+		}
+	}
+	readOK, _ = complete.Bool("ReadDirectoryAllowed", false)
+	writeOK, _ = complete.Bool("WriteDirectoryAllowed", false)
+	return readOK, writeOK, nil
+}
+
+// PutFile inserts the file at path (absolute) by letting the node read it
+// itself (ClientPut UploadFrom=disk): nothing crosses the connection but the
+// messages. The connection must have passed TestDDA with read access to the
+// file's directory.
+func (c *Client) PutFile(ctx context.Context, path string, opts PutOptions) (string, error) {
+	if !filepath.IsAbs(path) {
+		return "", fmt.Errorf("client: PutFile: %q is not an absolute path", path)
+	}
+	req, err := c.register(opts.Global)
+	if err != nil {
+		return "", err
+	}
+	m := &wire.Message{Name: "ClientPut"}
+	m.Set("Identifier", req.id)
+	opts.apply(m)
+	m.Set("UploadFrom", "disk").Set("Filename", path)
+	var uri string
+	if err := c.do(ctx, req, m, putReply(&opts, &uri)); err != nil {
+		return "", err
+	}
+	return uri, nil
+}
+
+// ErrExists is returned by GetFile when the target file already exists: the
+// node never overwrites a file.
+var ErrExists = errors.New("client: target file exists")
+
+// GetFile fetches uri into the file at path (absolute, not existing) by
+// letting the node write it itself (ClientGet ReturnType=disk): the data does
+// not cross the connection. The connection must have passed TestDDA with
+// write access to the file's directory.
+func (c *Client) GetFile(ctx context.Context, uri, path string, opts GetOptions) (GetResult, error) {
+	if !filepath.IsAbs(path) {
+		return GetResult{}, fmt.Errorf("client: GetFile: %q is not an absolute path", path)
+	}
+	if _, err := os.Lstat(path); err == nil {
+		return GetResult{}, fmt.Errorf("%w: %s", ErrExists, path)
+	}
+	req, err := c.register(opts.Global)
+	if err != nil {
+		return GetResult{}, err
+	}
+	m := &wire.Message{Name: "ClientGet"}
+	m.Set("Identifier", req.id).Set("URI", uri).Set("ReturnType", "disk").Set("Filename", path)
+	if opts.MaxSize > 0 {
+		m.Set("MaxSize", strconv.FormatInt(opts.MaxSize, 10))
+	}
+	if opts.Progress != nil {
+		m.Set("Verbosity", "1")
+	}
+	var res GetResult
+	err = c.do(ctx, req, m, func(m *wire.Message) (bool, error) {
+		if err := commonReply(m); err != nil {
+			return false, err
+		}
+		switch m.Name {
+		case "SimpleProgress":
+			if opts.Progress != nil {
+				opts.Progress(progressFrom(m))
+			}
+		case "DataFound":
+			res.ContentType = m.Get("Metadata.ContentType")
+			res.Size, _ = m.Int64("DataLength", 0)
+			return true, nil
+		case "GetFailed":
+			return false, &GetFailedError{FailedError: failedFrom(m), RedirectURI: m.Get("RedirectURI")}
+		}
+		return false, nil
+	})
+	return res, err
+}
