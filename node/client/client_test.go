@@ -425,10 +425,11 @@ func TestFetchErrors(t *testing.T) {
 	}
 	// Insert URI errors.
 	_, reqOnly := sskPair(t, 5)
-	for bad, code := range map[string]int{reqOnly.String(): InsertInvalidURI, "CHK@/x": InsertMetaStringsNotSupported} {
+	// (CHK@/x is allowed: FCP's TargetFilename; see TestInsertNamedCHK.)
+	for bad, code := range map[string]int{reqOnly.String(): InsertInvalidURI, "CHK@/x/y": InsertMetaStringsNotSupported} {
 		u := reqOnly
-		if bad == "CHK@/x" {
-			u = keys.URI{Type: keys.CHK, Meta: []string{"x"}}
+		if bad == "CHK@/x/y" {
+			u = keys.URI{Type: keys.CHK, Meta: []string{"x", "y"}}
 		}
 		if _, err := c.Insert(context.Background(), strings.NewReader("x"), InsertOptions{URI: u}); !errors.Is(err, &InsertError{Code: code}) {
 			t.Errorf("insert under %s: %v", bad, err)
