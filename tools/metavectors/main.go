@@ -263,21 +263,43 @@ func InsertURI(v Vector) (keys.URI, error) {
 func main() {
 	out := flag.String("out", "docs/vectors/metadata", "output directory")
 	flag.Parse()
+	n, err := write(*out)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "metavectors:", err)
+		os.Exit(1)
+	}
+	fmt.Printf("wrote %d vectors to %s\n", n, *out)
+}
+
+// write generates every vector into dir and removes .json files there that
+// no vector writes any more. It returns the number of vectors.
+func write(dir string) (int, error) {
 	vs := vectors()
 	if err := Fill(vs); err != nil {
-		fmt.Fprintln(os.Stderr, "metavectors:", err)
-		os.Exit(1)
+		return 0, err
 	}
-	if err := os.MkdirAll(*out, 0o755); err != nil {
-		fmt.Fprintln(os.Stderr, "metavectors:", err)
-		os.Exit(1)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return 0, err
 	}
+	old, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	keep := map[string]bool{}
 	for _, v := range vs {
-		b, _ := json.MarshalIndent(v, "", "  ")
-		if err := os.WriteFile(filepath.Join(*out, v.Name+".json"), append(b, '\n'), 0o644); err != nil {
-			fmt.Fprintln(os.Stderr, "metavectors:", err)
-			os.Exit(1)
+		b, err := json.MarshalIndent(v, "", "  ")
+		if err != nil {
+			return 0, err
+		}
+		p := filepath.Join(dir, v.Name+".json")
+		keep[p] = true
+		if err := os.WriteFile(p, append(b, '\n'), 0o644); err != nil {
+			return 0, err
 		}
 	}
-	fmt.Printf("wrote %d vectors to %s\n", len(vs), *out)
+	for _, p := range old {
+		if !keep[p] {
+			if err := os.Remove(p); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return len(vs), nil
 }
