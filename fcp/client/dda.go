@@ -122,30 +122,17 @@ func (c *Client) GetFile(ctx context.Context, uri, path string, opts GetOptions)
 	if err != nil {
 		return GetResult{}, err
 	}
-	m := &wire.Message{Name: "ClientGet"}
-	m.Set("Identifier", req.id).Set("URI", uri).Set("ReturnType", "disk").Set("Filename", path)
-	if opts.MaxSize > 0 {
-		m.Set("MaxSize", strconv.FormatInt(opts.MaxSize, 10))
-	}
-	if opts.Progress != nil {
-		m.Set("Verbosity", "1")
-	}
+	m := getMessage(req.id, uri, "disk", opts)
+	m.Set("Filename", path)
 	var res GetResult
 	err = c.do(ctx, req, m, func(m *wire.Message) (bool, error) {
-		if err := commonReply(m); err != nil {
+		if done, err := getCommonReply(m, opts); done || err != nil {
 			return false, err
 		}
-		switch m.Name {
-		case "SimpleProgress":
-			if opts.Progress != nil {
-				opts.Progress(progressFrom(m))
-			}
-		case "DataFound":
+		if m.Name == "DataFound" { // sent once the file is in place
 			res.ContentType = m.Get("Metadata.ContentType")
 			res.Size, _ = m.Int64("DataLength", 0)
 			return true, nil
-		case "GetFailed":
-			return false, &GetFailedError{FailedError: failedFrom(m), RedirectURI: m.Get("RedirectURI")}
 		}
 		return false, nil
 	})

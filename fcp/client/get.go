@@ -43,33 +43,13 @@ func (c *Client) Get(ctx context.Context, uri string, w io.Writer, opts GetOptio
 	if err != nil {
 		return GetResult{}, err
 	}
-	m := &wire.Message{Name: "ClientGet"}
-	m.Set("Identifier", req.id).Set("URI", uri).Set("ReturnType", "direct")
-	if opts.MaxSize > 0 {
-		m.Set("MaxSize", strconv.FormatInt(opts.MaxSize, 10))
-	}
-	if opts.Progress != nil {
-		m.Set("Verbosity", "1")
-	}
-	if opts.Global {
-		m.Set("Global", "true")
-	}
-	if opts.Persistence != "" {
-		m.Set("Persistence", opts.Persistence)
-	}
-	for _, f := range opts.Fields {
-		m.Set(f.Name, f.Value)
-	}
+	m := getMessage(req.id, uri, "direct", opts)
 	var res GetResult
 	err = c.do(ctx, req, m, func(m *wire.Message) (bool, error) {
-		if err := commonReply(m); err != nil {
+		if done, err := getCommonReply(m, opts); done || err != nil {
 			return false, err
 		}
 		switch m.Name {
-		case "SimpleProgress":
-			if opts.Progress != nil {
-				opts.Progress(progressFrom(m))
-			}
 		case "DataFound":
 			res.ContentType = m.Get("Metadata.ContentType")
 		case "AllData":
@@ -88,8 +68,6 @@ func (c *Client) Get(ctx context.Context, uri string, w io.Writer, opts GetOptio
 				return false, fmt.Errorf("client: get: got %d of %d bytes", n, m.DataLength)
 			}
 			return true, nil
-		case "GetFailed":
-			return false, &GetFailedError{FailedError: failedFrom(m), RedirectURI: m.Get("RedirectURI")}
 		}
 		return false, nil // ExpectedMIME, ExpectedDataLength, SendingToNetwork, ...
 	})
@@ -97,6 +75,46 @@ func (c *Client) Get(ctx context.Context, uri string, w io.Writer, opts GetOptio
 		return res, err
 	}
 	return res, nil
+}
+
+// getMessage builds the ClientGet for request id.
+func getMessage(id, uri, returnType string, opts GetOptions) *wire.Message {
+	m := &wire.Message{Name: "ClientGet"}
+	m.Set("Identifier", id).Set("URI", uri).Set("ReturnType", returnType)
+	if opts.MaxSize > 0 {
+		m.Set("MaxSize", strconv.FormatInt(opts.MaxSize, 10))
+	}
+	if opts.Progress != nil {
+		m.Set("Verbosity", "1")
+	}
+	if opts.Global {
+		m.Set("Global", "true")
+	}
+	if opts.Persistence != "" {
+		m.Set("Persistence", opts.Persistence)
+	}
+	for _, f := range opts.Fields {
+		m.Set(f.Name, f.Value)
+	}
+	return m
+}
+
+// getCommonReply handles the replies every ClientGet can get: errors,
+// SimpleProgress and GetFailed. done reports that m was handled.
+func getCommonReply(m *wire.Message, opts GetOptions) (done bool, err error) {
+	if err := commonReply(m); err != nil {
+		return true, err
+	}
+	switch m.Name {
+	case "SimpleProgress":
+		if opts.Progress != nil {
+			opts.Progress(progressFrom(m))
+		}
+		return true, nil
+	case "GetFailed":
+		return true, &GetFailedError{FailedError: failedFrom(m), RedirectURI: m.Get("RedirectURI")}
+	}
+	return false, nil
 }
 
 // connReader marks errors reading a message's data as connection errors.
