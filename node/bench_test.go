@@ -44,15 +44,29 @@ func reportE2E(b *testing.B, elapsed time.Duration) {
 // BenchmarkFCPPut256MiB inserts 256 MiB of random data through a node's FCP
 // server on loopback, as `hams put` does: ClientPut UploadFrom=direct.
 func BenchmarkFCPPut256MiB(b *testing.B) {
-	ctx := context.Background()
+	benchPuts(b, "", func(c *fcpclient.Client, i int) error {
+		_, err := c.Put(context.Background(), randReader(uint64(i), benchSize), benchSize, fcpclient.PutOptions{})
+		return err
+	})
+}
+
+// benchPuts runs put b.N times, each into a fresh node (so nothing is
+// already stored), with a client that passed TestDDA for ddaDir if it is not
+// empty, and reports the time spent in put alone.
+func benchPuts(b *testing.B, ddaDir string, put func(c *fcpclient.Client, i int) error) {
 	var elapsed time.Duration
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		n := startNode(b, b.TempDir())
 		c := dial(b, n)
+		if ddaDir != "" {
+			if r, w, err := c.TestDDA(context.Background(), ddaDir, true, true); err != nil || !r || !w {
+				b.Fatal(r, w, err)
+			}
+		}
 		b.StartTimer()
 		start := time.Now()
-		if _, err := c.Put(ctx, randReader(uint64(i), benchSize), benchSize, fcpclient.PutOptions{}); err != nil {
+		if err := put(c, i); err != nil {
 			b.Fatal(err)
 		}
 		elapsed += time.Since(start)
@@ -89,40 +103,21 @@ func BenchmarkFCPGet256MiB(b *testing.B) {
 	reportE2E(b, elapsed)
 }
 
-// benchDDA connects a client that passed TestDDA for dir.
-func benchDDA(b *testing.B, n *Node, dir string) *fcpclient.Client {
-	c := dial(b, n)
-	if r, w, err := c.TestDDA(context.Background(), dir, true, true); err != nil || !r || !w {
-		b.Fatal(r, w, err)
-	}
-	return c
-}
-
 // BenchmarkFCPPutDisk256MiB is `hams put FILE` after TestDDA: the node reads
 // the file itself (UploadFrom=disk).
 func BenchmarkFCPPutDisk256MiB(b *testing.B) {
-	ctx := context.Background()
 	dir := b.TempDir()
 	src := filepath.Join(dir, "in.bin")
-	f, _ := os.Create(src)
+	f, err := os.Create(src)
+	if err != nil {
+		b.Fatal(err)
+	}
 	io.Copy(f, randReader(3, benchSize))
 	f.Close()
-	var elapsed time.Duration
-	for i := 0; i < b.N; i++ {
-		b.StopTimer()
-		n := startNode(b, b.TempDir())
-		c := benchDDA(b, n, dir)
-		b.StartTimer()
-		start := time.Now()
-		if _, err := c.PutFile(ctx, src, fcpclient.PutOptions{}); err != nil {
-			b.Fatal(err)
-		}
-		elapsed += time.Since(start)
-		b.StopTimer()
-		c.Close()
-		n.Close()
-	}
-	reportE2E(b, elapsed)
+	benchPuts(b, dir, func(c *fcpclient.Client, _ int) error {
+		_, err := c.PutFile(context.Background(), src, fcpclient.PutOptions{})
+		return err
+	})
 }
 
 // BenchmarkFCPGetDisk256MiB is `hams get -o FILE` after TestDDA: the node
@@ -132,8 +127,11 @@ func BenchmarkFCPGetDisk256MiB(b *testing.B) {
 	n := startNode(b, b.TempDir())
 	defer n.Close()
 	dir := b.TempDir()
-	c := benchDDA(b, n, dir)
+	c := dial(b, n)
 	defer c.Close()
+	if r, w, err := c.TestDDA(ctx, dir, true, true); err != nil || !r || !w {
+		b.Fatal(r, w, err)
+	}
 	uri, err := c.Put(ctx, randReader(98, benchSize), benchSize, fcpclient.PutOptions{})
 	if err != nil {
 		b.Fatal(err)
