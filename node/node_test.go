@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -259,5 +260,55 @@ func TestNodeDiskPutGet(t *testing.T) {
 	}
 	if _, err := c.GetFile(ctx, uri, dst, fcpclient.GetOptions{}); !errors.Is(err, fcpclient.ErrExists) {
 		t.Fatalf("GetFile over an existing file: %v", err)
+	}
+}
+
+// TestNodeUSKAndDirectory: a USK edition and a directory (ClientPutComplexDir)
+// round-trip through the Go client and the real node.
+func TestNodeUSKAndDirectory(t *testing.T) {
+	n := startNode(t, t.TempDir())
+	defer n.Close()
+	c := dial(t, n)
+	defer c.Close()
+	ctx := context.Background()
+	ins, req, err := c.GenerateSSK(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uskIns := "USK" + strings.TrimPrefix(ins, "SSK") + "blog/0"
+	uskReq := "USK" + strings.TrimPrefix(req, "SSK") + "blog/0"
+	for ed, text := range []string{"first post", "ثاني منشور"} {
+		in := strings.Replace(uskIns, "/0", "/"+strconv.Itoa(ed), 1)
+		got, err := c.Put(ctx, strings.NewReader(text), int64(len(text)), fcpclient.PutOptions{URI: in})
+		if err != nil {
+			t.Fatalf("put edition %d: %v", ed, err)
+		}
+		if want := strings.Replace(uskReq, "/0", "/"+strconv.Itoa(ed), 1); got != want {
+			t.Fatalf("put edition %d returned %s, want %s", ed, got, want)
+		}
+	}
+	var buf bytes.Buffer
+	if _, err := c.Get(ctx, strings.Replace(uskReq, "/0", "/1", 1), &buf, fcpclient.GetOptions{}); err != nil || buf.String() != "ثاني منشور" {
+		t.Fatalf("get edition 1: %q %v", buf.String(), err)
+	}
+
+	page := []byte("<html dir=\"auto\">مرحبا</html>")
+	img, _ := io.ReadAll(randReader(11, 70<<10))
+	dirURI, err := c.PutDir(ctx, []fcpclient.DirFile{
+		{Name: "index.html", Data: bytes.NewReader(page), Size: int64(len(page)), ContentType: "text/html"},
+		{Name: "img/a.png", Data: bytes.NewReader(img), Size: int64(len(img)), ContentType: "image/png"},
+	}, fcpclient.PutDirOptions{DefaultName: "index.html"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string][]byte{"/index.html": page, "/img/a.png": img, "": page} {
+		buf.Reset()
+		res, err := c.Get(ctx, strings.TrimSuffix(dirURI, "/")+name, &buf, fcpclient.GetOptions{})
+		if err != nil || !bytes.Equal(buf.Bytes(), want) {
+			t.Fatalf("get %s%s: %v", dirURI, name, err)
+		}
+		if name == "/img/a.png" && res.ContentType != "image/png" {
+			t.Fatalf("content type %q", res.ContentType)
+		}
 	}
 }
