@@ -362,6 +362,7 @@ func TestCompressionAndMaxSize(t *testing.T) {
 	}
 }
 
+// splitfileOrInline returns the metadata document stored in the CHK u names.
 func splitfileOrInline(t *testing.T, bs BlockStore, u keys.URI) *Metadata {
 	t.Helper()
 	blk, err := bs.GetBlock(context.Background(), keys.RoutingKey(u.Key))

@@ -165,24 +165,14 @@ func checkGoroutines(t *testing.T) {
 // (following metadata splitfiles).
 func splitfileOf(t *testing.T, c *Client, bs BlockStore, u keys.URI) *Metadata {
 	t.Helper()
-	blk, err := bs.GetBlock(context.Background(), keys.RoutingKey(u.Key))
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := keys.Decode(blk, u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := ParseMetadata(d.Bytes)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := splitfileOrInline(t, bs, u)
 	for m.IsMetadata {
 		var buf bytes.Buffer
 		f := &fetcher{c: c, ctx: context.Background(), w: &buf}
 		if err := f.fetchSplitfile(m, &buf); err != nil {
 			t.Fatal(err)
 		}
+		var err error
 		if m, err = ParseMetadata(buf.Bytes()); err != nil {
 			t.Fatal(err)
 		}
