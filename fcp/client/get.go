@@ -84,19 +84,26 @@ func getMessage(id, uri, returnType string, opts GetOptions) *wire.Message {
 	if opts.MaxSize > 0 {
 		m.Set("MaxSize", strconv.FormatInt(opts.MaxSize, 10))
 	}
-	if opts.Progress != nil {
+	setRequestFields(m, opts.Progress != nil, opts.Global, opts.Persistence, opts.Fields)
+	return m
+}
+
+// setRequestFields sets the fields every ClientGet and ClientPut may carry:
+// Verbosity (progress wanted), Global, Persistence, then the caller's extra
+// fields, which override.
+func setRequestFields(m *wire.Message, progress, global bool, persistence string, extra []wire.Field) {
+	if progress {
 		m.Set("Verbosity", "1")
 	}
-	if opts.Global {
+	if global {
 		m.Set("Global", "true")
 	}
-	if opts.Persistence != "" {
-		m.Set("Persistence", opts.Persistence)
+	if persistence != "" {
+		m.Set("Persistence", persistence)
 	}
-	for _, f := range opts.Fields {
+	for _, f := range extra {
 		m.Set(f.Name, f.Value)
 	}
-	return m
 }
 
 // getCommonReply handles the replies every ClientGet can get: errors,

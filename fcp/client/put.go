@@ -65,9 +65,6 @@ func (o *PutOptions) apply(m *wire.Message) {
 		uri = "CHK@"
 	}
 	m.Set("URI", uri)
-	if o.Progress != nil {
-		m.Set("Verbosity", "1")
-	}
 	if o.ContentType != "" {
 		m.Set("Metadata.ContentType", o.ContentType)
 	}
@@ -77,15 +74,7 @@ func (o *PutOptions) apply(m *wire.Message) {
 	if o.GetCHKOnly {
 		m.Set("GetCHKOnly", "true")
 	}
-	if o.Global {
-		m.Set("Global", "true")
-	}
-	if o.Persistence != "" {
-		m.Set("Persistence", o.Persistence)
-	}
-	for _, f := range o.Fields {
-		m.Set(f.Name, f.Value)
-	}
+	setRequestFields(m, o.Progress != nil, o.Global, o.Persistence, o.Fields)
 }
 
 // putReply handles the replies shared by ClientPut and ClientPutComplexDir.
