@@ -76,7 +76,7 @@ func BenchmarkPutBatch(b *testing.B) {
 // BenchmarkPutDurable measures single Puts that each wait for an fsync.
 func BenchmarkPutDurable(b *testing.B) {
 	es := benchBlocks(b, 2, b.N)
-	s := benchOpen(b, Config{Durable: true})
+	s := benchOpen(b, Config{Durability: DurabilityWALSync})
 	b.SetBytes(keys.CHKBlockSize)
 	b.ResetTimer()
 	for i := range es {
@@ -90,7 +90,7 @@ func BenchmarkPutDurable(b *testing.B) {
 // which share fsyncs (group commit).
 func BenchmarkPutDurableParallel(b *testing.B) {
 	es := benchBlocks(b, 3, b.N)
-	s := benchOpen(b, Config{Durable: true})
+	s := benchOpen(b, Config{Durability: DurabilityWALSync})
 	b.SetBytes(keys.CHKBlockSize)
 	b.SetParallelism(8)
 	var next sync.Mutex

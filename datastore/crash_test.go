@@ -14,24 +14,28 @@ import (
 )
 
 // crashChildEnv switches the test binary into the child role of
-// TestCrashRecovery. Its value is "dir:seed".
+// TestCrashRecovery. Its value is "dir:seed:durability".
 const crashChildEnv = "HAMS_DATASTORE_CRASH_CHILD"
 
-// TestCrashChild is the child process: it writes blocks in durable mode
-// forever and prints "ok <key>" after each write returns.
+// TestCrashChild is the child process: it writes blocks forever and prints
+// "ok <key>" once each write is durable: when Put returns with
+// DurabilityWALSync, after a Sync with DurabilityNoWAL.
 func TestCrashChild(t *testing.T) {
 	arg := os.Getenv(crashChildEnv)
 	if arg == "" {
 		t.Skip("helper process for TestCrashRecovery")
 	}
-	dir, seedStr, _ := strings.Cut(arg, ":")
-	seed, _ := strconv.ParseUint(seedStr, 10, 64)
-	s, err := Open(dir, Config{Durable: true, Logger: quietLogger, ScrubBytesPerSecond: -1, MemTableBytes: 4 << 20})
+	parts := strings.Split(arg, ":")
+	dir := parts[0]
+	seed, _ := strconv.ParseUint(parts[1], 10, 64)
+	mode, _ := strconv.Atoi(parts[2])
+	s, err := Open(dir, Config{Durability: Durability(mode), Logger: quietLogger, ScrubBytesPerSecond: -1, MemTableBytes: 4 << 20})
 	if err != nil {
 		fmt.Println("error", err)
 		os.Exit(2)
 	}
 	rng := testRand(seed)
+	var pending []Entry
 	for i := 0; ; i++ {
 		n := 1
 		if i%3 == 2 {
@@ -50,29 +54,43 @@ func TestCrashChild(t *testing.T) {
 		} else {
 			err = s.PutBatch(es, r)
 		}
+		if err == nil && Durability(mode) == DurabilityNoWAL && i%4 == 3 {
+			err = s.Sync()
+		}
 		if err != nil {
 			fmt.Println("error", err)
 			os.Exit(2)
 		}
-		for _, e := range es {
+		pending = append(pending, es...)
+		if Durability(mode) == DurabilityNoWAL && i%4 != 3 {
+			continue // not durable yet: acknowledged after the next Sync
+		}
+		for _, e := range pending {
 			fmt.Println("ok", hex.EncodeToString(e.Key[:]))
 		}
+		pending = pending[:0]
 	}
 }
 
 // TestCrashRecovery runs TestCrashChild in a child process, SIGKILLs it
-// while it writes, and checks that every block whose Put had returned is
-// present and valid after reopening. It does this twice on the same
+// while it writes, and checks that every block acknowledged as durable is
+// present and valid after reopening, and that the store is consistent. It does this twice on the same
 // directory, so the second child also recovers from the first crash.
 func TestCrashRecovery(t *testing.T) {
 	if os.Getenv(crashChildEnv) != "" {
 		t.Skip("in child")
 	}
+	for _, mode := range []Durability{DurabilityWALSync, DurabilityNoWAL} {
+		t.Run(mode.String(), func(t *testing.T) { testCrashRecovery(t, mode) })
+	}
+}
+
+func testCrashRecovery(t *testing.T, mode Durability) {
 	dir := t.TempDir()
 	var acked []keys.RoutingKey
 	for round, killAfter := range []int{60, 110} {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
-		cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s:%d", crashChildEnv, dir, 40+round))
+		cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s:%d:%d", crashChildEnv, dir, 40+round, mode))
 		out, err := cmd.StdoutPipe()
 		if err != nil {
 			t.Fatal(err)
@@ -106,7 +124,7 @@ func TestCrashRecovery(t *testing.T) {
 		}
 		t.Logf("round %d: killed after %d acknowledged writes (%v)", round, n, err)
 
-		s, err := Open(dir, Config{Logger: quietLogger, MemTableBytes: 4 << 20})
+		s, err := Open(dir, Config{Durability: mode, Logger: quietLogger, MemTableBytes: 4 << 20})
 		if err != nil {
 			t.Fatalf("reopen: %v", err)
 		}

@@ -12,8 +12,9 @@
 // A different valid block offered under a key already in use (an SSK signed
 // twice) is refused with ErrCollision and the old block is kept.
 //
-// Writes can be made durable (fsynced before Put returns) with
-// Config.Durable. All methods are safe for concurrent use; Close stops every
+// Config.Durability chooses when writes reach the disk: through Pebble's WAL
+// (optionally fsynced before Put returns), or with no WAL for bulk ingest,
+// flushed periodically and on Sync. All methods are safe for concurrent use; Close stops every
 // goroutine the Store started.
 //
 // docs/datastore.md describes the key schema, the eviction approximation,

@@ -190,7 +190,7 @@ func (s *Store) evictSome(r Region) (int, error) {
 		d.sub(r, int64(m.size))
 		d.evictions[r.idx()]++
 	}
-	if err := b.Commit(pebble.NoSync); err != nil {
+	if err := s.commit(b, pebble.NoSync); err != nil {
 		return 0, err
 	}
 	s.apply(&d)

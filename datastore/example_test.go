@@ -18,7 +18,7 @@ func Example() {
 	}
 	defer os.RemoveAll(dir)
 
-	s, err := datastore.Open(dir, datastore.Config{Durable: true})
+	s, err := datastore.Open(dir, datastore.Config{Durability: datastore.DurabilityWALSync})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -157,7 +157,7 @@ func (s *Store) quarantine(ctx context.Context, q quarantineSpan) (lost int, err
 			lost++
 		}
 	}
-	if err := w.b.Commit(pebble.Sync); err != nil {
+	if err := s.commitDurably(w.b); err != nil {
 		return lost, err
 	}
 	// Blocks whose every key was unreadable were never seen; the counters
@@ -211,7 +211,7 @@ func (w *salvageWriter) set(k, v []byte) error {
 	if w.b.Len() < salvageBatchBytes {
 		return nil
 	}
-	if err := w.b.Commit(pebble.NoSync); err != nil {
+	if err := w.b.Commit(pebble.NoSync); err != nil { // made durable with the last batch (commitDurably)
 		return err
 	}
 	w.b.Close()
@@ -313,7 +313,7 @@ func (s *Store) recount(fixLRU bool) error {
 	if err := iter.Close(); err != nil {
 		return err
 	}
-	if err := b.Commit(pebble.NoSync); err != nil {
+	if err := s.commit(b, pebble.NoSync); err != nil {
 		return err
 	}
 	for i := range s.regions {

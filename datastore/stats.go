@@ -52,7 +52,8 @@ type Stats struct {
 	// the garbage in blob files not yet reclaimed, and the WAL.
 	DiskBytes uint64
 	// WriteAmp is the write amplification since Open: bytes written to the
-	// WAL, sstables and blob files per byte of batches committed. (Pebble's
+	// WAL (if any), sstables and blob files per byte of batches committed
+	// by the Store. (Pebble's
 	// own Metrics.Total().WriteAmp() counts blob bytes written by flushes
 	// twice in v2.1.7, reporting about 3 where the truth is about 2.)
 	WriteAmp float64
@@ -77,7 +78,7 @@ func (s *Store) Stats() Stats {
 	if s.enter() {
 		m := s.db.Metrics()
 		s.exit()
-		st.WriteAmp = writeAmp(m)
+		st.WriteAmp = writeAmp(m, s.committed.Load())
 		// Not m.DiskSpaceUsage(): in v2.1.7 it can underflow after an excise.
 		st.DiskBytes = dirBytes(s.dir)
 	}
@@ -102,8 +103,8 @@ func dirBytes(dir string) uint64 {
 // writeAmp computes the write amplification from Pebble's metrics. In
 // v2.1.7 a flush reports the blob bytes it writes both as BlobBytesFlushed
 // and as BlobBytesCompacted, so only the latter is summed.
-func writeAmp(m *pebble.Metrics) float64 {
-	if m.WAL.BytesIn == 0 {
+func writeAmp(m *pebble.Metrics, committed uint64) float64 {
+	if committed == 0 {
 		return 0
 	}
 	written := m.WAL.BytesWritten
@@ -111,7 +112,7 @@ func writeAmp(m *pebble.Metrics) float64 {
 		l := &m.Levels[i]
 		written += l.TableBytesFlushed + l.TableBytesCompacted + l.BlobBytesCompacted
 	}
-	return float64(written) / float64(m.WAL.BytesIn)
+	return float64(written) / float64(committed)
 }
 
 func (rs *regionState) stats() RegionStats {

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/hamsnet/hams/keys"
 )
@@ -128,6 +129,8 @@ func TestConfigValidate(t *testing.T) {
 		{MaxBlockSize: 2 << 20},
 		{MemTableBytes: 10},
 		{BlockCacheBytes: -1},
+		{Durability: 3},
+		{FlushInterval: -time.Second},
 	} {
 		err := c.Validate()
 		wantCode(t, err, ErrInvalidArgument)

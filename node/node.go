@@ -48,9 +48,12 @@ func Start(cfg Config) (*Node, error) {
 	}
 	n := &Node{cfg: cfg, serveDone: make(chan struct{}), shutdown: make(chan struct{})}
 	ds, err := datastore.Open(filepath.Join(cfg.Dir, "store"), datastore.Config{
-		StoreBytes:      cfg.StoreSize,
-		CacheBytes:      max(cfg.StoreSize/4, datastore.MinRegionBytes),
-		Durable:         true,
+		StoreBytes: cfg.StoreSize,
+		CacheBytes: max(cfg.StoreSize/4, datastore.MinRegionBytes),
+		// No WAL: a splitfile's blocks are written to disk once, not twice;
+		// the client layer syncs (flushes) before it reports an insert
+		// done, so what a user published survives any crash.
+		Durability:      datastore.DurabilityNoWAL,
 		MemTableBytes:   nodeMemTableBytes,
 		BlockCacheBytes: nodeBlockCacheBytes,
 		Logger:          cfg.Logger,

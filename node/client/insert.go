@@ -157,6 +157,9 @@ func checkContentTypeArg(s string) error {
 // SSK target the SSK block holds doc (inline) or a redirect to top.
 func (ins *inserter) publish(t target, doc []byte, top keys.URI) (keys.URI, error) {
 	if !t.ssk {
+		if err := ins.sync(); err != nil {
+			return keys.URI{}, err
+		}
 		ins.prog.add(0, 0, 0, 0, true)
 		return top, nil
 	}
@@ -178,8 +181,24 @@ func (ins *inserter) publish(t target, doc []byte, top keys.URI) (keys.URI, erro
 	if err := ins.store.PutBlock(ins.ctx, rk, block); err != nil {
 		return keys.URI{}, err
 	}
+	if err := ins.sync(); err != nil {
+		return keys.URI{}, err
+	}
 	ins.prog.add(1, 1, 1, 0, true)
 	return t.result, nil
+}
+
+// sync makes the insert's blocks durable if the store needs to be told
+// (BlockSyncer), so that an insert reported done survives a crash.
+func (ins *inserter) sync() error {
+	bs, ok := ins.store.(BlockSyncer)
+	if !ok {
+		return nil
+	}
+	if err := bs.SyncBlocks(ins.ctx); err != nil {
+		return insertErr(InsertInternalError, err, "making the blocks durable")
+	}
+	return nil
 }
 
 // insertCHK encodes and stores one CHK block.
