@@ -133,6 +133,24 @@ func checkHeader(block []byte, t KeyType) error {
 // different plaintext, and matching its hash would take a BLAKE3 second
 // preimage. That saves a third hash pass per block on every fetch.
 func decodeCHK(block []byte, u URI) (Data, error) {
+	return decodeCHKTo(make([]byte, CHKDataSize), block, u)
+}
+
+// DecodeCHKTo is Decode for a CHK URI u, decrypting into dst, which must be
+// CHKDataSize bytes long; the returned Bytes alias dst (dst[:n]). On success
+// dst[n:] is all zeros, so dst is the block's zero-padded payload. It lets a
+// fetch reuse its buffers; a dst of the wrong size is refused.
+func DecodeCHKTo(dst, block []byte, u URI) (Data, error) {
+	if u.Type != CHK {
+		return Data{}, errorf(CodeInvalidArgument, "", "DecodeCHKTo needs a CHK URI, not %s", u.Type)
+	}
+	if len(dst) != CHKDataSize {
+		return Data{}, errorf(CodeInvalidArgument, "", "DecodeCHKTo buffer is %d bytes, want %d", len(dst), CHKDataSize)
+	}
+	return decodeCHKTo(dst, block, u)
+}
+
+func decodeCHKTo(out, block []byte, u URI) (Data, error) {
 	if len(block) != CHKBlockSize {
 		return Data{}, errorf(CodeInvalidBlock, "", "CHK block is %d bytes, want %d", len(block), CHKBlockSize)
 	}
@@ -140,9 +158,8 @@ func decodeCHK(block []byte, u URI) (Data, error) {
 		return Data{}, err
 	}
 	// Decrypt the meta field apart and the payload straight into the buffer
-	// that is returned (32 KiB, a small allocation; no copy).
+	// that is returned (no copy).
 	var meta [4]byte
-	out := make([]byte, CHKDataSize)
 	stream := newCTR(&u.CryptoKey, nil)
 	stream.XORKeyStream(meta[:], block[4:8])
 	stream.XORKeyStream(out, block[8:])

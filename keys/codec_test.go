@@ -59,6 +59,43 @@ func TestCHKRoundTrip(t *testing.T) {
 	}
 }
 
+// TestDecodeCHKTo checks decoding into a caller's buffer: the same data as
+// Decode, aliasing the buffer, zero padding after the data even when the
+// buffer held garbage, and clear errors for a wrong buffer or key type.
+func TestDecodeCHKTo(t *testing.T) {
+	r := seeded(5)
+	dst := randBytes(r, CHKDataSize) // garbage that must be overwritten
+	for _, n := range []int{0, 7, CHKDataSize} {
+		data := randBytes(r, n)
+		block, u, err := EncodeCHK(data, EncodeOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := DecodeCHKTo(dst, block, u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(d.Bytes, data) || (n > 0 && &d.Bytes[0] != &dst[0]) {
+			t.Fatalf("n=%d: wrong bytes or not in dst", n)
+		}
+		if !bytes.Equal(dst[n:], make([]byte, CHKDataSize-n)) {
+			t.Fatalf("n=%d: padding after the data is not zero", n)
+		}
+		bad := bytes.Clone(block)
+		bad[200] ^= 1
+		if _, err := DecodeCHKTo(dst, bad, u); !errors.Is(err, ErrDecode) {
+			t.Fatalf("tampered block: %v", err)
+		}
+	}
+	block, u, _ := EncodeCHK([]byte("x"), EncodeOptions{})
+	if _, err := DecodeCHKTo(make([]byte, CHKDataSize-1), block, u); !errors.Is(err, ErrInvalidArgument) {
+		t.Fatalf("short buffer: %v", err)
+	}
+	if _, err := DecodeCHKTo(dst, block, URI{Type: SSK}); !errors.Is(err, ErrInvalidArgument) {
+		t.Fatalf("SSK URI: %v", err)
+	}
+}
+
 func TestCHKTamper(t *testing.T) {
 	block, u, _ := EncodeCHK([]byte("hello"), EncodeOptions{})
 	for _, i := range []int{0, 3, 4, 100, CHKBlockSize - 1} {

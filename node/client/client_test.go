@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hamsnet/hams/datastore"
 	"github.com/hamsnet/hams/keys"
 )
 
@@ -310,6 +311,49 @@ func TestAnyKOfN(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "127 of 256 blocks found, 128 needed") {
 		t.Errorf("message: %v", err)
+	}
+}
+
+// TestCorruptBlocksInStore plants wrong bytes under some data blocks' keys
+// (the store's unverified batch path lets them in, as a disk fault would).
+// The fetch reads blocks unverified and decodes them: each wrong block must
+// fail its decode, be re-read verified (so the datastore drops it and
+// counts it), and be replaced by a check block; the file comes out exact.
+func TestCorruptBlocksInStore(t *testing.T) {
+	ds := openStore(t)
+	bs := NewLocalStore(ds)
+	c := newClient(t, bs, Config{})
+	data := randBytes(12, 2*128*keys.CHKDataSize)
+	u := mustInsert(t, c, data, InsertOptions{URI: chkURI, DontCompress: true})
+	m := splitfileOf(t, c, bs, u)
+	var planted []keys.RoutingKey
+	// Data blocks of both segments (blocks 0-255 are segment 0, data then
+	// check), and the first check block segment 0 will turn to.
+	for _, i := range []int{0, 5, 127, 128, 256, 300} {
+		rk := m.Blocks[i].Routing
+		if err := ds.Delete(rk); err != nil {
+			t.Fatal(err)
+		}
+		wrong := randBytes(uint64(100+i), keys.CHKBlockSize)
+		if err := ds.PutBatchEncoded([]datastore.Entry{{Key: rk, Block: wrong}}, datastore.RegionStore); err != nil {
+			t.Fatal(err)
+		}
+		planted = append(planted, rk)
+	}
+	var buf bytes.Buffer
+	if _, err := c.Fetch(context.Background(), u, &buf, FetchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(buf.Bytes(), data) {
+		t.Fatal("fetched file differs")
+	}
+	if st := ds.Stats(); st.Corruptions != uint64(len(planted)) {
+		t.Errorf("datastore counted %d corruptions, want %d", st.Corruptions, len(planted))
+	}
+	for _, rk := range planted {
+		if ok, _ := ds.Has(rk); ok {
+			t.Errorf("corrupt block %s still stored", rk)
+		}
 	}
 }
 

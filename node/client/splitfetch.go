@@ -8,6 +8,47 @@ import (
 	"github.com/hamsnet/hams/keys"
 )
 
+// plainPool holds CHKDataSize buffers for decoded splitfile blocks. A
+// segment's blocks go back to it once written (releaseShards).
+var plainPool = sync.Pool{New: func() any { b := make([]byte, keys.CHKDataSize); return &b }}
+
+// releaseShards returns a written segment's buffers to plainPool.
+func releaseShards(shards [][]byte) {
+	for _, sh := range shards {
+		if cap(sh) == keys.CHKDataSize {
+			b := sh[:keys.CHKDataSize]
+			plainPool.Put(&b)
+		}
+	}
+}
+
+// getCHK fetches and decodes one splitfile block into plain (CHKDataSize
+// bytes), reading the block into buf (returned for reuse). A store that can
+// skip verification (BlockGetterUnverified) is used that way, since the
+// decode checks the block; a block that then fails to decode is fetched
+// again verified, so that the store can drop it if it is corrupt.
+// decodeFailed tells a block that was found but did not decode.
+func (f *fetcher) getCHK(k BlockKey, buf, plain []byte) (_ []byte, _ keys.Data, decodeFailed bool, _ error) {
+	u := k.URI()
+	if g, ok := f.c.bs.(BlockGetterUnverified); ok {
+		blk, err := g.GetBlockUnverified(f.ctx, buf[:0], k.Routing)
+		if err != nil {
+			return buf, keys.Data{}, false, err
+		}
+		d, err := keys.DecodeCHKTo(plain, blk, u)
+		if err == nil {
+			return blk, d, false, nil
+		}
+		buf = blk
+	}
+	blk, err := f.getBlock(k.Routing, buf)
+	if err != nil {
+		return buf, keys.Data{}, false, err
+	}
+	d, err := keys.DecodeCHKTo(plain, blk, u)
+	return blk, d, err != nil, err
+}
+
 // segResult is one decoded segment: its data blocks in order.
 type segResult struct {
 	data [][]byte
@@ -62,6 +103,7 @@ func (f *fetcher) fetchSplitfile(m *Metadata, w interface{ Write([]byte) (int, e
 				break
 			}
 		}
+		releaseShards(r.data)
 		if err != nil {
 			break
 		}
@@ -114,24 +156,25 @@ func (f *fetcher) fetchSegment(ctx context.Context, m *Metadata, s Segment) ([][
 
 			k := m.Blocks[s.First+i]
 			var data []byte
-			blk, err := f.getBlock(k.Routing, buf)
-			if err == nil {
-				buf = blk
-				var d keys.Data
-				d, err = keys.Decode(blk, k.URI())
-				switch {
-				case err != nil:
-					err = fetchErr(FetchBlockDecodeError, err, "block %d of segment at %d", i, s.First)
-				case len(d.Bytes) != wantLen(i):
-					err = fetchErr(FetchInvalidMetadata, nil, "block %d decodes to %d bytes, want %d", i, len(d.Bytes), wantLen(i))
-				default:
-					data = d.Bytes
-					if len(data) < bs {
-						full := make([]byte, bs)
-						copy(full, data)
-						data = full
-					}
-				}
+			pp := plainPool.Get().(*[]byte)
+			var (
+				d            keys.Data
+				decodeFailed bool
+				err          error
+			)
+			buf, d, decodeFailed, err = f.getCHK(k, buf, *pp)
+			switch {
+			case decodeFailed:
+				err = fetchErr(FetchBlockDecodeError, err, "block %d of segment at %d", i, s.First)
+			case err != nil:
+			case len(d.Bytes) != wantLen(i):
+				err = fetchErr(FetchInvalidMetadata, nil, "block %d decodes to %d bytes, want %d", i, len(d.Bytes), wantLen(i))
+			default:
+				// The zero-padded payload: what Reed-Solomon coded.
+				data = *pp
+			}
+			if data == nil {
+				plainPool.Put(pp)
 			}
 			mu.Lock()
 			inflight--
@@ -159,9 +202,11 @@ func (f *fetcher) fetchSegment(ctx context.Context, m *Metadata, s Segment) ([][
 	wg.Wait()
 	f.prog.add(0, 0, got, failed, false)
 	if err := ctx.Err(); err != nil {
+		releaseShards(shards)
 		return nil, err
 	}
 	if got < need {
+		releaseShards(shards)
 		return nil, fetchErr(FetchAllDataNotFound, lastErr,
 			"segment of blocks %d..%d: %d of %d blocks found, %d needed", s.First, s.First+n-1, got, n, need)
 	}
@@ -175,9 +220,11 @@ func (f *fetcher) fetchSegment(ctx context.Context, m *Metadata, s Segment) ([][
 			return nil, fetchErr(FetchInternalError, err, "Reed-Solomon codec")
 		}
 		if err := enc.ReconstructData(shards); err != nil {
+			releaseShards(shards)
 			return nil, fetchErr(FetchInternalError, err, "Reed-Solomon decode")
 		}
 	}
+	releaseShards(shards[need:])
 	out := shards[:need]
 	out[need-1] = out[need-1][:wantLen(need-1)]
 	return out, nil

@@ -30,6 +30,16 @@ type BlockGetterInto interface {
 	GetBlockInto(ctx context.Context, dst []byte, rk keys.RoutingKey) ([]byte, error)
 }
 
+// BlockGetterUnverified is an optional BlockStore extension for the blocks
+// of splitfiles: GetBlockUnverified appends the block stored under rk to dst
+// without checking it against rk. The client decodes it with its full CHK
+// key, which checks it exactly (docs/keys.md D2); only if that fails does it
+// fetch the block again through GetBlock or GetBlockInto, which must verify
+// (and may drop a corrupt block).
+type BlockGetterUnverified interface {
+	GetBlockUnverified(ctx context.Context, dst []byte, rk keys.RoutingKey) ([]byte, error)
+}
+
 // BlockBatchPutter is an optional BlockStore extension: PutBlocks stores
 // several blocks at once (one datastore batch), which inserts use for
 // splitfile blocks. The blocks are always fresh from the client's own
@@ -100,6 +110,17 @@ func (s *localStore) GetBlockInto(ctx context.Context, dst []byte, rk keys.Routi
 		return dst, err
 	}
 	b, err := s.ds.GetInto(dst, rk)
+	if errors.Is(err, datastore.ErrNotFound) {
+		return dst, errors.Join(ErrBlockNotFound, err)
+	}
+	return b, err
+}
+
+func (s *localStore) GetBlockUnverified(ctx context.Context, dst []byte, rk keys.RoutingKey) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return dst, err
+	}
+	b, err := s.ds.GetIntoUnverified(dst, rk)
 	if errors.Is(err, datastore.ErrNotFound) {
 		return dst, errors.Join(ErrBlockNotFound, err)
 	}
