@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -12,6 +13,8 @@ import (
 
 	"github.com/hamsnet/hams/fcp/client"
 	"github.com/hamsnet/hams/fcp/client/fcptest"
+	"github.com/hamsnet/hams/keys"
+	"github.com/hamsnet/hams/node"
 )
 
 // result is what one in-process run of hams produced.
@@ -151,8 +154,34 @@ func contentType(t *testing.T, addr, uri string) string {
 	return res.ContentType
 }
 
+// TestPutGetFiles runs put FILE and get -o FILE against the fake node, which
+// refuses direct disk access (so the data crosses the connection), and
+// against a real node, which grants it (so the node reads and writes the
+// files itself).
 func TestPutGetFiles(t *testing.T) {
-	addr, _ := fakeNode(t)
+	t.Run("fake-node", func(t *testing.T) {
+		addr, _ := fakeNode(t)
+		if dda := testPutGetFiles(t, addr); dda != "" {
+			t.Errorf("direct disk access used with the fake node: %q", dda)
+		}
+	})
+	t.Run("real-node", func(t *testing.T) {
+		n, err := node.Start(node.Config{Dir: t.TempDir(), FCPAddr: "127.0.0.1:0", Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer n.Close()
+		if dda := testPutGetFiles(t, n.FCPAddr()); dda != "put get put get get" {
+			t.Errorf("direct disk access used for %q, want every put and get -o", dda)
+		}
+	})
+}
+
+// testPutGetFiles returns the operations that used direct disk access.
+func testPutGetFiles(t *testing.T, addr string) string {
+	var dda []string
+	testHookDDA = func(op string) { dda = append(dda, op) }
+	defer func() { testHookDDA = nil }()
 	dir := t.TempDir()
 	src := filepath.Join(dir, "page.html")
 	data := bytes.Repeat([]byte("<p>hams</p>\n"), 1000)
@@ -175,13 +204,12 @@ func TestPutGetFiles(t *testing.T) {
 	if got, err := os.ReadFile(dst); err != nil || !bytes.Equal(got, data) {
 		t.Fatalf("get -o wrote %d bytes, %v", len(got), err)
 	}
-	// The content type was guessed from the extension; --type overrides it
-	// (the fake node keys by content, so the second put replaces the first).
+	// The content type was guessed from the extension; --type overrides it.
 	if ct := contentType(t, addr, uri); !strings.HasPrefix(ct, "text/html") {
 		t.Errorf("content type %q", ct)
 	}
 	r = hams(t, nil, nil, false, "put", "--fcp", addr, "--type", "application/x-test", src)
-	if ct := contentType(t, addr, uri); r.code != 0 || ct != "application/x-test" {
+	if ct := contentType(t, addr, strings.TrimSpace(r.stdout)); r.code != 0 || ct != "application/x-test" {
 		t.Errorf("--type: content type %q, %+v", ct, r)
 	}
 
@@ -198,7 +226,8 @@ func TestPutGetFiles(t *testing.T) {
 
 	// A failed fetch leaves no file, not even a temporary one.
 	missing := filepath.Join(dir, "out", "missing.bin")
-	r = hams(t, nil, nil, false, "get", "--fcp", addr, "-o", missing, "CHK@nothing")
+	_, absent, _ := keys.EncodeCHK([]byte("never inserted"), keys.EncodeOptions{})
+	r = hams(t, nil, nil, false, "get", "--fcp", addr, "-o", missing, absent.String())
 	if r.code != exitError || !strings.Contains(r.stderr, "hams: error: client: get failed: code 13") ||
 		!strings.Contains(r.stderr, "hams: hint:") {
 		t.Errorf("missing: %+v", r)
@@ -207,6 +236,7 @@ func TestPutGetFiles(t *testing.T) {
 	if len(ents) != 1 || ents[0].Name() != "copy.html" {
 		t.Errorf("directory holds %v, want only copy.html", ents)
 	}
+	return strings.Join(dda, " ")
 }
 
 func TestPutStdinGetStdout(t *testing.T) {

@@ -48,13 +48,17 @@ func runPut(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer c.Close()
+	opts := client.PutOptions{URI: *uri, ContentType: *ctype, DontCompress: *noCompress}
 	bar := newProgress(env, "inserting", size)
-	got, err := c.Put(ctx, bar.reader(src, size), size, client.PutOptions{
-		URI:          *uri,
-		ContentType:  *ctype,
-		DontCompress: *noCompress,
-		Progress:     bar.update,
-	})
+	opts.Progress = bar.update
+	var got string
+	if path, ok := readableByNode(ctx, c, pos[0]); ok {
+		// The node reads the file itself: nothing crosses the connection.
+		ddaHook("put")
+		got, err = c.PutFile(ctx, path, opts)
+	} else {
+		got, err = c.Put(ctx, bar.reader(src, size), size, opts)
+	}
 	bar.done()
 	if err != nil {
 		var pf *client.PutFailedError
@@ -65,6 +69,31 @@ func runPut(ctx context.Context, env *Env, args []string) error {
 	}
 	_, err = fmt.Fprintln(env.Stdout, got)
 	return err
+}
+
+// testHookDDA, set by tests, hears each transfer that uses direct disk
+// access.
+var testHookDDA func(op string)
+
+func ddaHook(op string) {
+	if testHookDDA != nil {
+		testHookDDA(op)
+	}
+}
+
+// readableByNode returns name's absolute path if the node may read it
+// directly (FCP direct disk access, after TestDDA): true when the node runs
+// on this machine as a user who can read the file's directory.
+func readableByNode(ctx context.Context, c *client.Client, name string) (string, bool) {
+	if name == "-" {
+		return "", false
+	}
+	abs, err := filepath.Abs(name)
+	if err != nil {
+		return "", false
+	}
+	readOK, _, err := c.TestDDA(ctx, filepath.Dir(abs), true, false)
+	return abs, err == nil && readOK
 }
 
 // openInput opens FILE or standard input ("-") and returns it with its size.

@@ -273,6 +273,12 @@ func (n *Node) handle(c *Conn, m *wire.Message) error {
 		return c.Reply("SSKKeypair", "Identifier", id, "InsertURI", ins.String(), "RequestURI", req.String())
 	case "RemoveRequest":
 		return c.Reply("PersistentRequestRemoved", "Identifier", id, "Global", m.Get("Global"))
+	case "TestDDARequest":
+		// The fake node keeps everything in memory and never touches the
+		// client's files: direct disk access is refused, so clients fall
+		// back to sending data over the connection.
+		return c.Reply("TestDDAComplete", "Directory", m.Get("Directory"),
+			"ReadDirectoryAllowed", "false", "WriteDirectoryAllowed", "false")
 	}
 	return c.Send(protocolError(id, wire.CodeInvalidMessage, "fcptest: unsupported message "+m.Name))
 }
