@@ -25,6 +25,8 @@ type fakeBackend struct {
 	started chan string
 	// putErr and getErr, when set, are what Put and Get return.
 	putErr, getErr error
+	// putEarlyErr, when set, is what Put returns before reading any data.
+	putEarlyErr error
 }
 
 type fakeDoc struct {
@@ -69,6 +71,12 @@ func chkFor(data []byte, meta []string) (keys.URI, error) {
 }
 
 func (f *fakeBackend) Put(ctx context.Context, r io.Reader, opts PutOptions) (keys.URI, error) {
+	f.mu.Lock()
+	early := f.putEarlyErr
+	f.mu.Unlock()
+	if early != nil {
+		return keys.URI{}, early
+	}
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return keys.URI{}, err

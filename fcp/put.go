@@ -56,6 +56,9 @@ func (c *conn) clientPut(m *wire.Message) error {
 	if !c.register(r) {
 		return c.send(identifierCollision(r.ID, r.Global))
 	}
+	if m.Data != nil && r.Persistence != persistForever {
+		return c.streamUpload(r, m.Data)
+	}
 	if m.Data != nil {
 		if err := c.spool(r, m.Data); err != nil {
 			return err
@@ -65,6 +68,32 @@ func (c *conn) clientPut(m *wire.Message) error {
 		c.s.save(r)
 	}
 	r.start()
+	return nil
+}
+
+// errInsertEnded closes an upload stream whose insert has ended.
+var errInsertEnded = errors.New("fcp: the insert has ended")
+
+// streamUpload runs a direct upload that need not survive a node restart
+// (Persistence connection or reboot) while its data arrives: the insert reads
+// the connection through a pipe instead of a spool file, saving a write and
+// a read of the whole file. The connection's reader is busy until the data
+// is consumed, as it would be spooling it. If the insert ends first (it
+// failed), the rest of the data is read and dropped; if the data breaks off,
+// the insert fails and the connection closes.
+func (c *conn) streamUpload(r *request, data io.Reader) error {
+	pr, pw := io.Pipe()
+	r.stream = pr
+	r.start()
+	_, err := io.Copy(pw, data)
+	if err != nil && errors.Is(err, errInsertEnded) {
+		_, err = io.Copy(io.Discard, data)
+	}
+	if err != nil {
+		pw.CloseWithError(err)
+		return fatalErr{err}
+	}
+	pw.Close()
 	return nil
 }
 
@@ -195,6 +224,12 @@ func (r *request) runPut(ctx context.Context) {
 		return
 	}
 	r.announceURI(u)
+	if r.stream != nil {
+		got, err := r.s.b.Put(ctx, r.stream, r.putOptions(u))
+		r.stream.CloseWithError(errInsertEnded) // before reporting: unblock the sender
+		r.finishPut(u, got, err)
+		return
+	}
 	f, err := os.Open(r.Spool)
 	if err != nil {
 		r.finishPut(u, keys.URI{}, &InsertError{Code: InsertBucketError, Extra: err.Error()})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -50,7 +51,8 @@ type request struct {
 	Final       []savedMsg // status messages, in the order sent
 	Entries     []savedEntry
 
-	owner    *conn // Persistence=connection: the only receiver
+	owner    *conn          // Persistence=connection: the only receiver
+	stream   *io.PipeReader // a direct upload streamed, not spooled (see streamUpload)
 	progress *wire.Message
 	cancel   context.CancelFunc
 	removed  bool
@@ -183,6 +185,10 @@ func (r *request) start() {
 	go func() {
 		defer s.wg.Done()
 		defer cancel()
+		if r.stream != nil {
+			// However the request ends, the upload's sender must not block.
+			defer r.stream.CloseWithError(errInsertEnded)
+		}
 		switch r.Kind {
 		case kindGet:
 			r.runGet(ctx)

@@ -107,6 +107,40 @@ func TestHalfMessage(t *testing.T) {
 	}
 }
 
+// TestStreamedUploadEndsEarly: a direct upload that is not persistent
+// forever streams into the insert. When the insert fails before reading the
+// data, the node reads and drops the rest: the client gets PutFailed, no
+// spool file is left, and the connection carries on.
+func TestStreamedUploadEndsEarly(t *testing.T) {
+	h := newHarness(t, testConfig(t))
+	h.b.mu.Lock()
+	h.b.putEarlyErr = &InsertError{Code: InsertInternalError, Extra: "refused at once"}
+	h.b.mu.Unlock()
+	c := h.hello("early")
+	big := strings.Repeat("x", 4<<20) // far more than the socket buffers
+	sent := make(chan struct{})
+	go func() {
+		defer close(sent)
+		m := &wire.Message{Name: "ClientPut", Data: strings.NewReader(big), DataLength: int64(len(big))}
+		m.Set("URI", "CHK@").Set("Identifier", "early")
+		c.w.WriteMessage(m)
+	}()
+	if m := c.expect("PutFailed"); m.Get("Code") != "3" || m.Get("ExtraDescription") != "refused at once" {
+		t.Fatalf("PutFailed:\n%s", m)
+	}
+	<-sent
+	h.b.mu.Lock()
+	h.b.putEarlyErr = nil
+	h.b.mu.Unlock()
+	c.sendData("ClientPut", "after", "URI", "CHK@", "Identifier", "after")
+	c.expect("URIGenerated")
+	c.expect("PutFetchable")
+	c.expect("PutSuccessful")
+	if entries, _ := os.ReadDir(h.s.spoolDir()); len(entries) != 0 {
+		t.Errorf("spool files left: %v", entries)
+	}
+}
+
 // TestHandshakeTimeout: a connection that never says ClientHello is closed.
 func TestHandshakeTimeout(t *testing.T) {
 	cfg := testConfig(t)
