@@ -19,6 +19,10 @@ type PutOptions struct {
 	DontCompress bool
 	// GetCHKOnly asks only for the URI: encode, do not insert.
 	GetCHKOnly bool
+	// Redirect, when its Type is set, asks for a redirect to this URI
+	// instead of data (ClientPut UploadFrom=redirect, TargetURI); Put's
+	// reader is then empty.
+	Redirect keys.URI
 	// Progress, when not nil, is called as blocks are inserted.
 	Progress func(Progress)
 }

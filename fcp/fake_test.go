@@ -87,10 +87,22 @@ func (f *fakeBackend) Put(ctx context.Context, r io.Reader, opts PutOptions) (ke
 	if f.putErr != nil {
 		return keys.URI{}, f.putErr
 	}
+	keyed := data // what a CHK is named by
+	if opts.Redirect.Type != 0 {
+		// The fake keeps no metadata: a redirect holds a copy of its
+		// target's document, under a CHK of the redirect.
+		f.mu.Lock()
+		doc, ok := f.docs[opts.Redirect.String()]
+		f.mu.Unlock()
+		if !ok {
+			return keys.URI{}, &InsertError{Code: InsertInternalError, Extra: "fake: redirect target not stored"}
+		}
+		data, keyed = doc.data, []byte("redirect:"+opts.Redirect.String())
+	}
 	var u keys.URI
 	switch opts.URI.Type {
 	case keys.CHK:
-		u, err = chkFor(data, opts.URI.Meta)
+		u, err = chkFor(keyed, opts.URI.Meta)
 	case keys.KSK:
 		u = opts.URI
 	default:

@@ -46,10 +46,18 @@ func (c *conn) clientPut(m *wire.Message) error {
 		}
 		r.Spool = name
 	case "redirect":
-		if _, err := m.Require("TargetURI"); err != nil {
+		t, err := m.Require("TargetURI")
+		if err != nil {
 			return err
 		}
-		return m.Errorf(wire.CodeNotSupported, "UploadFrom=redirect is not supported by this node")
+		if _, err := parseTargetURI(t); errors.Is(err, errInsertTarget) {
+			return m.Errorf(wire.CodeInvalidField, "TargetURI: %v", err)
+		} else if err != nil {
+			return m.Errorf(wire.CodeURIParseError, "TargetURI: %v", err)
+		}
+		if m.Data != nil {
+			return m.Errorf(wire.CodeInvalidField, "ClientPut with UploadFrom=redirect takes no data")
+		}
 	default:
 		return m.Errorf(wire.CodeInvalidField, "UploadFrom=%q is not direct, disk or redirect", from)
 	}
@@ -187,14 +195,34 @@ func (r *request) putURI() (keys.URI, error) {
 func (r *request) putOptions(u keys.URI) PutOptions {
 	orig := r.orig()
 	b := func(f string) bool { v, _ := orig.Bool(f, false); return v }
-	return PutOptions{
+	o := PutOptions{
 		URI:          u,
 		ContentType:  r.field("Metadata.ContentType"),
 		DontCompress: b("DontCompress"),
 		GetCHKOnly:   b("GetCHKOnly"),
 		Progress:     r.progressFunc(),
 	}
+	if orig.Get("UploadFrom") == "redirect" {
+		o.Redirect, _ = parseTargetURI(orig.Get("TargetURI")) // checked on arrival
+	}
+	return o
 }
+
+// parseTargetURI parses a redirect's TargetURI: any request URI (with
+// meta-strings), "freenet:" prefix allowed; insert URIs are refused, since
+// a redirect is public.
+func parseTargetURI(s string) (keys.URI, error) {
+	u, err := keys.Parse(strings.TrimPrefix(s, "freenet:"))
+	if err != nil {
+		return keys.URI{}, err
+	}
+	if u.IsInsert() {
+		return keys.URI{}, errInsertTarget
+	}
+	return u, nil
+}
+
+var errInsertTarget = errors.New("an insert URI would publish its private key")
 
 // announceURI sends URIGenerated early when the URI is known before the
 // insert (SSK, USK, KSK) and keeps it with the request.
@@ -224,6 +252,11 @@ func (r *request) runPut(ctx context.Context) {
 		return
 	}
 	r.announceURI(u)
+	if r.orig().Get("UploadFrom") == "redirect" {
+		got, err := r.s.b.Put(ctx, strings.NewReader(""), r.putOptions(u))
+		r.finishPut(u, got, err)
+		return
+	}
 	if r.stream != nil {
 		got, err := r.s.b.Put(ctx, r.stream, r.putOptions(u))
 		r.stream.CloseWithError(errInsertEnded) // before reporting: unblock the sender

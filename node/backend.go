@@ -30,7 +30,7 @@ func progress(f func(fcp.Progress)) func(client.Progress) {
 
 func insertOptions(o fcp.PutOptions) client.InsertOptions {
 	return client.InsertOptions{URI: o.URI, ContentType: o.ContentType, DontCompress: o.DontCompress,
-		GetCHKOnly: o.GetCHKOnly, Progress: progress(o.Progress)}
+		GetCHKOnly: o.GetCHKOnly, Redirect: o.Redirect, Progress: progress(o.Progress)}
 }
 
 func (b backend) Put(ctx context.Context, r io.Reader, o fcp.PutOptions) (keys.URI, error) {

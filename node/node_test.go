@@ -105,6 +105,50 @@ func TestNodeRoundTripsOverFCP(t *testing.T) {
 	waitGoroutines(t, before)
 }
 
+// TestNodeRedirects inserts a file, then redirects to it (FCP
+// UploadFrom=redirect) under a CHK, an SSK and a KSK; each fetches the file
+// with its content type. A redirect to an insert URI is refused.
+func TestNodeRedirects(t *testing.T) {
+	n := startNode(t, t.TempDir())
+	defer n.Close()
+	c := dial(t, n)
+	defer c.Close()
+	ctx := context.Background()
+	data := bytes.Repeat([]byte("redirect me "), 10000) // a splitfile
+	target, err := c.Put(ctx, bytes.NewReader(data), int64(len(data)), fcpclient.PutOptions{ContentType: "text/x-target"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ins, req, err := c.GenerateSSK(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, at := range []struct{ insert, request string }{
+		{"CHK@", ""}, {ins + "moved", req + "moved"}, {"KSK@hams-moved", "KSK@hams-moved"},
+	} {
+		got, err := c.PutRedirect(ctx, target, fcpclient.PutOptions{URI: at.insert})
+		if err != nil {
+			t.Fatalf("redirect at %s: %v", at.insert, err)
+		}
+		if at.request != "" && got != at.request {
+			t.Fatalf("redirect at %s returned %s, want %s", at.insert, got, at.request)
+		}
+		if got == target {
+			t.Fatal("the CHK redirect has the target's URI")
+		}
+		var buf bytes.Buffer
+		res, err := c.Get(ctx, got, &buf, fcpclient.GetOptions{})
+		if err != nil || !bytes.Equal(buf.Bytes(), data) || res.ContentType != "text/x-target" {
+			t.Fatalf("get %s: %v (%d bytes, type %q)", got, err, buf.Len(), res.ContentType)
+		}
+	}
+	_, err = c.PutRedirect(ctx, ins+"x", fcpclient.PutOptions{URI: "CHK@"})
+	var pe *wire.ProtocolError
+	if !errors.As(err, &pe) || pe.Code != 8 {
+		t.Fatalf("redirect to an insert URI: %v, want ProtocolError 8", err)
+	}
+}
+
 func TestNodeDataSurvivesRestart(t *testing.T) {
 	dir := t.TempDir()
 	n := startNode(t, dir)

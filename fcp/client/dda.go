@@ -103,6 +103,26 @@ func (c *Client) PutFile(ctx context.Context, path string, opts PutOptions) (str
 	return uri, nil
 }
 
+// PutRedirect inserts, under opts.URI, a redirect to target (a request
+// URI, with meta-strings if any) instead of data (ClientPut
+// UploadFrom=redirect): fetching the returned URI fetches target.
+// opts.ContentType, if set, is recorded in the redirect.
+func (c *Client) PutRedirect(ctx context.Context, target string, opts PutOptions) (string, error) {
+	req, err := c.register(opts.Global)
+	if err != nil {
+		return "", err
+	}
+	m := &wire.Message{Name: "ClientPut"}
+	m.Set("Identifier", req.id)
+	opts.apply(m)
+	m.Set("UploadFrom", "redirect").Set("TargetURI", target)
+	var uri string
+	if err := c.do(ctx, req, m, putReply(&opts, &uri)); err != nil {
+		return "", err
+	}
+	return uri, nil
+}
+
 // ErrExists is returned by GetFile when the target file already exists: the
 // node never overwrites a file.
 var ErrExists = errors.New("client: target file exists")

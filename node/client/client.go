@@ -100,6 +100,12 @@ type InsertOptions struct {
 	DontCompress bool
 	// GetCHKOnly computes the request URI without storing anything.
 	GetCHKOnly bool
+	// Redirect, when its Type is set, makes Insert store a redirect to this
+	// request URI (with its meta-strings) instead of data: a small metadata
+	// document, in the SSK block itself for SSK, USK and KSK targets, or in
+	// one control CHK. Insert's reader is not read. ContentType, if set, is
+	// recorded in the redirect.
+	Redirect keys.URI
 	// Progress, if not nil, is called (never concurrently) as blocks are
 	// stored.
 	// It should return quickly: block workers wait for it.

@@ -28,6 +28,9 @@ type inserter struct {
 // used). Large data becomes a splitfile (docs/metadata.md); nothing holds
 // more than a few segments in memory.
 func (c *Client) Insert(ctx context.Context, r io.Reader, opts InsertOptions) (keys.URI, error) {
+	if opts.Redirect.Type != 0 {
+		return c.insertRedirect(ctx, opts)
+	}
 	if u := opts.URI; u.Type == keys.CHK && len(u.Meta) == 1 && u.Meta[0] != "" {
 		return c.insertNamedCHK(ctx, r, u.Meta[0], opts)
 	}
@@ -42,6 +45,30 @@ func (c *Client) Insert(ctx context.Context, r io.Reader, opts InsertOptions) (k
 	doc, top, err := ins.insertFile(r, opts.ContentType, !opts.DontCompress, inlineLimit)
 	if err != nil {
 		return keys.URI{}, asInsert(err)
+	}
+	u, err := ins.publish(tgt, doc, top)
+	return u, asInsert(err)
+}
+
+// insertRedirect inserts a redirect to opts.Redirect under opts.URI.
+func (c *Client) insertRedirect(ctx context.Context, opts InsertOptions) (keys.URI, error) {
+	if opts.Redirect.IsInsert() {
+		return keys.URI{}, insertErr(InsertInvalidURI, nil, "a redirect to an insert URI would publish its private key")
+	}
+	ins, tgt, err := c.newInserter(ctx, opts)
+	if err != nil {
+		return keys.URI{}, err
+	}
+	doc, err := (&Metadata{Type: DocRedirect, ContentType: opts.ContentType, Target: opts.Redirect}).MarshalBinary()
+	if err != nil {
+		return keys.URI{}, insertErr(InsertInvalidURI, err, "redirect document")
+	}
+	var top keys.URI
+	if !tgt.ssk || len(doc) > keys.SSKDataSize {
+		if top, err = ins.insertCHK(doc, keys.EncodeOptions{Control: true}); err != nil {
+			return keys.URI{}, asInsert(err)
+		}
+		doc = nil
 	}
 	u, err := ins.publish(tgt, doc, top)
 	return u, asInsert(err)
