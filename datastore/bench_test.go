@@ -45,20 +45,28 @@ func benchOpen(b *testing.B, cfg Config) *Store {
 // write amplification.
 func BenchmarkPutBatch(b *testing.B) {
 	for _, bc := range []struct {
-		name   string
-		budget int64
+		name       string
+		budget     int64
+		durability Durability
+		encoded    bool // PutBatchEncoded: no verification
 	}{
-		{"no-eviction", 0},
-		{"evicting-256MiB", 256 << 20},
+		{"no-eviction", 0, DurabilityWAL, false},
+		{"evicting-256MiB", 256 << 20, DurabilityWAL, false},
+		{"no-wal", 0, DurabilityNoWAL, false},
+		{"no-wal-encoded", 0, DurabilityNoWAL, true},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			const batch = 64
 			es := benchBlocks(b, 1, b.N)
-			s := benchOpen(b, Config{StoreBytes: bc.budget})
+			s := benchOpen(b, Config{StoreBytes: bc.budget, Durability: bc.durability})
+			put := s.PutBatch
+			if bc.encoded {
+				put = s.PutBatchEncoded
+			}
 			b.SetBytes(keys.CHKBlockSize)
 			b.ResetTimer()
 			for i := 0; i < len(es); i += batch {
-				if err := s.PutBatch(es[i:min(i+batch, len(es))], RegionStore); err != nil {
+				if err := put(es[i:min(i+batch, len(es))], RegionStore); err != nil {
 					b.Fatal(err)
 				}
 			}

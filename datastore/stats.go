@@ -78,7 +78,7 @@ func (s *Store) Stats() Stats {
 	if s.enter() {
 		m := s.db.Metrics()
 		s.exit()
-		st.WriteAmp = writeAmp(m, s.committed.Load())
+		st.WriteAmp = writeAmp(m, s.committed.Load(), s.cfg.Durability != DurabilityNoWAL)
 		// Not m.DiskSpaceUsage(): in v2.1.7 it can underflow after an excise.
 		st.DiskBytes = dirBytes(s.dir)
 	}
@@ -103,11 +103,15 @@ func dirBytes(dir string) uint64 {
 // writeAmp computes the write amplification from Pebble's metrics. In
 // v2.1.7 a flush reports the blob bytes it writes both as BlobBytesFlushed
 // and as BlobBytesCompacted, so only the latter is summed.
-func writeAmp(m *pebble.Metrics, committed uint64) float64 {
+func writeAmp(m *pebble.Metrics, committed uint64, wal bool) float64 {
 	if committed == 0 {
 		return 0
 	}
-	written := m.WAL.BytesWritten
+	var written uint64
+	if wal {
+		// Pebble counts WAL bytes even with the WAL disabled.
+		written = m.WAL.BytesWritten
+	}
 	for i := range m.Levels {
 		l := &m.Levels[i]
 		written += l.TableBytesFlushed + l.TableBytesCompacted + l.BlobBytesCompacted
