@@ -88,6 +88,12 @@ func (c *Client) PutFile(ctx context.Context, path string, opts PutOptions) (str
 	if !filepath.IsAbs(path) {
 		return "", fmt.Errorf("client: PutFile: %q is not an absolute path", path)
 	}
+	return c.putWithout(ctx, opts, "UploadFrom", "disk", "Filename", path)
+}
+
+// putWithout runs a ClientPut that carries no data, with the given fields
+// (name, value pairs) added to opts's, and returns the URI.
+func (c *Client) putWithout(ctx context.Context, opts PutOptions, fields ...string) (string, error) {
 	req, err := c.register(opts.Global)
 	if err != nil {
 		return "", err
@@ -95,7 +101,9 @@ func (c *Client) PutFile(ctx context.Context, path string, opts PutOptions) (str
 	m := &wire.Message{Name: "ClientPut"}
 	m.Set("Identifier", req.id)
 	opts.apply(m)
-	m.Set("UploadFrom", "disk").Set("Filename", path)
+	for i := 0; i+1 < len(fields); i += 2 {
+		m.Set(fields[i], fields[i+1])
+	}
 	var uri string
 	if err := c.do(ctx, req, m, putReply(&opts, &uri)); err != nil {
 		return "", err
@@ -108,19 +116,7 @@ func (c *Client) PutFile(ctx context.Context, path string, opts PutOptions) (str
 // UploadFrom=redirect): fetching the returned URI fetches target.
 // opts.ContentType, if set, is recorded in the redirect.
 func (c *Client) PutRedirect(ctx context.Context, target string, opts PutOptions) (string, error) {
-	req, err := c.register(opts.Global)
-	if err != nil {
-		return "", err
-	}
-	m := &wire.Message{Name: "ClientPut"}
-	m.Set("Identifier", req.id)
-	opts.apply(m)
-	m.Set("UploadFrom", "redirect").Set("TargetURI", target)
-	var uri string
-	if err := c.do(ctx, req, m, putReply(&opts, &uri)); err != nil {
-		return "", err
-	}
-	return uri, nil
+	return c.putWithout(ctx, opts, "UploadFrom", "redirect", "TargetURI", target)
 }
 
 // ErrExists is returned by GetFile when the target file already exists: the

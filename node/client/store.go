@@ -106,21 +106,20 @@ func (s *localStore) GetBlock(ctx context.Context, rk keys.RoutingKey) ([]byte, 
 }
 
 func (s *localStore) GetBlockInto(ctx context.Context, dst []byte, rk keys.RoutingKey) ([]byte, error) {
-	if err := ctx.Err(); err != nil {
-		return dst, err
-	}
-	b, err := s.ds.GetInto(dst, rk)
-	if errors.Is(err, datastore.ErrNotFound) {
-		return dst, errors.Join(ErrBlockNotFound, err)
-	}
-	return b, err
+	return s.get(ctx, dst, rk, s.ds.GetInto)
 }
 
 func (s *localStore) GetBlockUnverified(ctx context.Context, dst []byte, rk keys.RoutingKey) ([]byte, error) {
+	return s.get(ctx, dst, rk, s.ds.GetIntoUnverified)
+}
+
+// get runs one of the datastore's reads, mapping a miss to
+// ErrBlockNotFound.
+func (s *localStore) get(ctx context.Context, dst []byte, rk keys.RoutingKey, read func([]byte, keys.RoutingKey) ([]byte, error)) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return dst, err
 	}
-	b, err := s.ds.GetIntoUnverified(dst, rk)
+	b, err := read(dst, rk)
 	if errors.Is(err, datastore.ErrNotFound) {
 		return dst, errors.Join(ErrBlockNotFound, err)
 	}
