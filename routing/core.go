@@ -1,0 +1,530 @@
+package routing
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/hamsnet/hams/keys"
+)
+
+// peer is what the Core knows of one peer.
+type peer struct {
+	id  PeerID
+	loc Location
+	// decAtMax and decAtMin are this link's HTL decisions, drawn once.
+	decAtMax, decAtMin bool
+	active             int // requests from this peer running here
+}
+
+// phase is where a request stands at this node.
+type phase uint8
+
+const (
+	phaseLookup  phase = iota + 1 // waiting for the local datastore
+	phaseRouting                  // waiting for a peer
+)
+
+// gone is the source of a request whose peer was removed while others
+// still wait for its answer.
+const gone = ^PeerID(0)
+
+// waiter is a request that waits for another one's answer: the request
+// itself (source, id) or one coalesced onto it.
+type waiter struct {
+	source PeerID // 0: this node
+	id     RequestID
+}
+
+// request is one request or insert running at this node.
+type request struct {
+	id       RequestID
+	insert   bool
+	key      keys.RoutingKey
+	loc      Location
+	htl      uint8
+	source   PeerID // 0: started here
+	block    []byte // an insert's block
+	phase    phase
+	tried    []PeerID
+	current  PeerID // the peer asked, while routing
+	deadline time.Time
+	waiters  []waiter // coalesced requests for the same key
+}
+
+// Core is one node's routing logic. It is not safe for concurrent use: the
+// driver serialises calls.
+type Core struct {
+	cfg   Config
+	rng   *rand.Rand
+	peers []*peer // sorted by id
+
+	reqs   map[RequestID]*request
+	byKey  map[keys.RoutingKey]RequestID // requests (not inserts) routing now, for coalescing
+	recent recentIDs
+	failed failureTable
+
+	localActive int
+	window      float64
+
+	ready Ready
+}
+
+// New returns a Core for cfg.
+func New(cfg Config) (*Core, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	return &Core{
+		cfg:    cfg,
+		rng:    rand.New(rand.NewPCG(cfg.Seed, 0x726f75746572)),
+		reqs:   make(map[RequestID]*request),
+		byKey:  make(map[keys.RoutingKey]RequestID),
+		recent: newRecentIDs(cfg.MaxRecentIDs),
+		failed: newFailureTable(cfg.FailureTableSize),
+		window: cfg.InitialWindow,
+	}, nil
+}
+
+// Location returns this node's location.
+func (c *Core) Location() Location { return c.cfg.Location }
+
+// SetLocation changes this node's location (after a swap).
+func (c *Core) SetLocation(l Location) { c.cfg.Location = l }
+
+// AddPeer adds or relocates a peer. A new peer's link draws its HTL
+// decisions from the Core's random source.
+func (c *Core) AddPeer(id PeerID, loc Location) error {
+	if id == 0 {
+		return fmt.Errorf("routing: peer id 0 is reserved")
+	}
+	i, found := slices.BinarySearchFunc(c.peers, id, func(p *peer, id PeerID) int { return cmpID(p.id, id) })
+	if found {
+		c.peers[i].loc = loc
+		return nil
+	}
+	p := &peer{id: id, loc: loc,
+		decAtMax: c.rng.Float64() < c.cfg.DecrementAtMaxProb,
+		decAtMin: c.rng.Float64() < c.cfg.DecrementAtMinProb}
+	c.peers = slices.Insert(c.peers, i, p)
+	return nil
+}
+
+// RemovePeer forgets a peer: requests waiting for it move on to another
+// route at once; requests from it end silently.
+func (c *Core) RemovePeer(now time.Time, id PeerID) {
+	i, found := slices.BinarySearchFunc(c.peers, id, func(p *peer, id PeerID) int { return cmpID(p.id, id) })
+	if !found {
+		return
+	}
+	c.peers = slices.Delete(c.peers, i, i+1)
+	for _, r := range c.sortedRequests() {
+		r.waiters = slices.DeleteFunc(r.waiters, func(w waiter) bool { return w.source == id })
+		switch {
+		case r.source == id && len(r.waiters) == 0:
+			c.end(now, r, false)
+		case r.source == id:
+			r.source = gone // others still wait for the answer
+		case r.phase == phaseRouting && r.current == id:
+			c.route(now, r)
+		}
+	}
+}
+
+// Peers returns the number of peers.
+func (c *Core) Peers() int { return len(c.peers) }
+
+// Active returns the number of requests and inserts running here.
+func (c *Core) Active() int { return len(c.reqs) }
+
+// Window returns the current AIMD window for local requests.
+func (c *Core) Window() float64 { return c.window }
+
+func cmpID(a, b PeerID) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func (c *Core) peer(id PeerID) *peer {
+	i, found := slices.BinarySearchFunc(c.peers, id, func(p *peer, id PeerID) int { return cmpID(p.id, id) })
+	if !found {
+		return nil
+	}
+	return c.peers[i]
+}
+
+// Ready returns what the driver must do and clears it.
+func (c *Core) Ready() Ready {
+	r := c.ready
+	c.ready = Ready{}
+	return r
+}
+
+func (c *Core) send(m Message) { c.ready.Messages = append(c.ready.Messages, m) }
+
+// newID draws a request ID not in use or remembered here.
+func (c *Core) newID() RequestID {
+	for {
+		id := RequestID(c.rng.Uint64())
+		if _, busy := c.reqs[id]; !busy && id != 0 && !c.recent.has(id) {
+			return id
+		}
+	}
+}
+
+// Fetch starts a request for rk from this node. Its Result arrives in a
+// later Ready. It fails with ErrOverloaded when the local window is full.
+func (c *Core) Fetch(now time.Time, rk keys.RoutingKey) (RequestID, error) {
+	return c.startLocal(now, rk, nil, false)
+}
+
+// Insert starts an insert of block under rk from this node.
+func (c *Core) Insert(now time.Time, rk keys.RoutingKey, block []byte) (RequestID, error) {
+	return c.startLocal(now, rk, block, true)
+}
+
+func (c *Core) startLocal(now time.Time, rk keys.RoutingKey, block []byte, insert bool) (RequestID, error) {
+	if float64(c.localActive) >= c.window || len(c.reqs) >= c.cfg.MaxRequests {
+		return 0, ErrOverloaded
+	}
+	id := c.newID()
+	c.recent.add(now, id, c.cfg.RecentIDsFor)
+	c.localActive++
+	if !insert {
+		if _, ok := c.failed.get(now, rk); ok {
+			c.localActive--
+			c.ready.Results = append(c.ready.Results, Result{ID: id, Key: rk, Err: ErrRecentlyFailed})
+			return id, nil
+		}
+		if o := c.coalesceOnto(rk, c.cfg.MaxHTL); o != nil {
+			o.waiters = append(o.waiters, waiter{source: 0, id: id})
+			return id, nil
+		}
+	}
+	r := &request{id: id, insert: insert, key: rk, loc: KeyLocation(rk), htl: c.cfg.MaxHTL, block: block}
+	c.reqs[id] = r
+	c.begin(now, r)
+	return id, nil
+}
+
+// Step feeds a message from peer m.Peer.
+func (c *Core) Step(now time.Time, m Message) error {
+	p := c.peer(m.Peer)
+	if p == nil {
+		return fmt.Errorf("routing: message from unknown peer %d", m.Peer)
+	}
+	switch m.Type {
+	case MsgRequest, MsgInsert:
+		c.incoming(now, p, m)
+		return nil
+	case MsgData, MsgDataNotFound, MsgRecentlyFailed, MsgRouteNotFound,
+		MsgRejectedLoop, MsgRejectedOverload, MsgInsertReply:
+		r := c.reqs[m.ID]
+		if r == nil || r.phase != phaseRouting || r.current != m.Peer {
+			return nil // late (timed out) or unsolicited: ignored
+		}
+		c.reply(now, r, m)
+		return nil
+	}
+	return fmt.Errorf("routing: unknown message type %d", m.Type)
+}
+
+// incoming handles a request or insert from peer p.
+func (c *Core) incoming(now time.Time, p *peer, m Message) {
+	reject := func(t MsgType) { c.send(Message{Type: t, Peer: p.id, ID: m.ID, HTL: m.HTL}) }
+	if m.ID == 0 || c.recent.has(m.ID) {
+		reject(MsgRejectedLoop)
+		return
+	}
+	if _, busy := c.reqs[m.ID]; busy {
+		reject(MsgRejectedLoop)
+		return
+	}
+	if p.active >= c.cfg.PeerRequestLimit || len(c.reqs) >= c.cfg.MaxRequests {
+		reject(MsgRejectedOverload)
+		return
+	}
+	c.recent.add(now, m.ID, c.cfg.RecentIDsFor)
+	htl := c.decrement(m.HTL, p)
+	if m.HTL > c.cfg.MaxHTL {
+		htl = c.cfg.MaxHTL // a peer may not stretch a request
+	}
+	r := &request{id: m.ID, insert: m.Type == MsgInsert, key: m.Key, loc: KeyLocation(m.Key),
+		htl: htl, source: p.id, block: m.Block}
+	if !r.insert {
+		if f, ok := c.failed.get(now, m.Key); ok && f.htl >= htl {
+			reject(MsgRecentlyFailed)
+			return
+		}
+		if o := c.coalesceOnto(m.Key, htl); o != nil {
+			o.waiters = append(o.waiters, waiter{source: p.id, id: m.ID})
+			p.active++
+			return
+		}
+	}
+	c.reqs[m.ID] = r
+	p.active++
+	c.begin(now, r)
+}
+
+// coalesceOnto returns a request for k routing now with at least htl hops
+// to live, which a new request for k can wait for instead of routing again.
+func (c *Core) coalesceOnto(k keys.RoutingKey, htl uint8) *request {
+	id, ok := c.byKey[k]
+	if !ok {
+		return nil
+	}
+	if o := c.reqs[id]; o != nil && o.htl >= htl {
+		return o
+	}
+	return nil
+}
+
+// decrement applies the HTL rules of the link from p: at the maximum and at
+// 1 the decision is the link's, drawn once.
+func (c *Core) decrement(htl uint8, p *peer) uint8 {
+	switch {
+	case htl == 0:
+		return 0
+	case htl >= c.cfg.MaxHTL:
+		if p.decAtMax {
+			return c.cfg.MaxHTL - 1
+		}
+		return c.cfg.MaxHTL
+	case htl == 1:
+		if p.decAtMin {
+			return 0
+		}
+		return 1
+	}
+	return htl - 1
+}
+
+// writable reports whether a request at htl may write to the datastore:
+// never at the first hops.
+func (c *Core) writable(htl uint8) bool { return htl < c.cfg.MaxHTL-c.cfg.NoStoreHTLs }
+
+// begin starts a new request or insert at this node.
+func (c *Core) begin(now time.Time, r *request) {
+	if r.insert {
+		if c.writable(r.htl) && r.source != 0 {
+			region := RegionCache
+			if r.htl <= c.cfg.StoreHTL || c.closestToKey(r.loc) {
+				region = RegionStore
+			}
+			c.ready.Stores = append(c.ready.Stores, StoreOp{Key: r.key, Block: r.block, Region: region})
+		}
+		r.phase = phaseRouting
+		c.route(now, r)
+		return
+	}
+	r.phase = phaseLookup
+	c.ready.Lookups = append(c.ready.Lookups, Lookup{ID: r.id, Key: r.key})
+}
+
+// closestToKey reports whether this node is closer to loc than all its
+// peers.
+func (c *Core) closestToKey(loc Location) bool {
+	mine := c.cfg.Location.DistanceTo(loc)
+	for _, p := range c.peers {
+		if p.loc.DistanceTo(loc) < mine {
+			return false
+		}
+	}
+	return true
+}
+
+// LookupDone answers a Lookup: block is the stored block, or nil if the
+// local datastore does not hold the key.
+func (c *Core) LookupDone(now time.Time, id RequestID, block []byte) {
+	r := c.reqs[id]
+	if r == nil || r.phase != phaseLookup {
+		return
+	}
+	if block != nil {
+		c.finish(now, r, Message{Type: MsgData, Block: block})
+		return
+	}
+	r.phase = phaseRouting
+	c.byKey[r.key] = r.id
+	c.route(now, r)
+}
+
+// route sends r to the closest peer not yet tried, or ends it.
+func (c *Core) route(now time.Time, r *request) {
+	r.current = 0
+	if r.htl == 0 {
+		if r.insert {
+			c.finish(now, r, Message{Type: MsgInsertReply})
+		} else {
+			c.failed.add(now, r.key, 0, c.cfg.RecentlyFailedFor)
+			c.finish(now, r, Message{Type: MsgDataNotFound})
+		}
+		return
+	}
+	var best *peer
+	var bestD Distance
+	for _, p := range c.peers {
+		if p.id == r.source || slices.Contains(r.tried, p.id) || r.hasWaiterFrom(p.id) {
+			continue
+		}
+		if d := p.loc.DistanceTo(r.loc); best == nil || d < bestD {
+			best, bestD = p, d
+		}
+	}
+	if best == nil {
+		c.finish(now, r, Message{Type: MsgRouteNotFound, HTL: r.htl})
+		return
+	}
+	r.tried = append(r.tried, best.id)
+	r.current = best.id
+	r.deadline = now.Add(c.cfg.HopTimeout * time.Duration(int(r.htl)+1))
+	t := MsgRequest
+	if r.insert {
+		t = MsgInsert
+	}
+	c.send(Message{Type: t, Peer: best.id, ID: r.id, Key: r.key, HTL: r.htl, Block: r.block})
+}
+
+func (r *request) hasWaiterFrom(p PeerID) bool {
+	for _, w := range r.waiters {
+		if w.source == p {
+			return true
+		}
+	}
+	return false
+}
+
+// reply handles the answer of the peer r waits for.
+func (c *Core) reply(now time.Time, r *request, m Message) {
+	switch m.Type {
+	case MsgData:
+		if r.insert {
+			return // not an answer to an insert
+		}
+		if c.writable(r.htl) {
+			c.ready.Stores = append(c.ready.Stores, StoreOp{Key: r.key, Block: m.Block, Region: RegionCache})
+		}
+		c.finish(now, r, m)
+	case MsgInsertReply:
+		if !r.insert {
+			return
+		}
+		c.finish(now, r, m)
+	case MsgDataNotFound, MsgRecentlyFailed:
+		if r.insert {
+			return
+		}
+		c.failed.add(now, r.key, r.htl, c.cfg.RecentlyFailedFor)
+		c.finish(now, r, Message{Type: m.Type})
+	case MsgRouteNotFound:
+		if m.HTL < r.htl {
+			r.htl = m.HTL // the hops spent downstream are spent
+		}
+		c.route(now, r)
+	case MsgRejectedOverload:
+		if r.source == 0 || r.hasWaiterFrom(0) {
+			c.window = max(1, c.window/2)
+		}
+		c.route(now, r)
+	case MsgRejectedLoop:
+		c.route(now, r)
+	}
+}
+
+// finish answers r's source and waiters with m (its Type, Block and HTL)
+// and ends r.
+func (c *Core) finish(now time.Time, r *request, m Message) {
+	for _, w := range append([]waiter{{source: r.source, id: r.id}}, r.waiters...) {
+		switch w.source {
+		case gone:
+		case 0:
+			res := c.result(r, m)
+			res.ID = w.id
+			c.ready.Results = append(c.ready.Results, res)
+		default:
+			c.send(Message{Type: m.Type, Peer: w.source, ID: w.id, HTL: m.HTL, Block: m.Block})
+		}
+	}
+	c.end(now, r, m.Type == MsgData || m.Type == MsgInsertReply)
+}
+
+func (c *Core) result(r *request, m Message) Result {
+	res := Result{ID: r.id, Insert: r.insert, Key: r.key}
+	switch m.Type {
+	case MsgData:
+		res.Block = m.Block
+	case MsgInsertReply:
+	case MsgDataNotFound:
+		res.Err = ErrDataNotFound
+	case MsgRecentlyFailed:
+		res.Err = ErrRecentlyFailed
+	default:
+		res.Err = ErrRouteNotFound
+	}
+	return res
+}
+
+// end forgets r and releases what it held; success grows the local window
+// when a local request took part.
+func (c *Core) end(now time.Time, r *request, success bool) {
+	delete(c.reqs, r.id)
+	if c.byKey[r.key] == r.id {
+		delete(c.byKey, r.key)
+	}
+	local := false
+	for _, w := range append([]waiter{{source: r.source, id: r.id}}, r.waiters...) {
+		switch w.source {
+		case gone:
+		case 0:
+			c.localActive--
+			local = true
+		default:
+			if p := c.peer(w.source); p != nil {
+				p.active--
+			}
+		}
+	}
+	if local && success {
+		c.window = min(c.window+1/c.window, float64(c.cfg.MaxRequests/2))
+	}
+	r.phase = 0
+}
+
+// Tick advances time: attempts past their deadline move on to the next
+// route, and old request IDs and failures are forgotten.
+func (c *Core) Tick(now time.Time) {
+	for _, r := range c.sortedRequests() {
+		if r.phase == phaseRouting && r.current != 0 && !now.Before(r.deadline) {
+			c.route(now, r)
+		}
+	}
+	c.recent.expire(now)
+	c.failed.expire(now)
+}
+
+// sortedRequests returns the running requests in ID order, so that what a
+// scan does never depends on map order.
+func (c *Core) sortedRequests() []*request {
+	out := make([]*request, 0, len(c.reqs))
+	for _, r := range c.reqs {
+		out = append(out, r)
+	}
+	slices.SortFunc(out, func(a, b *request) int {
+		switch {
+		case a.id < b.id:
+			return -1
+		case a.id > b.id:
+			return 1
+		}
+		return 0
+	})
+	return out
+}

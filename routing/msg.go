@@ -1,0 +1,120 @@
+package routing
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/hamsnet/hams/keys"
+)
+
+// PeerID names a peer of this node. The driver chooses the values; 0 is
+// reserved for "this node".
+type PeerID uint64
+
+// RequestID identifies a request across the network (for loop detection).
+type RequestID uint64
+
+// MsgType is the kind of a Message.
+type MsgType uint8
+
+// Message types. A request or insert goes from a node to a peer; every other
+// type answers one, with the same ID, from the peer it was sent to.
+const (
+	// MsgRequest asks for the block under Key, with HTL hops to live.
+	MsgRequest MsgType = iota + 1
+	// MsgInsert offers Block under Key, with HTL hops to live.
+	MsgInsert
+	// MsgData answers a request with its Block.
+	MsgData
+	// MsgDataNotFound: the request ran out of HTL without finding the key.
+	MsgDataNotFound
+	// MsgRecentlyFailed: the key was not found here a short while ago.
+	MsgRecentlyFailed
+	// MsgRouteNotFound: no peer was left to try; HTL is what remained.
+	MsgRouteNotFound
+	// MsgRejectedLoop: the peer has seen this request ID already.
+	MsgRejectedLoop
+	// MsgRejectedOverload: the peer is too busy to take the request.
+	MsgRejectedOverload
+	// MsgInsertReply: the insert ran its course (HTL exhausted).
+	MsgInsertReply
+)
+
+var msgNames = [...]string{MsgRequest: "Request", MsgInsert: "Insert", MsgData: "Data",
+	MsgDataNotFound: "DataNotFound", MsgRecentlyFailed: "RecentlyFailed", MsgRouteNotFound: "RouteNotFound",
+	MsgRejectedLoop: "RejectedLoop", MsgRejectedOverload: "RejectedOverload", MsgInsertReply: "InsertReply"}
+
+// String returns the type's name, as in docs/routing.md.
+func (t MsgType) String() string {
+	if int(t) < len(msgNames) && msgNames[t] != "" {
+		return msgNames[t]
+	}
+	return fmt.Sprintf("MsgType(%d)", uint8(t))
+}
+
+// Message is a routing message. In Step, Peer is the sender; in Ready, the
+// recipient. Key is set on requests and inserts; Block on inserts and Data;
+// HTL on requests, inserts and RouteNotFound.
+type Message struct {
+	Type  MsgType
+	Peer  PeerID
+	ID    RequestID
+	Key   keys.RoutingKey
+	HTL   uint8
+	Block []byte
+}
+
+// Lookup asks the driver to read the local datastore: it answers with
+// Core.LookupDone.
+type Lookup struct {
+	ID  RequestID
+	Key keys.RoutingKey
+}
+
+// Region says where a StoreOp writes.
+type Region uint8
+
+const (
+	// RegionStore: the node is responsible for the key.
+	RegionStore Region = 1
+	// RegionCache: the block merely passed through.
+	RegionCache Region = 2
+)
+
+// StoreOp asks the driver to write a block to the local datastore.
+type StoreOp struct {
+	Key    keys.RoutingKey
+	Block  []byte
+	Region Region
+}
+
+// Result is the outcome of a request or insert this node started.
+type Result struct {
+	ID     RequestID
+	Insert bool
+	Key    keys.RoutingKey
+	Block  []byte // a request's block
+	Err    error  // nil, or one of the errors below
+}
+
+// Errors of Results. They compare with errors.Is.
+var (
+	ErrDataNotFound   = errors.New("routing: data not found")
+	ErrRecentlyFailed = errors.New("routing: recently failed")
+	ErrRouteNotFound  = errors.New("routing: route not found")
+	ErrOverloaded     = errors.New("routing: too many requests in flight")
+)
+
+// Ready is what the driver must do after Step, Tick, Fetch or Insert:
+// send Messages, run Lookups, apply Stores, and deliver Results.
+type Ready struct {
+	Messages []Message
+	Lookups  []Lookup
+	Stores   []StoreOp
+	Results  []Result
+}
+
+// Empty reports whether there is nothing to do.
+func (r *Ready) Empty() bool {
+	return len(r.Messages)+len(r.Lookups)+len(r.Stores)+len(r.Results) == 0
+}
