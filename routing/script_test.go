@@ -50,6 +50,7 @@ type script struct {
 	names  map[keys.RoutingKey]string
 	ids    map[RequestID]string
 	byName map[string]RequestID
+	local  int // names given to the Core's own request IDs so far
 }
 
 func runScript(t *testing.T, path string) {
@@ -130,7 +131,8 @@ func (s *script) name(id RequestID) string {
 	if n, ok := s.ids[id]; ok {
 		return n
 	}
-	n := fmt.Sprintf("r%d", len(s.ids)+1)
+	s.local++
+	n := fmt.Sprintf("r%d", s.local)
 	s.ids[id], s.byName[n] = n, id
 	return n
 }
