@@ -3,13 +3,9 @@ package keys
 import (
 	"bytes"
 	"encoding/hex"
-	"encoding/json"
-	"fmt"
-	"os"
-	"path/filepath"
-	"regexp"
-	"sort"
 	"testing"
+
+	"github.com/hamsnet/hams/internal/vectorfile"
 )
 
 // vector mirrors the files in docs/vectors/keys (written by
@@ -45,34 +41,9 @@ func loadVectors(t *testing.T) []vector {
 	return vs
 }
 
-// readVectors reads every vector file; it fails on an empty set, an unknown
-// field, or a name that does not match its file.
+// readVectors reads every vector file (strictly: see vectorfile.Read).
 func readVectors() ([]vector, error) {
-	paths, err := filepath.Glob(filepath.Join(vectorDir, "*.json"))
-	if err != nil {
-		return nil, err
-	}
-	if len(paths) == 0 {
-		return nil, fmt.Errorf("no vectors in %s", vectorDir)
-	}
-	var vs []vector
-	for _, p := range paths {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return nil, err
-		}
-		dec := json.NewDecoder(bytes.NewReader(b))
-		dec.DisallowUnknownFields()
-		var v vector
-		if err := dec.Decode(&v); err != nil {
-			return nil, fmt.Errorf("%s: %v", p, err)
-		}
-		if v.Name+".json" != filepath.Base(p) {
-			return nil, fmt.Errorf("%s: name %q does not match the file name", p, v.Name)
-		}
-		vs = append(vs, v)
-	}
-	return vs, nil
+	return vectorfile.Read(vectorDir, func(v *vector) string { return v.Name })
 }
 
 func mustHex(t *testing.T, s string) []byte {
@@ -210,35 +181,21 @@ func checkEncodeVector(t *testing.T, v vector) {
 // docs/keys.md ("[U1]", "[B3]", "[D5]") has at least one vector, and every
 // vector's rule exists in the spec.
 func TestSpecRulesHaveVectors(t *testing.T) {
-	spec, err := os.ReadFile("../docs/keys.md")
+	inSpec, err := vectorfile.SpecRules("../docs/keys.md", `\*\*\[([UBD][0-9]+)\]\*\*`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	inSpec := map[string]bool{}
-	for _, m := range regexp.MustCompile(`\*\*\[([UBD][0-9]+)\]\*\*`).FindAllSubmatch(spec, -1) {
-		inSpec[string(m[1])] = true
-	}
-	if len(inSpec) == 0 {
-		t.Fatal("no rules found in docs/keys.md")
-	}
 	covered := map[string]bool{}
 	for _, v := range loadVectors(t) {
-		if v.Rule == "" {
-			continue
-		}
-		if !inSpec[v.Rule] {
-			t.Errorf("vector %s names rule %s, which docs/keys.md does not define", v.Name, v.Rule)
-		}
-		covered[v.Rule] = true
-	}
-	var missing []string
-	for r := range inSpec {
-		if !covered[r] {
-			missing = append(missing, r)
+		if v.Rule != "" {
+			covered[v.Rule] = true
 		}
 	}
-	sort.Strings(missing)
-	if len(missing) > 0 {
-		t.Errorf("rules without a vector: %v", missing)
+	uncovered, undefined := vectorfile.CompareRules(inSpec, covered)
+	if len(uncovered) > 0 {
+		t.Errorf("rules without a vector: %v", uncovered)
+	}
+	if len(undefined) > 0 {
+		t.Errorf("vectors name rules docs/keys.md does not define: %v", undefined)
 	}
 }

@@ -1,0 +1,84 @@
+// Package vectorfile reads the JSON test vectors in docs/vectors and checks
+// them against the MUST-reject rules their spec numbers. The vector tests of
+// keys and node/client share it.
+package vectorfile
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+)
+
+// Read decodes every *.json file in dir as one V, strictly: it fails on an
+// empty directory, an unknown field (so a vector a test does not understand
+// fails instead of passing silently), data after the object, or a file
+// whose name is not name(v)+".json". Files come in name order.
+func Read[V any](dir string, name func(*V) string) ([]V, error) {
+	paths, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil {
+		return nil, err
+	}
+	if len(paths) == 0 {
+		return nil, fmt.Errorf("vectorfile: no vectors in %s", dir)
+	}
+	var vs []V
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields()
+		var v V
+		if err := dec.Decode(&v); err != nil {
+			return nil, fmt.Errorf("vectorfile: %s: %v", p, err)
+		}
+		if dec.More() {
+			return nil, fmt.Errorf("vectorfile: %s: data after the vector", p)
+		}
+		if n := name(&v); n+".json" != filepath.Base(p) {
+			return nil, fmt.Errorf("vectorfile: %s: name %q does not match the file", p, n)
+		}
+		vs = append(vs, v)
+	}
+	return vs, nil
+}
+
+// SpecRules returns the rules a spec defines: the first group of every match
+// of pattern (for example `\*\*\[([UBD][0-9]+)\]\*\*` for "**[U1]**").
+func SpecRules(specPath, pattern string) (map[string]bool, error) {
+	spec, err := os.ReadFile(specPath)
+	if err != nil {
+		return nil, err
+	}
+	rules := map[string]bool{}
+	for _, m := range regexp.MustCompile(pattern).FindAllStringSubmatch(string(spec), -1) {
+		rules[m[1]] = true
+	}
+	if len(rules) == 0 {
+		return nil, fmt.Errorf("vectorfile: no rules in %s", specPath)
+	}
+	return rules, nil
+}
+
+// CompareRules returns, sorted, the spec's rules no vector covers and the
+// vectors' rules the spec does not define.
+func CompareRules(spec, vectors map[string]bool) (uncovered, undefined []string) {
+	for r := range spec {
+		if !vectors[r] {
+			uncovered = append(uncovered, r)
+		}
+	}
+	for r := range vectors {
+		if !spec[r] {
+			undefined = append(undefined, r)
+		}
+	}
+	slices.Sort(uncovered)
+	slices.Sort(undefined)
+	return uncovered, undefined
+}
