@@ -57,21 +57,11 @@ func runGet(ctx context.Context, env *Env, args []string) error {
 	defer c.Close()
 
 	fetch := func(w io.Writer) error {
-		for range maxRedirects + 1 {
-			bar := newProgress(env, "fetching", -1)
-			_, err := c.Get(ctx, uri, w, client.GetOptions{MaxSize: *maxSize, Progress: bar.update})
-			bar.done()
-			var gf *client.GetFailedError
-			if errors.As(err, &gf) && gf.RedirectURI != "" && gf.RedirectURI != uri {
-				uri = gf.RedirectURI
-				continue
-			}
-			if err != nil {
-				return requestError(err)
-			}
-			return nil
-		}
-		return fmt.Errorf("more than %d redirects", maxRedirects)
+		return followRedirects(env, &uri, func(u string, o client.GetOptions) error {
+			o.MaxSize = *maxSize
+			_, err := c.Get(ctx, u, w, o)
+			return err
+		})
 	}
 	if *out == "" {
 		return fetch(env.Stdout)
@@ -107,9 +97,24 @@ func getToDisk(ctx context.Context, env *Env, c *client.Client, uri *string, nam
 		}
 	}()
 	ddaHook("get")
+	err = followRedirects(env, uri, func(u string, o client.GetOptions) error {
+		o.MaxSize = maxSize
+		_, err := c.GetFile(ctx, u, tmp, o)
+		return err
+	})
+	if err == nil {
+		err = commitTemp(tmp, name, force)
+	}
+	return true, err
+}
+
+// followRedirects runs get for *uri with a progress bar, following
+// GetFailed redirects (e.g. to a newer USK edition) up to maxRedirects
+// times; *uri ends as the URI last fetched.
+func followRedirects(env *Env, uri *string, get func(uri string, o client.GetOptions) error) error {
 	for range maxRedirects + 1 {
 		bar := newProgress(env, "fetching", -1)
-		_, err = c.GetFile(ctx, *uri, tmp, client.GetOptions{MaxSize: maxSize, Progress: bar.update})
+		err := get(*uri, client.GetOptions{Progress: bar.update})
 		bar.done()
 		var gf *client.GetFailedError
 		if errors.As(err, &gf) && gf.RedirectURI != "" && gf.RedirectURI != *uri {
@@ -117,11 +122,11 @@ func getToDisk(ctx context.Context, env *Env, c *client.Client, uri *string, nam
 			continue
 		}
 		if err != nil {
-			return true, requestError(err)
+			return requestError(err)
 		}
-		return true, commitTemp(tmp, name, force)
+		return nil
 	}
-	return true, fmt.Errorf("more than %d redirects", maxRedirects)
+	return fmt.Errorf("more than %d redirects", maxRedirects)
 }
 
 // writeFileAtomic runs fill on a temporary file in name's directory and,
