@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -286,5 +288,43 @@ func TestProgressOnlyOnTerminal(t *testing.T) {
 	r = hams(t, strings.NewReader("small"), nil, true, "put", "--fcp", addr, "-")
 	if r.code != 0 || r.stderr != "" {
 		t.Errorf("terminal, small put: %+v", r)
+	}
+}
+
+// TestFollowRedirects: get follows GetFailed redirects (code 27, e.g. a newer
+// USK edition), stops on a redirect to itself, and gives up after
+// maxRedirects.
+func TestFollowRedirects(t *testing.T) {
+	env := &Env{Stderr: io.Discard}
+	redirect := func(to string) error {
+		e := &client.GetFailedError{RedirectURI: to}
+		e.Code = 27
+		return e
+	}
+	var asked []string
+	uri := "USK@a/site/1"
+	err := followRedirects(env, &uri, func(u string, _ client.GetOptions) error {
+		asked = append(asked, u)
+		if u == "USK@a/site/1" {
+			return redirect("USK@a/site/3")
+		}
+		return nil
+	})
+	if err != nil || uri != "USK@a/site/3" || strings.Join(asked, " ") != "USK@a/site/1 USK@a/site/3" {
+		t.Fatalf("err %v, uri %s, asked %v", err, uri, asked)
+	}
+	n := 0
+	err = followRedirects(env, &uri, func(u string, _ client.GetOptions) error {
+		n++
+		return redirect(fmt.Sprintf("USK@a/site/%d", 10+n))
+	})
+	if err == nil || !strings.Contains(err.Error(), "more than 5 redirects") || n != maxRedirects+1 {
+		t.Fatalf("endless redirects: %v after %d gets", err, n)
+	}
+	uri = "USK@a/site/7"
+	err = followRedirects(env, &uri, func(u string, _ client.GetOptions) error { return redirect(u) })
+	var gf *client.GetFailedError
+	if !errors.As(err, &gf) {
+		t.Fatalf("redirect to itself: %v, want the GetFailed", err)
 	}
 }
