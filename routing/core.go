@@ -51,6 +51,9 @@ type request struct {
 	current  PeerID // the peer asked, while routing
 	deadline time.Time
 	waiters  []waiter // coalesced requests for the same key
+	// accepted: an insert was taken further by a peer (it answered
+	// InsertReply or RouteNotFound), or written here.
+	accepted bool
 }
 
 // Core is one node's routing logic. It is not safe for concurrent use: the
@@ -230,6 +233,12 @@ func (c *Core) Step(now time.Time, m Message) error {
 		if r == nil || r.phase != phaseRouting || r.current != m.Peer {
 			return nil // late (timed out) or unsolicited: ignored
 		}
+		if m.Type == MsgData && !r.insert && (m.Key != r.key || len(m.Block) == 0) {
+			// The driver verified the block against m.Key; a block for
+			// another key is a peer lying about what it answers.
+			c.route(now, r)
+			return fmt.Errorf("%w: peer %d sent a block for another key", ErrWrongKey, m.Peer)
+		}
 		c.reply(now, r, m)
 		return nil
 	}
@@ -320,6 +329,7 @@ func (c *Core) begin(now time.Time, r *request) {
 				region = RegionStore
 			}
 			c.ready.Stores = append(c.ready.Stores, StoreOp{Key: r.key, Block: r.block, Region: region})
+			r.accepted = true
 		}
 		r.phase = phaseRouting
 		c.route(now, r)
@@ -380,6 +390,17 @@ func (c *Core) route(now time.Time, r *request) {
 		}
 	}
 	if best == nil {
+		if r.insert && !r.accepted && r.source != 0 {
+			// The insert can go no further and nothing downstream took
+			// it: the network is too small to hide its inserter behind
+			// the first hops, so it is stored where it stops.
+			c.ready.Stores = append(c.ready.Stores, StoreOp{Key: r.key, Block: r.block, Region: RegionStore})
+			r.accepted = true
+		}
+		if r.insert && r.accepted {
+			c.finish(now, r, Message{Type: MsgInsertReply})
+			return
+		}
 		c.finish(now, r, Message{Type: MsgRouteNotFound, HTL: r.htl})
 		return
 	}
@@ -425,6 +446,9 @@ func (c *Core) reply(now time.Time, r *request, m Message) {
 		c.failed.add(now, r.key, r.htl, c.cfg.RecentlyFailedFor)
 		c.finish(now, r, Message{Type: m.Type})
 	case MsgRouteNotFound:
+		if r.insert {
+			r.accepted = true // the peer took it as far as it could
+		}
 		if m.HTL < r.htl {
 			r.htl = m.HTL // the hops spent downstream are spent
 		}
@@ -450,7 +474,11 @@ func (c *Core) finish(now time.Time, r *request, m Message) {
 			res.ID = w.id
 			c.ready.Results = append(c.ready.Results, res)
 		default:
-			c.send(Message{Type: m.Type, Peer: w.source, ID: w.id, HTL: m.HTL, Block: m.Block})
+			msg := Message{Type: m.Type, Peer: w.source, ID: w.id, HTL: m.HTL, Block: m.Block}
+			if m.Type == MsgData {
+				msg.Key = r.key
+			}
+			c.send(msg)
 		}
 	}
 	c.end(now, r, m.Type == MsgData || m.Type == MsgInsertReply)

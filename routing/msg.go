@@ -53,8 +53,9 @@ func (t MsgType) String() string {
 }
 
 // Message is a routing message. In Step, Peer is the sender; in Ready, the
-// recipient. Key is set on requests and inserts; Block on inserts and Data;
-// HTL on requests, inserts and RouteNotFound.
+// recipient. Key is set on requests, inserts and Data; Block on inserts and
+// Data; HTL on requests, inserts and RouteNotFound. The driver verifies
+// every Block against Key before Step (the Core does not hash).
 type Message struct {
 	Type  MsgType
 	Peer  PeerID
@@ -104,6 +105,11 @@ var (
 	ErrRouteNotFound  = errors.New("routing: route not found")
 	ErrOverloaded     = errors.New("routing: too many requests in flight")
 )
+
+// ErrWrongKey is what Step returns for a Data answer whose key is not the
+// key requested: the peer misbehaves, and the driver should drop its link.
+// The request has already moved on to another route.
+var ErrWrongKey = errors.New("routing: answer for another key")
 
 // Ready is what the driver must do after Step, Tick, Fetch or Insert:
 // send Messages, run Lookups, apply Stores, and deliver Results.

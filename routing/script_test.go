@@ -199,6 +199,8 @@ func (s *script) run(cmd string) []string {
 		m := Message{Type: typ, Peer: PeerID(from), ID: s.id(a["id"])}
 		if k, ok := a["key"]; ok {
 			m.Key = s.key(k)
+		} else if r := s.c.reqs[m.ID]; r != nil && typ == MsgData {
+			m.Key = r.key // Data names its key; scripts may leave it out
 		}
 		if h, ok := a["htl"]; ok {
 			n, _ := strconv.Atoi(h)
