@@ -1,0 +1,230 @@
+package wire
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/hamsnet/hams/internal/vectorfile"
+	"github.com/hamsnet/hams/keys"
+	"github.com/hamsnet/hams/routing"
+)
+
+var rewrite = flag.Bool("rewrite", false, "rewrite docs/vectors/wire from the cases below")
+
+const vectorDir = "../../docs/vectors/wire"
+
+// vector mirrors the files in docs/vectors/wire. A message's block, when it
+// has one, is BlockPattern repeated to BlockLen bytes; the encoding is
+// Header followed by that block.
+type vector struct {
+	Name         string `json:"name"`
+	Description  string `json:"description"`
+	Op           string `json:"op"` // "message" or "reject"
+	Rule         string `json:"rule,omitempty"`
+	Type         string `json:"type,omitempty"`
+	ID           string `json:"id,omitempty"`
+	HTL          int    `json:"htl,omitempty"`
+	Key          string `json:"key,omitempty"`
+	BlockPattern string `json:"block_pattern,omitempty"`
+	BlockLen     int    `json:"block_len,omitempty"`
+	Header       string `json:"header"`
+}
+
+func (v *vector) block() []byte {
+	if v.BlockLen == 0 {
+		return nil
+	}
+	p, _ := hex.DecodeString(v.BlockPattern)
+	return bytes.Repeat(p, v.BlockLen/len(p)+1)[:v.BlockLen]
+}
+
+func (v *vector) encoded(t *testing.T) []byte {
+	h, err := hex.DecodeString(v.Header)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(h, v.block()...)
+}
+
+func testKey() keys.RoutingKey {
+	var k keys.RoutingKey
+	for i := range k {
+		k[i] = byte(0xa0 + i)
+	}
+	return k
+}
+
+func msgType(name string) routing.MsgType {
+	for t := routing.MsgRequest; t <= routing.MsgInsertReply; t++ {
+		if t.String() == name {
+			return t
+		}
+	}
+	return 0
+}
+
+// cases are the vectors: valid messages of every type, and one reject per
+// rule.
+func cases() []vector {
+	const id = "0123456789abcdef"
+	tk := testKey()
+	key := hex.EncodeToString(tk[:])
+	hdr := func(t byte, rest string) string { return hex.EncodeToString([]byte{Version, t}) + rest }
+	return []vector{
+		{Name: "request", Description: "a request at HTL 18", Op: "message", Type: "Request", ID: id, HTL: 18, Key: key, Header: hdr(TypeRequest, id+"12"+key)},
+		{Name: "insert-ssk", Description: "an insert of an SSK-sized block at HTL 7", Op: "message", Type: "Insert", ID: id, HTL: 7, Key: key, BlockPattern: "5a", BlockLen: keys.SSKBlockSize, Header: hdr(TypeInsert, id+"07"+key)},
+		{Name: "data-chk", Description: "a Data answer with a CHK-sized block", Op: "message", Type: "Data", ID: id, Key: key, BlockPattern: "00010203", BlockLen: keys.CHKBlockSize, Header: hdr(TypeData, id+key)},
+		{Name: "data-not-found", Description: "DataNotFound carries the ID alone", Op: "message", Type: "DataNotFound", ID: id, Header: hdr(TypeDataNotFound, id)},
+		{Name: "recently-failed", Op: "message", Description: "RecentlyFailed", Type: "RecentlyFailed", ID: id, Header: hdr(TypeRecentlyFailed, id)},
+		{Name: "route-not-found", Op: "message", Description: "RouteNotFound carries the HTL left", Type: "RouteNotFound", ID: id, HTL: 3, Header: hdr(TypeRouteNotFound, id+"03")},
+		{Name: "rejected-loop", Op: "message", Description: "RejectedLoop", Type: "RejectedLoop", ID: id, Header: hdr(TypeRejectedLoop, id)},
+		{Name: "rejected-overload", Op: "message", Description: "RejectedOverload", Type: "RejectedOverload", ID: id, Header: hdr(TypeRejectedOverload, id)},
+		{Name: "insert-reply", Op: "message", Description: "InsertReply", Type: "InsertReply", ID: id, Header: hdr(TypeInsertReply, id)},
+		{Name: "reject-W1-empty", Op: "reject", Rule: "W1", Description: "an empty message", Header: ""},
+		{Name: "reject-W1-one-byte", Op: "reject", Rule: "W1", Description: "a version byte alone", Header: "01"},
+		{Name: "reject-W2-version-0", Op: "reject", Rule: "W2", Description: "version 0", Header: "0004" + id},
+		{Name: "reject-W2-version-2", Op: "reject", Rule: "W2", Description: "a future version", Header: "0204" + id},
+		{Name: "reject-W3-type-0", Op: "reject", Rule: "W3", Description: "type 0", Header: hdr(0, id)},
+		{Name: "reject-W3-type-10", Op: "reject", Rule: "W3", Description: "an unknown type", Header: hdr(10, id)},
+		{Name: "reject-W4-short-request", Op: "reject", Rule: "W4", Description: "a request without its key", Header: hdr(TypeRequest, id+"12")},
+		{Name: "reject-W4-trailing", Op: "reject", Rule: "W4", Description: "DataNotFound with a byte after the ID", Header: hdr(TypeDataNotFound, id+"00")},
+		{Name: "reject-W4-short-id", Op: "reject", Rule: "W4", Description: "an ID of 7 bytes", Header: hdr(TypeInsertReply, id[:14])},
+		{Name: "reject-W5-no-block", Op: "reject", Rule: "W5", Description: "Data without a block", Header: hdr(TypeData, id+key)},
+		{Name: "reject-W5-block-size", Op: "reject", Rule: "W5", Description: "Data with a block one byte short of an SSK block", BlockPattern: "ff", BlockLen: keys.SSKBlockSize - 1, Header: hdr(TypeData, id+key)},
+		{Name: "reject-W6-id-zero", Op: "reject", Rule: "W6", Description: "request ID 0", Header: hdr(TypeRejectedLoop, "0000000000000000")},
+	}
+}
+
+func writeVectors(t *testing.T) {
+	if err := os.MkdirAll(vectorDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	old, _ := filepath.Glob(filepath.Join(vectorDir, "*.json"))
+	for _, p := range old {
+		os.Remove(p)
+	}
+	for _, v := range cases() {
+		b, err := json.MarshalIndent(v, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(vectorDir, v.Name+".json"), append(b, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestVectors(t *testing.T) {
+	if *rewrite {
+		writeVectors(t)
+	}
+	vs, err := vectorfile.Read(vectorDir, func(v *vector) string { return v.Name })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := cases(); !reflect.DeepEqual(vs, sortedByName(want)) {
+		t.Fatalf("docs/vectors/wire differs from the cases in this test; run go test ./node/wire -rewrite")
+	}
+	used := map[string]bool{}
+	for _, v := range vs {
+		t.Run(v.Name, func(t *testing.T) {
+			enc := v.encoded(t)
+			m, err := Decode(enc)
+			if v.Op == "reject" {
+				used[v.Rule] = true
+				var we *Error
+				if !errors.As(err, &we) || we.Rule != v.Rule || !errors.Is(err, ErrMalformed) {
+					t.Fatalf("Decode = %v, want a %s error", err, v.Rule)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := routing.Message{Type: msgType(v.Type), HTL: uint8(v.HTL), Block: v.block()}
+			id, _ := hex.DecodeString(v.ID)
+			want.ID = routing.RequestID(beUint64(id))
+			if v.Key != "" {
+				k, _ := hex.DecodeString(v.Key)
+				copy(want.Key[:], k)
+			}
+			if !reflect.DeepEqual(m, want) {
+				t.Fatalf("Decode = %+v, want %+v", m, want)
+			}
+			got, err := Append(nil, &want)
+			if err != nil || !bytes.Equal(got, enc) {
+				t.Fatalf("Append = %x, %v; want %x", got, err, enc)
+			}
+		})
+	}
+	spec, err := vectorfile.SpecRules("../../docs/wire.md", `\*\*\[(W[0-9]+)\]\*\*`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if uncovered, undefined := vectorfile.CompareRules(spec, used); len(uncovered)+len(undefined) > 0 {
+		t.Fatalf("rules without a vector: %v; vectors of rules not in docs/wire.md: %v", uncovered, undefined)
+	}
+}
+
+func sortedByName(vs []vector) []vector {
+	out := append([]vector(nil), vs...)
+	for i := range out {
+		for j := i + 1; j < len(out); j++ {
+			if out[j].Name < out[i].Name {
+				out[i], out[j] = out[j], out[i]
+			}
+		}
+	}
+	return out
+}
+
+func beUint64(b []byte) uint64 {
+	var v uint64
+	for _, c := range b {
+		v = v<<8 | uint64(c)
+	}
+	return v
+}
+
+func TestAppendRefuses(t *testing.T) {
+	for _, m := range []routing.Message{
+		{Type: 0, ID: 1},
+		{Type: routing.MsgRequest, ID: 0},
+		{Type: routing.MsgData, ID: 1, Block: make([]byte, 100)},
+		{Type: routing.MsgInsert, ID: 1},
+	} {
+		if b, err := Append([]byte("x"), &m); err == nil || string(b) != "x" {
+			t.Errorf("Append(%+v) = %q, %v; want an error and dst unchanged", m, b, err)
+		}
+	}
+	if MaxMessage > 65535-16 {
+		t.Fatalf("MaxMessage %d does not fit a link frame", MaxMessage)
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	for _, v := range cases() {
+		h, _ := hex.DecodeString(v.Header)
+		f.Add(append(h, v.block()...))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := Decode(b)
+		if err != nil {
+			if !errors.Is(err, ErrMalformed) {
+				t.Fatalf("error %v is not ErrMalformed", err)
+			}
+			return
+		}
+		out, err := Append(nil, &m)
+		if err != nil || !bytes.Equal(out, b) {
+			t.Fatalf("decoded %+v does not re-encode to the input: %x, %v", m, out, err)
+		}
+	})
+}
