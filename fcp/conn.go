@@ -224,6 +224,9 @@ func init() {
 		"UnsubscribeUSK":          (*conn).unsubscribeUSK,
 		"GetNode":                 (*conn).getNode,
 		"ListPeers":               (*conn).listPeers,
+		"ListPeer":                (*conn).listPeer,
+		"AddPeer":                 (*conn).addPeer,
+		"RemovePeer":              (*conn).removePeer,
 		"Disconnect":              (*conn).disconnect,
 		"Shutdown":                (*conn).shutdown,
 		"Void":                    func(*conn, *wire.Message) error { return nil },
@@ -231,9 +234,10 @@ func init() {
 }
 
 // refused are client-to-node messages of FCP 2.0 this node does not offer.
+// (AddPeer, RemovePeer and ListPeer are refused by their handlers when the
+// backend is not a PeerBackend.)
 var refused = map[string]bool{
-	"AddPeer": true, "ModifyPeer": true, "RemovePeer": true, "ListPeer": true,
-	"ListPeerNotes": true, "ModifyPeerNote": true, "GetConfig": true,
+	"ModifyPeer": true, "ListPeerNotes": true, "ModifyPeerNote": true, "GetConfig": true,
 	"ModifyConfig": true, "GetPluginInfo": true, "LoadPlugin": true,
 	"ReloadPlugin": true, "RemovePlugin": true, "FCPPluginMessage": true,
 	"SendBookmark": true, "SendURI": true, "SendTextFeed": true,

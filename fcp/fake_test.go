@@ -27,6 +27,8 @@ type fakeBackend struct {
 	putErr, getErr error
 	// putEarlyErr, when set, is what Put returns before reading any data.
 	putEarlyErr error
+	// peers is the peer table of the fake's PeerBackend (peers_test.go).
+	peers fakePeers
 }
 
 type fakeDoc struct {

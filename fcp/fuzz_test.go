@@ -21,6 +21,8 @@ func FuzzServerSession(f *testing.F) {
 		hello + "WatchGlobal\nEnabled=true\nEndMessage\nClientGet\nURI=KSK@a\nGlobal=true\nPersistence=forever\nIdentifier=q\nEndMessage\n",
 		hello + "SubscribeUSK\nURI=USK@AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA,AQEAAA/a/0\nIdentifier=s\nEndMessage\n",
 		hello + "GenerateSSK\nEndMessage\nGetNode\nEndMessage\nListPeers\nEndMessage\nBogus\nEndMessage\nDisconnect\nEndMessage\n",
+		hello + "AddPeer\nIdentifier=p\nidentity=x\nmyName=n\nsig=s\nEndMessage\nListPeers\nWithVolatile=true\nEndMessage\n" +
+			"ListPeer\nNodeIdentifier=n\nEndMessage\nAddPeer\nFile=/x\nEndMessage\nRemovePeer\nNodeIdentifier=x\nEndMessage\n",
 		hello + "ClientPut\nURI=CHK@\nIdentifier=a\nDataLength=99999999999\nData\n",
 		"ClientHello\nName=x\nEnd",
 	} {

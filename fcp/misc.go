@@ -143,17 +143,3 @@ func (c *conn) getNode(m *wire.Message) error {
 		Set("lastGoodVersion", ni.Version+","+strconv.Itoa(ni.Build))
 	return c.send(out)
 }
-
-// listPeers answers EndListPeers: peers are not exposed over FCP yet.
-func (c *conn) listPeers(m *wire.Message) error {
-	for _, f := range []string{"WithMetadata", "WithVolatile"} {
-		if _, err := m.Bool(f, false); err != nil {
-			return err
-		}
-	}
-	out := &wire.Message{Name: "EndListPeers"}
-	if id, ok := m.Lookup("Identifier"); ok {
-		out.Set("Identifier", id)
-	}
-	return c.send(out)
-}
