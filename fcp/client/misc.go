@@ -218,13 +218,6 @@ func (c *Client) GetNode(ctx context.Context, volatile bool) (*wire.Message, err
 	return node, err
 }
 
-// ListPeers returns the node's Peer messages.
-func (c *Client) ListPeers(ctx context.Context) ([]*wire.Message, error) {
-	m := &wire.Message{Name: "ListPeers"}
-	m.Set("Identifier", "").Set("WithMetadata", "true").Set("WithVolatile", "true")
-	return c.collect(ctx, m, "EndListPeers", "Peer")
-}
-
 // ListPersistentRequests returns the node's PersistentGet, PersistentPut
 // and PersistentPutDir messages for this client (and the global queue if
 // watched).
