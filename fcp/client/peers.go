@@ -87,8 +87,8 @@ func (e *UnknownPeerError) Error() string {
 	return "client: the node has no peer " + strconv.Quote(e.NodeIdentifier)
 }
 
-// Trust and Visibility sent with AddPeer: fred (build 1468 on) requires
-// them for a darknet peer; hams ignores them.
+// Trust and Visibility sent with AddPeer: current fred requires both on
+// every AddPeer; hams ignores them.
 const (
 	addPeerTrust      = "NORMAL"
 	addPeerVisibility = "NO"
