@@ -1,0 +1,271 @@
+package link
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/flynn/noise"
+)
+
+// Prologue is mixed into every handshake: two sides with different
+// prologues (another protocol, another version) fail to authenticate
+// message 2.
+const Prologue = "hams/v1/link"
+
+// MaxPayload is the largest handshake payload (a noderef).
+const MaxPayload = 4096
+
+// Handshake message sizes for payloads of p bytes (Noise_XX with 25519 and
+// ChaChaPoly), without the 2-byte length before each.
+const (
+	// Msg1Size: -> e. The initiator's ephemeral key, no payload.
+	Msg1Size = 32
+	// Msg2Overhead: <- e, ee, s, es. Ephemeral key, encrypted static key
+	// (32+16), and the payload's tag: message 2 is Msg2Overhead+p bytes.
+	Msg2Overhead = 32 + 32 + TagSize + TagSize
+	// Msg3Overhead: -> s, se. Encrypted static key and the payload's tag:
+	// message 3 is Msg3Overhead+p bytes.
+	Msg3Overhead = 32 + TagSize + TagSize
+	// ConfirmSize: the responder's first transport message, empty
+	// plaintext, which tells the initiator it was accepted.
+	ConfirmSize = TagSize
+)
+
+// suite is Noise_XX_25519_ChaChaPoly_BLAKE2s's cipher suite.
+var suite = noise.NewCipherSuite(noise.DH25519, noise.CipherChaChaPoly, noise.HashBLAKE2s)
+
+// Verify checks the peer during the handshake: its static key and the
+// payload it sent (a signed noderef, checked by the caller; an initiator
+// also checks that remoteStatic is the key of the noderef it dialled).
+// payload must not be kept beyond the call except through
+// Link.RemotePayload. Returning an error aborts the handshake.
+type Verify func(remoteStatic [32]byte, payload []byte) error
+
+// Handshake runs Noise_XX_25519_ChaChaPoly_BLAKE2s over rwc as initiator or
+// responder, with the prologue Prologue. key authenticates this side;
+// payload (at most MaxPayload bytes) travels encrypted in the handshake
+// (responder: message 2, initiator: message 3). verify is called on the
+// peer's static key and payload before the handshake completes; then the
+// responder sends an empty transport message that the initiator waits for,
+// so that both sides fail when either rejects the other.
+//
+// Handshake honours ctx and cfg.HandshakeTimeout, closing rwc when either
+// expires so that a blocked Read or Write returns (rwc.Close must unblock
+// them, as net.Conn's does). On failure it closes rwc. The Link it returns
+// does nothing until Start; frames may be sent before it.
+func Handshake(ctx context.Context, rwc io.ReadWriteCloser, initiator bool, key StaticKey, payload []byte, verify Verify, cfg Config) (*Link, error) {
+	return handshake(ctx, rwc, initiator, key, payload, verify, cfg, []byte(Prologue))
+}
+
+// handshake is Handshake with the prologue as a parameter, for tests.
+func handshake(ctx context.Context, rwc io.ReadWriteCloser, initiator bool, key StaticKey, payload []byte, verify Verify, cfg Config, prologue []byte) (*Link, error) {
+	if err := cfg.Validate(); err != nil {
+		rwc.Close()
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	if len(payload) > MaxPayload {
+		rwc.Close()
+		return nil, fmt.Errorf("%w: %d bytes", ErrPayloadTooLarge, len(payload))
+	}
+	if verify == nil {
+		rwc.Close()
+		return nil, errors.New("link: handshake: nil Verify")
+	}
+
+	hctx, cancel := context.WithTimeout(ctx, cfg.HandshakeTimeout)
+	defer cancel()
+	// expired is closed by the watcher after it closed rwc. The watcher is a
+	// goroutine context.AfterFunc starts when hctx ends; stop() below
+	// either prevents it or, when it already ran, <-expired waits for it.
+	expired := make(chan struct{})
+	stop := context.AfterFunc(hctx, func() {
+		rwc.Close()
+		close(expired)
+	})
+
+	l, err := runHandshake(rwc, initiator, key, payload, verify, cfg, prologue)
+	if !stop() {
+		<-expired
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("link: handshake: %w", ctx.Err())
+		}
+		return nil, fmt.Errorf("link: handshake timed out after %v: %w", cfg.HandshakeTimeout, context.DeadlineExceeded)
+	}
+	if err != nil {
+		rwc.Close()
+		return nil, err
+	}
+	return l, nil
+}
+
+// runHandshake exchanges the handshake messages and builds the Link.
+func runHandshake(rwc io.ReadWriteCloser, initiator bool, key StaticKey, payload []byte, verify Verify, cfg Config, prologue []byte) (*Link, error) {
+	hs, err := noise.NewHandshakeState(noise.Config{
+		CipherSuite:   suite,
+		Random:        cfg.Rand,
+		Pattern:       noise.HandshakeXX,
+		Initiator:     initiator,
+		Prologue:      prologue,
+		StaticKeypair: noise.DHKey{Private: key.Private[:], Public: key.Public[:]},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("link: handshake: %w", err)
+	}
+	br := bufio.NewReaderSize(rwc, readBufSize)
+	bw := bufio.NewWriterSize(rwc, writeBufSize)
+	buf := make([]byte, lengthSize+Msg2Overhead+MaxPayload)
+
+	// write sends one handshake message built by hs.WriteMessage.
+	write := func(n int, payload []byte) (*noise.CipherState, *noise.CipherState, error) {
+		msg, cs1, cs2, err := hs.WriteMessage(buf[lengthSize:lengthSize], payload)
+		if err != nil {
+			return nil, nil, fmt.Errorf("link: handshake: message %d: %w", n, err)
+		}
+		binary.BigEndian.PutUint16(buf, uint16(len(msg)))
+		if _, err := bw.Write(buf[:lengthSize+len(msg)]); err != nil {
+			return nil, nil, fmt.Errorf("link: handshake: writing message %d: %w", n, err)
+		}
+		if err := bw.Flush(); err != nil {
+			return nil, nil, fmt.Errorf("link: handshake: writing message %d: %w", n, err)
+		}
+		return cs1, cs2, nil
+	}
+	// read receives handshake message n, of min to max bytes.
+	read := func(n, min, max int) ([]byte, error) {
+		msg, err := readMessage(br, buf, min, max)
+		if err != nil {
+			return nil, fmt.Errorf("link: handshake: message %d: %w", n, err)
+		}
+		return msg, nil
+	}
+	// process hands message n to hs and checks the peer.
+	process := func(n int, msg []byte) ([]byte, *noise.CipherState, *noise.CipherState, error) {
+		p, cs1, cs2, err := hs.ReadMessage(nil, msg)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("link: handshake: message %d: %w: %v", n, ErrAuth, err)
+		}
+		return p, cs1, cs2, nil
+	}
+
+	var (
+		sendCS, recvCS *noise.CipherState
+		remotePayload  []byte
+	)
+	if initiator {
+		if _, _, err := write(1, nil); err != nil {
+			return nil, err
+		}
+		msg, err := read(2, Msg2Overhead, Msg2Overhead+MaxPayload)
+		if err != nil {
+			return nil, err
+		}
+		if remotePayload, _, _, err = process(2, msg); err != nil {
+			return nil, err
+		}
+		if err := checkPeer(hs, remotePayload, verify); err != nil {
+			return nil, err
+		}
+		if sendCS, recvCS, err = write(3, payload); err != nil {
+			return nil, err
+		}
+	} else {
+		msg, err := read(1, Msg1Size, Msg1Size)
+		if err != nil {
+			return nil, err
+		}
+		if _, _, _, err = process(1, msg); err != nil {
+			return nil, err
+		}
+		if _, _, err := write(2, payload); err != nil {
+			return nil, err
+		}
+		if msg, err = read(3, Msg3Overhead, Msg3Overhead+MaxPayload); err != nil {
+			return nil, err
+		}
+		if remotePayload, recvCS, sendCS, err = process(3, msg); err != nil {
+			return nil, err
+		}
+		if err := checkPeer(hs, remotePayload, verify); err != nil {
+			return nil, err
+		}
+	}
+	if sendCS == nil || recvCS == nil {
+		return nil, errors.New("link: handshake: no keys after message 3")
+	}
+	send, err := newTransport(sendCS)
+	if err != nil {
+		return nil, fmt.Errorf("link: handshake: %w", err)
+	}
+	recv, err := newTransport(recvCS)
+	if err != nil {
+		return nil, fmt.Errorf("link: handshake: %w", err)
+	}
+
+	// The confirmation: the responder accepted the initiator.
+	if initiator {
+		msg, err := readMessage(br, buf, ConfirmSize, ConfirmSize)
+		if errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("link: handshake: the peer closed the link instead of confirming it (it may have rejected us): %w", err)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("link: handshake: confirmation: %w", err)
+		}
+		if _, err := recv.open(msg); err != nil {
+			return nil, fmt.Errorf("link: handshake: confirmation: %w", err)
+		}
+	} else {
+		b := buf[:lengthSize+TagSize]
+		if _, err := send.seal(b[lengthSize:lengthSize]); err != nil {
+			return nil, fmt.Errorf("link: handshake: confirmation: %w", err)
+		}
+		binary.BigEndian.PutUint16(b, TagSize)
+		if _, err := bw.Write(b); err == nil {
+			err = bw.Flush()
+		}
+		if err != nil {
+			return nil, fmt.Errorf("link: handshake: writing the confirmation: %w", err)
+		}
+	}
+
+	var rs [32]byte
+	copy(rs[:], hs.PeerStatic())
+	return newLink(rwc, cfg, br, bw, send, recv, rs, remotePayload), nil
+}
+
+// checkPeer calls verify on the peer's static key and payload.
+func checkPeer(hs *noise.HandshakeState, payload []byte, verify Verify) error {
+	var rs [32]byte
+	if copy(rs[:], hs.PeerStatic()) != len(rs) {
+		return errors.New("link: handshake: no peer static key")
+	}
+	if err := verify(rs, payload); err != nil {
+		return fmt.Errorf("%w: %w", ErrRejected, err)
+	}
+	return nil
+}
+
+// readMessage reads one length-prefixed message of min to max bytes into buf
+// (at least max long) and returns it. A length outside the range is
+// ErrMalformed, and nothing more is read.
+func readMessage(br *bufio.Reader, buf []byte, min, max int) ([]byte, error) {
+	var hdr [lengthSize]byte
+	if _, err := io.ReadFull(br, hdr[:]); err != nil {
+		return nil, err
+	}
+	n := int(binary.BigEndian.Uint16(hdr[:]))
+	if n == 0 {
+		return nil, fmt.Errorf("%w: zero length", ErrMalformed)
+	}
+	if n < min || n > max {
+		return nil, fmt.Errorf("%w: %d bytes, want %d to %d", ErrMalformed, n, min, max)
+	}
+	if _, err := io.ReadFull(br, buf[:n]); err != nil {
+		return nil, err
+	}
+	return buf[:n], nil
+}

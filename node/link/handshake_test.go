@@ -1,0 +1,303 @@
+package link
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestStaticKeyFromPrivateRFC7748(t *testing.T) {
+	// RFC 7748 section 6.1, Alice.
+	var priv [32]byte
+	hex.Decode(priv[:], []byte("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"))
+	k, err := StaticKeyFromPrivate(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := hex.EncodeToString(k.Public[:]), "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a"; got != want {
+		t.Errorf("public %s, want %s", got, want)
+	}
+	if _, err := GenerateStaticKey(strings.NewReader("short")); err == nil || !strings.HasPrefix(err.Error(), "link: ") {
+		t.Errorf("GenerateStaticKey from 5 bytes: %v", err)
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	if err := (Config{}).Validate(); err != nil {
+		t.Errorf("zero Config: %v", err)
+	}
+	c := Config{}.withDefaults()
+	if c.KeepaliveInterval != 2*time.Second || c.Timeout != 10*time.Second || c.HandshakeTimeout != 10*time.Second || c.SendQueueBytes != 8<<20 {
+		t.Errorf("defaults %+v", c)
+	}
+	for _, c := range []Config{
+		{KeepaliveInterval: -1},
+		{HandshakeTimeout: -1},
+		{KeepaliveInterval: time.Second, Timeout: time.Second},
+		{Timeout: time.Second}, // below the default keepalive interval
+		{SendQueueBytes: MaxFrame - 1},
+	} {
+		if err := c.Validate(); err == nil || !strings.HasPrefix(err.Error(), "link: config: ") {
+			t.Errorf("%+v: %v", c, err)
+		}
+	}
+}
+
+// recordConn records what is written through it.
+type recordConn struct {
+	net.Conn
+	mu  sync.Mutex // guards buf
+	buf bytes.Buffer
+}
+
+func (c *recordConn) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	c.buf.Write(p)
+	c.mu.Unlock()
+	return c.Conn.Write(p)
+}
+
+// messages splits recorded bytes into message lengths.
+func (c *recordConn) messages() []int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var n []int
+	for b := c.buf.Bytes(); len(b) >= 2; {
+		m := int(binary.BigEndian.Uint16(b))
+		n = append(n, m)
+		b = b[min(len(b), 2+m):]
+	}
+	return n
+}
+
+func TestHandshakeMessageSizes(t *testing.T) {
+	for _, p := range []struct{ ini, res int }{{0, 0}, {100, 300}, {MaxPayload, MaxPayload}} {
+		leakCheck(t)
+		c1, c2 := net.Pipe()
+		r1, r2 := &recordConn{Conn: c1}, &recordConn{Conn: c2}
+		ini, res := sides(Config{})
+		ini.payload, res.payload = bytes.Repeat([]byte{'i'}, p.ini), bytes.Repeat([]byte{'r'}, p.res)
+		ini.verify, res.verify = expectKey(res.key.Public, res.payload), expectKey(ini.key.Public, ini.payload)
+		a, b := handshakePair(r1, r2, ini, res)
+		if a.err != nil || b.err != nil {
+			t.Fatalf("payloads %v: %v, %v", p, a.err, b.err)
+		}
+		if got, want := r1.messages(), []int{Msg1Size, Msg3Overhead + p.ini}; !equalInts(got, want) {
+			t.Errorf("payloads %v: initiator sent %v, want %v", p, got, want)
+		}
+		if got, want := r2.messages(), []int{Msg2Overhead + p.res, ConfirmSize}; !equalInts(got, want) {
+			t.Errorf("payloads %v: responder sent %v, want %v", p, got, want)
+		}
+		if a.l.RemoteStatic() != res.key.Public || !bytes.Equal(a.l.RemotePayload(), res.payload) ||
+			b.l.RemoteStatic() != ini.key.Public || !bytes.Equal(b.l.RemotePayload(), ini.payload) {
+			t.Errorf("payloads %v: wrong remote static or payload", p)
+		}
+		a.l.Close()
+		b.l.Close()
+	}
+}
+
+func equalInts(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestHandshakePayloadTooLarge(t *testing.T) {
+	leakCheck(t)
+	c1, c2 := net.Pipe()
+	defer c2.Close()
+	k := testKey(t, 1)
+	_, err := Handshake(context.Background(), c1, true, k, make([]byte, MaxPayload+1), acceptAll, Config{})
+	if !errors.Is(err, ErrPayloadTooLarge) {
+		t.Fatalf("err %v, want ErrPayloadTooLarge", err)
+	}
+	if _, err := c1.Write([]byte{1}); err == nil {
+		t.Error("rwc not closed after a failed handshake")
+	}
+}
+
+func TestVerifyRejects(t *testing.T) {
+	for _, rejecter := range []string{"initiator", "responder"} {
+		t.Run(rejecter, func(t *testing.T) {
+			leakCheck(t)
+			ini, res := sides(Config{})
+			no := errors.New("not my friend")
+			reject := func([32]byte, []byte) error { return no }
+			if rejecter == "initiator" {
+				ini.verify = reject
+			} else {
+				res.verify = reject
+			}
+			c1, c2 := net.Pipe()
+			a, b := handshakePair(c1, c2, ini, res)
+			if a.l != nil || b.l != nil || a.err == nil || b.err == nil {
+				t.Fatalf("initiator %v %v, responder %v %v: want both to fail", a.l, a.err, b.l, b.err)
+			}
+			rej, other := a.err, b.err
+			if rejecter == "responder" {
+				rej, other = b.err, a.err
+			}
+			if !errors.Is(rej, ErrRejected) || !errors.Is(rej, no) {
+				t.Errorf("rejecting side: %v, want ErrRejected wrapping the Verify error", rej)
+			}
+			if !errors.Is(other, io.EOF) || !strings.HasPrefix(other.Error(), "link: handshake") {
+				t.Errorf("rejected side: %v, want a link: handshake error wrapping EOF", other)
+			}
+			t.Logf("rejecter: %v; rejected: %v", rej, other)
+		})
+	}
+}
+
+func TestWrongPrologue(t *testing.T) {
+	leakCheck(t)
+	ini, res := sides(Config{})
+	c1, c2 := net.Pipe()
+	var resErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, resErr = handshake(context.Background(), c2, false, res.key, res.payload, acceptAll, res.cfg, []byte("hams/v2/link"))
+	}()
+	_, err := Handshake(context.Background(), c1, true, ini.key, ini.payload, acceptAll, ini.cfg)
+	<-done
+	if !errors.Is(err, ErrAuth) {
+		t.Errorf("initiator: %v, want ErrAuth", err)
+	}
+	if resErr == nil {
+		t.Error("responder with another prologue succeeded")
+	}
+}
+
+func TestGarbageHandshake(t *testing.T) {
+	k := testKey(t, 2)
+	tests := []struct {
+		name string
+		send []byte
+		want error
+	}{
+		{"http", []byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), ErrMalformed},
+		{"zero length", []byte{0, 0}, ErrMalformed},
+		{"msg1 too long", append([]byte{0, 33}, make([]byte, 33)...), ErrMalformed},
+		{"msg1 too short", append([]byte{0, 31}, make([]byte, 31)...), ErrMalformed},
+		{"truncated", []byte{0, 32, 1, 2, 3}, io.ErrUnexpectedEOF},
+		{"low-order ephemeral", append([]byte{0, 32}, make([]byte, 32)...), nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			leakCheck(t)
+			c1, c2 := net.Pipe()
+			go func() {
+				c1.Write(tc.send)
+				io.Copy(io.Discard, c1) // take message 2, if any
+				c1.Close()
+			}()
+			go func() { time.Sleep(50 * time.Millisecond); c1.Close() }()
+			_, err := Handshake(context.Background(), c2, false, k, nil, acceptAll, Config{Rand: seeded(3)})
+			if err == nil || (tc.want != nil && !errors.Is(err, tc.want)) || !strings.HasPrefix(err.Error(), "link: ") {
+				t.Errorf("err %v, want %v", err, tc.want)
+			}
+			t.Log(err)
+		})
+	}
+}
+
+func TestGarbageMessage3(t *testing.T) {
+	leakCheck(t)
+	ini, res := sides(Config{})
+	c1, c2 := net.Pipe()
+	go func() {
+		// A raw initiator that sends message 3 of the right size, but
+		// garbled.
+		p := &rawPeer{conn: c1}
+		p.br = bufioReader(c1)
+		msg1 := make([]byte, 32)
+		seeded(9).Read(msg1)
+		msg1[31] &= 0x7f
+		p.write(msg1)
+		p.read()
+		p.write(make([]byte, Msg3Overhead+len(ini.payload)))
+		p.drain()
+	}()
+	_, err := Handshake(context.Background(), c2, false, res.key, res.payload, acceptAll, res.cfg)
+	c1.Close()
+	if !errors.Is(err, ErrAuth) {
+		t.Errorf("err %v, want ErrAuth", err)
+	}
+}
+
+func TestHandshakeTimeout(t *testing.T) {
+	for _, initiator := range []bool{true, false} {
+		leakCheck(t)
+		c1, c2 := net.Pipe() // nobody reads or writes c2
+		start := time.Now()
+		_, err := Handshake(context.Background(), c1, initiator, testKey(t, 1), nil, acceptAll, Config{HandshakeTimeout: 50 * time.Millisecond, Rand: seeded(1)})
+		if !errors.Is(err, context.DeadlineExceeded) || !strings.HasPrefix(err.Error(), "link: handshake timed out") {
+			t.Errorf("initiator %v: err %v, want a handshake timeout", initiator, err)
+		}
+		if time.Since(start) < 50*time.Millisecond {
+			t.Errorf("initiator %v: returned before the timeout", initiator)
+		}
+		if _, err := c2.Write([]byte{1}); err == nil {
+			t.Error("rwc not closed after the timeout")
+		}
+	}
+}
+
+func TestHandshakeContextCancelled(t *testing.T) {
+	leakCheck(t)
+	c1, c2 := net.Pipe()
+	defer c2.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(20*time.Millisecond, cancel)
+	_, err := Handshake(ctx, c1, true, testKey(t, 1), nil, acceptAll, Config{Rand: seeded(1)})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("err %v, want context.Canceled", err)
+	}
+}
+
+func TestHandshakeAgainstRawNoise(t *testing.T) {
+	// The raw peer is flynn/noise with its own CipherStates: frames both
+	// ways check that the link's transport is Noise's.
+	leakCheck(t)
+	l, raw := linkAgainstRaw(t, Config{})
+	r := newRecorder()
+	l.Start(r)
+	ini, res := sides(Config{})
+	if l.RemoteStatic() != ini.key.Public || string(raw.static) != string(res.key.Public[:]) {
+		t.Fatal("wrong static keys")
+	}
+	raw.conn.Write(raw.frame([]byte("from raw")))
+	if got := r.next(t); string(got) != "from raw" {
+		t.Errorf("link got %q", got)
+	}
+	if err := l.Send([]byte("from link")); err != nil {
+		t.Fatal(err)
+	}
+	msg, err := raw.read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pt, err := raw.recv.Decrypt(nil, nil, msg); err != nil || string(pt) != "from link" {
+		t.Errorf("raw got %q, %v", pt, err)
+	}
+	l.Close()
+	raw.conn.Close()
+	if err := r.wait(t); err != nil {
+		t.Errorf("LinkClosed after Close: %v", err)
+	}
+}
