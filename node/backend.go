@@ -74,3 +74,56 @@ func insertErr(err error) error {
 	}
 	return &fcp.InsertError{Code: ie.Code, Extra: err.Error()}
 }
+
+// backend returns the FCP backend over cl: with peer management when the
+// node has peers.
+func (n *Node) backend(cl *client.Client) fcp.Backend {
+	if n.net == nil {
+		return backend{cl}
+	}
+	return peerBackend{backend{cl}, n}
+}
+
+// peerBackend is the backend of a node with peers: FCP AddPeer, ListPeers,
+// ListPeer and RemovePeer manage them.
+type peerBackend struct {
+	backend
+	n *Node
+}
+
+var _ fcp.PeerBackend = peerBackend{}
+
+func (b peerBackend) AddPeer(ctx context.Context, ref []byte) (fcp.PeerInfo, error) {
+	pi, err := b.n.AddPeer(ref)
+	if err != nil {
+		return fcp.PeerInfo{}, err
+	}
+	return fcpPeer(pi), nil
+}
+
+func (b peerBackend) ListPeers(ctx context.Context) ([]fcp.PeerInfo, error) {
+	ps := b.n.ListPeers()
+	out := make([]fcp.PeerInfo, len(ps))
+	for i, p := range ps {
+		out[i] = fcpPeer(p)
+	}
+	return out, nil
+}
+
+func (b peerBackend) RemovePeer(ctx context.Context, id string) (fcp.PeerInfo, error) {
+	pi, err := b.n.RemovePeer(id)
+	if errors.Is(err, ErrUnknownPeer) {
+		return fcp.PeerInfo{}, errors.Join(fcp.ErrUnknownPeer, err)
+	}
+	if err != nil {
+		return fcp.PeerInfo{}, err
+	}
+	return fcpPeer(pi), nil
+}
+
+func fcpPeer(p PeerInfo) fcp.PeerInfo {
+	fp := fcp.PeerInfo{Identity: p.Ref.ID(), Name: p.Ref.Name, Fields: p.Ref.Fields(), Status: string(p.Status),
+		Location: p.Ref.Location.Float(), LastConnected: p.Since}
+	fp.Addresses = append(append(fp.Addresses, p.Ref.TCP...), p.Ref.Onion...)
+	return fp
+}

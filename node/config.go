@@ -3,13 +3,18 @@ package node
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/hamsnet/hams/node/link"
+	"github.com/hamsnet/hams/routing"
 )
 
 // Defaults.
@@ -21,17 +26,25 @@ const (
 	DefaultStoreSize = 1 << 30
 	// MinStoreSize is the smallest --store-size accepted.
 	MinStoreSize = 4 << 20
+	// DefaultMaxPeers is how many peers a node links to at most.
+	DefaultMaxPeers = 32
 )
 
 // Transport names how a node reaches peers.
 type Transport string
 
-// Transports. Only TransportNone exists yet: the node serves local FCP
-// clients from its own datastore and has no peers.
+// Transports.
 const (
+	// TransportNone: no peers; the node serves local FCP clients from its
+	// own datastore.
 	TransportNone Transport = "none"
-	TransportTCP  Transport = "tcp"
-	TransportTor  Transport = "tor"
+	// TransportTCP: peer links over TCP (loopback networks, tests, LANs).
+	TransportTCP Transport = "tcp"
+	// TransportTor: peer links as Tor onion services (not built yet).
+	TransportTor Transport = "tor"
+	// TransportMemory: peer links only over streams handed to
+	// Node.ConnectStream and Node.AcceptStream (in-process networks).
+	TransportMemory Transport = "memory"
 )
 
 // Config configures a node. Zero fields take the documented defaults.
@@ -45,9 +58,35 @@ type Config struct {
 	// AllowNonLoopbackFCP allows FCP on a non-loopback address. FCP has no
 	// authentication: anyone who reaches it controls the node.
 	AllowNonLoopbackFCP bool
-	// Transport is how the node reaches peers. Default TransportNone (the
-	// only one built so far).
+	// Transport is how the node reaches peers. Default TransportNone.
 	Transport Transport
+	// Listen is the TCP address peers link to (TransportTCP): an IP
+	// address and port; port 0 picks a free port. Empty: no inbound links
+	// (the noderef then carries no address). Never a host name.
+	Listen string
+	// Connect lists noderef files of peers to add at start (they are kept
+	// in Dir/peers, so a restart links to them again).
+	Connect []string
+	// Name is the node's name in its noderef (fred's myName); optional.
+	Name string
+	// Location, when set, is the node's location on the circle (saved with
+	// its identity). Default: drawn at random on first start, then kept.
+	Location *routing.Location
+	// MaxPeers is the most peers the node links to. Default
+	// DefaultMaxPeers.
+	MaxPeers int
+	// Link configures peer links (keepalives, timeouts); zero fields take
+	// link's defaults.
+	Link link.Config
+	// Routing configures the routing core; the node sets Seed and
+	// Location. Zero fields take routing's defaults.
+	Routing routing.Config
+	// Rand is the source of the node's keys, location and routing seed.
+	// Default crypto/rand; tests pass a seeded one.
+	Rand io.Reader
+
+	// traceSend, in tests, sees every routing message the node sends.
+	traceSend func(routing.Message)
 	// StoreSize is the byte budget of the datastore's store region; the cache
 	// region gets StoreSize/4. Default DefaultStoreSize.
 	StoreSize int64
@@ -86,6 +125,9 @@ func (c Config) withDefaults() (Config, error) {
 	if c.StoreSize == 0 {
 		c.StoreSize = DefaultStoreSize
 	}
+	if c.MaxPeers == 0 {
+		c.MaxPeers = DefaultMaxPeers
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
@@ -102,11 +144,33 @@ func (c Config) Validate() error {
 		return err
 	}
 	switch c.Transport {
-	case TransportNone:
-	case TransportTCP, TransportTor:
-		return fmt.Errorf("%w: %q (this build serves local FCP clients only; use --transport none)", ErrTransportUnavailable, c.Transport)
+	case TransportNone, TransportMemory:
+		if c.Listen != "" {
+			return fmt.Errorf("node: --listen needs --transport tcp")
+		}
+	case TransportTCP:
+		if c.Listen != "" {
+			ap, err := netip.ParseAddrPort(c.Listen)
+			if err != nil {
+				return fmt.Errorf("node: bad listen address %q: want IP:port, e.g. 127.0.0.1:9482 (never a host name)", c.Listen)
+			}
+			if ap.Addr().IsUnspecified() {
+				return fmt.Errorf("node: listen address %q: give the IP address peers dial (it goes into the noderef), not %s", c.Listen, ap.Addr())
+			}
+		}
+	case TransportTor:
+		return fmt.Errorf("%w: %q (use --transport tcp or none)", ErrTransportUnavailable, c.Transport)
 	default:
 		return fmt.Errorf("node: unknown transport %q (want none, tcp or tor)", c.Transport)
+	}
+	if c.Transport == TransportNone && len(c.Connect) > 0 {
+		return fmt.Errorf("node: --connect needs a transport with peers (--transport tcp)")
+	}
+	if c.MaxPeers < 1 {
+		return fmt.Errorf("node: MaxPeers %d is below 1", c.MaxPeers)
+	}
+	if err := c.Link.Validate(); err != nil {
+		return err
 	}
 	if c.StoreSize < MinStoreSize {
 		return fmt.Errorf("node: store size %d is below the minimum %d", c.StoreSize, MinStoreSize)

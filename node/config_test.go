@@ -42,9 +42,29 @@ func TestValidate(t *testing.T) {
 	if err := (Config{Dir: dir, FCPAddr: "0.0.0.0:9481", AllowNonLoopbackFCP: true}).Validate(); err != nil {
 		t.Errorf("explicitly allowed non-loopback FCP refused: %v", err)
 	}
-	for _, tr := range []Transport{TransportTCP, TransportTor} {
-		if err := (Config{Dir: dir, Transport: tr}).Validate(); !errors.Is(err, ErrTransportUnavailable) {
-			t.Errorf("transport %s: %v", tr, err)
+	if err := (Config{Dir: dir, Transport: TransportTor}).Validate(); !errors.Is(err, ErrTransportUnavailable) {
+		t.Errorf("transport tor: %v", err)
+	}
+	for _, c := range []Config{
+		{Dir: dir, Transport: TransportTCP},
+		{Dir: dir, Transport: TransportTCP, Listen: "127.0.0.1:0"},
+		{Dir: dir, Transport: TransportTCP, Listen: "[::1]:9482"},
+		{Dir: dir, Transport: TransportMemory, Connect: []string{"ref"}},
+	} {
+		if err := c.Validate(); err != nil {
+			t.Errorf("%+v refused: %v", c, err)
+		}
+	}
+	for _, c := range []Config{
+		{Dir: dir, Transport: TransportTCP, Listen: "localhost:9482"},
+		{Dir: dir, Transport: TransportTCP, Listen: "0.0.0.0:9482"},
+		{Dir: dir, Transport: TransportTCP, Listen: "127.0.0.1"},
+		{Dir: dir, Transport: TransportNone, Listen: "127.0.0.1:9482"},
+		{Dir: dir, Transport: TransportNone, Connect: []string{"ref"}},
+		{Dir: dir, Transport: TransportTCP, MaxPeers: -1},
+	} {
+		if err := c.Validate(); err == nil {
+			t.Errorf("%+v accepted", c)
 		}
 	}
 	for _, a := range []string{"127.0.0.1:0", "[::1]:9481", "localhost:1"} {

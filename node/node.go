@@ -28,6 +28,7 @@ type Node struct {
 	ds  *datastore.Store
 	srv *fcp.Server
 	ln  net.Listener
+	net *network // nil with TransportNone
 
 	serveDone chan struct{} // closed when Serve returns
 	shutdown  chan struct{} // closed when an FCP client asks for Shutdown
@@ -62,8 +63,20 @@ func Start(cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("node: open datastore: %w", err)
 	}
 	n.ds = ds
-	cl, err := client.New(client.NewLocalStore(ds), client.Config{})
+	store, ccfg := client.NewLocalStore(ds), client.Config{}
+	if cfg.Transport != TransportNone {
+		if n.net, err = startNetwork(cfg, ds); err != nil {
+			ds.Close()
+			return nil, err
+		}
+		store = &netStore{ds: ds, r: n.net.r}
+		// Blocks come over the network: ask for many at once, so that a
+		// segment's slowest routes do not set the pace.
+		ccfg.FetchParallelism = networkFetchParallelism
+	}
+	cl, err := client.New(store, ccfg)
 	if err != nil {
+		n.closeNetwork()
 		ds.Close()
 		return nil, err
 	}
@@ -73,8 +86,9 @@ func Start(cfg Config) (*Node, error) {
 		StateDir:         filepath.Join(cfg.Dir, "fcp"),
 		OnShutdown:       n.requestShutdown,
 		Logger:           cfg.Logger,
-	}, backend{cl})
+	}, n.backend(cl))
 	if err != nil {
+		n.closeNetwork()
 		ds.Close()
 		return nil, err
 	}
@@ -82,6 +96,7 @@ func Start(cfg Config) (*Node, error) {
 	ln, err := net.Listen("tcp", cfg.FCPAddr)
 	if err != nil {
 		srv.Close()
+		n.closeNetwork()
 		ds.Close()
 		return nil, fmt.Errorf("node: FCP: %w", err)
 	}
@@ -102,15 +117,23 @@ func (n *Node) ShutdownRequested() <-chan struct{} { return n.shutdown }
 
 func (n *Node) requestShutdown() { n.stopOnce.Do(func() { close(n.shutdown) }) }
 
-// Close stops the FCP server (ending its connections and requests) and then
-// closes the datastore. It is safe to call more than once.
+// Close stops the FCP server (ending its connections and requests), the
+// peer links and the router, and then closes the datastore. It is safe to
+// call more than once.
 func (n *Node) Close() error {
 	n.closeOnce.Do(func() {
 		err := n.srv.Close()
 		<-n.serveDone
+		n.closeNetwork()
 		n.closeErr = errors.Join(err, n.ds.Close())
 	})
 	return n.closeErr
+}
+
+func (n *Node) closeNetwork() {
+	if n.net != nil {
+		n.net.close()
+	}
 }
 
 // Run starts a node and runs it until ctx is cancelled or an FCP client asks

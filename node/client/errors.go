@@ -28,9 +28,13 @@ const (
 // Insert error codes: the numbers of fred's InsertException, which FCP
 // PutFailed carries as Code.
 const (
-	InsertInvalidURI    = 1  // INVALID_URI: the URI, a redirect or a manifest name is unusable
-	InsertBucketError   = 2  // BUCKET_ERROR: reading the data failed
-	InsertInternalError = 3  // INTERNAL_ERROR: the block store failed
+	InsertInvalidURI    = 1 // INVALID_URI: the URI, a redirect or a manifest name is unusable
+	InsertBucketError   = 2 // BUCKET_ERROR: reading the data failed
+	InsertInternalError = 3 // INTERNAL_ERROR: the block store failed
+	// InsertRejectedOverload is REJECTED_OVERLOAD: every peer was too busy.
+	InsertRejectedOverload = 4
+	// InsertRouteNotFound is ROUTE_NOT_FOUND: no peer took the insert.
+	InsertRouteNotFound = 5
 	InsertCollision     = 9  // COLLISION: a different block is already stored under the SSK
 	InsertCancelled     = 10 // CANCELLED: the context was cancelled
 	// InsertMetaStringsNotSupported is META_STRINGS_NOT_SUPPORTED: the
@@ -47,7 +51,8 @@ var fetchNames = map[int]string{
 }
 
 var insertNames = map[int]string{
-	1: "invalid URI", 2: "bucket error", 3: "internal error", 9: "collision", 10: "cancelled",
+	1: "invalid URI", 2: "bucket error", 3: "internal error", 4: "rejected overload",
+	5: "route not found", 9: "collision", 10: "cancelled",
 	11: "meta-strings not supported",
 }
 

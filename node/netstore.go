@@ -1,0 +1,99 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"github.com/hamsnet/hams/datastore"
+	"github.com/hamsnet/hams/keys"
+	"github.com/hamsnet/hams/node/client"
+	"github.com/hamsnet/hams/routing"
+)
+
+// netStore is the client layer's BlockStore on a node with peers: reads
+// look in the local datastore first and then ask the network; writes go
+// to the network only. The originator writes nothing of its own inserts
+// (docs/routing.md), so its store does not reveal what its owner
+// published.
+type netStore struct {
+	ds *datastore.Store
+	r  *router
+}
+
+var (
+	_ client.BlockStore            = (*netStore)(nil)
+	_ client.BlockGetterInto       = (*netStore)(nil)
+	_ client.BlockGetterUnverified = (*netStore)(nil)
+	_ client.BlockBatchPutter      = (*netStore)(nil)
+)
+
+func (s *netStore) GetBlock(ctx context.Context, rk keys.RoutingKey) ([]byte, error) {
+	return s.GetBlockInto(ctx, nil, rk)
+}
+
+func (s *netStore) GetBlockInto(ctx context.Context, dst []byte, rk keys.RoutingKey) ([]byte, error) {
+	return s.get(ctx, dst, rk, s.ds.GetInto)
+}
+
+// GetBlockUnverified skips the hash only for a local block; a block from
+// the network was verified in the link's reader.
+func (s *netStore) GetBlockUnverified(ctx context.Context, dst []byte, rk keys.RoutingKey) ([]byte, error) {
+	return s.get(ctx, dst, rk, s.ds.GetIntoUnverified)
+}
+
+func (s *netStore) get(ctx context.Context, dst []byte, rk keys.RoutingKey, read func([]byte, keys.RoutingKey) ([]byte, error)) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return dst, err
+	}
+	b, err := read(dst, rk)
+	if err == nil || !errors.Is(err, datastore.ErrNotFound) {
+		return b, err
+	}
+	res, err := s.r.request(ctx, false, rk, nil)
+	switch {
+	case errors.Is(err, routing.ErrDataNotFound), errors.Is(err, routing.ErrRecentlyFailed),
+		errors.Is(err, routing.ErrRouteNotFound), errors.Is(err, routing.ErrOverloaded):
+		return dst, errors.Join(client.ErrBlockNotFound, err)
+	case err != nil:
+		return dst, err
+	}
+	return append(dst, res.Block...), nil
+}
+
+// PutBlock inserts block into the network and waits for the insert to
+// end. The block is copied: the core may still route it after a cancelled
+// caller has reused its buffer.
+func (s *netStore) PutBlock(ctx context.Context, rk keys.RoutingKey, block []byte) error {
+	_, err := s.r.request(ctx, true, rk, append([]byte(nil), block...))
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, routing.ErrRouteNotFound):
+		return &client.InsertError{Code: client.InsertRouteNotFound, Msg: "no peer took the insert of " + rk.String(), Err: err}
+	case errors.Is(err, routing.ErrOverloaded):
+		return &client.InsertError{Code: client.InsertRejectedOverload, Msg: "too many inserts waiting", Err: err}
+	}
+	return err
+}
+
+// PutBlocks inserts the blocks in parallel (the router's AIMD window
+// decides how many are in flight) and returns the first error.
+func (s *netStore) PutBlocks(ctx context.Context, rks []keys.RoutingKey, blocks [][]byte) error {
+	errs := make([]error, len(rks))
+	var wg sync.WaitGroup
+	for i := range rks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = s.PutBlock(ctx, rks[i], blocks[i])
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,426 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/hamsnet/hams/datastore"
+	"github.com/hamsnet/hams/keys"
+	"github.com/hamsnet/hams/node/wire"
+	"github.com/hamsnet/hams/routing"
+)
+
+// Router sizing. Every queue is bounded; what does not fit is done inline
+// by the loop (lookups, writes) or refused (local requests).
+const (
+	routerTick       = 200 * time.Millisecond // how often the core's timeouts are checked
+	routerEvents     = 1024                   // events waiting for the loop
+	lookupWorkers    = 4                      // goroutines reading the datastore for the core
+	lookupQueue      = 1024                   // lookups waiting for a worker
+	storeQueue       = 256                    // writes waiting for the writer
+	maxPendingLocal  = 8192                   // local requests waiting for the AIMD window
+	storeBatchMaxLen = 64                     // writes the writer commits in one batch
+)
+
+// sender is what the router needs of a peer's link: queue a frame (the
+// link copies it), or drop the link for misbehaving.
+type sender interface {
+	send(frame []byte) error
+	drop(err error)
+}
+
+// routerEvent is one input to the router's loop.
+type routerEvent struct {
+	kind  eventKind
+	peer  routing.PeerID
+	msg   routing.Message // evMessage
+	link  sender          // evPeerUp
+	loc   routing.Location
+	local *localReq // evLocal
+	reply chan routing.PeerID
+}
+
+type eventKind uint8
+
+const (
+	evMessage eventKind = iota + 1
+	evPeerUp
+	evPeerDown
+	evLocal
+)
+
+// localReq is a fetch or insert started by this node's client layer.
+type localReq struct {
+	ctx    context.Context
+	insert bool
+	key    keys.RoutingKey
+	block  []byte
+	done   chan routing.Result // buffered: the loop never blocks on it
+}
+
+type lookupResult struct {
+	id    routing.RequestID
+	block []byte
+}
+
+// router drives a routing.Core: one goroutine (the loop) owns the Core and
+// everything below "loop-owned"; link readers and the client layer talk to
+// it through channels. It verifies nothing itself: frames are decoded and
+// blocks verified in each link's reader before they reach it.
+type router struct {
+	core   *routing.Core
+	ds     *datastore.Store
+	log    *slog.Logger
+	now    func() time.Time
+	events chan routerEvent
+	stop   chan struct{} // closed by close
+	done   chan struct{} // closed when the loop and its workers have ended
+	once   sync.Once     // guards closing stop
+
+	lookups     chan routing.Lookup
+	lookupsDone chan lookupResult // capacity lookupQueue+lookupWorkers: workers never block
+	stores      chan routing.StoreOp
+	workers     sync.WaitGroup // lookup workers and the writer
+
+	// loop-owned
+	peers   map[routing.PeerID]sender
+	nextID  routing.PeerID
+	local   map[routing.RequestID]*localReq
+	pending []*localReq // waiting for the window, oldest first
+	frame   []byte      // encoding buffer
+
+	trace func(routing.Message) // tests: sees every message sent; set before the loop runs
+}
+
+func newRouter(core *routing.Core, ds *datastore.Store, log *slog.Logger, trace func(routing.Message)) *router {
+	r := &router{
+		core: core, ds: ds, log: log, now: time.Now,
+		events:      make(chan routerEvent, routerEvents),
+		stop:        make(chan struct{}),
+		done:        make(chan struct{}),
+		lookups:     make(chan routing.Lookup, lookupQueue),
+		lookupsDone: make(chan lookupResult, lookupQueue+lookupWorkers),
+		stores:      make(chan routing.StoreOp, storeQueue),
+		peers:       make(map[routing.PeerID]sender),
+		local:       make(map[routing.RequestID]*localReq),
+		trace:       trace,
+	}
+	for range lookupWorkers {
+		r.workers.Add(1)
+		go r.lookupWorker()
+	}
+	r.workers.Add(1)
+	go r.writer()
+	go r.loop()
+	return r
+}
+
+// close stops the loop and its workers and waits for them. Local requests
+// still waiting end with an error.
+func (r *router) close() {
+	r.once.Do(func() { close(r.stop) })
+	<-r.done
+}
+
+// post hands an event to the loop, waiting while its queue is full (which
+// holds a link's reader back: backpressure to that peer). It reports false
+// once the router is closed.
+func (r *router) post(ctx context.Context, ev routerEvent) bool {
+	select {
+	case r.events <- ev:
+		return true
+	case <-r.stop:
+		return false
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// addPeer registers a link with the core and returns the id the router
+// knows it by.
+func (r *router) addPeer(s sender, loc routing.Location) (routing.PeerID, bool) {
+	reply := make(chan routing.PeerID, 1)
+	if !r.post(context.Background(), routerEvent{kind: evPeerUp, link: s, loc: loc, reply: reply}) {
+		return 0, false
+	}
+	select {
+	case id := <-reply:
+		return id, true
+	case <-r.done:
+		return 0, false
+	}
+}
+
+// removePeer forgets a link; its requests move on to other routes.
+func (r *router) removePeer(id routing.PeerID) {
+	r.post(context.Background(), routerEvent{kind: evPeerDown, peer: id})
+}
+
+// deliver passes a decoded, verified message from peer id to the core.
+func (r *router) deliver(id routing.PeerID, m routing.Message) bool {
+	return r.post(context.Background(), routerEvent{kind: evMessage, peer: id, msg: m})
+}
+
+// errRouterClosed is the error of requests cut short by Close.
+var errRouterClosed = errors.New("node: router closed")
+
+// request runs a local fetch (block nil, insert false) or insert and waits
+// for its result or ctx.
+func (r *router) request(ctx context.Context, insert bool, rk keys.RoutingKey, block []byte) (routing.Result, error) {
+	lr := &localReq{ctx: ctx, insert: insert, key: rk, block: block, done: make(chan routing.Result, 1)}
+	if !r.post(ctx, routerEvent{kind: evLocal, local: lr}) {
+		if err := ctx.Err(); err != nil {
+			return routing.Result{}, err
+		}
+		return routing.Result{}, errRouterClosed
+	}
+	select {
+	case res := <-lr.done:
+		return res, res.Err
+	case <-ctx.Done():
+		return routing.Result{}, ctx.Err()
+	}
+}
+
+func (r *router) loop() {
+	defer close(r.done)
+	defer r.workers.Wait()
+	defer close(r.stores)
+	defer close(r.lookups)
+	t := time.NewTicker(routerTick)
+	defer t.Stop()
+	for {
+		select {
+		case <-r.stop:
+			for _, lr := range r.local {
+				lr.done <- routing.Result{Err: errRouterClosed}
+			}
+			for _, lr := range r.pending {
+				lr.done <- routing.Result{Err: errRouterClosed}
+			}
+			return
+		case ev := <-r.events:
+			r.handle(ev)
+		case lr := <-r.lookupsDone:
+			r.core.LookupDone(r.now(), lr.id, lr.block)
+		case <-t.C:
+			r.core.Tick(r.now())
+			r.startPending() // relayed requests may have freed room too
+		}
+		r.process()
+	}
+}
+
+func (r *router) handle(ev routerEvent) {
+	now := r.now()
+	switch ev.kind {
+	case evPeerUp:
+		r.nextID++
+		id := r.nextID
+		if err := r.core.AddPeer(id, ev.loc); err != nil { // cannot fail: id > 0
+			r.log.Error("router: add peer", "err", err)
+		}
+		r.peers[id] = ev.link
+		ev.reply <- id
+	case evPeerDown:
+		if _, ok := r.peers[ev.peer]; ok {
+			delete(r.peers, ev.peer)
+			r.core.RemovePeer(now, ev.peer)
+		}
+	case evMessage:
+		if _, ok := r.peers[ev.peer]; !ok {
+			return // the link went down after its reader queued this
+		}
+		ev.msg.Peer = ev.peer
+		if err := r.core.Step(now, ev.msg); err != nil {
+			r.dropPeer(ev.peer, err)
+		}
+	case evLocal:
+		r.start(now, ev.local)
+	}
+}
+
+// start starts a local request, or queues it while the window is full.
+func (r *router) start(now time.Time, lr *localReq) {
+	if lr.ctx.Err() != nil {
+		lr.done <- routing.Result{Err: lr.ctx.Err()}
+		return
+	}
+	var id routing.RequestID
+	var err error
+	if lr.insert {
+		id, err = r.core.Insert(now, lr.key, lr.block)
+	} else {
+		id, err = r.core.Fetch(now, lr.key)
+	}
+	switch {
+	case errors.Is(err, routing.ErrOverloaded) && len(r.pending) < maxPendingLocal:
+		r.pending = append(r.pending, lr)
+	case err != nil:
+		lr.done <- routing.Result{Key: lr.key, Err: err}
+	default:
+		r.local[id] = lr
+	}
+}
+
+// dropPeer closes a misbehaving peer's link. The link's end removes the
+// peer from the core.
+func (r *router) dropPeer(id routing.PeerID, err error) {
+	if s, ok := r.peers[id]; ok {
+		r.log.Warn("dropping peer link", "peer", id, "err", err)
+		s.drop(err)
+	}
+}
+
+// process does what the core asked for, until it asks for nothing more.
+func (r *router) process() {
+	for {
+		rd := r.core.Ready()
+		if rd.Empty() {
+			return
+		}
+		for i := range rd.Messages {
+			r.sendMsg(&rd.Messages[i])
+		}
+		for _, l := range rd.Lookups {
+			select {
+			case r.lookups <- l:
+			default: // workers busy: read inline rather than queue without bound
+				r.core.LookupDone(r.now(), l.ID, r.lookup(l.Key))
+			}
+		}
+		for _, st := range rd.Stores {
+			select {
+			case r.stores <- st:
+			default:
+				r.write([]routing.StoreOp{st})
+			}
+		}
+		ended := false
+		for _, res := range rd.Results {
+			if lr, ok := r.local[res.ID]; ok {
+				delete(r.local, res.ID)
+				lr.done <- res
+				ended = true
+			}
+		}
+		if ended {
+			r.startPending()
+		}
+	}
+}
+
+// startPending starts queued local requests while the window has room.
+func (r *router) startPending() {
+	now := r.now()
+	for len(r.pending) > 0 {
+		lr := r.pending[0]
+		before := len(r.pending)
+		r.pending = r.pending[1:]
+		r.start(now, lr)
+		if len(r.pending) == before { // requeued at the back: window full
+			r.pending = append([]*localReq{lr}, r.pending[:len(r.pending)-1]...)
+			return
+		}
+	}
+}
+
+func (r *router) sendMsg(m *routing.Message) {
+	s, ok := r.peers[m.Peer]
+	if !ok {
+		return
+	}
+	if r.trace != nil {
+		r.trace(*m)
+	}
+	var err error
+	r.frame, err = wire.Append(r.frame[:0], m)
+	if err != nil {
+		r.log.Error("router: encode", "err", err)
+		return
+	}
+	if err := s.send(r.frame); err != nil {
+		// The queue is full (a peer that does not read) or the link is
+		// closing: either way the link goes, and its requests reroute.
+		r.dropPeer(m.Peer, fmt.Errorf("node: send to peer: %w", err))
+	}
+}
+
+// lookup reads the datastore for the core: the block, or nil on a miss.
+// The datastore verifies what it returns.
+func (r *router) lookup(rk keys.RoutingKey) []byte {
+	b, err := r.ds.Get(rk)
+	if err != nil {
+		if !errors.Is(err, datastore.ErrNotFound) {
+			r.log.Warn("datastore read", "key", rk, "err", err)
+		}
+		return nil
+	}
+	return b
+}
+
+func (r *router) lookupWorker() {
+	defer r.workers.Done()
+	for l := range r.lookups {
+		r.lookupsDone <- lookupResult{id: l.ID, block: r.lookup(l.Key)}
+	}
+}
+
+// writer applies the core's writes in batches. The blocks were verified
+// against their keys in the link's reader, so the datastore need not hash
+// them again.
+func (r *router) writer() {
+	defer r.workers.Done()
+	batch := make([]routing.StoreOp, 0, storeBatchMaxLen)
+	for st := range r.stores {
+		batch = append(batch[:0], st)
+	more:
+		for len(batch) < storeBatchMaxLen {
+			select {
+			case st, ok := <-r.stores:
+				if !ok {
+					break more
+				}
+				batch = append(batch, st)
+			default:
+				break more
+			}
+		}
+		r.write(batch)
+	}
+}
+
+func (r *router) write(ops []routing.StoreOp) {
+	for _, region := range []routing.Region{routing.RegionStore, routing.RegionCache} {
+		var es []datastore.Entry
+		for _, op := range ops {
+			if op.Region == region {
+				es = append(es, datastore.Entry{Key: op.Key, Block: op.Block})
+			}
+		}
+		if len(es) == 0 {
+			continue
+		}
+		dr := datastore.RegionCache
+		if region == routing.RegionStore {
+			dr = datastore.RegionStore
+		}
+		err := r.ds.PutBatchEncoded(es, dr)
+		if errors.Is(err, datastore.ErrCollision) && len(es) > 1 {
+			// One SSK slot holds another block: write the others alone.
+			for _, e := range es {
+				if err := r.ds.PutBatchEncoded([]datastore.Entry{e}, dr); err != nil && !errors.Is(err, datastore.ErrCollision) {
+					r.log.Warn("datastore write", "key", e.Key, "err", err)
+				}
+			}
+			continue
+		}
+		if err != nil && !errors.Is(err, datastore.ErrCollision) {
+			r.log.Warn("datastore write", "blocks", len(es), "err", err)
+		}
+	}
+}
