@@ -13,8 +13,8 @@ import (
 func init() {
 	register(&Command{
 		Name:    "node",
-		Usage:   "node [--dir DIR] [--fcp ADDR] [--transport none] [--store-size SIZE]",
-		Summary: "run a node: its datastore and the FCP server apps talk to (stops on Ctrl-C)",
+		Usage:   "node [--dir DIR] [--fcp ADDR] [--transport none|tcp] [--listen ADDR] [--connect FILE]... [--name NAME] [--store-size SIZE]",
+		Summary: "run a node: its datastore, its peer links and the FCP server apps talk to (stops on Ctrl-C)",
 		Run:     runNode,
 	})
 }
@@ -39,10 +39,11 @@ func runNode(ctx context.Context, env *Env, args []string) error {
 	dir := fs.String("dir", "", "node directory (default $XDG_DATA_HOME/hams or ~/.local/share/hams)")
 	fcpAddr := fs.String("fcp", node.DefaultFCPAddr, "FCP listen address (loopback only unless --fcp-allow-remote)")
 	allowRemote := fs.Bool("fcp-allow-remote", false, "allow a non-loopback FCP address (FCP has no authentication)")
-	transport := fs.String("transport", string(node.TransportNone), "how to reach peers: none (local only; tcp and tor are not built yet)")
-	listen := fs.String("listen", "", "peer listen address (transport tcp)")
+	transport := fs.String("transport", string(node.TransportNone), "how to reach peers: none (local only) or tcp (tor is not built yet)")
+	listen := fs.String("listen", "", "IP:port peers link to (transport tcp); written into DIR/noderef")
 	var connect stringList
-	fs.Var(&connect, "connect", "a peer's noderef file (transport tcp or tor; repeatable)")
+	fs.Var(&connect, "connect", "a peer's noderef file (transport tcp; repeatable; peers are kept across restarts)")
+	name := fs.String("name", "", "this node's name in its noderef (optional)")
 	storeSize := fs.String("store-size", "1G", "datastore size, e.g. 500M, 10G")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
@@ -56,13 +57,19 @@ func runNode(ctx context.Context, env *Env, args []string) error {
 		return usagef("%v", err)
 	}
 	if node.Transport(*transport) == node.TransportNone && (*listen != "" || len(connect) > 0) {
-		return withHint(usagef("--listen and --connect need a transport to peers"), "this build runs local-only nodes (--transport none); peers arrive with the network")
+		return withHint(usagef("--listen and --connect need a transport to peers"), "add --transport tcp")
+	}
+	if node.Transport(*transport) == node.TransportMemory {
+		return usagef("unknown transport %q (want none or tcp)", *transport)
 	}
 	cfg := node.Config{
 		Dir:                 *dir,
 		FCPAddr:             *fcpAddr,
 		AllowNonLoopbackFCP: *allowRemote,
 		Transport:           node.Transport(*transport),
+		Listen:              *listen,
+		Connect:             connect,
+		Name:                *name,
 		StoreSize:           size,
 		Logger:              newLogger(env.Stderr),
 	}
@@ -72,7 +79,7 @@ func runNode(ctx context.Context, env *Env, args []string) error {
 	err = node.Run(ctx, cfg)
 	switch {
 	case errors.Is(err, node.ErrTransportUnavailable):
-		return withHint(err, "run with --transport none")
+		return withHint(err, "run with --transport tcp (or none for a local-only node)")
 	case errors.Is(err, syscall.EADDRINUSE):
 		return withHint(err, "another node (or program) uses that FCP address; stop it or pass --fcp 127.0.0.1:PORT")
 	}

@@ -1,0 +1,161 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe to write from one goroutine while
+// another reads.
+type syncBuffer struct {
+	mu sync.Mutex // guards b
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestTestnet runs `hams testnet --nodes 8`, puts a file on node 0 with
+// `hams put`, gets it on node 7 with `hams get`, and stops the testnet as
+// Ctrl-C would.
+func TestTestnet(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errOut syncBuffer
+	env := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }}
+	code := make(chan int, 1)
+	go func() { code <- run(ctx, env, []string{"testnet", "--nodes", "8", "--dir", dir, "--store-size", "64M"}) }()
+	re := regexp.MustCompile(`(?m)^node-(\d) fcp=(\S+) location=\S+ peers=\d+ dir=\S+$`)
+	var addrs []string
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if m := re.FindAllStringSubmatch(out.String(), -1); len(m) == 8 {
+			for _, x := range m {
+				addrs = append(addrs, x[2])
+			}
+			break
+		}
+		select {
+		case c := <-code:
+			t.Fatalf("testnet exited with %d: %s", c, errOut.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("testnet did not print 8 nodes: %s\n%s", out.String(), errOut.String())
+		}
+	}
+	if !strings.Contains(errOut.String(), "testnet ready: 8 nodes") {
+		t.Fatalf("no ready line: %s", errOut.String())
+	}
+	file := filepath.Join(t.TempDir(), "post.bin")
+	data := bytes.Repeat([]byte("همس hams testnet "), 100000) // 1.9 MB: a splitfile
+	if err := os.WriteFile(file, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := hams(t, nil, nil, false, "put", "--fcp", addrs[0], file)
+	if r.code != 0 {
+		t.Fatalf("put on node 0: %+v", r)
+	}
+	uri := strings.TrimSpace(r.stdout)
+	r = hams(t, nil, nil, false, "get", "--fcp", addrs[7], uri)
+	if r.code != 0 || r.stdout != string(data) {
+		t.Fatalf("get on node 7: code %d, %d bytes, stderr %s", r.code, len(r.stdout), r.stderr)
+	}
+	r = hams(t, nil, nil, false, "peer", "list", "--fcp", addrs[7])
+	if r.code != 0 || strings.Count(r.stdout, "CONNECTED") < 2 {
+		t.Fatalf("peer list on node 7: %+v", r)
+	}
+	cancel()
+	select {
+	case c := <-code:
+		if c != 0 {
+			t.Fatalf("testnet exited with %d after Ctrl-C: %s", c, errOut.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("testnet did not stop")
+	}
+	if !strings.Contains(errOut.String(), "stopping") {
+		t.Fatalf("no stopping line: %s", errOut.String())
+	}
+}
+
+// TestNodeTCP runs two `hams node --transport tcp` in-process: the first
+// writes DIR/noderef, the second links to it with --connect, and
+// `hams peer list` shows the link.
+func TestNodeTCP(t *testing.T) {
+	dirA, dirB := t.TempDir(), t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	start := func(args ...string) (*syncBuffer, chan int) {
+		var errOut syncBuffer
+		env := &Env{Stdin: strings.NewReader(""), Stdout: &syncBuffer{}, Stderr: &errOut, Getenv: func(string) string { return "" }}
+		code := make(chan int, 1)
+		go func() { code <- run(ctx, env, append([]string{"node", "--fcp", "127.0.0.1:0", "--store-size", "16M"}, args...)) }()
+		return &errOut, code
+	}
+	fcpAddr := func(log *syncBuffer) string {
+		re := regexp.MustCompile(`fcp listening on (\S+)`)
+		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+			if m := re.FindStringSubmatch(log.String()); m != nil {
+				return m[1]
+			}
+		}
+		t.Fatalf("node did not start: %s", log.String())
+		return ""
+	}
+	logA, codeA := start("--dir", dirA, "--transport", "tcp", "--listen", "127.0.0.1:0", "--name", "alice")
+	fcpAddr(logA)
+	logB, codeB := start("--dir", dirB, "--transport", "tcp", "--connect", filepath.Join(dirA, "noderef"))
+	addrB := fcpAddr(logB)
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		r := hams(t, nil, nil, false, "peer", "list", "--fcp", addrB)
+		if r.code == 0 && strings.Contains(r.stdout, "alice") && strings.Contains(r.stdout, "CONNECTED") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no link: %+v", r)
+		}
+	}
+	r := hams(t, nil, nil, false, "peer", "remove", "--fcp", addrB, "nobody")
+	if r.code != exitError || !strings.Contains(r.stderr, `hams: error: no peer "nobody"`) {
+		t.Fatalf("remove unknown: %+v", r)
+	}
+	r = hams(t, nil, nil, false, "peer", "remove", "--fcp", addrB, "alice")
+	if r.code != 0 {
+		t.Fatalf("remove alice: %+v", r)
+	}
+	r = hams(t, strings.NewReader("not a noderef"), nil, false, "peer", "add", "--fcp", addrB, "-")
+	if r.code != exitError || !strings.Contains(r.stderr, "hams: error:") {
+		t.Fatalf("add garbage: %+v", r)
+	}
+	r = hams(t, nil, nil, false, "peer", "add", "--fcp", addrB, filepath.Join(dirA, "noderef"))
+	if r.code != 0 || !strings.Contains(r.stdout, "added") || !strings.Contains(r.stdout, "alice") {
+		t.Fatalf("add alice again: %+v", r)
+	}
+	cancel()
+	for _, c := range []chan int{codeA, codeB} {
+		if code := <-c; code != 0 {
+			t.Fatalf("node exited with %d: %s %s", code, logA.String(), logB.String())
+		}
+	}
+	r = hams(t, nil, nil, false, "node", "--listen", "127.0.0.1:1")
+	if r.code != exitUsage || !strings.Contains(r.stderr, "hams: hint: add --transport tcp") {
+		t.Fatalf("--listen without tcp: %+v", r)
+	}
+}
