@@ -181,7 +181,7 @@ func TestNetworkFiftyNodes(t *testing.T) {
 		switch j % 3 {
 		case 0:
 			kind, insertURI, data = "CHK", "CHK@", make([]byte, 1<<20)
-			seededRand(uint64(1000+j)).Read(data)
+			seededRand(uint64(1000 + j)).Read(data)
 		case 1:
 			ins, _, err := c.GenerateSSK(ctx)
 			if err != nil {
@@ -263,7 +263,7 @@ func TestNetworkLoss(t *testing.T) {
 	var items []item
 	for j := range 4 {
 		data := make([]byte, 1<<20+j*1000)
-		seededRand(uint64(500+j)).Read(data)
+		seededRand(uint64(500 + j)).Read(data)
 		insertURI := "CHK@"
 		if j == 3 {
 			ins, _, err := c0.GenerateSSK(ctx)

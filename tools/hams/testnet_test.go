@@ -41,7 +41,9 @@ func TestTestnet(t *testing.T) {
 	var out, errOut syncBuffer
 	env := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }}
 	code := make(chan int, 1)
-	go func() { code <- run(ctx, env, []string{"testnet", "--nodes", "8", "--dir", dir, "--store-size", "64M"}) }()
+	go func() {
+		code <- run(ctx, env, []string{"testnet", "--nodes", "8", "--dir", dir, "--store-size", "64M"})
+	}()
 	re := regexp.MustCompile(`(?m)^node-(\d) fcp=(\S+) location=\S+ peers=\d+ dir=\S+$`)
 	var addrs []string
 	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
@@ -106,7 +108,9 @@ func TestNodeTCP(t *testing.T) {
 		var errOut syncBuffer
 		env := &Env{Stdin: strings.NewReader(""), Stdout: &syncBuffer{}, Stderr: &errOut, Getenv: func(string) string { return "" }}
 		code := make(chan int, 1)
-		go func() { code <- run(ctx, env, append([]string{"node", "--fcp", "127.0.0.1:0", "--store-size", "16M"}, args...)) }()
+		go func() {
+			code <- run(ctx, env, append([]string{"node", "--fcp", "127.0.0.1:0", "--store-size", "16M"}, args...))
+		}()
 		return &errOut, code
 	}
 	fcpAddr := func(log *syncBuffer) string {
