@@ -83,13 +83,13 @@ type Link struct {
 	lastSent atomic.Int64 // when the writer last wrote
 	handling atomic.Bool  // the reader is inside HandleFrame
 	running  atomic.Int32 // goroutines started by Start not yet stopped
-	closing  atomic.Bool  // set with l.err, read without the lock by Close
+	closing  atomic.Bool  // set under mu together with err; read without mu on fast paths
 
 	handler      Handler       // set by Start before the goroutines start
 	wake         chan struct{} // capacity 1: tells the writer there is work
 	stop         chan struct{} // closed when the link starts closing
 	done         chan struct{} // closed when it stopped and LinkClosed returned
-	inLinkClosed atomic.Bool   // LinkClosed is running: Close must not wait
+	inLinkClosed atomic.Bool   // LinkClosed is running (or ran): Close does not wait for done
 	closeOnce    sync.Once     // closes rwc
 
 	// mu guards the fields below it.
@@ -251,7 +251,8 @@ func (l *Link) poke() {
 // started, and LinkClosed gets nil (unless the link had already failed).
 // Frames still queued are dropped.
 // Close is idempotent and safe concurrently with Send; it must not be
-// called from HandleFrame. Called from LinkClosed it returns at once.
+// called from HandleFrame. Called from LinkClosed, or while LinkClosed
+// runs, it returns without waiting for LinkClosed to return.
 func (l *Link) Close() error {
 	l.shutdown(nil)
 	if !l.inLinkClosed.Load() {

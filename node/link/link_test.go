@@ -135,9 +135,9 @@ func TestSilentPeerIsLost(t *testing.T) {
 
 func TestKeepalivesKeepIdleLinkAlive(t *testing.T) {
 	leakCheck(t)
-	cfg := Config{KeepaliveInterval: 20 * time.Millisecond, Timeout: 100 * time.Millisecond}
+	cfg := Config{KeepaliveInterval: 25 * time.Millisecond, Timeout: 250 * time.Millisecond}
 	a, b, ra, rb := pair(t, cfg)
-	time.Sleep(5 * cfg.Timeout)
+	time.Sleep(3 * cfg.Timeout)
 	select {
 	case <-a.Done():
 		t.Fatalf("a lost while idle: %v", a.Err())
@@ -171,7 +171,7 @@ func (h *slowHandler) HandleFrame(l *Link, frame []byte) error {
 
 func TestSlowHandlerIsNotPeerSilence(t *testing.T) {
 	leakCheck(t)
-	cfg := Config{KeepaliveInterval: 20 * time.Millisecond, Timeout: 100 * time.Millisecond}
+	cfg := Config{KeepaliveInterval: 25 * time.Millisecond, Timeout: 250 * time.Millisecond}
 	l, raw := linkAgainstRaw(t, cfg)
 	defer raw.conn.Close()
 	go raw.drain()
