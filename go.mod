@@ -8,7 +8,7 @@ require (
 	golang.org/x/crypto v0.59.0
 )
 
-require github.com/flynn/noise v1.1.0 // indirect
+require github.com/flynn/noise v1.1.0
 
 require (
 	github.com/DataDog/zstd v1.5.7 // indirect
