@@ -11,6 +11,11 @@ require (
 require github.com/flynn/noise v1.1.0
 
 require (
+	github.com/cretz/bine v0.2.0
+	golang.org/x/net v0.62.0 // indirect
+)
+
+require (
 	github.com/DataDog/zstd v1.5.7 // indirect
 	github.com/RaduBerinde/axisds v0.1.0 // indirect
 	github.com/RaduBerinde/btreemap v0.0.0-20250419174037-3d62b7205d54 // indirect
