@@ -121,13 +121,10 @@ func TestStartBootstrapTimeout(t *testing.T) {
 	dir := t.TempDir()
 	start := time.Now()
 	_, err = Start(context.Background(), Config{
-		TorPath:  bin,
-		DataDir:  dir,
-		OnionKey: newKey(t),
-		ExtraTorrc: []string{
-			"TestingTorNetwork 1",
-			"DirAuthority nowhere orport=1 no-v2 v3ident=0000000000000000000000000000000000000001 127.0.0.1:2 0000 0000 0000 0000 0000 0000 0000 0000 0000 0002",
-		},
+		TorPath:      bin,
+		DataDir:      dir,
+		OnionKey:     newKey(t),
+		ExtraTorrc:   unreachableNetwork,
 		StartTimeout: 4 * time.Second,
 		Progress:     func(p int, s string) { progress = append(progress, p) },
 		DialRecorder: func(network, addr string) { dialled = append(dialled, addr) },

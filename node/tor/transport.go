@@ -47,6 +47,7 @@ type Transport struct {
 
 // startState is what Start has seen so far, for its error messages.
 type startState struct {
+	began        time.Time
 	phase        string // what Start was doing
 	progress     int    // last bootstrap percentage
 	summary      string // tor's summary of that phase
@@ -69,6 +70,9 @@ type startState struct {
 // that is not bootstrapped in time gives
 // "tor: bootstrap did not finish in 3m0s: last progress 45% (…)". When no
 // tor binary is found the error wraps ErrTorNotFound.
+//
+// ctx bounds Start only: once Start has returned, tor runs until Close (or
+// until this process exits: tor then exits too).
 func Start(ctx context.Context, cfg Config) (*Transport, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
@@ -93,8 +97,7 @@ func Start(ctx context.Context, cfg Config) (*Transport, error) {
 	// bine's control calls take no context. Killing tor when startCtx ends
 	// makes any of them that is blocked fail at once.
 	stopWatchdog := context.AfterFunc(startCtx, t.proc.kill)
-	began := time.Now()
-	st := &startState{phase: "starting tor"}
+	st := &startState{phase: "starting tor", began: time.Now()}
 	err = t.start(startCtx, st)
 	if !stopWatchdog() && err == nil {
 		err = startCtx.Err() // tor was killed just as Start succeeded
@@ -104,7 +107,7 @@ func Start(ctx context.Context, cfg Config) (*Transport, error) {
 		return nil, t.startError(ctx, startCtx, err, st)
 	}
 	t.ctx, t.cancel = context.WithCancel(context.Background())
-	cfg.Logger.Info("tor: onion service published", "addr", t.addr, "after", time.Since(began).Round(time.Millisecond))
+	cfg.Logger.Info("tor: onion service published", "addr", t.addr, "after", time.Since(st.began).Round(time.Millisecond))
 	return t, nil
 }
 
@@ -262,6 +265,7 @@ func (t *Transport) bootstrapEvent(s status, st *startState) {
 	}
 	if p >= 100 && !st.bootstrapped {
 		st.bootstrapped = true
+		t.cfg.Logger.Info("tor: bootstrapped", "after", time.Since(st.began).Round(time.Millisecond))
 		st.phase = "publishing the onion service"
 	}
 }
@@ -409,6 +413,10 @@ func (l *listener) Addr() net.Addr { return onionAddr(l.t.addr) }
 func (l *listener) Close() error {
 	l.once.Do(func() {
 		l.err = l.ln.Close()
+		// A tor that does not answer DEL_ONION in this time is broken:
+		// killing it unblocks bine.
+		watchdog := time.AfterFunc(10*time.Second, l.t.proc.kill)
+		defer watchdog.Stop()
 		l.t.mu.Lock()
 		defer l.t.mu.Unlock()
 		if l.t.tor.Control != nil && !l.t.proc.exited() {
