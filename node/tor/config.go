@@ -107,9 +107,8 @@ const logFile = "tor.log"
 const maxLogSize = 4 << 20
 
 // torrcLines returns the torrc Start writes to DataDir/torrc. Options bine
-// passes on the command line (DataDirectory, ControlPort auto,
-// CookieAuthentication 1, DisableNetwork 1 until the onion service is set
-// up) are not repeated here.
+// passes on the command line (DataDirectory, ControlPort auto and the file
+// tor writes it to, CookieAuthentication 1) are not repeated here.
 func (c Config) torrcLines() []string {
 	lines := []string{"# Written by hams at every start of its tor; edits are lost."}
 	lines = append(lines, c.ExtraTorrc...)

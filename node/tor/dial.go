@@ -63,8 +63,9 @@ var ErrClosed = errors.New("tor: transport closed")
 // A freshly published onion service may be reported as unreachable for a
 // few seconds ("descriptor not found", "host unreachable"), so Dial retries
 // failed attempts with a short backoff (200 ms doubling to 2 s) until it
-// succeeds, ctx ends or the transport is closed. Give ctx a deadline. The
-// returned error names the last failure and wraps ctx's error.
+// succeeds, ctx ends, tor exits or the transport is closed. Give ctx a
+// deadline. The returned error names the last failure and wraps ctx's
+// error.
 func (t *Transport) Dial(ctx context.Context, addr string) (net.Conn, error) {
 	target, err := parseOnionAddr(addr)
 	if err != nil {
@@ -72,6 +73,9 @@ func (t *Transport) Dial(ctx context.Context, addr string) (net.Conn, error) {
 	}
 	if t.ctx.Err() != nil {
 		return nil, ErrClosed
+	}
+	if err := t.dead(); err != nil {
+		return nil, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -95,6 +99,9 @@ func (t *Transport) Dial(ctx context.Context, addr string) (net.Conn, error) {
 		if t.ctx.Err() != nil {
 			return nil, ErrClosed
 		}
+		if err := t.dead(); err != nil {
+			return nil, err
+		}
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("tor: dial %s: %s (%d attempts in %v): %w",
 				target, describeDialErr(lastErr), attempt, time.Since(start).Round(time.Millisecond), context.Cause(ctx))
@@ -104,6 +111,8 @@ func (t *Transport) Dial(ctx context.Context, addr string) (net.Conn, error) {
 		select {
 		case <-timer.C:
 		case <-ctx.Done():
+			timer.Stop()
+		case <-t.died: // nil, never ready, in a transport that is not running
 			timer.Stop()
 		}
 		backoff = min(2*backoff, dialBackoffMax)

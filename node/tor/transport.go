@@ -40,6 +40,13 @@ type Transport struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
+	// died is closed when tor exits while the transport is open; diedErr
+	// (set before) says so. watchDone is closed when the goroutine that
+	// watches for that has returned.
+	died      chan struct{}
+	diedErr   error
+	watchDone chan struct{}
+
 	mu        sync.Mutex // serialises bine's control connection after Start
 	closeOnce sync.Once
 	closeErr  error
@@ -107,6 +114,8 @@ func Start(ctx context.Context, cfg Config) (*Transport, error) {
 		return nil, t.startError(ctx, startCtx, err, st)
 	}
 	t.ctx, t.cancel = context.WithCancel(context.Background())
+	t.died, t.watchDone = make(chan struct{}), make(chan struct{})
+	go t.watch()
 	cfg.Logger.Info("tor: onion service published", "addr", t.addr, "after", time.Since(st.began).Round(time.Millisecond))
 	return t, nil
 }
@@ -123,6 +132,9 @@ func (t *Transport) start(ctx context.Context, st *startState) error {
 		DataDir:         cfg.DataDir,
 		TorrcFile:       torrc,
 		NoAutoSocksPort: true, // the torrc's SocksPort line, loopback and onion-only
+		// Bootstrap from the first moment (a second sooner than enabling
+		// it later over the control port); the torrc is complete by then.
+		EnableNetwork: true,
 	})
 	if err != nil {
 		// bine has closed what it opened; the process is stopped by abort.
@@ -140,8 +152,8 @@ func (t *Transport) start(ctx context.Context, st *startState) error {
 	}
 	defer ev.close()
 
-	// Set the onion service up before enabling the network, so that tor
-	// builds its introduction circuits as soon as it can.
+	// Add the onion service while tor bootstraps, so that it builds its
+	// introduction circuits as soon as it can.
 	st.phase = "adding the onion service"
 	svc, err := tt.Listen(ctx, &bine.ListenConf{
 		Key:         bed25519.FromCryptoPrivateKey(cfg.OnionKey),
@@ -161,10 +173,6 @@ func (t *Transport) start(ctx context.Context, st *startState) error {
 	t.addr = net.JoinHostPort(svc.ID+".onion", strconv.Itoa(cfg.Port))
 
 	st.phase = "bootstrapping"
-	if err := tt.Control.SetConf(control.KeyVals("DisableNetwork", "0")...); err != nil {
-		return fmt.Errorf("tor: enabling the network: %w", err)
-	}
-	// Tor opens its SOCKS port only once the network is enabled.
 	if err := t.setupDialer(ctx); err != nil {
 		return err
 	}
@@ -208,6 +216,38 @@ func (t *Transport) start(ctx context.Context, st *startState) error {
 		}
 	}
 	return nil
+}
+
+// watch notices tor exiting while the transport is open: Accept and Dial
+// then fail at once with diedErr instead of waiting for ever. It returns
+// when tor exits or the transport is closed.
+func (t *Transport) watch() {
+	defer close(t.watchDone)
+	select {
+	case <-t.ctx.Done():
+		return
+	case <-t.proc.done:
+	}
+	if t.ctx.Err() != nil {
+		return // Close stopped it
+	}
+	t.diedErr = fmt.Errorf("tor: tor exited unexpectedly (%v); its log is %s", t.proc.Wait(), t.logPath)
+	close(t.died)
+	t.cfg.Logger.Error("tor: tor exited unexpectedly", "err", t.proc.Wait(), "log", t.tail())
+	t.ln.ln.Close()
+}
+
+// dead returns diedErr once tor has exited unexpectedly, else nil.
+func (t *Transport) dead() error {
+	if t.died == nil {
+		return nil
+	}
+	select {
+	case <-t.died:
+		return t.diedErr
+	default:
+		return nil
+	}
 }
 
 // setupDialer makes the SOCKS dialer Dial uses: bine's, for tor's SOCKS
@@ -366,11 +406,20 @@ func (t *Transport) Address() string { return t.addr }
 // Close removes the onion service, stops tor (HALT, then signals if it
 // lingers) and waits for the process to exit. Connections made with Dial
 // or accepted on Listener die with tor. Close is idempotent: later calls
-// return nil.
+// return nil. If tor had already exited on its own, Close returns nil: that
+// was reported by Accept, Dial and the Logger.
 func (t *Transport) Close() error {
 	err := ErrClosed
 	t.closeOnce.Do(func() {
 		t.cancel()
+		<-t.watchDone
+		if t.dead() != nil {
+			// Already reported by Accept, Dial and the logger.
+			t.ln.Close()
+			t.tor.Process = nil
+			t.tor.Control.Close()
+			return
+		}
 		// A tor that does not answer its control port within this time
 		// is killed, which unblocks bine.
 		watchdog := time.AfterFunc(15*time.Second, t.proc.kill)
@@ -402,8 +451,17 @@ type listener struct {
 	err  error
 }
 
-// Accept implements net.Listener.
-func (l *listener) Accept() (net.Conn, error) { return l.ln.Accept() }
+// Accept implements net.Listener. Once tor has exited unexpectedly it
+// fails with an error that says so and wraps net.ErrClosed.
+func (l *listener) Accept() (net.Conn, error) {
+	c, err := l.ln.Accept()
+	if err != nil {
+		if derr := l.t.dead(); derr != nil {
+			return nil, fmt.Errorf("%w: %w", derr, net.ErrClosed)
+		}
+	}
+	return c, err
+}
 
 // Addr implements net.Listener; its String is Transport.Address.
 func (l *listener) Addr() net.Addr { return onionAddr(l.t.addr) }
