@@ -1,0 +1,175 @@
+package tornet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// Config describes the private network Start brings up.
+type Config struct {
+	// TorPath is the tor binary. Default: "tor" looked up on PATH.
+	// tor-gencert is looked up in the same directory, then on PATH.
+	TorPath string
+	// Dir is the working directory (required). Start creates one
+	// subdirectory per tor in it (auth0, auth1, ..., relay0, ...); those
+	// subdirectories must not exist yet. Start never removes anything.
+	Dir string
+	// Authorities is the number of directory authorities (they also act as
+	// relays). Default 3.
+	Authorities int
+	// Relays is the number of extra, non-authority relays. Default 2.
+	// Onion rendezvous needs at least 4 relays in all (authorities
+	// included).
+	Relays int
+	// ReadyTimeout bounds the time from starting the tors to passing the
+	// gate (see Start). Default 90s.
+	ReadyTimeout time.Duration
+	// Logf receives progress lines; nil means silent.
+	Logf func(format string, args ...any)
+}
+
+// Defaults for the zero values of Config.
+const (
+	DefaultAuthorities  = 3
+	DefaultRelays       = 2
+	DefaultReadyTimeout = 90 * time.Second
+)
+
+// Network is a running private Tor network. Use ClientTorrc to configure
+// clients for it and Close to stop it.
+type Network struct {
+	cfg     Config
+	nodes   []*node
+	geoip   string // empty GeoIP file shared by the network's tors
+	geoip6  string
+	started time.Time
+	ready   time.Duration
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Start generates authority keys (tor-gencert --create-identity-key; the
+// v3ident is the certificate's fingerprint line; relay fingerprints come
+// from tor --list-fingerprint), writes the torrcs, starts every tor and
+// returns once the network is usable. "Usable" is the gate: every tor in
+// the network serves, on its DirPort, a consensus that lists every relay
+// with the Running, Valid and HSDir flags, and serves all their
+// microdescriptors.
+//
+// All ports (ORPort, DirPort) are free ports on 127.0.0.1 picked at start,
+// so concurrent networks on one machine do not collide. ctx bounds Start
+// only: cancelling it after Start returns does not stop the network.
+// On failure (including ctx cancellation and ReadyTimeout) Start stops
+// every tor it started and returns an error that carries the tail of the
+// failing tor's log.
+func Start(ctx context.Context, cfg Config) (*Network, error) {
+	if cfg.Dir == "" {
+		return nil, errors.New("tornet: Config.Dir is required")
+	}
+	if cfg.Authorities == 0 {
+		cfg.Authorities = DefaultAuthorities
+	}
+	if cfg.Relays == 0 {
+		cfg.Relays = DefaultRelays
+	}
+	if cfg.Authorities < 1 || cfg.Relays < 0 {
+		return nil, fmt.Errorf("tornet: bad counts: %d authorities, %d relays", cfg.Authorities, cfg.Relays)
+	}
+	if cfg.ReadyTimeout <= 0 {
+		cfg.ReadyTimeout = DefaultReadyTimeout
+	}
+	if cfg.Logf == nil {
+		cfg.Logf = func(string, ...any) {}
+	}
+	tor, gencert, err := findBinaries(cfg.TorPath)
+	if err != nil {
+		return nil, err
+	}
+	cfg.TorPath = tor
+	dir, err := filepath.Abs(cfg.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("tornet: %w", err)
+	}
+	cfg.Dir = dir
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("tornet: %w", err)
+	}
+
+	n := &Network{cfg: cfg}
+	if err := n.prepare(ctx, gencert); err != nil {
+		return nil, err
+	}
+	if d := voteAlignDelay(time.Now()); d > 0 {
+		cfg.Logf("tornet: waiting %v to start outside the authorities' voting window", d.Round(10*time.Millisecond))
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("tornet: %w", context.Cause(ctx))
+		case <-t.C:
+		}
+	}
+	n.started = time.Now()
+	gctx, cancel := context.WithTimeoutCause(ctx, cfg.ReadyTimeout,
+		fmt.Errorf("not ready after %v", cfg.ReadyTimeout))
+	defer cancel()
+	err = n.startAll(n.nodes)
+	if err == nil {
+		cfg.Logf("tornet: started %d authorities and %d relays; waiting for the consensus", cfg.Authorities, cfg.Relays)
+		err = n.waitGate(gctx)
+	}
+	if err != nil {
+		n.Close()
+		return nil, err
+	}
+	n.ready = time.Since(n.started)
+	cfg.Logf("tornet: network ready after %v", n.ready.Round(100*time.Millisecond))
+	return n, nil
+}
+
+// ReadyAfter reports how long the network took from starting its tors to
+// passing the gate.
+func (n *Network) ReadyAfter() time.Duration { return n.ready }
+
+// ClientTorrc returns the torrc lines a client tor needs to use this
+// network, one option per line ("Key value"): TestingTorNetwork 1 (which
+// must precede options that depend on it), one DirAuthority line per
+// authority, and GeoIPFile/GeoIPv6File pointing at an empty file (saves
+// parsing the real GeoIP database). The caller adds its own DataDirectory,
+// SocksPort, ControlPort, onion services and so on. With bine, pass them in
+// a torrc file or as ExtraArgs ("--Key", "value").
+func (n *Network) ClientTorrc() []string {
+	lines := []string{"TestingTorNetwork 1"}
+	lines = append(lines, n.dirAuthorityLines()...)
+	lines = append(lines,
+		"GeoIPFile "+n.geoip,
+		"GeoIPv6File "+n.geoip6,
+	)
+	return lines
+}
+
+// Close stops every tor the network started: SIGTERM to each PID, SIGKILL
+// to those still running a few seconds later, then waits for all of them.
+// It is idempotent and safe to call on a partially started network.
+func (n *Network) Close() error {
+	n.closeOnce.Do(func() {
+		var wg sync.WaitGroup
+		errs := make([]error, len(n.nodes))
+		for i, nd := range n.nodes {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = nd.stop(stopGrace)
+			}()
+		}
+		wg.Wait()
+		n.closeErr = errors.Join(errs...)
+	})
+	return n.closeErr
+}
