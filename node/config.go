@@ -1,7 +1,6 @@
 package node
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -40,7 +39,9 @@ const (
 	TransportNone Transport = "none"
 	// TransportTCP: peer links over TCP (loopback networks, tests, LANs).
 	TransportTCP Transport = "tcp"
-	// TransportTor: peer links as Tor onion services (not built yet).
+	// TransportTor: peer links as Tor onion services: the node's own tor
+	// (started and stopped with it) publishes a v3 onion service, and
+	// peers are dialled through tor only.
 	TransportTor Transport = "tor"
 	// TransportMemory: peer links only over streams handed to
 	// Node.ConnectStream and Node.AcceptStream (in-process networks).
@@ -81,12 +82,22 @@ type Config struct {
 	// Routing configures the routing core; the node sets Seed and
 	// Location. Zero fields take routing's defaults.
 	Routing routing.Config
+	// TorPath is the tor binary (TransportTor). Default: tor on PATH.
+	TorPath string
+	// TorPort is the onion service's port. Default 9482.
+	TorPort int
+	// TorExtraTorrc are extra torrc lines for the node's tor: a private
+	// test network's (node/tornet) client lines.
+	TorExtraTorrc []string
 	// Rand is the source of the node's keys, location and routing seed.
 	// Default crypto/rand; tests pass a seeded one.
 	Rand io.Reader
 
 	// traceSend, in tests, sees every routing message the node sends.
 	traceSend func(routing.Message)
+	// torDials, in tests, sees every TCP connection the node's Tor
+	// transport opens.
+	torDials func(network, addr string)
 	// StoreSize is the byte budget of the datastore's store region; the cache
 	// region gets StoreSize/4. Default DefaultStoreSize.
 	StoreSize int64
@@ -134,9 +145,6 @@ func (c Config) withDefaults() (Config, error) {
 	return c, nil
 }
 
-// ErrTransportUnavailable is returned for a transport that is not built yet.
-var ErrTransportUnavailable = errors.New("node: transport not available yet")
-
 // Validate reports whether c (after defaults) can run.
 func (c Config) Validate() error {
 	c, err := c.withDefaults()
@@ -159,7 +167,9 @@ func (c Config) Validate() error {
 			}
 		}
 	case TransportTor:
-		return fmt.Errorf("%w: %q (use --transport tcp or none)", ErrTransportUnavailable, c.Transport)
+		if c.Listen != "" {
+			return fmt.Errorf("node: --listen is for --transport tcp; in Tor mode the onion service is the only way in")
+		}
 	default:
 		return fmt.Errorf("node: unknown transport %q (want none, tcp or tor)", c.Transport)
 	}

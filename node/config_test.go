@@ -1,7 +1,6 @@
 package node
 
 import (
-	"errors"
 	"path/filepath"
 	"testing"
 )
@@ -42,14 +41,12 @@ func TestValidate(t *testing.T) {
 	if err := (Config{Dir: dir, FCPAddr: "0.0.0.0:9481", AllowNonLoopbackFCP: true}).Validate(); err != nil {
 		t.Errorf("explicitly allowed non-loopback FCP refused: %v", err)
 	}
-	if err := (Config{Dir: dir, Transport: TransportTor}).Validate(); !errors.Is(err, ErrTransportUnavailable) {
-		t.Errorf("transport tor: %v", err)
-	}
 	for _, c := range []Config{
 		{Dir: dir, Transport: TransportTCP},
 		{Dir: dir, Transport: TransportTCP, Listen: "127.0.0.1:0"},
 		{Dir: dir, Transport: TransportTCP, Listen: "[::1]:9482"},
 		{Dir: dir, Transport: TransportMemory, Connect: []string{"ref"}},
+		{Dir: dir, Transport: TransportTor},
 	} {
 		if err := c.Validate(); err != nil {
 			t.Errorf("%+v refused: %v", c, err)
@@ -62,6 +59,7 @@ func TestValidate(t *testing.T) {
 		{Dir: dir, Transport: TransportNone, Listen: "127.0.0.1:9482"},
 		{Dir: dir, Transport: TransportNone, Connect: []string{"ref"}},
 		{Dir: dir, Transport: TransportTCP, MaxPeers: -1},
+		{Dir: dir, Transport: TransportTor, Listen: "127.0.0.1:9482"},
 	} {
 		if err := c.Validate(); err == nil {
 			t.Errorf("%+v accepted", c)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hamsnet/hams/datastore"
 	"github.com/hamsnet/hams/node/noderef"
+	"github.com/hamsnet/hams/node/tor"
 	"github.com/hamsnet/hams/routing"
 )
 
@@ -33,10 +34,11 @@ type network struct {
 	self noderef.Ref
 	r    *router
 	pm   *peerManager
-	ln   net.Listener // nil without Listen
+	ln   net.Listener   // nil without Listen
+	tor  *tor.Transport // TransportTor only
 }
 
-func startNetwork(cfg Config, ds *datastore.Store) (*network, error) {
+func startNetwork(ctx context.Context, cfg Config, ds *datastore.Store) (*network, error) {
 	rnd := cfg.Rand
 	if rnd == nil {
 		rnd = rand.Reader
@@ -56,14 +58,25 @@ func startNetwork(cfg Config, ds *datastore.Store) (*network, error) {
 		return nil, err
 	}
 	nw := &network{id: id}
-	var addrs []string
-	if cfg.Transport == TransportTCP && cfg.Listen != "" {
-		if nw.ln, err = net.Listen("tcp", cfg.Listen); err != nil {
-			return nil, fmt.Errorf("node: peer listener: %w", err)
+	var addrs, onions []string
+	var dial func(context.Context, string) (net.Conn, error)
+	switch cfg.Transport {
+	case TransportTCP:
+		if cfg.Listen != "" {
+			if nw.ln, err = net.Listen("tcp", cfg.Listen); err != nil {
+				return nil, fmt.Errorf("node: peer listener: %w", err)
+			}
+			addrs = []string{nw.ln.Addr().String()}
 		}
-		addrs = []string{nw.ln.Addr().String()}
+		var d net.Dialer
+		dial = func(ctx context.Context, addr string) (net.Conn, error) { return d.DialContext(ctx, "tcp", addr) }
+	case TransportTor:
+		if nw.tor, err = startTor(ctx, cfg); err != nil {
+			return nil, err
+		}
+		nw.ln, onions, dial = nw.tor.Listener(), []string{nw.tor.Address()}, nw.tor.Dial
 	}
-	nw.self, err = noderef.New(id.sign, noderef.Ref{Noise: id.noise.Public, Location: id.loc, Name: cfg.Name, TCP: addrs})
+	nw.self, err = noderef.New(id.sign, noderef.Ref{Noise: id.noise.Public, Location: id.loc, Name: cfg.Name, TCP: addrs, Onion: onions})
 	if err != nil {
 		nw.closeListener()
 		return nil, err
@@ -73,12 +86,7 @@ func startNetwork(cfg Config, ds *datastore.Store) (*network, error) {
 		return nil, err
 	}
 	nw.r = newRouter(core, ds, cfg.Logger, cfg.traceSend)
-	var dial func(context.Context, string) (net.Conn, error)
-	if cfg.Transport == TransportTCP {
-		var d net.Dialer
-		dial = func(ctx context.Context, addr string) (net.Conn, error) { return d.DialContext(ctx, "tcp", addr) }
-	}
-	nw.pm, err = newPeerManager(cfg.Dir, cfg.MaxPeers, cfg.Link, dial, cfg.Logger, id, nw.self, nw.r)
+	nw.pm, err = newPeerManager(cfg.Dir, cfg.MaxPeers, cfg.Link, dial, cfg.Transport == TransportTor, cfg.Logger, id, nw.self, nw.r)
 	if err != nil {
 		nw.r.close()
 		nw.closeListener()
@@ -97,7 +105,11 @@ func startNetwork(cfg Config, ds *datastore.Store) (*network, error) {
 	if nw.ln != nil {
 		nw.pm.wg.Add(1)
 		go nw.pm.serve(nw.ln)
-		cfg.Logger.Info("peers link to " + nw.ln.Addr().String())
+		if nw.tor != nil {
+			cfg.Logger.Info("reachable at " + nw.tor.Address())
+		} else {
+			cfg.Logger.Info("peers link to " + nw.ln.Addr().String())
+		}
 	}
 	return nw, nil
 }
@@ -114,13 +126,22 @@ func (nw *network) closeListener() {
 	if nw.ln != nil {
 		nw.ln.Close()
 	}
+	if nw.tor != nil {
+		nw.tor.Close()
+	}
 }
 
-// close stops accepting, closes every link, then stops the router.
+// close stops accepting, closes every link, then stops the router and,
+// in Tor mode, tor.
 func (nw *network) close() {
-	nw.closeListener()
+	if nw.ln != nil {
+		nw.ln.Close()
+	}
 	nw.pm.close()
 	nw.r.close()
+	if nw.tor != nil {
+		nw.tor.Close()
+	}
 }
 
 // Noderef returns this node's signed noderef (also in Dir/noderef), or nil

@@ -39,7 +39,11 @@ type Node struct {
 
 // Start opens the node's directory and datastore, starts the FCP server and
 // returns once it accepts connections, after logging "fcp listening on ADDR".
-func Start(cfg Config) (*Node, error) {
+// In Tor mode it first starts tor and publishes the onion service.
+func Start(cfg Config) (*Node, error) { return StartContext(context.Background(), cfg) }
+
+// StartContext is Start; ctx can cut tor's start short.
+func StartContext(ctx context.Context, cfg Config) (*Node, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -65,7 +69,7 @@ func Start(cfg Config) (*Node, error) {
 	n.ds = ds
 	store, ccfg := client.NewLocalStore(ds), client.Config{}
 	if cfg.Transport != TransportNone {
-		if n.net, err = startNetwork(cfg, ds); err != nil {
+		if n.net, err = startNetwork(ctx, cfg, ds); err != nil {
 			ds.Close()
 			return nil, err
 		}
@@ -139,7 +143,7 @@ func (n *Node) closeNetwork() {
 // Run starts a node and runs it until ctx is cancelled or an FCP client asks
 // for Shutdown, then stops it cleanly.
 func Run(ctx context.Context, cfg Config) error {
-	n, err := Start(cfg)
+	n, err := StartContext(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -77,7 +77,8 @@ type peerManager struct {
 	dir      string
 	maxPeers int
 	linkCfg  link.Config
-	dial     func(ctx context.Context, addr string) (net.Conn, error) // nil: no outbound TCP
+	dial     func(ctx context.Context, addr string) (net.Conn, error) // nil: no outbound links
+	onion    bool                                                     // dial peers' onion addresses (Tor) rather than their TCP ones
 	log      *slog.Logger
 	id       identity
 	self     noderef.Ref
@@ -94,10 +95,10 @@ type peerManager struct {
 	closed bool
 }
 
-func newPeerManager(dir string, maxPeers int, cfg link.Config, dial func(context.Context, string) (net.Conn, error),
+func newPeerManager(dir string, maxPeers int, cfg link.Config, dial func(context.Context, string) (net.Conn, error), onion bool,
 	log *slog.Logger, id identity, self noderef.Ref, r *router) (*peerManager, error) {
 	ctx, cancel := context.WithCancel(context.Background())
-	pm := &peerManager{dir: filepath.Join(dir, peersDir), maxPeers: maxPeers, linkCfg: cfg, dial: dial, log: log,
+	pm := &peerManager{dir: filepath.Join(dir, peersDir), maxPeers: maxPeers, linkCfg: cfg, dial: dial, onion: onion, log: log,
 		id: id, self: self, selfText: self.Marshal(), r: r, ctx: ctx, cancel: cancel,
 		hsSem: make(chan struct{}, maxInboundHandshakes), peers: map[string]*peerState{}}
 	if err := os.MkdirAll(pm.dir, 0o700); err != nil {
@@ -118,6 +119,16 @@ func newPeerManager(dir string, maxPeers int, cfg link.Config, dial func(context
 		}
 	}
 	return pm, nil
+}
+
+// addrs returns the addresses of ref this node dials: onion addresses in
+// Tor mode (never a TCP one: no byte leaves but through Tor), TCP ones
+// otherwise.
+func (pm *peerManager) addrs(ref noderef.Ref) []string {
+	if pm.onion {
+		return ref.Onion
+	}
+	return ref.TCP
 }
 
 func peerFile(ref noderef.Ref) string { return fmt.Sprintf("%x.noderef", []byte(ref.Identity)) }
@@ -150,7 +161,7 @@ func (pm *peerManager) add(ref noderef.Ref, save bool) (PeerInfo, error) {
 	}
 	ps = &peerState{ref: ref, backoff: minBackoff, wake: make(chan struct{}, 1), stop: make(chan struct{})}
 	pm.peers[ref.ID()] = ps
-	if pm.dial != nil && len(ref.TCP) > 0 {
+	if pm.dial != nil && len(pm.addrs(ref)) > 0 {
 		pm.wg.Add(1)
 		go pm.dialer(ps)
 	}
@@ -260,7 +271,11 @@ func (pm *peerManager) dialer(ps *peerState) {
 			}
 			continue
 		}
-		addr := ref.TCP[n%len(ref.TCP)]
+		addrs := pm.addrs(ref)
+		if len(addrs) == 0 {
+			return // updated to a ref this transport cannot dial
+		}
+		addr := addrs[n%len(addrs)]
 		l, err := pm.dialOne(addr, ref)
 		if err != nil {
 			if pm.ctx.Err() != nil {
