@@ -8,12 +8,13 @@ import (
 	"syscall"
 
 	"github.com/hamsnet/hams/node"
+	"github.com/hamsnet/hams/node/tor"
 )
 
 func init() {
 	register(&Command{
 		Name:    "node",
-		Usage:   "node [--dir DIR] [--fcp ADDR] [--transport none|tcp] [--listen ADDR] [--connect FILE]... [--name NAME] [--store-size SIZE]",
+		Usage:   "node [--dir DIR] [--fcp ADDR] [--transport tor|tcp|none] [--tor-path PATH] [--listen ADDR] [--connect FILE]... [--name NAME] [--store-size SIZE]",
 		Summary: "run a node: its datastore, its peer links and the FCP server apps talk to (stops on Ctrl-C)",
 		Run:     runNode,
 	})
@@ -28,6 +29,9 @@ func init() {
 // memory) are outside it.
 const nodeGoMemoryLimit = 100 << 20
 
+// torInstallHint says how to get tor, or how to run without it.
+const torInstallHint = "install it (Debian, Ubuntu: sudo apt-get install tor), or pass --tor-path; to run without Tor: --transport tcp (test networks) or --transport none (local only)"
+
 // stringList is a repeatable string flag.
 type stringList []string
 
@@ -39,7 +43,8 @@ func runNode(ctx context.Context, env *Env, args []string) error {
 	dir := fs.String("dir", "", "node directory (default $XDG_DATA_HOME/hams or ~/.local/share/hams)")
 	fcpAddr := fs.String("fcp", node.DefaultFCPAddr, "FCP listen address (loopback only unless --fcp-allow-remote)")
 	allowRemote := fs.Bool("fcp-allow-remote", false, "allow a non-loopback FCP address (FCP has no authentication)")
-	transport := fs.String("transport", string(node.TransportNone), "how to reach peers: none (local only) or tcp (tor is not built yet)")
+	transport := fs.String("transport", string(node.TransportTor), "how to reach peers: tor (onion services; needs tor installed), tcp (loopback and LAN tests) or none (local only)")
+	torPath := fs.String("tor-path", "", "the tor binary (default: tor on PATH)")
 	listen := fs.String("listen", "", "IP:port peers link to (transport tcp); written into DIR/noderef")
 	var connect stringList
 	fs.Var(&connect, "connect", "a peer's noderef file (transport tcp; repeatable; peers are kept across restarts)")
@@ -60,7 +65,15 @@ func runNode(ctx context.Context, env *Env, args []string) error {
 		return withHint(usagef("--listen and --connect need a transport to peers"), "add --transport tcp")
 	}
 	if node.Transport(*transport) == node.TransportMemory {
-		return usagef("unknown transport %q (want none or tcp)", *transport)
+		return usagef("unknown transport %q (want tor, tcp or none)", *transport)
+	}
+	if node.Transport(*transport) == node.TransportTor {
+		if *listen != "" {
+			return withHint(usagef("--listen is for --transport tcp"), "in Tor mode the node's onion service is its only way in")
+		}
+		if _, err := tor.Find(*torPath); err != nil {
+			return withHint(errors.New("tor not found"), torInstallHint)
+		}
 	}
 	cfg := node.Config{
 		Dir:                 *dir,
@@ -68,6 +81,7 @@ func runNode(ctx context.Context, env *Env, args []string) error {
 		AllowNonLoopbackFCP: *allowRemote,
 		Transport:           node.Transport(*transport),
 		Listen:              *listen,
+		TorPath:             *torPath,
 		Connect:             connect,
 		Name:                *name,
 		StoreSize:           size,
@@ -78,8 +92,8 @@ func runNode(ctx context.Context, env *Env, args []string) error {
 	}
 	err = node.Run(ctx, cfg)
 	switch {
-	case errors.Is(err, node.ErrTransportUnavailable):
-		return withHint(err, "run with --transport tcp (or none for a local-only node)")
+	case errors.Is(err, tor.ErrTorNotFound):
+		return withHint(errors.New("tor not found"), torInstallHint)
 	case errors.Is(err, syscall.EADDRINUSE):
 		return withHint(err, "another node (or program) uses that FCP address; stop it or pass --fcp 127.0.0.1:PORT")
 	}

@@ -8,29 +8,34 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hamsnet/hams/node"
+	"github.com/hamsnet/hams/node/tor"
+	"github.com/hamsnet/hams/node/tornet"
 	"github.com/hamsnet/hams/routing"
 )
 
 func init() {
 	register(&Command{
 		Name:    "testnet",
-		Usage:   "testnet --nodes N [--dir DIR] [--transport tcp] [--fcp-port-base PORT] [--long K] [--seed S] [--store-size SIZE]",
+		Usage:   "testnet --nodes N [--dir DIR] [--transport tcp|tor] [--fcp-port-base PORT] [--long K] [--seed S] [--store-size SIZE]",
 		Summary: "run N full nodes on loopback, linked as a small world; prints each node's FCP address (stops on Ctrl-C)",
 		Run:     runTestnet,
 	})
 }
 
-// testnetLinkWait is how long testnet waits for every link to come up.
-const testnetLinkWait = 30 * time.Second
+// testnetLinkWait is how long testnet waits for every link to come up
+// (onion links take seconds each on a fresh private network).
+const testnetLinkWait = 2 * time.Minute
 
 func runTestnet(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, commands["testnet"])
 	n := fs.Int("nodes", 0, "number of nodes (2 to 200)")
 	dir := fs.String("dir", "", "directory for the nodes (node-0, node-1, …); kept, and reused by the next run; default a temporary directory removed at exit")
-	transport := fs.String("transport", string(node.TransportTCP), "how nodes link: tcp (tor is not built yet)")
+	transport := fs.String("transport", string(node.TransportTCP), "how nodes link: tcp (loopback TCP), or tor (onion services on a private Tor network started on 127.0.0.1)")
+	torPath := fs.String("tor-path", "", "the tor binary for --transport tor (default: tor on PATH)")
 	portBase := fs.Int("fcp-port-base", 0, "node i serves FCP on 127.0.0.1:PORT+i (default: free ports)")
 	long := fs.Int("long", 2, "long-range links each node draws (∝ 1/distance) besides its ring neighbours")
 	seed := fs.Uint64("seed", 1, "seed of the long-range links")
@@ -52,9 +57,11 @@ func runTestnet(ctx context.Context, env *Env, args []string) error {
 	switch node.Transport(*transport) {
 	case node.TransportTCP:
 	case node.TransportTor:
-		return withHint(fmt.Errorf("%w: %q", node.ErrTransportUnavailable, *transport), "run with --transport tcp")
+		if _, err := tor.Find(*torPath); err != nil {
+			return withHint(errors.New("tor not found"), torInstallHint)
+		}
 	default:
-		return usagef("unknown transport %q (want tcp)", *transport)
+		return usagef("unknown transport %q (want tcp or tor)", *transport)
 	}
 	size, err := node.ParseSize(*storeSize)
 	if err != nil {
@@ -71,6 +78,16 @@ func runTestnet(ctx context.Context, env *Env, args []string) error {
 		debug.SetMemoryLimit(int64(*n) * nodeGoMemoryLimit / 2)
 	}
 	log := newLogger(env.Stderr)
+	var torrc []string
+	if node.Transport(*transport) == node.TransportTor {
+		log.Info("starting a private Tor network on 127.0.0.1 (3 authorities, 2 relays)")
+		tn, err := startTornet(ctx, *torPath, filepath.Join(root, "tornet"), func(f string, a ...any) { log.Info("tornet: " + fmt.Sprintf(f, a...)) })
+		if err != nil {
+			return err
+		}
+		defer tn.Close()
+		torrc = tn.ClientTorrc()
+	}
 	nodes := make([]*node.Node, 0, *n)
 	defer func() {
 		for _, nd := range nodes {
@@ -83,18 +100,23 @@ func runTestnet(ctx context.Context, env *Env, args []string) error {
 		if *portBase > 0 {
 			fcpAddr = "127.0.0.1:" + strconv.Itoa(*portBase+i)
 		}
-		nd, err := node.Start(node.Config{
+		cfg := node.Config{
 			Dir: filepath.Join(root, fmt.Sprintf("node-%d", i)), FCPAddr: fcpAddr, Transport: node.TransportTCP,
 			Listen: "127.0.0.1:0", Name: fmt.Sprintf("node-%d", i), Location: &loc, StoreSize: size,
 			Logger: log.With("node", i),
-		})
+		}
+		if torrc != nil {
+			cfg.Transport, cfg.Listen, cfg.TorPath, cfg.TorExtraTorrc = node.TransportTor, "", *torPath, torrc
+		}
+		nd, err := node.StartContext(ctx, cfg)
 		if err != nil {
 			return fmt.Errorf("node %d: %w", i, err)
 		}
 		nodes = append(nodes, nd)
 	}
-	// A restarted node listens on a new port: every node forgets the
-	// addresses of the last run, then the links are made again.
+	// A restarted node listens on a new port (and a new private Tor
+	// network is a new network): every node forgets the peers of the last
+	// run, then the links are made again.
 	for _, nd := range nodes {
 		for _, p := range nd.ListPeers() {
 			nd.RemovePeer(p.Ref.ID())
@@ -152,4 +174,23 @@ func waitLinks(ctx context.Context, nodes []*node.Node, edges [][2]int) error {
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
+}
+
+// startTornet starts a private Tor network, trying again (with new ports)
+// when one of its tors could not bind a port: the ports are picked free,
+// but another program may take one before tor binds it.
+func startTornet(ctx context.Context, torPath, dir string, logf func(string, ...any)) (*tornet.Network, error) {
+	var err error
+	for attempt := range 3 {
+		var tn *tornet.Network
+		tn, err = tornet.Start(ctx, tornet.Config{TorPath: torPath, Dir: filepath.Join(dir, strconv.Itoa(attempt)), Logf: logf})
+		if err == nil {
+			return tn, nil
+		}
+		if !strings.Contains(err.Error(), "Failed to bind") || ctx.Err() != nil {
+			break
+		}
+		logf("a port was taken meanwhile; starting again with new ports")
+	}
+	return nil, err
 }

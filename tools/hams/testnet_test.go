@@ -3,9 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -34,7 +37,18 @@ func (s *syncBuffer) String() string {
 // TestTestnet runs `hams testnet --nodes 8`, puts a file on node 0 with
 // `hams put`, gets it on node 7 with `hams get`, and stops the testnet as
 // Ctrl-C would.
-func TestTestnet(t *testing.T) {
+func TestTestnet(t *testing.T) { testTestnet(t, 8, "tcp", 60*time.Second) }
+
+// TestTestnetTor is TestTestnet with four nodes linked by onion services
+// on a private Tor network.
+func TestTestnetTor(t *testing.T) {
+	if _, err := exec.LookPath("tor"); err != nil {
+		t.Skip("tor is not installed (.ci/run installs it)")
+	}
+	testTestnet(t, 4, "tor", 3*time.Minute)
+}
+
+func testTestnet(t *testing.T, nodes int, transport string, wait time.Duration) {
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -42,12 +56,12 @@ func TestTestnet(t *testing.T) {
 	env := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }}
 	code := make(chan int, 1)
 	go func() {
-		code <- run(ctx, env, []string{"testnet", "--nodes", "8", "--dir", dir, "--store-size", "64M"})
+		code <- run(ctx, env, []string{"testnet", "--nodes", strconv.Itoa(nodes), "--transport", transport, "--dir", dir, "--store-size", "64M"})
 	}()
 	re := regexp.MustCompile(`(?m)^node-(\d) fcp=(\S+) location=\S+ peers=\d+ dir=\S+$`)
 	var addrs []string
-	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if m := re.FindAllStringSubmatch(out.String(), -1); len(m) == 8 {
+	for deadline := time.Now().Add(wait); ; time.Sleep(20 * time.Millisecond) {
+		if m := re.FindAllStringSubmatch(out.String(), -1); len(m) == nodes {
 			for _, x := range m {
 				addrs = append(addrs, x[2])
 			}
@@ -59,10 +73,10 @@ func TestTestnet(t *testing.T) {
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("testnet did not print 8 nodes: %s\n%s", out.String(), errOut.String())
+			t.Fatalf("testnet did not print %d nodes: %s\n%s", nodes, out.String(), errOut.String())
 		}
 	}
-	if !strings.Contains(errOut.String(), "testnet ready: 8 nodes") {
+	if !strings.Contains(errOut.String(), fmt.Sprintf("testnet ready: %d nodes", nodes)) {
 		t.Fatalf("no ready line: %s", errOut.String())
 	}
 	file := filepath.Join(t.TempDir(), "post.bin")
@@ -75,13 +89,14 @@ func TestTestnet(t *testing.T) {
 		t.Fatalf("put on node 0: %+v", r)
 	}
 	uri := strings.TrimSpace(r.stdout)
-	r = hams(t, nil, nil, false, "get", "--fcp", addrs[7], uri)
+	last := addrs[nodes-1]
+	r = hams(t, nil, nil, false, "get", "--fcp", last, uri)
 	if r.code != 0 || r.stdout != string(data) {
-		t.Fatalf("get on node 7: code %d, %d bytes, stderr %s", r.code, len(r.stdout), r.stderr)
+		t.Fatalf("get on node %d: code %d, %d bytes, stderr %s", nodes-1, r.code, len(r.stdout), r.stderr)
 	}
-	r = hams(t, nil, nil, false, "peer", "list", "--fcp", addrs[7])
+	r = hams(t, nil, nil, false, "peer", "list", "--fcp", last)
 	if r.code != 0 || strings.Count(r.stdout, "CONNECTED") < 2 {
-		t.Fatalf("peer list on node 7: %+v", r)
+		t.Fatalf("peer list on node %d: %+v", nodes-1, r)
 	}
 	cancel()
 	select {
@@ -158,8 +173,19 @@ func TestNodeTCP(t *testing.T) {
 			t.Fatalf("node exited with %d: %s %s", code, logA.String(), logB.String())
 		}
 	}
-	r = hams(t, nil, nil, false, "node", "--listen", "127.0.0.1:1")
+	r = hams(t, nil, nil, false, "node", "--transport", "none", "--listen", "127.0.0.1:1")
 	if r.code != exitUsage || !strings.Contains(r.stderr, "hams: hint: add --transport tcp") {
 		t.Fatalf("--listen without tcp: %+v", r)
+	}
+	r = hams(t, nil, nil, false, "node", "--listen", "127.0.0.1:1")
+	if r.code != exitUsage || !strings.Contains(r.stderr, "onion service is its only way in") {
+		t.Fatalf("--listen in Tor mode: %+v", r)
+	}
+	// Tor is the default transport: without tor, a clear error and how to
+	// get it.
+	r = hams(t, nil, nil, false, "node", "--dir", t.TempDir(), "--tor-path", filepath.Join(t.TempDir(), "no-tor"))
+	if r.code != exitError || !strings.Contains(r.stderr, "hams: error: tor not found\n") ||
+		!strings.Contains(r.stderr, "hams: hint: install it (Debian, Ubuntu: sudo apt-get install tor)") {
+		t.Fatalf("node without tor: %+v", r)
 	}
 }
