@@ -82,3 +82,33 @@ func CompareRules(spec, vectors map[string]bool) (uncovered, undefined []string)
 	slices.Sort(undefined)
 	return uncovered, undefined
 }
+
+// Stale compares the vectors a generator just wrote to fresh with the
+// committed ones in dir and returns the names of the *.json files that
+// differ or are in only one of them. A generator's test fails on any:
+// vectors are regenerated, never edited.
+func Stale(fresh, dir string) ([]string, error) {
+	names := map[string]bool{}
+	for _, d := range []string{fresh, dir} {
+		ps, err := filepath.Glob(filepath.Join(d, "*.json"))
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range ps {
+			names[filepath.Base(p)] = true
+		}
+	}
+	if len(names) == 0 {
+		return nil, fmt.Errorf("vectorfile: no vectors in %s or %s", fresh, dir)
+	}
+	var stale []string
+	for n := range names {
+		a, errA := os.ReadFile(filepath.Join(fresh, n))
+		b, errB := os.ReadFile(filepath.Join(dir, n))
+		if errA != nil || errB != nil || !bytes.Equal(a, b) {
+			stale = append(stale, n)
+		}
+	}
+	slices.Sort(stale)
+	return stale, nil
+}
