@@ -106,24 +106,25 @@ func parseMicrodescConsensus(doc []byte) (*consensus, error) {
 func microdescDigests(body []byte) []string {
 	var digests []string
 	start := -1
-	for i := 0; i <= len(body); {
-		atKey := i < len(body) && (i == 0 || body[i-1] == '\n') && bytes.HasPrefix(body[i:], []byte("onion-key"))
-		if atKey || i == len(body) {
-			if start >= 0 {
-				sum := sha256.Sum256(body[start:i])
-				digests = append(digests, base64.RawStdEncoding.EncodeToString(sum[:]))
-			}
-			start = i
-		}
-		if i == len(body) {
-			break
-		}
-		if j := bytes.IndexByte(body[i:], '\n'); j >= 0 {
-			i += j + 1
-		} else {
-			i = len(body)
+	flush := func(end int) {
+		if start >= 0 {
+			sum := sha256.Sum256(body[start:end])
+			digests = append(digests, base64.RawStdEncoding.EncodeToString(sum[:]))
 		}
 	}
+	// Every microdescriptor begins with an "onion-key" line.
+	for off := 0; off < len(body); {
+		if bytes.HasPrefix(body[off:], []byte("onion-key")) {
+			flush(off)
+			start = off
+		}
+		j := bytes.IndexByte(body[off:], '\n')
+		if j < 0 {
+			break
+		}
+		off += j + 1
+	}
+	flush(len(body))
 	return digests
 }
 
@@ -189,7 +190,7 @@ func dirGet(ctx context.Context, port int, path string) ([]byte, error) {
 		return nil, err
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%s: %s", path, resp.Status)
+		return nil, errors.New(resp.Status)
 	}
 	return body, nil
 }
@@ -315,7 +316,7 @@ func (n *Network) waitGate(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			nd := n.nodes[pending]
-			return fmt.Errorf("tornet: network %v: %s: %s; tail of %s:\n%s",
+			return fmt.Errorf("tornet: network %w: %s: %s; tail of %s:\n%s",
 				context.Cause(ctx), nd.name, states[pending].why, nd.logPath(), nd.logTail(20))
 		case <-t.C:
 		}

@@ -103,13 +103,6 @@ func (n *Network) prepare(ctx context.Context, gencert string) error {
 			return fmt.Errorf("tornet: %s already exists; Start needs a fresh Config.Dir", nd.dir)
 		}
 	}
-	n.geoip = filepath.Join(cfg.Dir, "geoip-empty")
-	n.geoip6 = filepath.Join(cfg.Dir, "geoip6-empty")
-	for _, f := range []string{n.geoip, n.geoip6} {
-		if err := os.WriteFile(f, nil, 0o600); err != nil {
-			return fmt.Errorf("tornet: %w", err)
-		}
-	}
 	ports, err := freePorts(2 * total)
 	if err != nil {
 		return err
