@@ -62,25 +62,27 @@ func findBinaries(torPath string) (tor, gencert string, err error) {
 	return tor, gencert, nil
 }
 
-// freePorts returns k distinct free TCP ports on 127.0.0.1. The listeners
-// are held until all ports are picked so that no port is returned twice.
-func freePorts(k int) ([]int, error) {
-	ports := make([]int, 0, k)
+// freePorts returns k distinct free TCP ports on 127.0.0.1 and a release
+// function. The ports stay bound until release is called, so nothing else
+// gets them meanwhile: call it just before handing them to tor.
+func freePorts(k int) (ports []int, release func(), err error) {
 	var ls []net.Listener
-	defer func() {
+	release = func() {
 		for _, l := range ls {
 			l.Close()
 		}
-	}()
+		ls = nil
+	}
 	for range k {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
-			return nil, fmt.Errorf("tornet: picking a free port: %w", err)
+			release()
+			return nil, nil, fmt.Errorf("tornet: picking a free port: %w", err)
 		}
 		ls = append(ls, l)
 		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
 	}
-	return ports, nil
+	return ports, release, nil
 }
 
 // prepare creates the directories, picks ports, generates keys and writes
@@ -103,10 +105,14 @@ func (n *Network) prepare(ctx context.Context, gencert string) error {
 			return fmt.Errorf("tornet: %s already exists; Start needs a fresh Config.Dir", nd.dir)
 		}
 	}
-	ports, err := freePorts(2 * total)
+	// The ports stay bound through key generation (seconds) and are
+	// released just before the tors start (see startAll), which leaves
+	// other programs milliseconds, not seconds, to take one of them.
+	ports, release, err := freePorts(2 * total)
 	if err != nil {
 		return err
 	}
+	n.releasePorts = release
 	for i, nd := range n.nodes {
 		nd.orPort, nd.dirPort = ports[2*i], ports[2*i+1]
 		if err := os.MkdirAll(filepath.Join(nd.dir, "keys"), 0o700); err != nil {
@@ -266,6 +272,7 @@ func isHexFingerprint(s string) bool {
 
 // startAll starts the tors of set.
 func (n *Network) startAll(set []*node) error {
+	n.releasePorts()
 	for _, nd := range set {
 		if err := nd.start(n.cfg.TorPath); err != nil {
 			return err

@@ -48,6 +48,8 @@ type Network struct {
 	started time.Time
 	ready   time.Duration
 
+	releasePorts func() // unbinds the ports picked for the tors
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -111,6 +113,7 @@ func Start(ctx context.Context, cfg Config) (*Network, error) {
 
 	n := &Network{cfg: cfg}
 	if err := n.prepare(ctx, gencert); err != nil {
+		n.Close()
 		return nil, err
 	}
 	if d := voteAlignDelay(time.Now()); d > 0 {
@@ -119,6 +122,7 @@ func Start(ctx context.Context, cfg Config) (*Network, error) {
 		select {
 		case <-ctx.Done():
 			t.Stop()
+			n.Close()
 			return nil, fmt.Errorf("tornet: %w", context.Cause(ctx))
 		case <-t.C:
 		}
@@ -177,6 +181,9 @@ func (n *Network) ClientTorrc() []string {
 // It is idempotent and safe to call on a partially started network.
 func (n *Network) Close() error {
 	n.closeOnce.Do(func() {
+		if n.releasePorts != nil {
+			n.releasePorts()
+		}
 		var wg sync.WaitGroup
 		errs := make([]error, len(n.nodes))
 		for i, nd := range n.nodes {

@@ -124,10 +124,11 @@ func TestNetwork(t *testing.T) {
 	// A client tor with only ClientTorrc and a SocksPort bootstraps, and
 	// so does a second one that publishes an onion service.
 	echo := startEcho(t)
-	ports, err := freePorts(1)
+	ports, release, err := freePorts(1)
 	if err != nil {
 		t.Fatal(err)
 	}
+	release()
 	tc := time.Now()
 	client := startClient(t, n, "client", fmt.Sprintf("SocksPort 127.0.0.1:%d", ports[0]))
 	hsDir := filepath.Join(dir, "service", "hs")
