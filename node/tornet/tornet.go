@@ -63,18 +63,24 @@ type Network struct {
 // flags, and serves the microdescriptors of all of them. Clients started
 // after the gate bootstrap in about two seconds.
 //
-// Two measures keep the time to the gate short (6-9 s on two cores with
-// tor 0.4.9, plus 2-3 s of key generation): the tors start outside the
-// authorities' voting window, so that the first consensus already lists
-// every relay, and a relay that asked for the consensus too early (and
-// backs off exponentially) gets a SIGHUP, which makes it fetch at once.
+// Two measures keep the time to the gate short (see the package doc for
+// measurements): the tors start outside the authorities' voting window
+// (which may delay their start by up to 2.3 s), so that the first
+// consensus already lists every relay, and a relay that asked for the
+// consensus too early, and now backs off exponentially, gets a SIGHUP,
+// which makes it fetch at once.
 //
-// All ports (ORPort, DirPort) are free ports on 127.0.0.1 picked at start,
-// so concurrent networks on one machine do not collide. ctx bounds Start
-// only: cancelling it after Start returns does not stop the network.
-// On failure (including ctx cancellation and ReadyTimeout) Start stops
-// every tor it started and returns an error that carries the tail of the
-// failing tor's log.
+// All ports (ORPort, DirPort) are free ports on 127.0.0.1, picked at start
+// and kept bound by Start until just before the tors start, so concurrent
+// networks on one machine do not collide. Should another program still
+// take one in that instant, the failing tor's log tail in the error says
+// "Failed to bind"; Start again with a fresh Dir picks new ports.
+//
+// ctx bounds Start only: cancelling it after Start returns does not stop
+// the network. On failure (including ctx cancellation and ReadyTimeout)
+// Start stops every tor it started and returns an error that carries the
+// tail of the failing tor's log; it wraps ctx's error, or
+// context.DeadlineExceeded after ReadyTimeout.
 func Start(ctx context.Context, cfg Config) (*Network, error) {
 	if cfg.Dir == "" {
 		return nil, errors.New("tornet: Config.Dir is required")
