@@ -112,3 +112,22 @@ func Stale(fresh, dir string) ([]string, error) {
 	slices.Sort(stale)
 	return stale, nil
 }
+
+// CheckRules checks the vectors against their spec: every rule the spec at
+// specPath defines (SpecRules with pattern) must be in used, the rules the
+// vectors exercise, and every rule in used must be in the spec. The error
+// names what is missing on each side.
+func CheckRules(specPath, pattern string, used map[string]bool) error {
+	spec, err := SpecRules(specPath, pattern)
+	if err != nil {
+		return err
+	}
+	uncovered, undefined := CompareRules(spec, used)
+	if len(uncovered)+len(undefined) == 0 {
+		return nil
+	}
+	slices.Sort(uncovered)
+	slices.Sort(undefined)
+	return fmt.Errorf("vectorfile: rules of %s without a vector: %v; vectors of rules %s does not define: %v",
+		filepath.Base(specPath), uncovered, filepath.Base(specPath), undefined)
+}

@@ -107,17 +107,13 @@ func TestVectors(t *testing.T) {
 // TestSpecRulesHaveVectors checks that the MUST-reject rules numbered in
 // docs/metadata.md and the rules of the reject vectors are the same set.
 func TestSpecRulesHaveVectors(t *testing.T) {
-	inSpec, err := vectorfile.SpecRules("../../docs/metadata.md", `\*\*\[(M\d+)\]\*\*`)
-	if err != nil {
-		t.Fatal(err)
-	}
 	inVectors := map[string]bool{}
 	for _, v := range loadVectors(t) {
 		if v.Op == "reject" {
 			inVectors[v.Rule] = true
 		}
 	}
-	if uncovered, undefined := vectorfile.CompareRules(inSpec, inVectors); len(uncovered)+len(undefined) > 0 {
-		t.Errorf("rules without a reject vector: %v; vector rules not in docs/metadata.md: %v", uncovered, undefined)
+	if err := vectorfile.CheckRules("../../docs/metadata.md", `\*\*\[(M\d+)\]\*\*`, inVectors); err != nil {
+		t.Error(err)
 	}
 }
