@@ -63,7 +63,7 @@ type Core struct {
 	rng   *rand.Rand
 	peers []*peer // sorted by id
 
-	reqs   map[RequestID]*request
+	reqs   map[RequestID]*request        // made on first use: an idle Core holds no maps
 	byKey  map[keys.RoutingKey]RequestID // requests (not inserts) routing now, for coalescing
 	recent recentIDs
 	failed failureTable
@@ -83,8 +83,6 @@ func New(cfg Config) (*Core, error) {
 	return &Core{
 		cfg:    cfg,
 		rng:    rand.New(rand.NewPCG(cfg.Seed, 0x726f75746572)),
-		reqs:   make(map[RequestID]*request),
-		byKey:  make(map[keys.RoutingKey]RequestID),
 		recent: newRecentIDs(cfg.MaxRecentIDs),
 		failed: newFailureTable(cfg.FailureTableSize),
 		window: cfg.InitialWindow,
@@ -212,7 +210,7 @@ func (c *Core) startLocal(now time.Time, rk keys.RoutingKey, block []byte, inser
 		}
 	}
 	r := &request{id: id, insert: insert, key: rk, loc: KeyLocation(rk), htl: c.cfg.MaxHTL, block: block}
-	c.reqs[id] = r
+	c.track(r)
 	c.begin(now, r)
 	return id, nil
 }
@@ -278,7 +276,7 @@ func (c *Core) incoming(now time.Time, p *peer, m Message) {
 			return
 		}
 	}
-	c.reqs[m.ID] = r
+	c.track(r)
 	p.active++
 	c.begin(now, r)
 }
@@ -363,6 +361,9 @@ func (c *Core) LookupDone(now time.Time, id RequestID, block []byte) {
 		return
 	}
 	r.phase = phaseRouting
+	if c.byKey == nil {
+		c.byKey = make(map[keys.RoutingKey]RequestID)
+	}
 	c.byKey[r.key] = r.id
 	c.route(now, r)
 }
@@ -500,12 +501,23 @@ func (c *Core) result(r *request, m Message) Result {
 	return res
 }
 
+// track records r as running here.
+func (c *Core) track(r *request) {
+	if c.reqs == nil {
+		c.reqs = make(map[RequestID]*request)
+	}
+	c.reqs[r.id] = r
+}
+
 // end forgets r and releases what it held; success grows the local window
 // when a local request took part.
 func (c *Core) end(now time.Time, r *request, success bool) {
 	delete(c.reqs, r.id)
-	if c.byKey[r.key] == r.id {
+	if id, ok := c.byKey[r.key]; ok && id == r.id {
 		delete(c.byKey, r.key)
+	}
+	if len(c.reqs) == 0 {
+		c.reqs, c.byKey = nil, nil // give an idle node's maps back
 	}
 	local := false
 	for _, w := range append([]waiter{{source: r.source, id: r.id}}, r.waiters...) {

@@ -6,51 +6,81 @@ import (
 	"github.com/hamsnet/hams/keys"
 )
 
+// ring is a FIFO of at most max entries that grows on demand (doubling, up
+// to max), so that an idle Core costs a few bytes rather than max entries:
+// the simulator runs a million of them.
+type ring[T any] struct {
+	buf  []T
+	head int // index of the oldest entry in buf
+	n    int
+	max  int
+}
+
+func (r *ring[T]) full() bool { return r.n == r.max }
+
+// push appends v; the caller pops first when the ring is full.
+func (r *ring[T]) push(v T) {
+	if r.n == len(r.buf) {
+		grown := make([]T, min(max(2*len(r.buf), 8), r.max))
+		for i := range r.n {
+			grown[i] = r.buf[(r.head+i)%len(r.buf)]
+		}
+		r.buf, r.head = grown, 0
+	}
+	r.buf[(r.head+r.n)%len(r.buf)] = v
+	r.n++
+}
+
+func (r *ring[T]) oldest() T { return r.buf[r.head] }
+
+func (r *ring[T]) pop() T {
+	v := r.buf[r.head]
+	var zero T
+	r.buf[r.head] = zero
+	r.head = (r.head + 1) % len(r.buf)
+	r.n--
+	if r.n == 0 {
+		r.buf, r.head = nil, 0 // an emptied ring gives its memory back
+	}
+	return v
+}
+
 // recentIDs remembers request IDs for loop detection: a bounded map with
 // entries expiring in insertion order (a FIFO ring), so memory stays bounded
 // however many requests arrive.
 type recentIDs struct {
-	until map[RequestID]time.Time
-	order []RequestID // ring of IDs in insertion order
-	head  int         // index of the oldest entry in order
-	n     int
+	until map[RequestID]time.Time // made on first use
+	order ring[RequestID]
 }
 
-func newRecentIDs(max int) recentIDs {
-	return recentIDs{until: make(map[RequestID]time.Time), order: make([]RequestID, max)}
-}
+func newRecentIDs(max int) recentIDs { return recentIDs{order: ring[RequestID]{max: max}} }
 
 func (r *recentIDs) has(id RequestID) bool { _, ok := r.until[id]; return ok }
 
 func (r *recentIDs) add(now time.Time, id RequestID, ttl time.Duration) {
-	if len(r.order) == 0 {
+	if r.order.max == 0 {
 		return
 	}
-	if r.n == len(r.order) {
-		r.pop()
+	if r.order.full() {
+		delete(r.until, r.order.pop())
+	}
+	if r.until == nil {
+		r.until = make(map[RequestID]time.Time)
 	}
 	r.until[id] = now.Add(ttl)
-	r.order[(r.head+r.n)%len(r.order)] = id
-	r.n++
-}
-
-func (r *recentIDs) pop() {
-	id := r.order[r.head]
-	delete(r.until, id)
-	r.head = (r.head + 1) % len(r.order)
-	r.n--
+	r.order.push(id)
 }
 
 // expire drops entries past their time (all entries share one TTL, so the
 // oldest expire first).
 func (r *recentIDs) expire(now time.Time) {
-	for r.n > 0 {
-		id := r.order[r.head]
-		if t, ok := r.until[id]; ok && now.Before(t) {
+	for r.order.n > 0 {
+		if t, ok := r.until[r.order.oldest()]; ok && now.Before(t) {
 			return
 		}
-		r.pop()
+		delete(r.until, r.order.pop())
 	}
+	r.until = nil
 }
 
 // failure is a failure-table entry: the key was not found with htl hops to
@@ -62,14 +92,12 @@ type failure struct {
 
 // failureTable remembers keys recently not found, bounded like recentIDs.
 type failureTable struct {
-	keys  map[keys.RoutingKey]failure
-	order []keys.RoutingKey
-	head  int
-	n     int
+	keys  map[keys.RoutingKey]failure // made on first use
+	order ring[keys.RoutingKey]
 }
 
 func newFailureTable(max int) failureTable {
-	return failureTable{keys: make(map[keys.RoutingKey]failure), order: make([]keys.RoutingKey, max)}
+	return failureTable{order: ring[keys.RoutingKey]{max: max}}
 }
 
 func (f *failureTable) get(now time.Time, k keys.RoutingKey) (failure, bool) {
@@ -83,7 +111,7 @@ func (f *failureTable) get(now time.Time, k keys.RoutingKey) (failure, bool) {
 // add records that k was not found at htl. A key already present keeps the
 // higher HTL and the later time; its ring slot stays where it was.
 func (f *failureTable) add(now time.Time, k keys.RoutingKey, htl uint8, ttl time.Duration) {
-	if len(f.order) == 0 {
+	if f.order.max == 0 {
 		return
 	}
 	e := failure{until: now.Add(ttl), htl: htl}
@@ -92,29 +120,25 @@ func (f *failureTable) add(now time.Time, k keys.RoutingKey, htl uint8, ttl time
 		f.keys[k] = e
 		return
 	}
-	if f.n == len(f.order) {
-		f.pop()
+	if f.order.full() {
+		delete(f.keys, f.order.pop())
+	}
+	if f.keys == nil {
+		f.keys = make(map[keys.RoutingKey]failure)
 	}
 	f.keys[k] = e
-	f.order[(f.head+f.n)%len(f.order)] = k
-	f.n++
-}
-
-func (f *failureTable) pop() {
-	delete(f.keys, f.order[f.head])
-	f.head = (f.head + 1) % len(f.order)
-	f.n--
+	f.order.push(k)
 }
 
 // expire drops the oldest entries while they are past their time. A
 // refreshed key can hold the head for longer; later keys then wait (their
 // lookups check the time anyway).
 func (f *failureTable) expire(now time.Time) {
-	for f.n > 0 {
-		e, ok := f.keys[f.order[f.head]]
-		if ok && now.Before(e.until) {
+	for f.order.n > 0 {
+		if e, ok := f.keys[f.order.oldest()]; ok && now.Before(e.until) {
 			return
 		}
-		f.pop()
+		delete(f.keys, f.order.pop())
 	}
+	f.keys = nil
 }

@@ -18,7 +18,9 @@ func SmallWorld(n, long int, seed uint64) [][2]int {
 	if n < 2 {
 		return nil
 	}
-	set := map[[2]int]bool{}
+	// adj[a] lists the b > a linked to a: membership is a short scan, and
+	// a million nodes cost a few bytes each rather than a map entry per link.
+	adj := make([][]int32, n)
 	add := func(a, b int) bool {
 		if a == b {
 			return false
@@ -26,10 +28,10 @@ func SmallWorld(n, long int, seed uint64) [][2]int {
 		if a > b {
 			a, b = b, a
 		}
-		if set[[2]int{a, b}] {
+		if slices.Contains(adj[a], int32(b)) {
 			return false
 		}
-		set[[2]int{a, b}] = true
+		adj[a] = append(adj[a], int32(b))
 		return true
 	}
 	for i := range n {
@@ -57,15 +59,16 @@ func SmallWorld(n, long int, seed uint64) [][2]int {
 			}
 		}
 	}
-	out := make([][2]int, 0, len(set))
-	for e := range set {
-		out = append(out, e)
+	total := 0
+	for _, l := range adj {
+		total += len(l)
 	}
-	slices.SortFunc(out, func(a, b [2]int) int {
-		if a[0] != b[0] {
-			return a[0] - b[0]
+	out := make([][2]int, 0, total)
+	for a, l := range adj {
+		slices.Sort(l)
+		for _, b := range l {
+			out = append(out, [2]int{a, int(b)})
 		}
-		return a[1] - b[1]
-	})
+	}
 	return out
 }
