@@ -1,0 +1,13 @@
+// Package sim simulates a hams network of 10^3 to 10^6 nodes: every node is
+// a real routing.Core, driven by a discrete-event loop with a virtual clock
+// instead of sockets, so the simulator measures the code the node runs.
+//
+// A run builds a topology (Kleinberg small world, darknet with location
+// swapping, or opennet with path folding), optionally swaps locations,
+// then inserts Requests keys from random nodes and requests each from
+// another random node, epoch by epoch, under optional Weibull churn and a
+// Pitch Black attack with an optional defence. Every random choice comes
+// from Config.Seed: the same Config gives the same Result.
+//
+// docs/simulation.md describes the models and publishes results.
+package sim
