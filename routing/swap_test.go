@@ -1,0 +1,60 @@
+package routing
+
+import "testing"
+
+func loc(f float64) Location { l, _ := LocationOf(f); return l }
+
+func TestSwapAccept(t *testing.T) {
+	// a at 0.1 with peers near 0.6; b at 0.6 with peers near 0.1: both
+	// gain, so they always swap.
+	a, b := loc(0.1), loc(0.6)
+	pa := []Location{loc(0.58), loc(0.62)}
+	pb := []Location{loc(0.09), loc(0.12)}
+	if !SwapAccept(a, pa, b, pb, 0.999) {
+		t.Fatal("a swap that halves the distances was refused")
+	}
+	// The reverse swap makes every distance worse: refused unless u is
+	// below before/after, which is tiny here.
+	if SwapAccept(b, pa, a, pb, 1e-3) {
+		t.Fatal("a swap that lengthens every distance was accepted at u=1e-3")
+	}
+	if !SwapAccept(b, pa, a, pb, 0) {
+		t.Fatal("u=0 must accept every swap")
+	}
+	// Equal products: accepted.
+	if !SwapAccept(a, nil, b, nil, 0.5) {
+		t.Fatal("no peers: nothing changes, the swap is accepted")
+	}
+	// A peer at the same location does not make the sum infinite.
+	if !SwapAccept(a, []Location{a}, b, []Location{a}, 0.5) {
+		t.Fatal("swapping onto the peers' location was refused")
+	}
+}
+
+func TestSwapAcceptProbability(t *testing.T) {
+	// One peer each: before = d(a,pa)·d(b,pb) = 0.1·0.1, after = d(b,pa)·
+	// d(a,pb) = 0.3·0.3: accepted with probability 1/9.
+	a, b := loc(0.5), loc(0.7)
+	pa, pb := []Location{loc(0.4)}, []Location{loc(0.8)}
+	n := 0
+	for i := range 1000 {
+		if SwapAccept(a, pa, b, pb, float64(i)/1000) {
+			n++
+		}
+	}
+	if n < 108 || n > 114 {
+		t.Fatalf("accepted %d of 1000 evenly spaced u, want 111", n)
+	}
+}
+
+func TestRelocate(t *testing.T) {
+	if !Relocate(1<<40, 1<<20, DefaultRelocateFactor) {
+		t.Fatal("an empty region far wider than the node's own was ignored")
+	}
+	if Relocate(1<<21, 1<<20, DefaultRelocateFactor) {
+		t.Fatal("a healthy network made the node move")
+	}
+	if !Relocate(1, 0, DefaultRelocateFactor) {
+		t.Fatal("a node on top of its peer must move to any gap")
+	}
+}
