@@ -4,6 +4,7 @@
 //	hams put [--fcp ADDR] [--uri URI] FILE|-
 //	hams get [--fcp ADDR] [-o FILE] URI
 //	hams keygen [--fcp ADDR]
+//	hams sim [--nodes N] [--topology kleinberg|darknet|opennet] [--seed S] [--json] [--out DIR] …
 //
 // Each subcommand lives in its own file and registers itself from init()
 // with register; main only wires the process (arguments, standard streams,
