@@ -53,7 +53,8 @@ func (s *netStore) get(ctx context.Context, dst []byte, rk keys.RoutingKey, read
 	res, err := s.r.request(ctx, false, rk, nil)
 	switch {
 	case errors.Is(err, routing.ErrDataNotFound), errors.Is(err, routing.ErrRecentlyFailed),
-		errors.Is(err, routing.ErrRouteNotFound), errors.Is(err, routing.ErrOverloaded):
+		errors.Is(err, routing.ErrRouteNotFound), errors.Is(err, routing.ErrOverloaded),
+		errors.Is(err, routing.ErrTimedOut):
 		return dst, errors.Join(client.ErrBlockNotFound, err)
 	case err != nil:
 		return dst, err
@@ -73,6 +74,8 @@ func (s *netStore) PutBlock(ctx context.Context, rk keys.RoutingKey, block []byt
 		return &client.InsertError{Code: client.InsertRouteNotFound, Msg: "no peer took the insert of " + rk.String(), Err: err}
 	case errors.Is(err, routing.ErrOverloaded):
 		return &client.InsertError{Code: client.InsertRejectedOverload, Msg: "too many inserts waiting", Err: err}
+	case errors.Is(err, routing.ErrTimedOut):
+		return &client.InsertError{Code: client.InsertRejectedOverload, Msg: "the insert of " + rk.String() + " timed out downstream", Err: err}
 	}
 	return err
 }

@@ -104,6 +104,9 @@ var (
 	ErrRecentlyFailed = errors.New("routing: recently failed")
 	ErrRouteNotFound  = errors.New("routing: route not found")
 	ErrOverloaded     = errors.New("routing: too many requests in flight")
+	// ErrTimedOut: a request this node coalesced onto another one's,
+	// which timed out downstream.
+	ErrTimedOut = errors.New("routing: timed out downstream")
 )
 
 // ErrWrongKey is what Step returns for a Data answer whose key is not the
