@@ -52,6 +52,13 @@ type Config struct {
 	// MaxRequests is how many requests (local and relayed) may run here at
 	// once. Default 1,024.
 	MaxRequests int
+	// NoFOAF switches off friend-of-a-friend routing: requests then go to
+	// the peer closest to the key, whatever its peers' locations.
+	NoFOAF bool
+	// MaxPeerNeighbours bounds the locations a peer may announce for
+	// friend-of-a-friend routing. Default 64.
+	MaxPeerNeighbours int
+
 	// InitialWindow is the starting AIMD window of local requests (how many
 	// this node's own requests may be in flight). Default 16; it grows by
 	// 1/window per success, halves on RejectedOverload, and stays within
@@ -104,6 +111,9 @@ func (c Config) withDefaults() Config {
 	if c.MaxRequests == 0 {
 		c.MaxRequests = 1024
 	}
+	if c.MaxPeerNeighbours == 0 {
+		c.MaxPeerNeighbours = 64
+	}
 	if c.InitialWindow == 0 {
 		c.InitialWindow = 16
 	}
@@ -127,6 +137,8 @@ func (c Config) Validate() error {
 		return bad("negative table size")
 	case c.PeerRequestLimit < 1 || c.MaxRequests < 2:
 		return bad("request limits %d per peer, %d in all are too small", c.PeerRequestLimit, c.MaxRequests)
+	case c.MaxPeerNeighbours < 0:
+		return bad("MaxPeerNeighbours %d is negative", c.MaxPeerNeighbours)
 	case c.InitialWindow < 1:
 		return bad("InitialWindow %v is below 1", c.InitialWindow)
 	}

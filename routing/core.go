@@ -16,6 +16,9 @@ type peer struct {
 	// decAtMax and decAtMin are this link's HTL decisions, drawn once.
 	decAtMax, decAtMin bool
 	active             int // requests from this peer running here
+	// nbrs are the locations of the peer's own peers as it last told us
+	// (friend-of-a-friend routing), without this node's.
+	nbrs []Location
 }
 
 // phase is where a request stands at this node.
@@ -110,6 +113,31 @@ func (c *Core) AddPeer(id PeerID, loc Location) error {
 		decAtMax: c.rng.Float64() < c.cfg.DecrementAtMaxProb,
 		decAtMin: c.rng.Float64() < c.cfg.DecrementAtMinProb}
 	c.peers = slices.Insert(c.peers, i, p)
+	return nil
+}
+
+// SetPeerNeighbours records the locations of peer id's own peers, as the
+// peer announced them: routing then sends a request to the peer that is,
+// or has a peer, closest to the key (friend-of-a-friend routing, as
+// Hyphanet's). This node's own location is left out of the list; at most
+// MaxPeerNeighbours are kept. The Core copies locs.
+func (c *Core) SetPeerNeighbours(id PeerID, locs []Location) error {
+	p := c.peer(id)
+	if p == nil {
+		return fmt.Errorf("routing: neighbours of unknown peer %d", id)
+	}
+	if len(locs) > c.cfg.MaxPeerNeighbours {
+		return fmt.Errorf("routing: peer %d announced %d neighbours, at most %d are allowed", id, len(locs), c.cfg.MaxPeerNeighbours)
+	}
+	p.nbrs = p.nbrs[:0]
+	for _, l := range locs {
+		if l != c.cfg.Location {
+			p.nbrs = append(p.nbrs, l)
+		}
+	}
+	if len(p.nbrs) == 0 {
+		p.nbrs = nil
+	}
 	return nil
 }
 
@@ -381,13 +409,20 @@ func (c *Core) route(now time.Time, r *request) {
 		return
 	}
 	var best *peer
-	var bestD Distance
+	var bestD, bestOwn Distance
 	for _, p := range c.peers {
 		if p.id == r.source || slices.Contains(r.tried, p.id) || r.hasWaiterFrom(p.id) {
 			continue
 		}
-		if d := p.loc.DistanceTo(r.loc); best == nil || d < bestD {
-			best, bestD = p, d
+		own := p.loc.DistanceTo(r.loc)
+		d := own
+		if !c.cfg.NoFOAF {
+			for _, n := range p.nbrs {
+				d = min(d, n.DistanceTo(r.loc))
+			}
+		}
+		if best == nil || d < bestD || (d == bestD && own < bestOwn) {
+			best, bestD, bestOwn = p, d, own
 		}
 	}
 	if best == nil {

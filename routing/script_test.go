@@ -27,6 +27,7 @@ var rewrite = flag.Bool("rewrite", false, "rewrite the expected output in routin
 //	node loc=F [seed=N] [limit=N] [window=F]   a fresh Core (clock at 0)
 //	peer ID loc=F                   AddPeer
 //	remove ID                       RemovePeer
+//	nbrs ID [F,F,...]               SetPeerNeighbours (friend-of-a-friend)
 //	key NAME loc=F                  name a routing key at location F
 //	fetch NAME | insert NAME        a local request or insert
 //	recv PEER TYPE id=R [key=NAME] [htl=N] [block=B]   Step a message
@@ -169,6 +170,17 @@ func (s *script) run(cmd string) []string {
 	case "remove":
 		id, _ := strconv.ParseUint(f[1], 10, 64)
 		s.c.RemovePeer(s.now, PeerID(id))
+	case "nbrs":
+		id, _ := strconv.ParseUint(f[1], 10, 64)
+		var locs []Location
+		if len(f) > 2 {
+			for _, v := range strings.Split(f[2], ",") {
+				locs = append(locs, s.loc(v))
+			}
+		}
+		if err := s.c.SetPeerNeighbours(PeerID(id), locs); err != nil {
+			notes = append(notes, "error: "+err.Error())
+		}
 	case "key":
 		var rk keys.RoutingKey
 		h := sha256.Sum256([]byte(f[1]))
