@@ -13,7 +13,7 @@ import (
 //
 //   - requests.csv: one row per Record (index, kind insert|request, epoch,
 //     origin, key_location, start_ms, ok, err, hops, messages, latency_ms,
-//     greedy_hops);
+//     greedy_hops, foaf_greedy_hops);
 //   - epochs.csv: one row per Epoch (epoch, start_s, requests, succeeded,
 //     success_rate, hops_mean, online, max_gap, relocations);
 //   - curve.csv, only when r has a swapping curve: swaps_per_node,
@@ -34,7 +34,7 @@ func (r *Result) WriteCSV(dir string) error {
 		rows   func(emit func(...string))
 		skip   bool
 	}{
-		{"requests.csv", []string{"index", "kind", "epoch", "origin", "key_location", "start_ms", "ok", "err", "hops", "messages", "latency_ms", "greedy_hops"},
+		{"requests.csv", []string{"index", "kind", "epoch", "origin", "key_location", "start_ms", "ok", "err", "hops", "messages", "latency_ms", "greedy_hops", "foaf_greedy_hops"},
 			func(emit func(...string)) {
 				for _, rec := range r.Records {
 					kind := "request"
@@ -43,7 +43,7 @@ func (r *Result) WriteCSV(dir string) error {
 					}
 					emit(csvInt(rec.Index), kind, csvInt(rec.Epoch), csvInt(rec.Origin), csvFloat(rec.KeyLocation),
 						csvFloat(rec.StartMs), strconv.FormatBool(rec.OK), rec.Err, csvInt(rec.Hops),
-						csvInt(rec.Messages), csvFloat(rec.LatencyMs), csvInt(rec.GreedyHops))
+						csvInt(rec.Messages), csvFloat(rec.LatencyMs), csvInt(rec.GreedyHops), csvInt(rec.FOAFGreedyHops))
 				}
 			}, false},
 		{"epochs.csv", []string{"epoch", "start_s", "requests", "succeeded", "success_rate", "hops_mean", "online", "max_gap", "relocations"},

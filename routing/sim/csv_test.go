@@ -57,7 +57,7 @@ func TestWriteCSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	headers := map[string]string{
-		"requests.csv":  "index,kind,epoch,origin,key_location,start_ms,ok,err,hops,messages,latency_ms,greedy_hops",
+		"requests.csv":  "index,kind,epoch,origin,key_location,start_ms,ok,err,hops,messages,latency_ms,greedy_hops,foaf_greedy_hops",
 		"epochs.csv":    "epoch,start_s,requests,succeeded,success_rate,hops_mean,online,max_gap,relocations",
 		"curve.csv":     "swaps_per_node,accepted,greedy_hops_mean,greedy_success",
 		"locations.csv": "node,before,after",

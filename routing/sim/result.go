@@ -33,6 +33,11 @@ type Summary struct {
 	// GreedySuccessRate is the fraction of those greedy routes that reach a
 	// node holding the block within HTL hops.
 	GreedySuccessRate float64 `json:"greedy_success_rate"`
+	// FOAFGreedyHopsMean and FOAFGreedySuccessRate are the same for greedy
+	// routing that looks one hop further (a peer counts as close as the
+	// closest of its peers), the information the Cores route with.
+	FOAFGreedyHopsMean    float64 `json:"foaf_greedy_hops_mean"`
+	FOAFGreedySuccessRate float64 `json:"foaf_greedy_success_rate"`
 	// MessagesMean is the mean number of Request messages a request caused,
 	// backtracking included.
 	MessagesMean float64 `json:"messages_mean"`
@@ -75,6 +80,9 @@ type Record struct {
 	// first node holding the block, -1 when greedy routing did not get
 	// there within HTL hops (requests only).
 	GreedyHops int
+	// FOAFGreedyHops is the same for greedy routing with friend-of-a-friend
+	// lookahead.
+	FOAFGreedyHops int
 }
 
 // Epoch is what one epoch of the traffic measured.
