@@ -19,3 +19,15 @@ func Example() {
 	fmt.Println(len(b), m.Type, m.ID, m.HTL, m.Key == key, err)
 	// Output: 43 Request 7 18 true <nil>
 }
+
+func ExampleAppendPeerLocations() {
+	b, err := wire.AppendPeerLocations(nil, []routing.Location{1 << 62, 1 << 63})
+	if err != nil {
+		panic(err)
+	}
+	m, err := wire.DecodeMessage(b)
+	fmt.Printf("%x\n%v %v %v\n", b, m.Type == wire.TypePeerLocations, m.Locations, err)
+	// Output:
+	// 010a0240000000000000008000000000000000
+	// true [0.250000 0.500000] <nil>
+}

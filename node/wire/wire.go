@@ -1,6 +1,7 @@
 // Package wire encodes the messages peers exchange inside a link's frames
-// (docs/wire.md): the routing messages of package routing, one per frame,
-// each starting with a version byte.
+// (docs/wire.md), one per frame, each starting with a version byte: the
+// routing messages of package routing, and PeerLocations, the locations of
+// the sender's peers for friend-of-a-friend routing.
 //
 // The format is strict: Decode rejects anything Append would not produce,
 // so a frame has exactly one reading.
@@ -34,7 +35,13 @@ const (
 	TypeRejectedLoop     = 7
 	TypeRejectedOverload = 8
 	TypeInsertReply      = 9
+	// TypePeerLocations is not a routing message: it carries the locations
+	// of the sender's other peers (AppendPeerLocations).
+	TypePeerLocations = 10
 )
+
+// MaxPeerLocations is the most locations a PeerLocations message carries.
+const MaxPeerLocations = 64
 
 var typeOf = map[routing.MsgType]byte{
 	routing.MsgRequest: TypeRequest, routing.MsgInsert: TypeInsert, routing.MsgData: TypeData,
@@ -84,6 +91,22 @@ func bad(rule, format string, args ...any) error {
 // validBlockSize reports whether n is the size of a CHK or an SSK block.
 func validBlockSize(n int) bool { return n == keys.CHKBlockSize || n == keys.SSKBlockSize }
 
+// Message is one decoded message of any type: a routing message, or the
+// locations of a PeerLocations message.
+type Message struct {
+	// Type is the wire type code, TypeRequest to TypePeerLocations.
+	Type byte
+	// Routing is the routing message (every type but TypePeerLocations).
+	Routing routing.Message
+	// Locations are a PeerLocations message's locations, nil when it has
+	// none.
+	Locations []routing.Location
+}
+
+// ErrNotRouting is Decode's error for a well-formed message that is not a
+// routing message (a PeerLocations): DecodeMessage reads every type.
+var ErrNotRouting = errors.New("wire: not a routing message")
+
 // Append appends the encoding of m to dst. m.Peer is not encoded (the link
 // names the peer). It fails for a type without a wire code or a block that
 // is neither a CHK nor an SSK block in size.
@@ -113,18 +136,81 @@ func Append(dst []byte, m *routing.Message) ([]byte, error) {
 	return dst, nil
 }
 
-// Decode parses one message. The returned Block aliases b: copy it to keep
-// it beyond b's lifetime. Peer is left zero for the caller to fill.
+// AppendPeerLocations appends a PeerLocations message carrying locs, in
+// their order, to dst. It fails for more than MaxPeerLocations locations.
+func AppendPeerLocations(dst []byte, locs []routing.Location) ([]byte, error) {
+	if len(locs) > MaxPeerLocations {
+		return dst, fmt.Errorf("wire: %d peer locations, at most %d fit a message", len(locs), MaxPeerLocations)
+	}
+	dst = append(dst, Version, TypePeerLocations, byte(len(locs)))
+	for _, l := range locs {
+		dst = binary.BigEndian.AppendUint64(dst, uint64(l))
+	}
+	return dst, nil
+}
+
+// Decode parses one routing message. The returned Block aliases b: copy it
+// to keep it beyond b's lifetime. Peer is left zero for the caller to fill.
+// A well-formed PeerLocations message fails with ErrNotRouting; a
+// malformed message of any type fails with an *Error.
 func Decode(b []byte) (routing.Message, error) {
-	var m routing.Message
+	m, err := DecodeMessage(b)
+	if err == nil && m.Type == TypePeerLocations {
+		return routing.Message{}, ErrNotRouting
+	}
+	return m.Routing, err
+}
+
+// DecodeMessage parses one message of any type. A routing message's Block
+// aliases b, as with Decode; Locations never do.
+func DecodeMessage(b []byte) (Message, error) {
 	switch {
 	case len(b) < 2:
-		return m, bad("W1", "message of %d bytes is shorter than its header", len(b))
+		return Message{}, bad("W1", "message of %d bytes is shorter than its header", len(b))
 	case b[0] != Version:
-		return m, bad("W2", "version %d, want %d", b[0], Version)
-	case b[1] == 0 || int(b[1]) >= len(msgOf):
-		return m, bad("W3", "unknown message type %d", b[1])
+		return Message{}, bad("W2", "version %d, want %d", b[0], Version)
+	case b[1] == 0 || b[1] > TypePeerLocations:
+		return Message{}, bad("W3", "unknown message type %d", b[1])
+	case b[1] == TypePeerLocations:
+		locs, err := decodePeerLocations(b[2:])
+		if err != nil {
+			return Message{}, err
+		}
+		return Message{Type: TypePeerLocations, Locations: locs}, nil
 	}
+	m, err := decodeRouting(b)
+	if err != nil {
+		return Message{}, err
+	}
+	return Message{Type: b[1], Routing: m}, nil
+}
+
+// decodePeerLocations parses a PeerLocations body: a count and count
+// locations.
+func decodePeerLocations(body []byte) ([]routing.Location, error) {
+	if len(body) == 0 {
+		return nil, bad("W8", "PeerLocations without its count")
+	}
+	n := int(body[0])
+	switch {
+	case n > MaxPeerLocations:
+		return nil, bad("W7", "PeerLocations with %d locations, at most %d", n, MaxPeerLocations)
+	case len(body) != 1+8*n:
+		return nil, bad("W8", "PeerLocations body of %d bytes, want %d for %d locations", len(body), 1+8*n, n)
+	case n == 0:
+		return nil, nil
+	}
+	locs := make([]routing.Location, n)
+	for i := range locs {
+		locs[i] = routing.Location(binary.BigEndian.Uint64(body[1+8*i:]))
+	}
+	return locs, nil
+}
+
+// decodeRouting parses a routing message whose header (W1 to W3) is
+// checked.
+func decodeRouting(b []byte) (routing.Message, error) {
+	var m routing.Message
 	t := b[1]
 	l := layouts[t]
 	want := 2 + 8
