@@ -11,11 +11,12 @@ import (
 // WriteCSV writes r as CSV files into dir, creating it (mode 0755) when
 // missing. Each file starts with a header row:
 //
-//   - requests.csv: one row per Record (index, kind insert|request, epoch,
+//   - requests.csv: one row per Record (index, kind insert|request|reread, epoch,
 //     origin, key_location, start_ms, ok, err, hops, messages, latency_ms,
 //     greedy_hops, foaf_greedy_hops);
 //   - epochs.csv: one row per Epoch (epoch, start_s, requests, succeeded,
-//     success_rate, hops_mean, online, max_gap, relocations);
+//     success_rate, hops_mean, online, max_gap, relocations, rereads,
+//     reread_succeeded, reread_success_rate);
 //   - curve.csv, only when r has a swapping curve: swaps_per_node,
 //     accepted, greedy_hops_mean, greedy_success;
 //   - locations.csv: node, before, after, one row per honest node (a
@@ -38,19 +39,23 @@ func (r *Result) WriteCSV(dir string) error {
 			func(emit func(...string)) {
 				for _, rec := range r.Records {
 					kind := "request"
-					if rec.Insert {
+					switch {
+					case rec.Insert:
 						kind = "insert"
+					case rec.Reread:
+						kind = "reread"
 					}
 					emit(csvInt(rec.Index), kind, csvInt(rec.Epoch), csvInt(rec.Origin), csvFloat(rec.KeyLocation),
 						csvFloat(rec.StartMs), strconv.FormatBool(rec.OK), rec.Err, csvInt(rec.Hops),
 						csvInt(rec.Messages), csvFloat(rec.LatencyMs), csvInt(rec.GreedyHops), csvInt(rec.FOAFGreedyHops))
 				}
 			}, false},
-		{"epochs.csv", []string{"epoch", "start_s", "requests", "succeeded", "success_rate", "hops_mean", "online", "max_gap", "relocations"},
+		{"epochs.csv", []string{"epoch", "start_s", "requests", "succeeded", "success_rate", "hops_mean", "online", "max_gap", "relocations", "rereads", "reread_succeeded", "reread_success_rate"},
 			func(emit func(...string)) {
 				for _, e := range r.Epochs {
 					emit(csvInt(e.Epoch), csvFloat(e.StartS), csvInt(e.Requests), csvInt(e.Succeeded), csvFloat(e.SuccessRate),
-						csvFloat(e.HopsMean), csvInt(e.Online), csvFloat(e.MaxGap), csvInt(e.Relocations))
+						csvFloat(e.HopsMean), csvInt(e.Online), csvFloat(e.MaxGap), csvInt(e.Relocations),
+						csvInt(e.Rereads), csvInt(e.RereadSucceeded), csvFloat(e.RereadSuccessRate))
 				}
 			}, false},
 		{"curve.csv", []string{"swaps_per_node", "accepted", "greedy_hops_mean", "greedy_success"},

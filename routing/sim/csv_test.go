@@ -58,7 +58,7 @@ func TestWriteCSV(t *testing.T) {
 	}
 	headers := map[string]string{
 		"requests.csv":  "index,kind,epoch,origin,key_location,start_ms,ok,err,hops,messages,latency_ms,greedy_hops,foaf_greedy_hops",
-		"epochs.csv":    "epoch,start_s,requests,succeeded,success_rate,hops_mean,online,max_gap,relocations",
+		"epochs.csv":    "epoch,start_s,requests,succeeded,success_rate,hops_mean,online,max_gap,relocations,rereads,reread_succeeded,reread_success_rate",
 		"curve.csv":     "swaps_per_node,accepted,greedy_hops_mean,greedy_success",
 		"locations.csv": "node,before,after",
 		"load.csv":      "node,messages",
@@ -110,7 +110,7 @@ func TestWriteCSV(t *testing.T) {
 	if load := readCSVFile(t, filepath.Join(dir, "load.csv"))[4]; !slices.Equal(load, []string{"3", "4294967295"}) {
 		t.Errorf("last load row %q", load)
 	}
-	if ep := readCSVFile(t, filepath.Join(dir, "epochs.csv"))[2]; !slices.Equal(ep, []string{"1", "1800", "1", "0", "0", "0", "3", "2.25", "1"}) {
+	if ep := readCSVFile(t, filepath.Join(dir, "epochs.csv"))[2]; !slices.Equal(ep, []string{"1", "1800", "1", "0", "0", "0", "3", "2.25", "1", "0", "0", "0"}) {
 		t.Errorf("second epoch row %q", ep)
 	}
 

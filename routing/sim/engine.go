@@ -26,6 +26,9 @@ type op struct {
 	// foafGreedy: the same with friend-of-a-friend lookahead; -1
 	foafGreedy int32
 	epoch      int32 // -1: warm-up, not measured
+	index      int32 // the key's index among the measured keys
+	pair       int32 // an insert's request op (told the inserter); -1
+	reread     bool  // a request, in a later epoch, for a key of the first
 	insert     bool
 	running    bool
 	done       bool
@@ -254,8 +257,8 @@ func (e *engine) start(oi int32) {
 		e.finish(oi, false, err.Error())
 		return
 	}
-	if o.insert {
-		e.ops[oi+1].inserter = origin
+	if o.insert && o.pair >= 0 {
+		e.ops[o.pair].inserter = origin
 	}
 	o.origin, o.began, o.id, o.running, o.source = origin, e.now, id, true, -1
 	e.running[id] = oi

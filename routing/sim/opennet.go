@@ -3,6 +3,8 @@ package sim
 import (
 	"math/rand/v2"
 	"slices"
+
+	"github.com/hamsnet/hams/routing"
 )
 
 // opennet grows and rewires the network the way Hyphanet's opennet does:
@@ -16,10 +18,12 @@ type opennet struct {
 }
 
 // buildOpennet makes cfg.Seeds seed nodes linked to each other and lets
-// the other nodes join one by one: each announces itself from a random
-// seed, greedily towards its own location, and the nodes on the way link
-// to it while it has fewer than Degree/2 peers (a full node takes it by
-// dropping its least recently used peer, half the time).
+// the other nodes join one by one, as Hyphanet's announcements do: the
+// newcomer's announcement goes from a random seed greedily towards the
+// newcomer's location, going on to the closest peer not yet visited for
+// HTL hops like an insert, and the nodes closest to the newcomer's location link to it
+// until it has Degree peers. A full node takes it by dropping its least
+// recently used peer, half the time.
 func buildOpennet(e *engine) *opennet {
 	o := &opennet{e: e, rng: newRand(e.cfg.Seed, streamOpennet)}
 	nw, seeds := e.nw, min(e.cfg.Seeds, len(e.nw.nodes))
@@ -30,17 +34,55 @@ func buildOpennet(e *engine) *opennet {
 			}
 		}
 	}
-	want := max(1, e.cfg.Degree/2)
-	var path []int32
+	var cands []int32
+	mark := make(map[int32]bool)
 	for i := int32(seeds); int(i) < len(nw.nodes); i++ {
+		target := nw.nodes[i].loc
 		s := int32(o.rng.IntN(seeds))
-		path = path[:0]
-		nw.greedy(s, nw.nodes[i].loc, int(e.cfg.HTL), false, func(v int32) bool {
-			path = append(path, v)
-			return false
+		cands = cands[:0]
+		clear(mark)
+		add := func(v int32) {
+			if !mark[v] && v != i {
+				mark[v] = true
+				cands = append(cands, v)
+			}
+		}
+		// The announcement goes like an insert: to the closest peer not yet
+		// visited, for HTL hops, so that it ends among the nodes around
+		// target; they and their peers are the candidates.
+		cur := s
+		add(cur)
+		for range e.cfg.HTL {
+			next := int32(-1)
+			var nd routing.Distance
+			for _, l := range nw.nodes[cur].adj {
+				if d := nw.nodes[l.peer].loc.DistanceTo(target); !mark[l.peer] && (next < 0 || d < nd) {
+					next, nd = l.peer, d
+				}
+			}
+			if next < 0 {
+				break
+			}
+			cur = next
+			add(cur)
+		}
+		for _, v := range slices.Clone(cands) {
+			for _, l := range nw.nodes[v].adj {
+				add(l.peer)
+			}
+		}
+		slices.SortStableFunc(cands, func(a, b int32) int {
+			da, db := nw.nodes[a].loc.DistanceTo(target), nw.nodes[b].loc.DistanceTo(target)
+			switch {
+			case da < db:
+				return -1
+			case da > db:
+				return 1
+			}
+			return 0
 		})
-		for _, v := range path {
-			if len(nw.nodes[i].adj) >= want {
+		for _, v := range cands {
+			if len(nw.nodes[i].adj) >= e.cfg.Degree {
 				break
 			}
 			o.offer(v, i)
@@ -65,8 +107,9 @@ func (o *opennet) offer(v, i int32) {
 	}
 }
 
-// makeRoom drops v's least recently used peer that keeps at least two
-// peers, when v is full. It reports whether v has a free slot.
+// makeRoom drops v's least recently used peer among those with more than
+// Degree/2 peers (so that nobody is stranded), when v is full. It reports
+// whether v has a free slot.
 func (o *opennet) makeRoom(v int32) bool {
 	nw := o.e.nw
 	if len(nw.nodes[v].adj) < o.e.cfg.Degree {
@@ -74,7 +117,7 @@ func (o *opennet) makeRoom(v int32) bool {
 	}
 	drop := -1
 	for k, l := range nw.nodes[v].adj {
-		if len(nw.nodes[l.peer].adj) > 2 && (drop < 0 || l.used < nw.nodes[v].adj[drop].used) {
+		if len(nw.nodes[l.peer].adj) > o.e.cfg.Degree/2 && (drop < 0 || l.used < nw.nodes[v].adj[drop].used) {
 			drop = k
 		}
 	}

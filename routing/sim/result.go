@@ -17,8 +17,12 @@ type Summary struct {
 	Mitigation bool     `json:"mitigation"`
 	Epochs     int      `json:"epochs"`
 
-	// SuccessRate is the fraction of requests that got their block.
+	// SuccessRate is the fraction of requests that got their block (each
+	// key requested once, RequestDelay after its insert).
 	SuccessRate float64 `json:"success_rate"`
+	// RereadSuccessRate is the fraction of re-reads (requests in later
+	// epochs for the first epoch's keys) that got their block.
+	RereadSuccessRate float64 `json:"reread_success_rate"`
 	// InsertSuccessRate is the fraction of inserts that ran their course.
 	InsertSuccessRate float64 `json:"insert_success_rate"`
 	// Hops*: path length of the successful requests, in links crossed
@@ -59,6 +63,8 @@ type Record struct {
 	// share it.
 	Index  int
 	Insert bool
+	// Reread: a request in a later epoch for a key of the first epoch.
+	Reread bool
 	// Epoch is the epoch the operation started in.
 	Epoch int
 	// Origin is the node that started it; KeyLocation the key's location.
@@ -93,7 +99,11 @@ type Epoch struct {
 	// Requests and Succeeded count the requests started in the epoch.
 	Requests, Succeeded int
 	SuccessRate         float64
-	HopsMean            float64
+	// Rereads and RereadSucceeded count the epoch's requests for keys of
+	// the first epoch.
+	Rereads, RereadSucceeded int
+	RereadSuccessRate        float64
+	HopsMean                 float64
 	// Online is the number of nodes online at the epoch's start.
 	Online int
 	// MaxGap is the widest stretch of the circle without an honest node,
@@ -112,9 +122,10 @@ type CurvePoint struct {
 	// Accepted is the fraction of swap attempts accepted since the
 	// previous point.
 	Accepted float64
-	// GreedyHopsMean and GreedySuccess describe plain greedy routing between
-	// random pairs of nodes (to the target node's location, success when
-	// it reaches the target within HTL hops).
+	// GreedyHopsMean and GreedySuccess describe greedy routing with
+	// friend-of-a-friend lookahead (plain greedy when Routing.NoFOAF)
+	// between random pairs of nodes: to the target node's location,
+	// success when it reaches the target within HTL hops.
 	GreedyHopsMean float64
 	GreedySuccess  float64
 }

@@ -62,7 +62,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.SwapsPerNode > 0 {
 		crng := newRand(cfg.Seed, streamCurve)
 		point := func(done int) {
-			h, s := curvePoint(nw, int(cfg.HTL), curveSample, crng)
+			h, s := curvePoint(nw, int(cfg.HTL), !cfg.Routing.NoFOAF, curveSample, crng)
 			acc := 0.0
 			if sw.attempts > 0 {
 				acc = float64(sw.accepted) / float64(sw.attempts)
@@ -88,7 +88,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	// epoch, each inserted at a random time of its epoch and requested
 	// RequestDelay later.
 	nkeys := cfg.Warmup + cfg.Requests
-	e.ops = make([]op, 2*nkeys)
+	e.ops = make([]op, 2*nkeys, 2*nkeys+cfg.Requests)
 	warm := int64(0)
 	if cfg.Warmup > 0 {
 		warm = int64(cfg.Warmup) * int64(time.Second) / warmupRate
@@ -99,25 +99,41 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	epochLen := int64(cfg.EpochLength)
 	span := epochLen - int64(cfg.RequestDelay)
+	first := 0 // measured keys of the first epoch
 	for k := range nkeys {
 		var at int64
-		epoch := int32(-1)
+		epoch, index := int32(-1), int32(-1)
 		if k < cfg.Warmup {
 			at = int64(e.traffic.Float64() * float64(warm))
 		} else {
 			m := k - cfg.Warmup
-			epoch = int32(m * cfg.Epochs / cfg.Requests)
+			epoch, index = int32(m*cfg.Epochs/cfg.Requests), int32(m)
 			at = t0 + int64(epoch)*epochLen + int64(e.traffic.Float64()*float64(span))
+			if epoch == 0 {
+				first++
+			}
 		}
 		key := e.keyFor(int32(k))
-		e.ops[2*k] = op{key: key, at: at, insert: true, epoch: epoch, source: -1, greedy: -1, inserter: -1}
-		e.ops[2*k+1] = op{key: key, at: at + int64(cfg.RequestDelay), epoch: epoch, source: -1, greedy: -1, inserter: -1}
+		e.ops[2*k] = op{key: key, at: at, insert: true, epoch: epoch, index: index, pair: int32(2*k + 1), inserter: -1}
+		e.ops[2*k+1] = op{key: key, at: at + int64(cfg.RequestDelay), epoch: epoch, index: index, pair: -1, inserter: -1}
+	}
+	e.pending = 2 * cfg.Requests
+	// Re-reads: in every later epoch, as many requests as an epoch has
+	// keys ask again for the first epoch's keys, from random nodes: does
+	// what was published survive churn, swapping and attacks?
+	for ep := 1; ep < cfg.Epochs; ep++ {
+		for j := range min(first, cfg.Requests/cfg.Epochs) {
+			src := e.ops[2*(cfg.Warmup+(j+ep*7919)%first)]
+			at := t0 + int64(ep)*epochLen + int64(e.traffic.Float64()*float64(span)) + int64(cfg.RequestDelay)
+			e.ops = append(e.ops, op{key: src.key, at: at, epoch: int32(ep), index: src.index, pair: -1, inserter: -1, reread: true})
+			e.pending++
+		}
 	}
 	for i := range e.ops {
 		e.q.push(event{at: e.ops[i].at, kind: evStart, op: int32(i)})
 	}
 	nw.announceAll()
-	e.pending = 2 * cfg.Requests
+	sw.attacking = cfg.Attack == PitchBlack
 	end := t0 + int64(cfg.Epochs)*epochLen
 	for ep := range cfg.Epochs {
 		e.q.push(event{at: t0 + int64(ep)*epochLen, kind: evEpoch, op: int32(ep)})

@@ -9,14 +9,14 @@ import (
 
 // records turns the measured ops into Records in start order.
 func records(e *engine, cfg Config, t0 int64) []Record {
-	out := make([]Record, 0, 2*cfg.Requests)
+	out := make([]Record, 0, len(e.ops))
 	for i := range e.ops {
 		o := &e.ops[i]
 		if o.epoch < 0 {
 			continue
 		}
 		r := Record{
-			Index: i/2 - cfg.Warmup, Insert: o.insert, Epoch: int(o.epoch), Origin: int(o.origin),
+			Index: int(o.index), Insert: o.insert, Reread: o.reread, Epoch: int(o.epoch), Origin: int(o.origin),
 			KeyLocation: routing.KeyLocation(o.key).Float(), StartMs: float64(o.at-t0) / 1e6,
 			OK: o.ok, Err: o.err, Hops: -1, Messages: int(o.msgs), GreedyHops: -1, FOAFGreedyHops: -1,
 		}
@@ -77,13 +77,22 @@ func summarize(res *Result, e *engine, virtual float64) Summary {
 		SimulatedHops: e.delivered, VirtualSeconds: round4(virtual),
 	}
 	var hops, lat, msgs, greedy, foaf []float64
-	reqs, ok, ins, insOK := 0, 0, 0, 0
+	reqs, ok, ins, insOK, rereads, rereadOK := 0, 0, 0, 0, 0, 0
 	epHops := make([][]float64, len(res.Epochs))
 	for _, r := range res.Records {
 		if r.Insert {
 			ins++
 			if r.OK {
 				insOK++
+			}
+			continue
+		}
+		if r.Reread {
+			rereads++
+			res.Epochs[r.Epoch].Rereads++
+			if r.OK {
+				rereadOK++
+				res.Epochs[r.Epoch].RereadSucceeded++
 			}
 			continue
 		}
@@ -109,6 +118,9 @@ func summarize(res *Result, e *engine, virtual float64) Summary {
 		if ep.Requests > 0 {
 			ep.SuccessRate = round4(float64(ep.Succeeded) / float64(ep.Requests))
 		}
+		if ep.Rereads > 0 {
+			ep.RereadSuccessRate = round4(float64(ep.RereadSucceeded) / float64(ep.Rereads))
+		}
 		ep.HopsMean = round4(mean(epHops[i]))
 		ep.MaxGap = round4(ep.MaxGap)
 		ep.StartS = round4(ep.StartS)
@@ -119,6 +131,9 @@ func summarize(res *Result, e *engine, virtual float64) Summary {
 		s.SuccessRate = round4(float64(ok) / float64(reqs))
 		s.GreedySuccessRate = round4(float64(len(greedy)) / float64(reqs))
 		s.FOAFGreedySuccessRate = round4(float64(len(foaf)) / float64(reqs))
+	}
+	if rereads > 0 {
+		s.RereadSuccessRate = round4(float64(rereadOK) / float64(rereads))
 	}
 	if ins > 0 {
 		s.InsertSuccessRate = round4(float64(insOK) / float64(ins))

@@ -14,6 +14,9 @@ type swapper struct {
 	nw     *network
 	rng    *rand.Rand
 	points []routing.Location // the attackers' chosen locations
+	// attacking: the attackers fabricate locations (from the first epoch
+	// on; before, while the darknet converges, they swap honestly).
+	attacking bool
 
 	attempts, accepted, relocations int
 	pa, pb                          []routing.Location // scratch
@@ -40,7 +43,7 @@ func (s *swapper) round() {
 			continue
 		}
 		times := 1
-		if s.nw.nodes[a].attacker {
+		if s.attacking && s.nw.nodes[a].attacker {
 			times = s.cfg.AttackRate
 		}
 		for range times {
@@ -102,8 +105,8 @@ func (s *swapper) attempt(a int32) {
 	s.attempts++
 	na, nb := &s.nw.nodes[a], &s.nw.nodes[b]
 	switch {
-	case na.attacker && nb.attacker:
-	case na.attacker || nb.attacker:
+	case s.attacking && na.attacker && nb.attacker:
+	case s.attacking && (na.attacker || nb.attacker):
 		// The attacker claims a location next to one of its points and
 		// peers that make the swap look good: the honest node takes the
 		// fabricated location, the attacker keeps its own.
@@ -123,7 +126,7 @@ func (s *swapper) attempt(a int32) {
 			s.nw.setLocation(b, la)
 		}
 	}
-	if s.cfg.Mitigation && !na.attacker {
+	if s.cfg.Mitigation && !(s.attacking && na.attacker) {
 		na.swaps++
 		if int(na.swaps) >= s.cfg.MitigationEvery {
 			na.swaps = 0
@@ -164,10 +167,10 @@ func (s *swapper) probe(a int32) {
 	}
 }
 
-// curvePoint measures plain greedy routing between sample random pairs of
-// online honest nodes, with rng (so that measuring does not change the
-// swaps).
-func curvePoint(nw *network, htl int, sample int, rng *rand.Rand) (hopsMean, success float64) {
+// curvePoint measures greedy routing (with friend-of-a-friend lookahead
+// when foaf) between sample random pairs of online honest nodes, with rng
+// (so that measuring does not change the swaps).
+func curvePoint(nw *network, htl int, foaf bool, sample int, rng *rand.Rand) (hopsMean, success float64) {
 	n := len(nw.nodes)
 	total, ok, tried := 0, 0, 0
 	for draws := 0; tried < sample && draws < 100*sample; draws++ {
@@ -177,7 +180,7 @@ func curvePoint(nw *network, htl int, sample int, rng *rand.Rand) (hopsMean, suc
 			continue
 		}
 		tried++
-		if hops, reached := nw.greedy(a, nb.loc, htl, false, func(v int32) bool { return v == b }); reached {
+		if hops, reached := nw.greedy(a, nb.loc, htl, foaf, func(v int32) bool { return v == b }); reached {
 			ok++
 			total += hops
 		}

@@ -1,0 +1,207 @@
+package sim
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"github.com/hamsnet/hams/routing"
+	"reflect"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+func run(t *testing.T, cfg Config) *Result {
+	t.Helper()
+	r, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// TestDeterministic: the same Config gives the same Result, down to the
+// JSON bytes; another seed gives another.
+func TestDeterministic(t *testing.T) {
+	for _, cfg := range []Config{
+		{Nodes: 500, Requests: 200, Seed: 7},
+		{Nodes: 300, Requests: 150, Seed: 7, Topology: Darknet, SwapsPerNode: 50, Churn: WeibullChurn, Epochs: 4},
+		{Nodes: 300, Requests: 150, Seed: 7, Topology: Darknet, SwapsPerNode: 50, Attack: PitchBlack, Mitigation: true, Epochs: 3, EpochSwaps: 20},
+		{Nodes: 300, Requests: 100, Seed: 7, Topology: Opennet, Warmup: 300},
+	} {
+		a, b := run(t, cfg), run(t, cfg)
+		ja, _ := json.Marshal(a.Summary)
+		jb, _ := json.Marshal(b.Summary)
+		if string(ja) != string(jb) {
+			t.Fatalf("%s: two runs differ:\n%s\n%s", cfg.Topology, ja, jb)
+		}
+		if !reflect.DeepEqual(a, b) {
+			t.Fatalf("%s: same summary, different results", cfg.Topology)
+		}
+		cfg.Seed++
+		c := run(t, cfg)
+		if reflect.DeepEqual(a.Records, c.Records) {
+			t.Fatalf("%s: the seed changes nothing", cfg.Topology)
+		}
+	}
+}
+
+// TestKleinberg: on the ideal small world nearly every request succeeds,
+// in about the hops greedy routing with the same (friend-of-a-friend)
+// information takes, and in fewer than plain greedy.
+func TestKleinberg(t *testing.T) {
+	r := run(t, Config{Nodes: 2000, Requests: 1000, Seed: 1})
+	s := r.Summary
+	if s.SuccessRate < 0.99 || s.InsertSuccessRate < 0.99 {
+		t.Fatalf("success %v, inserts %v", s.SuccessRate, s.InsertSuccessRate)
+	}
+	if s.HopsMean > 1.1*s.FOAFGreedyHopsMean || s.HopsMean >= s.GreedyHopsMean {
+		t.Fatalf("hops %v, FOAF greedy %v, plain greedy %v", s.HopsMean, s.FOAFGreedyHopsMean, s.GreedyHopsMean)
+	}
+	if s.LatencyP50ms < 1000 || s.LatencyP50ms > 20000 {
+		t.Fatalf("median latency %v ms: the Tor-like links are not applied", s.LatencyP50ms)
+	}
+	if len(r.Records) != 2000 || len(r.Load) != 2000 || s.SimulatedHops == 0 || s.MaxLoadRatio < 1 {
+		t.Fatalf("%d records, %d loads, %d hops, load ratio %v", len(r.Records), len(r.Load), s.SimulatedHops, s.MaxLoadRatio)
+	}
+	// Without friend-of-a-friend lists, the Cores route like plain greedy.
+	n := run(t, Config{Nodes: 2000, Requests: 1000, Seed: 1, Routing: routingNoFOAF()})
+	if n.Summary.HopsMean <= s.HopsMean || n.Summary.HopsMean > 1.1*n.Summary.GreedyHopsMean {
+		t.Fatalf("without FOAF: hops %v (with: %v), plain greedy %v", n.Summary.HopsMean, s.HopsMean, n.Summary.GreedyHopsMean)
+	}
+}
+
+// TestDarknetSwapping: scrambled locations route badly; swapping recovers
+// them (within 1.5x of the Kleinberg hops on the same graph), and the
+// curve shows greedy routing improving.
+func TestDarknetSwapping(t *testing.T) {
+	before := run(t, Config{Nodes: 1000, Requests: 400, Seed: 3, Topology: Darknet})
+	after := run(t, Config{Nodes: 1000, Requests: 400, Seed: 3, Topology: Darknet, SwapsPerNode: 1000, CurvePoints: 4})
+	k := run(t, Config{Nodes: 1000, Requests: 400, Seed: 3})
+	if b, a := before.Summary, after.Summary; b.HopsMean < 1.5*a.HopsMean || b.MessagesMean < 1.8*a.MessagesMean {
+		t.Fatalf("hops %v → %v, messages %v → %v: swapping did not help", b.HopsMean, a.HopsMean, b.MessagesMean, a.MessagesMean)
+	}
+	if after.Summary.SuccessRate < 0.98 || after.Summary.HopsMean > 1.5*k.Summary.HopsMean {
+		t.Fatalf("after swapping: success %v, hops %v (kleinberg %v)", after.Summary.SuccessRate, after.Summary.HopsMean, k.Summary.HopsMean)
+	}
+	c := after.Curve
+	if len(c) != 5 || c[0].SwapsPerNode != 0 || c[4].SwapsPerNode != 1000 || c[4].GreedySuccess < 3*c[0].GreedySuccess {
+		t.Fatalf("curve %+v", c)
+	}
+	if reflect.DeepEqual(after.LocationsBefore, after.LocationsAfter) {
+		t.Fatal("swapping moved no node")
+	}
+}
+
+// TestChurn: with Weibull churn some nodes are offline, and requests for
+// blocks held only by them fail.
+func TestChurn(t *testing.T) {
+	r := run(t, Config{Nodes: 1000, Requests: 1000, Seed: 5, Churn: WeibullChurn, Epochs: 10})
+	for _, ep := range r.Epochs {
+		if ep.Online < 450 || ep.Online > 900 {
+			t.Fatalf("epoch %d: %d of 1000 online (expected about 2/3)", ep.Epoch, ep.Online)
+		}
+	}
+	if s := r.Summary.SuccessRate; s < 0.5 || s > 0.995 {
+		t.Fatalf("success under churn %v", s)
+	}
+}
+
+// TestPitchBlack: the attack clumps the honest locations (the widest empty
+// arc grows) and what was published before it becomes hard to find; the
+// defence keeps the keyspace covered.
+func TestPitchBlack(t *testing.T) {
+	cfg := Config{Nodes: 1000, Requests: 600, Seed: 2, Topology: Darknet, SwapsPerNode: 300,
+		Attack: PitchBlack, Attackers: 20, Epochs: 4, EpochSwaps: 50}
+	off := run(t, cfg)
+	cfg.Mitigation = true
+	on := run(t, cfg)
+	last := len(off.Epochs) - 1
+	if off.Epochs[last].MaxGap < 20*off.Epochs[0].MaxGap {
+		t.Fatalf("the attack did not clump: max gap %v → %v", off.Epochs[0].MaxGap, off.Epochs[last].MaxGap)
+	}
+	if off.Summary.RereadSuccessRate > 0.9 || off.Epochs[0].SuccessRate < 0.95 {
+		t.Fatalf("re-reads under attack %v, first epoch %v", off.Summary.RereadSuccessRate, off.Epochs[0].SuccessRate)
+	}
+	if on.Epochs[last].MaxGap > off.Epochs[last].MaxGap/4 {
+		t.Fatalf("the defence did not help: max gap %v with, %v without", on.Epochs[last].MaxGap, off.Epochs[last].MaxGap)
+	}
+	relocated := 0
+	for _, ep := range on.Epochs {
+		relocated += ep.Relocations
+	}
+	if relocated == 0 {
+		t.Fatal("the defence moved no node")
+	}
+}
+
+// TestOpennet: nodes join through seeds and path folding rewires them;
+// with 20 peers per node the network routes as well as a Kleinberg one.
+func TestOpennet(t *testing.T) {
+	r := run(t, Config{Nodes: 1000, Degree: 20, Requests: 500, Seed: 4, Topology: Opennet, Warmup: 1000})
+	if s := r.Summary.SuccessRate; s < 0.98 {
+		t.Fatalf("opennet success %v", s)
+	}
+	for i, l := range r.Load {
+		if l == 0 {
+			t.Fatalf("node %d never received a message: not joined", i)
+		}
+	}
+}
+
+func TestValidate(t *testing.T) {
+	for _, c := range []Config{
+		{Nodes: 1}, {Degree: 1}, {Nodes: 10, Degree: 10}, {Topology: "ring"}, {Requests: -1},
+		{HTL: 2}, {SwapsPerNode: -1}, {Topology: Opennet, SwapsPerNode: 5}, {Churn: "poisson"},
+		{Attack: "sybil"}, {Attack: PitchBlack, Attackers: 1000}, {Attackers: 3},
+		{Attack: PitchBlack, Topology: Opennet}, {FoldProb: 2}, {RequestDelay: time.Hour},
+		{Weibull: Weibull{Shape: -1}},
+	} {
+		if err := c.Validate(); err == nil || !strings.HasPrefix(err.Error(), "sim: ") {
+			t.Errorf("%+v: %v", c, err)
+		}
+		if _, err := Run(context.Background(), c); err == nil {
+			t.Errorf("Run(%+v) accepted", c)
+		}
+	}
+	if err := (Config{}).Validate(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Run(ctx, Config{Nodes: 500, Requests: 100, Topology: Darknet, SwapsPerNode: 10}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled run: %v", err)
+	}
+}
+
+// BenchmarkKleinberg runs the scale point: b.N runs of N nodes,
+// reporting simulated hops per second and heap bytes per node.
+func BenchmarkKleinberg10k(b *testing.B)  { benchRun(b, 10_000, 10_000) }
+func BenchmarkKleinberg100k(b *testing.B) { benchRun(b, 100_000, 10_000) }
+
+func benchRun(b *testing.B, nodes, requests int) {
+	var hops int64
+	var perNode float64
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		r, err := Run(context.Background(), Config{Nodes: nodes, Requests: requests, Seed: uint64(i + 1)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		runtime.ReadMemStats(&after)
+		hops += r.Summary.SimulatedHops
+		perNode = float64(after.HeapInuse-before.HeapInuse) / float64(nodes)
+		runtime.KeepAlive(r)
+	}
+	b.ReportMetric(float64(hops)/time.Since(start).Seconds(), "hops/s")
+	b.ReportMetric(perNode, "heapB/node")
+}
+
+func routingNoFOAF() (c routing.Config) { c.NoFOAF = true; return c }
