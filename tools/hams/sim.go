@@ -24,7 +24,7 @@ func init() {
 	register(&Command{
 		Name: "sim",
 		Usage: "sim [--nodes N] [--degree K] [--topology kleinberg|darknet|opennet] [--requests R] [--seed S] [--htl H]" +
-			" [--swaps-per-node M] [--churn none|weibull] [--attack none|pitchblack] [--attackers A|P%] [--mitigation on|off]" +
+			" [--swaps-per-node M] [--churn none|weibull] [--attack none|pitchblack] [--attackers A|P%] [--mitigation on|off] [--foaf on|off]" +
 			" [--epochs E] [--epoch-swaps S] [--warmup W] [--json] [--out DIR]",
 		Summary: "simulate a network of N nodes on a virtual clock (routing, location swapping, churn, Pitch Black); " +
 			"prints a summary, --json one JSON line, --out DIR also CSV files and SVG plots",
@@ -55,6 +55,7 @@ func simConfig(env *Env, args []string) (sim.Config, simOpts, error) {
 	attack := fs.String("attack", string(sim.NoAttack), "none, or pitchblack (attackers clump the locations by lying in swaps)")
 	attackers := fs.String("attackers", "", "attacking nodes: a count (100) or a percentage of the nodes (1%, at least 1); default 1% under attack")
 	mitigation := fs.String("mitigation", "off", "on: the Pitch Black defence (nodes in empty keyspace relocate); off")
+	foaf := fs.String("foaf", "on", "on: friend-of-a-friend routing (peers announce their peers' locations), as the node routes; off: plain greedy")
 	epochs := fs.Int("epochs", 0, "periods of 30 virtual minutes the traffic is spread over (default 1, or 20 with churn or an attack)")
 	epochSwaps := fs.Int("epoch-swaps", 0, "swap attempts per node between epochs (default 0, or 100 under attack)")
 	warmup := fs.Int("warmup", 0, "opennet requests run before the measured traffic so that path folding shapes the network (default 4×nodes)")
@@ -103,6 +104,13 @@ func simConfig(env *Env, args []string) (sim.Config, simOpts, error) {
 	case "off":
 	default:
 		return sim.Config{}, simOpts{}, usagef("--mitigation %q: want on or off", *mitigation)
+	}
+	switch *foaf {
+	case "on":
+	case "off":
+		cfg.Routing.NoFOAF = true
+	default:
+		return sim.Config{}, simOpts{}, usagef("--foaf %q: want on or off", *foaf)
 	}
 	if *attackers != "" {
 		if cfg.Attackers, err = parseAttackers(*attackers, *nodes); err != nil {

@@ -36,12 +36,13 @@ func TestSimConfigDefaults(t *testing.T) {
 func TestSimConfigFlags(t *testing.T) {
 	cfg, opts, err := parseSim("--nodes", "5000", "--degree", "10", "--topology", "darknet", "--requests", "300",
 		"--seed", "42", "--htl", "20", "--swaps-per-node", "2000", "--churn", "weibull", "--attack", "pitchblack",
-		"--attackers", "25", "--mitigation", "on", "--epochs", "7", "--epoch-swaps", "50", "--json", "--out", "dir")
+		"--attackers", "25", "--mitigation", "on", "--epochs", "7", "--epoch-swaps", "50", "--json", "--out", "dir", "--foaf", "off")
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := sim.Config{Nodes: 5000, Degree: 10, Topology: sim.Darknet, Requests: 300, Seed: 42, HTL: 20, SwapsPerNode: 2000,
 		Churn: sim.WeibullChurn, Attack: sim.PitchBlack, Attackers: 25, Mitigation: true, Epochs: 7, EpochSwaps: 50}
+	want.Routing.NoFOAF = true
 	if cfg != want {
 		t.Errorf("config %+v\nwant %+v", cfg, want)
 	}
@@ -90,6 +91,7 @@ func TestSimUsageErrors(t *testing.T) {
 		{"--attack", "pitchblack", "--attackers", "1000"}, // all the nodes
 		{"--attackers", "5"},                              // without --attack
 		{"--mitigation", "maybe"},
+		{"--foaf", "sometimes"},
 		{"--mitigation", "true"},
 		{"--nodes", "0"},
 		{"--nodes", "1"},
