@@ -13,6 +13,7 @@ import (
 	"unicode"
 
 	"github.com/hamsnet/hams/node/link"
+	"github.com/hamsnet/hams/node/wire"
 	"github.com/hamsnet/hams/routing"
 )
 
@@ -95,6 +96,9 @@ type Config struct {
 
 	// traceSend, in tests, sees every routing message the node sends.
 	traceSend func(routing.Message)
+	// traceNeighbours, in tests, sees every peer's PeerLocations list the
+	// routing core took, with the peer's location.
+	traceNeighbours func(peer routing.Location, locs []routing.Location)
 	// torDials, in tests, sees every TCP connection the node's Tor
 	// transport opens.
 	torDials func(network, addr string)
@@ -178,6 +182,11 @@ func (c Config) Validate() error {
 	}
 	if c.MaxPeers < 1 {
 		return fmt.Errorf("node: MaxPeers %d is below 1", c.MaxPeers)
+	}
+	if n := c.Routing.MaxPeerNeighbours; n != 0 && n < wire.MaxPeerLocations {
+		// A peer may send up to 64 (docs/wire.md); the core refuses a longer
+		// list, and a refused list costs the peer its link.
+		return fmt.Errorf("node: Routing.MaxPeerNeighbours %d is below %d, the most locations a peer may send", n, wire.MaxPeerLocations)
 	}
 	if err := c.Link.Validate(); err != nil {
 		return err

@@ -3,6 +3,8 @@ package node
 import (
 	"path/filepath"
 	"testing"
+
+	"github.com/hamsnet/hams/routing"
 )
 
 func TestParseSize(t *testing.T) {
@@ -33,6 +35,7 @@ func TestValidate(t *testing.T) {
 		{Dir: dir, FCPAddr: "0.0.0.0:9481"},
 		{Dir: dir, FCPAddr: "example.org:9481"},
 		{Dir: dir, FCPAddr: "no-port"},
+		{Dir: dir, Routing: routing.Config{MaxPeerNeighbours: 63}}, // peers may send 64
 	} {
 		if err := c.Validate(); err == nil {
 			t.Errorf("%+v accepted", c)

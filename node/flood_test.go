@@ -21,20 +21,27 @@ import (
 )
 
 // rawPeer is a hand-driven peer: a real link to a node, but whatever
-// messages the test writes.
+// messages the test writes. It never sends PeerLocations unless a test
+// does, like a peer that predates them, and counts those it gets.
 type rawPeer struct {
 	l       *link.Link
 	replies map[routing.MsgType]*atomic.Int64
+	locs    atomic.Int64 // PeerLocations received
 	// answer, when set, makes the reply to each request.
 	answer func(m routing.Message) routing.Message
 	closed chan struct{}
 }
 
 func (p *rawPeer) HandleFrame(l *link.Link, frame []byte) error {
-	m, err := wire.Decode(frame)
+	wm, err := wire.DecodeMessage(frame)
 	if err != nil {
 		return err
 	}
+	if wm.Type == wire.TypePeerLocations {
+		p.locs.Add(1)
+		return nil
+	}
+	m := wm.Routing
 	p.replies[m.Type].Add(1)
 	if p.answer != nil && m.Type == routing.MsgRequest {
 		b, err := wire.Append(nil, ptr(p.answer(m)))

@@ -85,7 +85,7 @@ func startNetwork(ctx context.Context, cfg Config, ds *datastore.Store) (*networ
 		nw.closeListener()
 		return nil, err
 	}
-	nw.r = newRouter(core, ds, cfg.Logger, cfg.traceSend)
+	nw.r = newRouter(core, ds, cfg.Logger, routerHooks{send: cfg.traceSend, neighbours: cfg.traceNeighbours})
 	nw.pm, err = newPeerManager(cfg.Dir, cfg.MaxPeers, cfg.Link, dial, cfg.Transport == TransportTor, cfg.Logger, id, nw.self, nw.r)
 	if err != nil {
 		nw.r.close()

@@ -521,7 +521,7 @@ func isMisbehaviour(err error) bool {
 }
 
 // linkHandler decodes a link's frames, verifies their blocks and passes
-// them to the router.
+// them, and PeerLocations, to the router.
 type linkHandler struct {
 	pm  *peerManager
 	ps  *peerState
@@ -529,10 +529,15 @@ type linkHandler struct {
 }
 
 func (h *linkHandler) HandleFrame(l *link.Link, frame []byte) error {
-	m, err := wire.Decode(frame)
+	wm, err := wire.DecodeMessage(frame)
 	if err != nil {
 		return errMisbehaving{err}
 	}
+	if wm.Type == wire.TypePeerLocations {
+		h.pm.r.deliverPeerLocations(h.rid, wm.Locations)
+		return nil
+	}
+	m := wm.Routing
 	if m.Block != nil {
 		if err := keys.VerifyBlock(m.Key, m.Block); err != nil {
 			return errMisbehaving{fmt.Errorf("node: peer sent a block that does not verify: %w", err)}

@@ -40,7 +40,8 @@ type routerEvent struct {
 	msg   routing.Message // evMessage
 	link  sender          // evPeerUp
 	loc   routing.Location
-	local *localReq // evLocal
+	locs  []routing.Location // evPeerLocations
+	local *localReq          // evLocal
 	reply chan routing.PeerID
 }
 
@@ -51,6 +52,7 @@ const (
 	evPeerUp
 	evPeerDown
 	evLocal
+	evPeerLocations
 )
 
 // localReq is a fetch or insert started by this node's client layer.
@@ -87,16 +89,25 @@ type router struct {
 	workers     sync.WaitGroup // lookup workers and the writer
 
 	// loop-owned
-	peers   map[routing.PeerID]sender
+	peers   map[routing.PeerID]*routerPeer
 	nextID  routing.PeerID
 	local   map[routing.RequestID]*localReq
 	pending []*localReq // waiting for the window, oldest first
 	frame   []byte      // encoding buffer
+	locsDue time.Time   // when the changed PeerLocations go out; zero: none due
 
-	trace func(routing.Message) // tests: sees every message sent; set before the loop runs
+	trace     func(routing.Message)                                // tests: sees every message sent
+	traceNbrs func(peer routing.Location, locs []routing.Location) // tests: sees every PeerLocations the core took
 }
 
-func newRouter(core *routing.Core, ds *datastore.Store, log *slog.Logger, trace func(routing.Message)) *router {
+// routerHooks let tests watch a router; nil fields are skipped. The loop
+// calls them.
+type routerHooks struct {
+	send       func(routing.Message)
+	neighbours func(peer routing.Location, locs []routing.Location)
+}
+
+func newRouter(core *routing.Core, ds *datastore.Store, log *slog.Logger, hooks routerHooks) *router {
 	r := &router{
 		core: core, ds: ds, log: log, now: time.Now,
 		events:      make(chan routerEvent, routerEvents),
@@ -105,9 +116,10 @@ func newRouter(core *routing.Core, ds *datastore.Store, log *slog.Logger, trace 
 		lookups:     make(chan routing.Lookup, lookupQueue),
 		lookupsDone: make(chan lookupResult, lookupQueue+lookupWorkers),
 		stores:      make(chan routing.StoreOp, storeQueue),
-		peers:       make(map[routing.PeerID]sender),
+		peers:       make(map[routing.PeerID]*routerPeer),
 		local:       make(map[routing.RequestID]*localReq),
-		trace:       trace,
+		trace:       hooks.send,
+		traceNbrs:   hooks.neighbours,
 	}
 	for range lookupWorkers {
 		r.workers.Add(1)
@@ -165,6 +177,12 @@ func (r *router) deliver(id routing.PeerID, m routing.Message) bool {
 	return r.post(context.Background(), routerEvent{kind: evMessage, peer: id, msg: m})
 }
 
+// deliverPeerLocations passes the locations of peer id's peers (a decoded
+// PeerLocations) to the core.
+func (r *router) deliverPeerLocations(id routing.PeerID, locs []routing.Location) bool {
+	return r.post(context.Background(), routerEvent{kind: evPeerLocations, peer: id, locs: locs})
+}
+
 // errRouterClosed is the error of requests cut short by Close.
 var errRouterClosed = errors.New("node: router closed")
 
@@ -208,11 +226,17 @@ func (r *router) loop() {
 		case lr := <-r.lookupsDone:
 			r.core.LookupDone(r.now(), lr.id, lr.block)
 		case <-t.C:
-			r.core.Tick(r.now())
-			r.startPending() // relayed requests may have freed room too
+			r.tick(r.now())
 		}
 		r.process()
 	}
+}
+
+// tick checks the core's timeouts and sends the PeerLocations that are due.
+func (r *router) tick(now time.Time) {
+	r.core.Tick(now)
+	r.startPending() // relayed requests may have freed room too
+	r.flushPeerLocations(now)
 }
 
 func (r *router) handle(ev routerEvent) {
@@ -224,12 +248,18 @@ func (r *router) handle(ev routerEvent) {
 		if err := r.core.AddPeer(id, ev.loc); err != nil { // cannot fail: id > 0
 			r.log.Error("router: add peer", "err", err)
 		}
-		r.peers[id] = ev.link
+		p := &routerPeer{link: ev.link, loc: ev.loc}
+		r.peers[id] = p
 		ev.reply <- id
+		// The new peer hears of the others now; they hear of it with the
+		// next batch of changes.
+		r.sendPeerLocations(id, p, r.liveLocations())
+		r.peerLocationsChanged(now)
 	case evPeerDown:
 		if _, ok := r.peers[ev.peer]; ok {
 			delete(r.peers, ev.peer)
 			r.core.RemovePeer(now, ev.peer)
+			r.peerLocationsChanged(now)
 		}
 	case evMessage:
 		if _, ok := r.peers[ev.peer]; !ok {
@@ -239,6 +269,8 @@ func (r *router) handle(ev routerEvent) {
 		if err := r.core.Step(now, ev.msg); err != nil {
 			r.dropPeer(ev.peer, err)
 		}
+	case evPeerLocations:
+		r.peerNeighbours(ev.peer, ev.locs)
 	case evLocal:
 		r.start(now, ev.local)
 	}
@@ -270,9 +302,9 @@ func (r *router) start(now time.Time, lr *localReq) {
 // dropPeer closes a misbehaving peer's link. The link's end removes the
 // peer from the core.
 func (r *router) dropPeer(id routing.PeerID, err error) {
-	if s, ok := r.peers[id]; ok {
+	if p, ok := r.peers[id]; ok {
 		r.log.Warn("dropping peer link", "peer", id, "err", err)
-		s.drop(err)
+		p.link.drop(err)
 	}
 }
 
@@ -330,7 +362,7 @@ func (r *router) startPending() {
 }
 
 func (r *router) sendMsg(m *routing.Message) {
-	s, ok := r.peers[m.Peer]
+	p, ok := r.peers[m.Peer]
 	if !ok {
 		return
 	}
@@ -343,7 +375,7 @@ func (r *router) sendMsg(m *routing.Message) {
 		r.log.Error("router: encode", "err", err)
 		return
 	}
-	if err := s.send(r.frame); err != nil {
+	if err := p.link.send(r.frame); err != nil {
 		// The queue is full (a peer that does not read) or the link is
 		// closing: either way the link goes, and its requests reroute.
 		r.dropPeer(m.Peer, fmt.Errorf("node: send to peer: %w", err))

@@ -1,0 +1,119 @@
+package node
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/hamsnet/hams/node/wire"
+	"github.com/hamsnet/hams/routing"
+)
+
+// peerLocationsDelay is how long the router gathers changes to its set of
+// live peers before it sends each peer its new PeerLocations
+// (docs/wire.md): a burst of links coming up or going down costs one
+// message per peer. The router's tick checks it, so a change reaches the
+// peers 1 to 1.2 s later.
+const peerLocationsDelay = time.Second
+
+// routerPeer is a live peer as the router's loop knows it.
+type routerPeer struct {
+	link sender
+	loc  routing.Location
+	// sent is the PeerLocations list last sent to the peer; announced says
+	// one was sent (sent is nil for an empty list too).
+	sent      []routing.Location
+	announced bool
+}
+
+// peerLocationsChanged notes that the set of live peers changed: every
+// peer whose list differs from the one it was sent gets the new one at
+// the first tick peerLocationsDelay from now. Changes meanwhile join it.
+func (r *router) peerLocationsChanged(now time.Time) {
+	if r.locsDue.IsZero() {
+		r.locsDue = now.Add(peerLocationsDelay)
+	}
+}
+
+// flushPeerLocations sends the lists that are due.
+func (r *router) flushPeerLocations(now time.Time) {
+	if r.locsDue.IsZero() || now.Before(r.locsDue) {
+		return
+	}
+	r.locsDue = time.Time{}
+	all := r.liveLocations()
+	for id, p := range r.peers {
+		r.sendPeerLocations(id, p, all)
+	}
+}
+
+// liveLocations returns the locations of every live peer, in ascending
+// order.
+func (r *router) liveLocations() []routing.Location {
+	all := make([]routing.Location, 0, len(r.peers))
+	for _, p := range r.peers {
+		all = append(all, p.loc)
+	}
+	slices.Sort(all)
+	return all
+}
+
+// peerLocationsFor returns the list for the peer at loc: all (ascending,
+// holding loc) without loc once, and of a longer list
+// wire.MaxPeerLocations locations spread evenly over it.
+func peerLocationsFor(all []routing.Location, loc routing.Location) []routing.Location {
+	i, found := slices.BinarySearch(all, loc)
+	others := make([]routing.Location, 0, len(all))
+	others = append(others, all[:i]...)
+	if found {
+		i++
+	}
+	others = append(others, all[i:]...)
+	if n := len(others); n > wire.MaxPeerLocations {
+		// j*n/max >= j: each read is of a place not yet written.
+		for j := range wire.MaxPeerLocations {
+			others[j] = others[j*n/wire.MaxPeerLocations]
+		}
+		others = others[:wire.MaxPeerLocations]
+	}
+	if len(others) == 0 {
+		return nil
+	}
+	return others
+}
+
+// sendPeerLocations sends peer id its list, made from all (the live
+// peers' locations, ascending), unless it was sent that list last.
+func (r *router) sendPeerLocations(id routing.PeerID, p *routerPeer, all []routing.Location) {
+	locs := peerLocationsFor(all, p.loc)
+	if p.announced && slices.Equal(locs, p.sent) {
+		return
+	}
+	var err error
+	r.frame, err = wire.AppendPeerLocations(r.frame[:0], locs)
+	if err != nil {
+		r.log.Error("router: encode", "err", err)
+		return
+	}
+	if err := p.link.send(r.frame); err != nil {
+		r.dropPeer(id, fmt.Errorf("node: send to peer: %w", err))
+		return
+	}
+	p.sent, p.announced = locs, true
+}
+
+// peerNeighbours records the PeerLocations peer id sent. A list the core
+// refuses is a protocol violation: the peer's link is dropped.
+func (r *router) peerNeighbours(id routing.PeerID, locs []routing.Location) {
+	p, ok := r.peers[id]
+	if !ok {
+		return // the link went down after its reader queued this
+	}
+	if err := r.core.SetPeerNeighbours(id, locs); err != nil {
+		r.dropPeer(id, fmt.Errorf("node: peer's PeerLocations: %w", err))
+		return
+	}
+	if r.traceNbrs != nil {
+		r.traceNbrs(p.loc, locs)
+	}
+}
