@@ -147,7 +147,9 @@ type Config struct {
 	// honest nodes towards. Default 4.
 	AttackPoints int
 	// AttackRate is how many swap attempts an attacker starts for each one
-	// an honest node starts. Default 10.
+	// an honest node starts. Default 1: a node takes swap requests from a
+	// peer at a limited rate (Hyphanet's do), so an attacker cannot swap
+	// much faster than anyone else.
 	AttackRate int
 	// Mitigation switches on the Pitch Black defence (routing.Relocate):
 	// each node now and then routes to a random location and moves there
@@ -246,7 +248,7 @@ func (c Config) withDefaults() Config {
 		c.Attackers = max(1, c.Nodes/100)
 	}
 	def(&c.AttackPoints, 4)
-	def(&c.AttackRate, 10)
+	def(&c.AttackRate, 1)
 	def(&c.MitigationEvery, 20)
 	if c.Topology == Opennet {
 		def(&c.Warmup, 4*c.Nodes)
