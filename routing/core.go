@@ -64,7 +64,7 @@ type request struct {
 type Core struct {
 	cfg   Config
 	rng   *rand.Rand
-	peers []*peer // sorted by id
+	peers []peer // sorted by id; values, so that a Core costs few allocations (the simulator runs a million)
 
 	reqs   map[RequestID]*request        // made on first use: an idle Core holds no maps
 	byKey  map[keys.RoutingKey]RequestID // requests (not inserts) routing now, for coalescing
@@ -104,12 +104,12 @@ func (c *Core) AddPeer(id PeerID, loc Location) error {
 	if id == 0 {
 		return fmt.Errorf("routing: peer id 0 is reserved")
 	}
-	i, found := slices.BinarySearchFunc(c.peers, id, func(p *peer, id PeerID) int { return cmpID(p.id, id) })
+	i, found := slices.BinarySearchFunc(c.peers, id, func(p peer, id PeerID) int { return cmpID(p.id, id) })
 	if found {
 		c.peers[i].loc = loc
 		return nil
 	}
-	p := &peer{id: id, loc: loc,
+	p := peer{id: id, loc: loc,
 		decAtMax: c.rng.Float64() < c.cfg.DecrementAtMaxProb,
 		decAtMin: c.rng.Float64() < c.cfg.DecrementAtMinProb}
 	c.peers = slices.Insert(c.peers, i, p)
@@ -144,7 +144,7 @@ func (c *Core) SetPeerNeighbours(id PeerID, locs []Location) error {
 // RemovePeer forgets a peer: requests waiting for it move on to another
 // route at once; requests from it end silently.
 func (c *Core) RemovePeer(now time.Time, id PeerID) {
-	i, found := slices.BinarySearchFunc(c.peers, id, func(p *peer, id PeerID) int { return cmpID(p.id, id) })
+	i, found := slices.BinarySearchFunc(c.peers, id, func(p peer, id PeerID) int { return cmpID(p.id, id) })
 	if !found {
 		return
 	}
@@ -181,12 +181,14 @@ func cmpID(a, b PeerID) int {
 	return 0
 }
 
+// peer returns the peer with id, or nil. The pointer is valid until the next
+// AddPeer or RemovePeer.
 func (c *Core) peer(id PeerID) *peer {
-	i, found := slices.BinarySearchFunc(c.peers, id, func(p *peer, id PeerID) int { return cmpID(p.id, id) })
+	i, found := slices.BinarySearchFunc(c.peers, id, func(p peer, id PeerID) int { return cmpID(p.id, id) })
 	if !found {
 		return nil
 	}
-	return c.peers[i]
+	return &c.peers[i]
 }
 
 // Ready returns what the driver must do and clears it.
@@ -369,8 +371,8 @@ func (c *Core) begin(now time.Time, r *request) {
 // peers.
 func (c *Core) closestToKey(loc Location) bool {
 	mine := c.cfg.Location.DistanceTo(loc)
-	for _, p := range c.peers {
-		if p.loc.DistanceTo(loc) < mine {
+	for i := range c.peers {
+		if c.peers[i].loc.DistanceTo(loc) < mine {
 			return false
 		}
 	}
@@ -410,7 +412,8 @@ func (c *Core) route(now time.Time, r *request) {
 	}
 	var best *peer
 	var bestD, bestOwn Distance
-	for _, p := range c.peers {
+	for i := range c.peers {
+		p := &c.peers[i]
 		if p.id == r.source || slices.Contains(r.tried, p.id) || r.hasWaiterFrom(p.id) {
 			continue
 		}
