@@ -48,10 +48,10 @@ func TestSwapAcceptProbability(t *testing.T) {
 }
 
 func TestRelocate(t *testing.T) {
-	if !Relocate(1<<40, 1<<20, DefaultRelocateFactor) {
+	if !Relocate(1<<40, 1<<25, DefaultRelocateFactor) {
 		t.Fatal("an empty region far wider than the node's own was ignored")
 	}
-	if Relocate(1<<21, 1<<20, DefaultRelocateFactor) {
+	if Relocate(100<<20, 1<<20, DefaultRelocateFactor) {
 		t.Fatal("a healthy network made the node move")
 	}
 	if !Relocate(1, 0, DefaultRelocateFactor) {
