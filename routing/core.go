@@ -1,6 +1,7 @@
 package routing
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -619,14 +620,6 @@ func (c *Core) sortedRequests() []*request {
 	for _, r := range c.reqs {
 		out = append(out, r)
 	}
-	slices.SortFunc(out, func(a, b *request) int {
-		switch {
-		case a.id < b.id:
-			return -1
-		case a.id > b.id:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(out, func(a, b *request) int { return cmp.Compare(a.id, b.id) })
 	return out
 }

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"math/rand/v2"
 	"slices"
 
@@ -72,14 +73,7 @@ func buildOpennet(e *engine) *opennet {
 			}
 		}
 		slices.SortStableFunc(cands, func(a, b int32) int {
-			da, db := nw.nodes[a].loc.DistanceTo(target), nw.nodes[b].loc.DistanceTo(target)
-			switch {
-			case da < db:
-				return -1
-			case da > db:
-				return 1
-			}
-			return 0
+			return cmp.Compare(nw.nodes[a].loc.DistanceTo(target), nw.nodes[b].loc.DistanceTo(target))
 		})
 		for _, v := range cands {
 			if len(nw.nodes[i].adj) >= e.cfg.Degree {

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"math"
 	"slices"
 
@@ -31,15 +32,7 @@ func records(e *engine, cfg Config, t0 int64) []Record {
 		}
 		out = append(out, r)
 	}
-	slices.SortStableFunc(out, func(a, b Record) int {
-		switch {
-		case a.StartMs < b.StartMs:
-			return -1
-		case a.StartMs > b.StartMs:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(out, func(a, b Record) int { return cmp.Compare(a.StartMs, b.StartMs) })
 	return out
 }
 
