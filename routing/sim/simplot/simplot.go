@@ -248,18 +248,41 @@ func locationHist(locs []float64) []plotter.HistogramBin {
 	return bins
 }
 
-// successTimePlot is each epoch's success rate against its start.
+// successTimePlot is each epoch's success rate against its start: the
+// epoch's own requests and, from the second epoch on, its re-reads of the
+// first epoch's keys.
 func successTimePlot(r *sim.Result) (*plot.Plot, error) {
 	if len(r.Epochs) < 2 {
 		return nil, nil
 	}
 	xys := make(plotter.XYs, 0, len(r.Epochs))
+	old := make(plotter.XYs, 0, len(r.Epochs))
 	for _, e := range r.Epochs {
 		if e.Requests > 0 {
 			xys = append(xys, plotter.XY{X: e.StartS / 3600, Y: e.SuccessRate})
 		}
+		if e.Rereads > 0 {
+			old = append(old, plotter.XY{X: e.StartS / 3600, Y: e.RereadSuccessRate})
+		}
 	}
-	return linePlot(r, "Request success per epoch", "virtual time (hours)", "success rate", xys, colMain, 1)
+	p, err := linePlot(r, "Request success per epoch", "virtual time (hours)", "success rate", xys, colMain, 1)
+	if p == nil || err != nil || len(finite(old)) == 0 {
+		return p, err
+	}
+	l, pts, err := plotter.NewLinePoints(finite(old))
+	if err != nil {
+		return nil, err
+	}
+	l.LineStyle.Color, l.LineStyle.Width = colSecond, vg.Points(1.5)
+	l.LineStyle.Dashes = []vg.Length{vg.Points(4), vg.Points(2)}
+	pts.GlyphStyle.Color, pts.GlyphStyle.Radius = colSecond, vg.Points(2)
+	p.Add(l, pts)
+	key := &plotter.Line{LineStyle: l.LineStyle}
+	key.LineStyle.Color, key.LineStyle.Dashes = colMain, nil
+	p.Legend.Add("new keys", key)
+	p.Legend.Add("first epoch's keys (re-reads)", l)
+	p.Legend.Left = true
+	return p, nil
 }
 
 // maxGapPlot is each epoch's widest empty stretch of the circle against
