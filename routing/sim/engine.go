@@ -185,11 +185,9 @@ func (e *engine) deliver(ev *event) {
 	}
 	n.load++
 	e.delivered++
-	e.dataHops = 0
 	if ev.msg.Type == routing.MsgData {
-		e.dataHops = ev.op
+		e.dataHops = ev.op // the event loop clears it before the next event
 	}
-	defer func() { e.dataHops = 0 }()
 	if err := n.core.Step(e.time(), ev.msg); err != nil {
 		return // from a peer no longer linked: the link went down meanwhile
 	}

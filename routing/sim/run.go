@@ -155,7 +155,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		if ev.at > hardStop || (e.pending == 0 && ev.at >= end) {
 			break
 		}
-		e.now = ev.at
+		e.now, e.dataHops = ev.at, 0
 		switch ev.kind {
 		case evDeliver:
 			e.deliver(&ev)
