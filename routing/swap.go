@@ -15,12 +15,41 @@ import "math"
 // each out of the other's list: their distance does not change. u is a
 // uniform random number in [0,1) drawn by the caller.
 func SwapAccept(a Location, pa []Location, b Location, pb []Location, u float64) bool {
+	return SwapAcceptAt(a, pa, b, pb, u, 1)
+}
+
+// SwapAcceptAt is SwapAccept at inverse temperature beta: a swap that makes
+// the product of distances longer is accepted with probability
+// (before/after)^beta. Beta 1 is Hyphanet's rule (SwapAccept); below 1
+// uphill swaps pass more often, which lets a scrambled network rearrange
+// whole stretches of the circle before it settles (see AnnealBeta).
+func SwapAcceptAt(a Location, pa []Location, b Location, pb []Location, u, beta float64) bool {
 	before := logDistances(a, pa) + logDistances(b, pb)
 	after := logDistances(b, pa) + logDistances(a, pb)
 	if after <= before {
 		return true
 	}
-	return u < math.Exp(before-after)
+	return u < math.Exp(beta*(before-after))
+}
+
+// DefaultAnnealFrom is the inverse temperature an annealed node starts
+// swapping at (AnnealBeta): low enough that a scrambled 10,000-node
+// network orders its locations at large scale before it freezes, high
+// enough that the ordering starts at once (docs/simulation.md).
+const DefaultAnnealFrom = 0.25
+
+// AnnealBeta returns the inverse temperature of a node's swap attempt
+// number done (from 0) when it anneals over its first ramp attempts from
+// beta0: rising linearly from beta0 to 1, and 1 (Hyphanet's rule,
+// SwapAccept) from attempt ramp on. Started from scrambled locations,
+// swapping at beta 1 from the first attempt freezes a large network into
+// many locally ordered fragments (a quench); warming it up first and
+// cooling slowly leaves far fewer.
+func AnnealBeta(done, ramp int, beta0 float64) float64 {
+	if done >= ramp || ramp <= 0 {
+		return 1
+	}
+	return beta0 + (1-beta0)*float64(done)/float64(ramp)
 }
 
 // logDistances returns Σ log d(l, p) over ps, with a distance of 0 counted

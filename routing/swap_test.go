@@ -47,6 +47,42 @@ func TestSwapAcceptProbability(t *testing.T) {
 	}
 }
 
+func TestSwapAcceptAt(t *testing.T) {
+	// The swap of TestSwapAcceptProbability at beta 1/2: accepted with
+	// probability (1/9)^(1/2) = 1/3; at beta 1 as SwapAccept.
+	a, b := loc(0.5), loc(0.7)
+	pa, pb := []Location{loc(0.4)}, []Location{loc(0.8)}
+	for _, c := range []struct {
+		beta   float64
+		lo, hi int
+	}{{0.5, 330, 337}, {1, 108, 114}, {0.25, 574, 580}} {
+		n := 0
+		for i := range 1000 {
+			if SwapAcceptAt(a, pa, b, pb, float64(i)/1000, c.beta) {
+				n++
+			}
+		}
+		if n < c.lo || n > c.hi {
+			t.Errorf("beta %v: accepted %d of 1000, want %d..%d", c.beta, n, c.lo, c.hi)
+		}
+	}
+	// A swap that shortens the distances passes at every temperature.
+	if !SwapAcceptAt(b, pa, a, pb, 0.999, 0.25) {
+		t.Fatal("a downhill swap was refused")
+	}
+}
+
+func TestAnnealBeta(t *testing.T) {
+	for _, c := range []struct {
+		done, ramp int
+		want       float64
+	}{{0, 100, 0.25}, {50, 100, 0.625}, {99, 100, 0.9925}, {100, 100, 1}, {5000, 100, 1}, {0, 0, 1}} {
+		if got := AnnealBeta(c.done, c.ramp, 0.25); got != c.want {
+			t.Errorf("AnnealBeta(%d, %d, 0.25) = %v, want %v", c.done, c.ramp, got, c.want)
+		}
+	}
+}
+
 func TestRelocate(t *testing.T) {
 	if !Relocate(1<<40, 1<<25, DefaultRelocateFactor) {
 		t.Fatal("an empty region far wider than the node's own was ignored")

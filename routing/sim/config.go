@@ -111,6 +111,14 @@ type Config struct {
 	// SwapWalk is the length of the random walk that finds a swap partner.
 	// Default 10 (Hyphanet's swap requests walk 10 hops).
 	SwapWalk int
+	// Anneal is how many of the SwapsPerNode attempts anneal: the swap
+	// rule's inverse temperature rises from AnnealFrom to 1 over them
+	// (routing.AnnealBeta), and the attempts after them use Hyphanet's
+	// rule. Default 0: Hyphanet's rule from the first attempt.
+	Anneal int
+	// AnnealFrom is the inverse temperature annealing starts at, in (0, 1].
+	// Default routing.DefaultAnnealFrom (0.25).
+	AnnealFrom float64
 	// CurvePoints is how many points of the swapping curve (greedy hops
 	// against swaps per node) are measured during the SwapsPerNode phase.
 	// Default 20.
@@ -199,6 +207,9 @@ func (c Config) withDefaults() Config {
 		c.HTL = routing.DefaultMaxHTL
 	}
 	def(&c.SwapWalk, 10)
+	if c.AnnealFrom == 0 {
+		c.AnnealFrom = routing.DefaultAnnealFrom
+	}
 	def(&c.CurvePoints, 20)
 	if c.Churn == "" {
 		c.Churn = NoChurn
@@ -279,6 +290,10 @@ func (c Config) Validate() error {
 		return bad("negative swap or warm-up count")
 	case c.SwapsPerNode > 0 && c.Topology == Opennet:
 		return bad("--swaps-per-node: opennet nodes do not swap (path folding places them)")
+	case c.Anneal < 0 || c.Anneal > c.SwapsPerNode:
+		return bad("--anneal %d: need 0 to --swaps-per-node (%d)", c.Anneal, c.SwapsPerNode)
+	case !(c.AnnealFrom > 0 && c.AnnealFrom <= 1):
+		return bad("AnnealFrom %v: need (0, 1]", c.AnnealFrom)
 	case c.SwapWalk < 1 || c.CurvePoints < 1:
 		return bad("SwapWalk and CurvePoints must be positive")
 	case c.Epochs < 1 || c.Epochs > 10000:

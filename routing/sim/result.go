@@ -11,6 +11,7 @@ type Summary struct {
 	Requests   int      `json:"requests"`
 	HTL        uint8    `json:"htl"`
 	Swaps      int      `json:"swaps_per_node"`
+	Anneal     int      `json:"anneal,omitempty"`
 	Churn      Churn    `json:"churn"`
 	Attack     Attack   `json:"attack"`
 	Attackers  int      `json:"attackers"`

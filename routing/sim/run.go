@@ -78,6 +78,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 				if err := ctx.Err(); err != nil {
 					return nil, err
 				}
+				sw.beta = routing.AnnealBeta(done, cfg.Anneal, cfg.AnnealFrom)
 				sw.round()
 			}
 			point(done)

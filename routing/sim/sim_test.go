@@ -94,6 +94,32 @@ func TestDarknetSwapping(t *testing.T) {
 	}
 }
 
+// TestDarknetAnneal: on a 3,000-node darknet, the same number of swap
+// attempts recovers the locations far better when the first ones anneal
+// (a warm start, cooling to Hyphanet's rule) than with Hyphanet's rule
+// from the first attempt, which freezes the scrambled network in
+// fragments.
+func TestDarknetAnneal(t *testing.T) {
+	cfg := Config{Nodes: 3000, Requests: 1000, Seed: 3, Topology: Darknet, SwapsPerNode: 1000, CurvePoints: 2}
+	quench := run(t, cfg)
+	cfg.Anneal = 700
+	anneal := run(t, cfg)
+	k := run(t, Config{Nodes: 3000, Requests: 1000, Seed: 3})
+	q, a := quench.Summary, anneal.Summary
+	if a.SuccessRate < 0.98 || a.HopsMean > 1.2*k.Summary.HopsMean {
+		t.Fatalf("annealed: success %v, hops %v (kleinberg %v)", a.SuccessRate, a.HopsMean, k.Summary.HopsMean)
+	}
+	if q.SuccessRate > a.SuccessRate-0.05 || q.HopsMean < 1.3*a.HopsMean {
+		t.Fatalf("quenched: success %v, hops %v; annealed %v, %v: annealing did not help", q.SuccessRate, q.HopsMean, a.SuccessRate, a.HopsMean)
+	}
+	if qc, ac := quench.Curve[2], anneal.Curve[2]; ac.GreedySuccess < 1.3*qc.GreedySuccess {
+		t.Fatalf("curve ends at %v annealed, %v quenched", ac.GreedySuccess, qc.GreedySuccess)
+	}
+	if a.Anneal != 700 || q.Anneal != 0 {
+		t.Fatalf("summary anneal %d, %d", a.Anneal, q.Anneal)
+	}
+}
+
 // TestChurn: with Weibull churn some nodes are offline, and requests for
 // blocks held only by them fail.
 func TestChurn(t *testing.T) {
@@ -156,7 +182,8 @@ func TestValidate(t *testing.T) {
 		{HTL: 2}, {SwapsPerNode: -1}, {Topology: Opennet, SwapsPerNode: 5}, {Churn: "poisson"},
 		{Attack: "sybil"}, {Attack: PitchBlack, Attackers: 1000}, {Attackers: 3},
 		{Attack: PitchBlack, Topology: Opennet}, {FoldProb: 2}, {RequestDelay: time.Hour},
-		{Weibull: Weibull{Shape: -1}},
+		{Weibull: Weibull{Shape: -1}}, {Topology: Darknet, SwapsPerNode: 10, Anneal: 11},
+		{Anneal: -1}, {AnnealFrom: 1.5}, {AnnealFrom: -0.1},
 	} {
 		if err := c.Validate(); err == nil || !strings.HasPrefix(err.Error(), "sim: ") {
 			t.Errorf("%+v: %v", c, err)

@@ -65,7 +65,7 @@ func summarize(res *Result, e *engine, virtual float64) Summary {
 	cfg := res.Config
 	s := Summary{
 		Nodes: cfg.Nodes, Degree: cfg.Degree, Topology: cfg.Topology, Seed: cfg.Seed,
-		Requests: cfg.Requests, HTL: cfg.HTL, Swaps: cfg.SwapsPerNode, Churn: cfg.Churn,
+		Requests: cfg.Requests, HTL: cfg.HTL, Swaps: cfg.SwapsPerNode, Anneal: cfg.Anneal, Churn: cfg.Churn,
 		Attack: cfg.Attack, Attackers: cfg.Attackers, Mitigation: cfg.Mitigation, Epochs: cfg.Epochs,
 		SimulatedHops: e.delivered, VirtualSeconds: round4(virtual),
 	}

@@ -17,13 +17,16 @@ type swapper struct {
 	// attacking: the attackers fabricate locations (from the first epoch
 	// on; before, while the darknet converges, they swap honestly).
 	attacking bool
+	// beta is the inverse temperature of the honest swaps (1: Hyphanet's
+	// rule; lower while a darknet anneals).
+	beta float64
 
 	attempts, accepted, relocations int
 	pa, pb                          []routing.Location // scratch
 }
 
 func newSwapper(cfg Config, nw *network) *swapper {
-	s := &swapper{cfg: cfg, nw: nw, rng: newRand(cfg.Seed, streamSwap)}
+	s := &swapper{cfg: cfg, nw: nw, rng: newRand(cfg.Seed, streamSwap), beta: 1}
 	if cfg.Attack == PitchBlack {
 		ar := newRand(cfg.Seed, streamAttack)
 		for range cfg.AttackPoints {
@@ -119,7 +122,7 @@ func (s *swapper) attempt(a int32) {
 	default:
 		s.pa = s.peerLocs(s.pa, a, b)
 		s.pb = s.peerLocs(s.pb, b, a)
-		if routing.SwapAccept(na.loc, s.pa, nb.loc, s.pb, s.rng.Float64()) {
+		if routing.SwapAcceptAt(na.loc, s.pa, nb.loc, s.pb, s.rng.Float64(), s.beta) {
 			s.accepted++
 			la, lb := na.loc, nb.loc
 			s.nw.setLocation(a, lb)

@@ -24,7 +24,7 @@ func init() {
 	register(&Command{
 		Name: "sim",
 		Usage: "sim [--nodes N] [--degree K] [--topology kleinberg|darknet|opennet] [--requests R] [--seed S] [--htl H]" +
-			" [--swaps-per-node M] [--churn none|weibull] [--attack none|pitchblack] [--attackers A|P%] [--mitigation on|off] [--foaf on|off]" +
+			" [--swaps-per-node M] [--anneal M] [--churn none|weibull] [--attack none|pitchblack] [--attackers A|P%] [--mitigation on|off] [--foaf on|off]" +
 			" [--epochs E] [--epoch-swaps S] [--warmup W] [--json] [--out DIR]",
 		Summary: "simulate a network of N nodes on a virtual clock (routing, location swapping, churn, Pitch Black); " +
 			"prints a summary, --json one JSON line, --out DIR also CSV files and SVG plots",
@@ -51,6 +51,7 @@ func simConfig(env *Env, args []string) (sim.Config, simOpts, error) {
 	seed := fs.Uint64("seed", 1, "seed of every random choice: the same flags give the same result")
 	htl := fs.Int("htl", int(routing.DefaultMaxHTL), "hops-to-live a request starts with (3 to 64)")
 	swaps := fs.Int("swaps-per-node", 0, "swap attempts per node before the traffic (darknet)")
+	anneal := fs.Int("anneal", 0, "anneal over the first M of the swaps per node: the swap rule warms up and cools to Hyphanet's (0: Hyphanet's rule throughout)")
 	churn := fs.String("churn", string(sim.NoChurn), "none, or weibull (Weibull session and downtime lengths)")
 	attack := fs.String("attack", string(sim.NoAttack), "none, or pitchblack (attackers clump the locations by lying in swaps)")
 	attackers := fs.String("attackers", "", "attacking nodes: a count (100) or a percentage of the nodes (1%, at least 1); default 1% under attack")
@@ -89,6 +90,7 @@ func simConfig(env *Env, args []string) (sim.Config, simOpts, error) {
 		Seed:         *seed,
 		HTL:          uint8(*htl),
 		SwapsPerNode: *swaps,
+		Anneal:       *anneal,
 		Churn:        sim.Churn(*churn),
 		Attack:       sim.Attack(*attack),
 		Epochs:       *epochs,
@@ -212,9 +214,13 @@ func printSummary(w io.Writer, s *sim.Summary) error {
 		}
 		attack += fmt.Sprintf(", %d attackers, mitigation %s", s.Attackers, mit)
 	}
+	swaps := fmt.Sprintf("%d swaps per node", s.Swaps)
+	if s.Anneal > 0 {
+		swaps += fmt.Sprintf(" (the first %d annealed)", s.Anneal)
+	}
 	rows := [][2]string{
 		{"network", fmt.Sprintf("%s, %d nodes, degree %d, seed %d", s.Topology, s.Nodes, s.Degree, s.Seed)},
-		{"traffic", fmt.Sprintf("%d requests, HTL %d, %s, %d swaps per node", s.Requests, s.HTL, plural(s.Epochs, "epoch"), s.Swaps)},
+		{"traffic", fmt.Sprintf("%d requests, HTL %d, %s, %s", s.Requests, s.HTL, plural(s.Epochs, "epoch"), swaps)},
 		{"churn", string(s.Churn)},
 		{"attack", attack},
 		{"success", fmt.Sprintf("%s of requests, %s of inserts", pct(s.SuccessRate), pct(s.InsertSuccessRate))},

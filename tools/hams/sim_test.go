@@ -35,12 +35,12 @@ func TestSimConfigDefaults(t *testing.T) {
 
 func TestSimConfigFlags(t *testing.T) {
 	cfg, opts, err := parseSim("--nodes", "5000", "--degree", "10", "--topology", "darknet", "--requests", "300",
-		"--seed", "42", "--htl", "20", "--swaps-per-node", "2000", "--churn", "weibull", "--attack", "pitchblack",
+		"--seed", "42", "--htl", "20", "--swaps-per-node", "2000", "--anneal", "1500", "--churn", "weibull", "--attack", "pitchblack",
 		"--attackers", "25", "--mitigation", "on", "--epochs", "7", "--epoch-swaps", "50", "--json", "--out", "dir", "--foaf", "off")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := sim.Config{Nodes: 5000, Degree: 10, Topology: sim.Darknet, Requests: 300, Seed: 42, HTL: 20, SwapsPerNode: 2000,
+	want := sim.Config{Nodes: 5000, Degree: 10, Topology: sim.Darknet, Requests: 300, Seed: 42, HTL: 20, SwapsPerNode: 2000, Anneal: 1500,
 		Churn: sim.WeibullChurn, Attack: sim.PitchBlack, Attackers: 25, Mitigation: true, Epochs: 7, EpochSwaps: 50}
 	want.Routing.NoFOAF = true
 	if cfg != want {
@@ -105,6 +105,7 @@ func TestSimUsageErrors(t *testing.T) {
 		{"--churn", "poisson"},
 		{"--attack", "sybil"},
 		{"--topology", "opennet", "--swaps-per-node", "10"},
+		{"--topology", "darknet", "--swaps-per-node", "10", "--anneal", "20"},
 		{"--nodes", "lots"},
 		{"--bogus"},
 		{"extra"},
