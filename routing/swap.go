@@ -62,6 +62,29 @@ func logDistances(l Location, ps []Location) float64 {
 	return s
 }
 
+// DefaultSwapOwnLimit is the own-cost limit (SwapOwnCost) of the Pitch
+// Black defence the simulator uses: a node refuses a swap that moves it
+// away from its peers by more than a mean factor of e^0.1 ≈ 1.1 per peer.
+// Swaps of a settled network hardly ever come near it (a 10,000-node
+// Kleinberg network that swaps with it loses nothing); a fabricated
+// location far from the node's peers is far above it.
+const DefaultSwapOwnLimit = 0.1
+
+// SwapOwnCost is what a node can check about a swap on its own, whatever
+// its partner claims: the mean change of the log distances to its peers ps
+// when it moves from from to to. Positive means the move takes it away
+// from its peers. Hyphanet's rule weighs the partner's claimed gain against
+// this node's loss, so a Pitch Black attacker who claims a large gain can
+// make any node take any location; a node that also refuses swaps whose
+// own cost exceeds a limit (DefaultSwapOwnLimit) takes only locations that
+// suit its own peers. With no peers the cost is 0.
+func SwapOwnCost(from, to Location, ps []Location) float64 {
+	if len(ps) == 0 {
+		return 0
+	}
+	return (logDistances(to, ps) - logDistances(from, ps)) / float64(len(ps))
+}
+
 // DefaultRelocateFactor is the factor of Relocate that the simulator and
 // docs/simulation.md use: high enough that a healthy network, whose gaps
 // vary by a factor of tens, hardly ever moves a node (at 8, a 10,000-node

@@ -1,6 +1,9 @@
 package routing
 
-import "testing"
+import (
+	"math"
+	"testing"
+)
 
 func loc(f float64) Location { l, _ := LocationOf(f); return l }
 
@@ -92,5 +95,26 @@ func TestRelocate(t *testing.T) {
 	}
 	if !Relocate(1, 0, DefaultRelocateFactor) {
 		t.Fatal("a node on top of its peer must move to any gap")
+	}
+}
+
+func TestSwapOwnCost(t *testing.T) {
+	ps := []Location{loc(0.4), loc(0.6)}
+	// From 0.5 (0.1 from each peer) to 0.9 (0.5 and 0.3): the mean log
+	// change is (ln 5 + ln 3)/2.
+	want := (math.Log(5) + math.Log(3)) / 2
+	if got := SwapOwnCost(loc(0.5), loc(0.9), ps); math.Abs(got-want) > 1e-9 {
+		t.Fatalf("cost %v, want %v", got, want)
+	}
+	if got := SwapOwnCost(loc(0.9), loc(0.5), ps); math.Abs(got+want) > 1e-9 {
+		t.Fatalf("the way back costs %v, want %v", got, -want)
+	}
+	if SwapOwnCost(loc(0.5), loc(0.9), nil) != 0 {
+		t.Fatal("a node without peers pays for a move")
+	}
+	// A fabricated location far from the peers is far above the default
+	// limit; a small step along the circle is below it.
+	if SwapOwnCost(loc(0.5), loc(0.0001), ps) <= DefaultSwapOwnLimit || SwapOwnCost(loc(0.5), loc(0.505), ps) > DefaultSwapOwnLimit {
+		t.Fatal("the default limit does not separate a far move from a near one")
 	}
 }

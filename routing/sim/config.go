@@ -159,10 +159,17 @@ type Config struct {
 	// peer at a limited rate (Hyphanet's do), so an attacker cannot swap
 	// much faster than anyone else.
 	AttackRate int
-	// Mitigation switches on the Pitch Black defence (routing.Relocate):
-	// each node now and then routes to a random location and moves there
-	// when the keyspace around it is empty.
+	// Mitigation switches on the Pitch Black defence: each node now and
+	// then routes to a random location and moves there when the keyspace
+	// around it is empty (routing.Relocate, Sandberg's defence), and, unless
+	// OwnLimit is negative, refuses swaps that take it away from its own
+	// peers (routing.SwapOwnCost).
 	Mitigation bool
+	// OwnLimit is the defence's own-cost limit: with Mitigation, a node
+	// (once its annealing is over) refuses a swap whose routing.SwapOwnCost
+	// exceeds it. Default routing.DefaultSwapOwnLimit (0.1); negative: no
+	// limit, Sandberg's relocation alone.
+	OwnLimit float64
 	// MitigationEvery is how many swap attempts a node makes between two
 	// mitigation probes. Default 20.
 	MitigationEvery int
@@ -261,6 +268,9 @@ func (c Config) withDefaults() Config {
 	def(&c.AttackPoints, 4)
 	def(&c.AttackRate, 1)
 	def(&c.MitigationEvery, 20)
+	if c.OwnLimit == 0 {
+		c.OwnLimit = routing.DefaultSwapOwnLimit
+	}
 	if c.Topology == Opennet {
 		def(&c.Warmup, 4*c.Nodes)
 	}

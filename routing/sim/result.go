@@ -16,7 +16,11 @@ type Summary struct {
 	Attack     Attack   `json:"attack"`
 	Attackers  int      `json:"attackers"`
 	Mitigation bool     `json:"mitigation"`
-	Epochs     int      `json:"epochs"`
+	// Defence names the defence switched on by Mitigation: "relocate"
+	// (routing.Relocate alone) or "relocate+limit" (with the own-cost
+	// limit); empty without Mitigation.
+	Defence string `json:"defence,omitempty"`
+	Epochs  int    `json:"epochs"`
 
 	// SuccessRate is the fraction of requests that got their block (each
 	// key requested once, RequestDelay after its insert).

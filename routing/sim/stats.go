@@ -69,6 +69,12 @@ func summarize(res *Result, e *engine, virtual float64) Summary {
 		Attack: cfg.Attack, Attackers: cfg.Attackers, Mitigation: cfg.Mitigation, Epochs: cfg.Epochs,
 		SimulatedHops: e.delivered, VirtualSeconds: round4(virtual),
 	}
+	if cfg.Mitigation {
+		s.Defence = "relocate"
+		if cfg.OwnLimit >= 0 {
+			s.Defence += "+limit"
+		}
+	}
 	var hops, lat, msgs, greedy, foaf []float64
 	reqs, ok, ins, insOK, rereads, rereadOK := 0, 0, 0, 0, 0, 0
 	epHops := make([][]float64, len(res.Epochs))

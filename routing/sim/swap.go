@@ -113,15 +113,26 @@ func (s *swapper) attempt(a int32) {
 		// The attacker claims a location next to one of its points and
 		// peers that make the swap look good: the honest node takes the
 		// fabricated location, the attacker keeps its own.
-		honest := a
+		honest, attacker := a, b
 		if na.attacker {
-			honest = b
+			honest, attacker = b, a
+		}
+		f := s.fabricated()
+		if s.limited() {
+			s.pa = s.peerLocs(s.pa, honest, attacker)
+			if routing.SwapOwnCost(s.nw.nodes[honest].loc, f, s.pa) > s.cfg.OwnLimit {
+				break // the honest node refuses to move away from its peers
+			}
 		}
 		s.accepted++
-		s.nw.setLocation(honest, s.fabricated())
+		s.nw.setLocation(honest, f)
 	default:
 		s.pa = s.peerLocs(s.pa, a, b)
 		s.pb = s.peerLocs(s.pb, b, a)
+		if s.limited() && (routing.SwapOwnCost(na.loc, nb.loc, s.pa) > s.cfg.OwnLimit ||
+			routing.SwapOwnCost(nb.loc, na.loc, s.pb) > s.cfg.OwnLimit) {
+			break
+		}
 		if routing.SwapAcceptAt(na.loc, s.pa, nb.loc, s.pb, s.rng.Float64(), s.beta) {
 			s.accepted++
 			la, lb := na.loc, nb.loc
@@ -136,6 +147,12 @@ func (s *swapper) attempt(a int32) {
 			s.probe(a)
 		}
 	}
+}
+
+// limited reports whether nodes refuse swaps by their own cost: the
+// defence is on with its limit, and annealing is over.
+func (s *swapper) limited() bool {
+	return s.cfg.Mitigation && s.cfg.OwnLimit >= 0 && s.beta == 1
 }
 
 // fabricated returns a location within 2^-40 of the circle of one of the

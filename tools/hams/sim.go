@@ -24,7 +24,7 @@ func init() {
 	register(&Command{
 		Name: "sim",
 		Usage: "sim [--nodes N] [--degree K] [--topology kleinberg|darknet|opennet] [--requests R] [--seed S] [--htl H]" +
-			" [--swaps-per-node M] [--anneal M] [--churn none|weibull] [--attack none|pitchblack] [--attackers A|P%] [--mitigation on|off] [--foaf on|off]" +
+			" [--swaps-per-node M] [--anneal M] [--churn none|weibull] [--attack none|pitchblack] [--attackers A|P%] [--mitigation on|relocate|off] [--foaf on|off]" +
 			" [--epochs E] [--epoch-swaps S] [--warmup W] [--json] [--out DIR]",
 		Summary: "simulate a network of N nodes on a virtual clock (routing, location swapping, churn, Pitch Black); " +
 			"prints a summary, --json one JSON line, --out DIR also CSV files and SVG plots",
@@ -55,7 +55,7 @@ func simConfig(env *Env, args []string) (sim.Config, simOpts, error) {
 	churn := fs.String("churn", string(sim.NoChurn), "none, or weibull (Weibull session and downtime lengths)")
 	attack := fs.String("attack", string(sim.NoAttack), "none, or pitchblack (attackers clump the locations by lying in swaps)")
 	attackers := fs.String("attackers", "", "attacking nodes: a count (100) or a percentage of the nodes (1%, at least 1); default 1% under attack")
-	mitigation := fs.String("mitigation", "off", "on: the Pitch Black defence (nodes in empty keyspace relocate); off")
+	mitigation := fs.String("mitigation", "off", "on: the Pitch Black defence (nodes in empty keyspace relocate, and refuse swaps that take them away from their peers); relocate: relocation alone; off")
 	foaf := fs.String("foaf", "on", "on: friend-of-a-friend routing (peers announce their peers' locations), as the node routes; off: plain greedy")
 	epochs := fs.Int("epochs", 0, "periods of 30 virtual minutes the traffic is spread over (default 1, or 20 with churn or an attack)")
 	epochSwaps := fs.Int("epoch-swaps", 0, "swap attempts per node between epochs (default 0, or 100 under attack)")
@@ -103,9 +103,11 @@ func simConfig(env *Env, args []string) (sim.Config, simOpts, error) {
 	switch *mitigation {
 	case "on":
 		cfg.Mitigation = true
+	case "relocate":
+		cfg.Mitigation, cfg.OwnLimit = true, -1
 	case "off":
 	default:
-		return sim.Config{}, simOpts{}, usagef("--mitigation %q: want on or off", *mitigation)
+		return sim.Config{}, simOpts{}, usagef("--mitigation %q: want on, relocate or off", *mitigation)
 	}
 	switch *foaf {
 	case "on":
@@ -210,7 +212,7 @@ func printSummary(w io.Writer, s *sim.Summary) error {
 	if s.Attack != sim.NoAttack {
 		mit := "off"
 		if s.Mitigation {
-			mit = "on"
+			mit = "on (" + s.Defence + ")"
 		}
 		attack += fmt.Sprintf(", %d attackers, mitigation %s", s.Attackers, mit)
 	}

@@ -49,6 +49,10 @@ func TestSimConfigFlags(t *testing.T) {
 	if opts != (simOpts{json: true, out: "dir"}) {
 		t.Errorf("options %+v", opts)
 	}
+	cfg, _, err = parseSim("--attack", "pitchblack", "--mitigation", "relocate")
+	if err != nil || !cfg.Mitigation || cfg.OwnLimit >= 0 {
+		t.Errorf("--mitigation relocate: %+v, %v", cfg, err)
+	}
 	cfg, _, err = parseSim("--topology", "opennet", "--warmup", "99", "--mitigation", "off")
 	if err != nil || cfg.Warmup != 99 || cfg.Topology != sim.Opennet || cfg.Mitigation {
 		t.Errorf("opennet: %+v, %v", cfg, err)
@@ -116,7 +120,7 @@ func TestSimUsageErrors(t *testing.T) {
 			t.Errorf("%q: %v, want a usage error", args, err)
 		}
 	}
-	if _, _, err := parseSim("--mitigation", "maybe"); err == nil || !strings.Contains(err.Error(), "on or off") {
+	if _, _, err := parseSim("--mitigation", "maybe"); err == nil || !strings.Contains(err.Error(), "on, relocate or off") {
 		t.Errorf("--mitigation maybe: %v", err)
 	}
 
