@@ -73,16 +73,30 @@ const DefaultSwapOwnLimit = 0.1
 // SwapOwnCost is what a node can check about a swap on its own, whatever
 // its partner claims: the mean change of the log distances to its peers ps
 // when it moves from from to to. Positive means the move takes it away
-// from its peers. Hyphanet's rule weighs the partner's claimed gain against
-// this node's loss, so a Pitch Black attacker who claims a large gain can
-// make any node take any location; a node that also refuses swaps whose
-// own cost exceeds a limit (DefaultSwapOwnLimit) takes only locations that
-// suit its own peers. With no peers the cost is 0.
+// from its peers. A distance shorter than the node's present distance to
+// its nearest peer counts as that distance, so that moving on top of a
+// peer (as onto a clump that has swallowed some of its peers) earns
+// nothing.
+//
+// Hyphanet's rule weighs the partner's claimed gain against this node's
+// loss, so a Pitch Black attacker who claims a large gain can make any node
+// take any location; a node that also refuses swaps whose own cost exceeds
+// a limit (DefaultSwapOwnLimit) takes only locations that suit its own
+// peers. With no peers the cost is 0.
 func SwapOwnCost(from, to Location, ps []Location) float64 {
 	if len(ps) == 0 {
 		return 0
 	}
-	return (logDistances(to, ps) - logDistances(from, ps)) / float64(len(ps))
+	floor := Distance(math.MaxUint64)
+	for _, p := range ps {
+		floor = min(floor, from.DistanceTo(p))
+	}
+	floor = max(floor, 1)
+	c := 0.0
+	for _, p := range ps {
+		c += math.Log(float64(max(to.DistanceTo(p), floor))) - math.Log(float64(max(from.DistanceTo(p), floor)))
+	}
+	return c / float64(len(ps))
 }
 
 // DefaultRelocateFactor is the factor of Relocate that the simulator and

@@ -106,11 +106,19 @@ func TestSwapOwnCost(t *testing.T) {
 	if got := SwapOwnCost(loc(0.5), loc(0.9), ps); math.Abs(got-want) > 1e-9 {
 		t.Fatalf("cost %v, want %v", got, want)
 	}
-	if got := SwapOwnCost(loc(0.9), loc(0.5), ps); math.Abs(got+want) > 1e-9 {
-		t.Fatalf("the way back costs %v, want %v", got, -want)
-	}
 	if SwapOwnCost(loc(0.5), loc(0.9), nil) != 0 {
 		t.Fatal("a node without peers pays for a move")
+	}
+	// Back from 0.9 to 0.5: the floor is 0.3 (0.9's nearest peer), so the
+	// gain is ln(0.3/0.5)/2, not the full way down to 0.1.
+	if got, want := SwapOwnCost(loc(0.9), loc(0.5), ps), math.Log(0.3/0.5)/2; math.Abs(got-want) > 1e-9 {
+		t.Fatalf("the way back costs %v, want %v", got, want)
+	}
+	// Onto a peer: no gain below the node's nearest-peer distance, so a
+	// clump that swallowed one peer does not pull the node in.
+	qs := []Location{loc(0.49), loc(0.51), loc(0.2)}
+	if got := SwapOwnCost(loc(0.5), loc(0.2)+1, qs); got <= DefaultSwapOwnLimit {
+		t.Fatalf("moving onto the far peer costs %v, under the limit", got)
 	}
 	// A fabricated location far from the peers is far above the default
 	// limit; a small step along the circle is below it.
