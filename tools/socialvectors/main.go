@@ -155,7 +155,9 @@ func vectors() []Vector {
 		Posts: []feed.Post{{N: 3, Time: ts("2026-12-05T09:00:00Z"), Text: "مرحبا"}}}
 	baseDoc := enc(base)
 	const post3 = `{"n":3,"time":"2026-12-05T09:00:00Z","text":"مرحبا"}`
-	withPost := func(fields string) string { return mut(baseDoc, post3, `{"n":3,"time":"2026-12-05T09:00:00Z","text":"مرحبا",`+fields+`}`) }
+	withPost := func(fields string) string {
+		return mut(baseDoc, post3, `{"n":3,"time":"2026-12-05T09:00:00Z","text":"مرحبا",`+fields+`}`)
+	}
 	withTop := func(fields string) string { return mut(baseDoc, `]}`, `],`+fields+`}`) }
 	withProfile := func(fields string) string { return mut(baseDoc, `"ليلى"}`, `"ليلى",`+fields+`}`) }
 	name := func(s string) string { return mut(baseDoc, `"name":"ليلى"`, `"name":`+s) }

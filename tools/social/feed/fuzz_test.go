@@ -1,0 +1,76 @@
+package feed
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// FuzzDecode feeds arbitrary documents to Decode. Nothing may panic; every
+// error is an *Error with a rule; whatever decodes re-encodes, and the
+// canonical form decodes to the same document and encodes to itself. The
+// JSON layer is checked against encoding/json: a document Decode accepts is
+// valid JSON, its texts read the same, and a valid JSON object Decode calls
+// a syntax error (S3) must be nested too deep.
+func FuzzDecode(f *testing.F) {
+	vs, err := readVectors()
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, v := range vs {
+		if v.PadTo > 0 {
+			continue // 1 MiB seeds slow the fuzzer down
+		}
+		f.Add(v.bytes(f), v.Edition)
+	}
+	f.Add([]byte(`{"a":"\ud83d\ude00","b":[1,-0,1e5,0.5,true,false,null,{}],"c":"\u0000\/"}`), int64(0))
+	f.Fuzz(func(t *testing.T, b []byte, edition int64) {
+		d, err := Decode(b, edition)
+		if err != nil {
+			rule := RuleOf(err)
+			if rule == "" || !strings.HasPrefix(err.Error(), "feed: "+rule+": ") {
+				t.Fatalf("error without a rule: %v", err)
+			}
+			if rule == "S3" && len(b) <= MaxDocSize && utf8.Valid(b) && json.Valid(b) && bytes.HasPrefix(bytes.TrimLeft(b, " \t\r\n"), []byte("{")) &&
+				!strings.Contains(err.Error(), "nested") {
+				t.Fatalf("encoding/json accepts what Decode calls a syntax error: %v", err)
+			}
+			return
+		}
+		if !json.Valid(b) {
+			t.Fatalf("Decode accepted invalid JSON %q", b)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		if name := m["profile"].(map[string]any)["name"]; name != d.Profile.Name {
+			t.Fatalf("name %q, encoding/json reads %q", d.Profile.Name, name)
+		}
+		for i, p := range d.Posts {
+			if text := m["posts"].([]any)[i].(map[string]any)["text"]; text != p.Text {
+				t.Fatalf("post %d text %q, encoding/json reads %q", i, p.Text, text)
+			}
+		}
+		c, err := d.Encode()
+		if err != nil {
+			t.Fatalf("a decoded document does not encode: %v", err)
+		}
+		d2, err := Decode(c, edition)
+		if err != nil {
+			t.Fatalf("the canonical form %s does not decode: %v", c, err)
+		}
+		if d2.String() != d.String() {
+			t.Fatalf("the canonical form decodes to\n%s\nnot\n%s", d2, d)
+		}
+		c2, err := d2.Encode()
+		if err != nil || !bytes.Equal(c, c2) {
+			t.Fatalf("the canonical form is not stable:\n%s\n%s", c, c2)
+		}
+		if len(c) > len(b) {
+			t.Fatalf("the canonical form is longer than the document: %d > %d", len(c), len(b))
+		}
+	})
+}
