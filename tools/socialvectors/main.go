@@ -386,6 +386,7 @@ func vectors() []Vector {
 	rej("S15", "prefix", "an image with the freenet: prefix", 12, withPost(`"images":[`+q("freenet:"+img1)+`]`))
 	rej("S15", "meta-string", "an image with a file name after the key", 12, withPost(`"images":[`+q(img1+"/cat.png")+`]`))
 	rej("S15", "not-uri", "an avatar that is a web address", 12, withProfile(`"avatar":"https://example.com/me.png"`))
+	rej("S15", "empty-avatar", "an empty avatar string (no avatar is no avatar field)", 12, withProfile(`"avatar":""`))
 	rej("S15", "empty-image", "an empty image string", 12, withPost(`"images":[""]`))
 	rej("S16", "count", "101 posts", 200, manyPosts(feed.MaxPosts+1))
 	rej("S16", "zero", "post number 0", 12, mut(baseDoc, `"n":3`, `"n":0`))

@@ -351,8 +351,14 @@ func (r *reader) profile(top map[string]jval, p *Profile) error {
 	if p.Bio, err = r.optString(obj, "bio", "profile"); err != nil {
 		return err
 	}
-	p.Avatar, err = r.optString(obj, "avatar", "profile")
-	return err
+	if p.Avatar, err = r.optString(obj, "avatar", "profile"); err != nil {
+		return err
+	}
+	if _, ok := obj["avatar"]; ok && p.Avatar == "" {
+		// Doc holds no avatar as "", but "" is no CHK URI.
+		return errorf("S15", "profile.avatar", "is empty (leave it out when there is no avatar)")
+	}
+	return nil
 }
 
 func (r *reader) posts(top map[string]jval, doc *Doc) error {
