@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/hamsnet/hams/node/link"
@@ -102,6 +103,9 @@ type Config struct {
 	// torDials, in tests, sees every TCP connection the node's Tor
 	// transport opens.
 	torDials func(network, addr string)
+	// USKPollInterval is how often an FCP SubscribeUSK subscription looks
+	// for a newer edition. Default fcp.DefaultUSKPollInterval.
+	USKPollInterval time.Duration
 	// StoreSize is the byte budget of the datastore's store region; the cache
 	// region gets StoreSize/4. Default DefaultStoreSize.
 	StoreSize int64
@@ -182,6 +186,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxPeers < 1 {
 		return fmt.Errorf("node: MaxPeers %d is below 1", c.MaxPeers)
+	}
+	if c.USKPollInterval < 0 {
+		return fmt.Errorf("node: negative USK poll interval %v", c.USKPollInterval)
 	}
 	if n := c.Routing.MaxPeerNeighbours; n != 0 && n < wire.MaxPeerLocations {
 		// A peer may send up to 64 (docs/wire.md); the core refuses a longer

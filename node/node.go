@@ -89,6 +89,7 @@ func StartContext(ctx context.Context, cfg Config) (*Node, error) {
 		AllowNonLoopback: cfg.AllowNonLoopbackFCP,
 		StateDir:         filepath.Join(cfg.Dir, "fcp"),
 		OnShutdown:       n.requestShutdown,
+		USKPollInterval:  cfg.USKPollInterval,
 		Logger:           cfg.Logger,
 	}, n.backend(cl))
 	if err != nil {
