@@ -1,0 +1,31 @@
+// hams social: optional enhancement. Every action is a plain form that works
+// without JavaScript; with it, new posts appear without a reload.
+(function () {
+  "use strict";
+  if (!window.EventSource || !window.fetch) return;
+  var body = document.body;
+  if (body.getAttribute("data-live") !== "true") return;
+  var version = body.getAttribute("data-version");
+  var busy = false, again = false;
+  function refresh() {
+    if (busy) { again = true; return; }
+    busy = true;
+    var url = new URL(location.href);
+    url.searchParams.set("partial", "1");
+    fetch(url.toString(), { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+      .then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        ["timeline", "status"].forEach(function (id) {
+          var fresh = doc.getElementById(id), old = document.getElementById(id);
+          if (fresh && old && fresh.innerHTML !== old.innerHTML) old.innerHTML = fresh.innerHTML;
+        });
+      })
+      .catch(function () {})
+      .then(function () { busy = false; if (again) { again = false; refresh(); } });
+  }
+  var es = new EventSource("/events?since=" + encodeURIComponent(version));
+  es.addEventListener("update", function (e) {
+    if (e.data !== version) { version = e.data; refresh(); }
+  });
+})();

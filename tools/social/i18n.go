@@ -1,0 +1,161 @@
+package social
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// The interface languages. Arabic is written right to left.
+const (
+	langEN = "en"
+	langAR = "ar"
+)
+
+// catalog holds every interface text: key → [English, Arabic]. Format verbs
+// (%s, %d) take the arguments in the same order in both.
+var catalog = map[string][2]string{
+	"app.name":    {"hams", "همس"},
+	"app.tagline": {"posts nobody can take down", "منشورات لا يستطيع أحد حجبها"},
+	"nav.home":    {"Home", "الرئيسية"},
+	"nav.people":  {"People", "الأشخاص"},
+	"nav.profile": {"Profile", "الملف الشخصي"},
+	"lang.other":  {"العربية", "English"},
+
+	"status.node_down":   {"The node at %s cannot be reached (%s). Start it with: hams node", "تعذّر الوصول إلى العقدة على %s (%s). شغّلها بالأمر: hams node"},
+	"status.publishing":  {"Publishing your changes…", "جارٍ نشر تغييراتك…"},
+	"status.publish_err": {"Publishing failed; trying again: %s", "تعذّر النشر، وستُعاد المحاولة: %s"},
+	"status.pending":     {"not published yet", "لم يُنشر بعد"},
+
+	"welcome.title":  {"Welcome to hams", "أهلًا بك في همس"},
+	"welcome.text":   {"Create an identity to publish posts and follow people. It is a key pair kept on this machine: nobody can post as you without it, and nobody can take your posts down.", "أنشئ هويةً لتنشر وتتابع الآخرين. هويتك زوج مفاتيح محفوظ على هذا الجهاز: لا يستطيع أحد النشر باسمك من دونه، ولا حجب منشوراتك."},
+	"form.name":      {"Name", "الاسم"},
+	"form.bio":       {"About you", "نبذة عنك"},
+	"form.avatar":    {"Picture", "الصورة"},
+	"form.create":    {"Create identity", "أنشئ الهوية"},
+	"import.title":   {"Import an identity", "استورد هوية"},
+	"import.text":    {"Moving from another machine? Import the identity file you exported there.", "تنتقل من جهاز آخر؟ استورد ملف الهوية الذي صدّرته هناك."},
+	"form.file":      {"Identity file", "ملف الهوية"},
+	"form.import":    {"Import", "استورد"},
+	"compose.label":  {"New post", "منشور جديد"},
+	"compose.hint":   {"What's on your mind?", "بمَ تفكّر؟"},
+	"compose.images": {"Images (up to %d)", "صور (حتى %d)"},
+	"compose.post":   {"Post", "انشر"},
+	"compose.reply":  {"Reply to %s", "ردّ على %s"},
+	"compose.cancel": {"Cancel", "إلغاء"},
+
+	"post.reply":       {"Reply", "ردّ"},
+	"post.like":        {"Like", "أعجبني"},
+	"post.unlike":      {"Unlike", "ألغِ الإعجاب"},
+	"post.likes":       {"♥ %d", "♥ %d"},
+	"post.delete":      {"Delete", "احذف"},
+	"post.in_reply_to": {"in reply to %s", "ردًّا على %s"},
+	"post.someone":     {"someone", "شخص ما"},
+	"post.image":       {"Image %d of %s's post", "الصورة %d من منشور %s"},
+	"post.avatar":      {"%s's picture", "صورة %s"},
+	"post.you":         {"you", "أنت"},
+
+	"timeline.empty": {"Nothing here yet. Follow people on the People page, or write the first post.", "لا شيء هنا بعد. تابع أشخاصًا من صفحة الأشخاص، أو اكتب أول منشور."},
+	"timeline.older": {"Older posts", "منشورات أقدم"},
+	"timeline.newer": {"Newest posts", "أحدث المنشورات"},
+	"timeline.live":  {"New posts appear here as they arrive.", "تظهر المنشورات الجديدة هنا حين تصل."},
+
+	"people.share":        {"Your address: share it so that people can follow you.", "عنوانك: شاركه ليتابعك الآخرون."},
+	"people.follow_label": {"Follow someone by their address (USK@…)", "تابِع شخصًا بعنوانه (USK@…)"},
+	"people.follow":       {"Follow", "تابِع"},
+	"people.unfollow":     {"Unfollow", "ألغِ المتابعة"},
+	"people.following":    {"Following (%d)", "تتابعهم (%d)"},
+	"people.suggested":    {"Followed by people you follow", "يتابعهم من تتابعهم"},
+	"people.none":         {"You follow nobody yet.", "لا تتابع أحدًا بعد."},
+	"people.waiting":      {"waiting for their first edition", "بانتظار أول إصدار لهم"},
+	"people.followed_by":  {"followed by %s", "يتابعه %s"},
+
+	"identity.title":  {"Your identity", "هويتك"},
+	"identity.export": {"Export identity", "صدّر الهوية"},
+	"identity.warn":   {"The file holds your secret key: whoever has it can post as you. Keep it safe, and import it on your other machine with hams social.", "يحوي الملف مفتاحك السرّي: من يملكه يستطيع النشر باسمك. احفظه في مكان آمن، واستورده على جهازك الآخر في همس."},
+
+	"profile.title":  {"Edit your profile", "عدّل ملفك الشخصي"},
+	"profile.save":   {"Save", "احفظ"},
+	"profile.remove": {"Remove the picture", "أزل الصورة"},
+	"feed.edition":   {"edition %d", "الإصدار %d"},
+	"feed.posts":     {"%d posts", "%d منشورًا"},
+	"feed.notfound":  {"You do not follow this person, and nobody you follow does.", "أنت لا تتابع هذا الشخص، ولا يتابعه أحد ممن تتابعهم."},
+
+	"field.name": {"The name", "الاسم"},
+	"field.bio":  {"The text about you", "النبذة"},
+	"field.text": {"The post", "المنشور"},
+
+	"err.encoding":        {"%s is not valid text.", "%s ليس نصًا صالحًا."},
+	"err.control":         {"%s contains control characters.", "%s يحوي محارف تحكّم."},
+	"err.too_long":        {"%s is too long: %d characters, at most %d.", "%s أطول من اللازم: %d محرفًا، والحدّ %d."},
+	"err.name_empty":      {"Enter a name.", "أدخل اسمًا."},
+	"err.text_empty":      {"Write something first.", "اكتب شيئًا أولًا."},
+	"err.images":          {"At most %d images per post.", "%d صور على الأكثر في كل منشور."},
+	"err.image_size":      {"The image is too large: %d KiB, at most %d KiB.", "الصورة كبيرة جدًا: %d كيلوبايت، والحدّ %d."},
+	"err.image_type":      {"Only JPEG, PNG, GIF and WebP images.", "الصور المقبولة: JPEG وPNG وGIF وWebP فقط."},
+	"err.identity_exists": {"There is an identity here already.", "توجد هوية هنا بالفعل."},
+	"err.no_parent":       {"The post you reply to is not in your timeline.", "المنشور الذي تردّ عليه ليس في خطّك الزمني."},
+	"err.no_post":         {"There is no such post.", "لا يوجد منشور كهذا."},
+	"err.feed_uri":        {"That is not a hams social address (USK@…/hams-social/…).", "هذا ليس عنوانًا في همس (USK@…/hams-social/…)."},
+	"err.follow_self":     {"That is your own address.", "هذا عنوانك أنت."},
+	"err.follows":         {"You follow as many people as a feed can list (%d).", "تتابع أقصى عدد يتسع له الموجز (%d)."},
+	"err.import_file":     {"That is not an identity file exported by hams social.", "هذا ليس ملف هوية صدّرته همس."},
+	"err.no_identity":     {"Create or import an identity first.", "أنشئ هوية أو استوردها أولًا."},
+	"err.node":            {"The node cannot be reached. Start it (hams node) and try again; what you wrote is still here.", "تعذّر الوصول إلى العقدة. شغّلها (hams node) وأعد المحاولة؛ ما كتبته ما زال هنا."},
+	"err.other":           {"Something went wrong: %s", "حدث خطأ: %s"},
+	"err.too_big":         {"The form is too large.", "النموذج أكبر من المسموح."},
+}
+
+// tr returns the text of key in lang, formatted with args; an argument that
+// is itself a catalogue key (a field name) is translated first.
+func tr(lang, key string, args ...any) string {
+	e, ok := catalog[key]
+	if !ok {
+		return key
+	}
+	s := e[0]
+	if lang == langAR {
+		s = e[1]
+	}
+	if len(args) == 0 {
+		return s
+	}
+	for i, a := range args {
+		if k, ok := a.(string); ok {
+			if _, ok := catalog[k]; ok && strings.HasPrefix(k, "field.") {
+				args[i] = tr(lang, k)
+			}
+		}
+	}
+	return fmt.Sprintf(s, args...)
+}
+
+// langOf picks the interface language: the "lang" cookie, else the first
+// of Arabic and English in Accept-Language, else English.
+func langOf(r *http.Request) string {
+	if c, err := r.Cookie("hams_lang"); err == nil && (c.Value == langAR || c.Value == langEN) {
+		return c.Value
+	}
+	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
+		tag, q, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.TrimSpace(q) == "q=0" {
+			continue
+		}
+		base, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
+		switch base {
+		case langAR:
+			return langAR
+		case langEN:
+			return langEN
+		}
+	}
+	return langEN
+}
+
+// dirOf is the text direction of a language.
+func dirOf(lang string) string {
+	if lang == langAR {
+		return "rtl"
+	}
+	return "ltr"
+}

@@ -1,0 +1,176 @@
+package social
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// The files in Config.Dir.
+const (
+	identityFile = "identity.json" // the keypair, mode 0600
+	ownFile      = "own.json"      // the person's own feed, mode 0600
+	feedsDir     = "feeds"         // one file per followed or suggested feed
+	imagesDir    = "images"        // images by the hash of their URI
+)
+
+// identity is the person's keypair: the USK insert URI (the secret) and
+// request URI of their feed, both at edition 0.
+type identity struct {
+	Insert  string    `json:"insert_uri"`
+	Request string    `json:"request_uri"`
+	Created time.Time `json:"created"`
+}
+
+// post is one post, the person's own or a followed feed's.
+type post struct {
+	N       int64     `json:"n"`
+	Time    time.Time `json:"time"`
+	Text    string    `json:"text"`
+	Images  []string  `json:"images,omitempty"`
+	ReplyTo *ref      `json:"reply_to,omitempty"`
+	// Edition is the edition the post first appeared in (own posts: -1
+	// until published).
+	Edition int64 `json:"edition"`
+}
+
+// ref names a post: its feed's key (feedKey) and number.
+type ref struct {
+	Feed string `json:"feed"`
+	N    int64  `json:"n"`
+}
+
+// like is a like of a post.
+type like struct {
+	Ref  ref       `json:"ref"`
+	Time time.Time `json:"time"`
+}
+
+// profile is a person's name, bio and avatar (a CHK URI).
+type profile struct {
+	Name   string `json:"name"`
+	Bio    string `json:"bio,omitempty"`
+	Avatar string `json:"avatar,omitempty"`
+}
+
+// ownState is the person's own feed: everything in it, published or not.
+type ownState struct {
+	// Edition is the last edition published; -1 before the first.
+	Edition int64 `json:"edition"`
+	// NextN is the number the next post takes.
+	NextN   int64   `json:"next_n"`
+	Profile profile `json:"profile"`
+	// Posts are every post not deleted, newest first.
+	Posts   []post   `json:"posts"`
+	Likes   []like   `json:"likes"`
+	Follows []string `json:"follows"` // feed request URIs, with an edition hint
+	Deleted []int64  `json:"deleted"`
+	// Pending: a change not yet published.
+	Pending bool `json:"pending"`
+}
+
+// feedCopy is the local copy of another person's feed, merged from the
+// editions fetched.
+type feedCopy struct {
+	// URI is the feed's request URI at Edition.
+	URI string `json:"uri"`
+	// Edition is the newest edition fetched; -1 before the first.
+	Edition int64 `json:"edition"`
+	// Oldest is the oldest edition fetched (history).
+	Oldest  int64   `json:"oldest"`
+	Profile profile `json:"profile"`
+	// Posts are the posts of every edition fetched, newest first, without
+	// those the newest edition lists as deleted.
+	Posts   []post   `json:"posts"`
+	Likes   []like   `json:"likes"`
+	Follows []string `json:"follows"`
+	Deleted []int64  `json:"deleted"`
+	// Older is the newest edition's pointer to older posts (-1: none).
+	Older int64 `json:"older"`
+	// Fetched is when the newest edition arrived.
+	Fetched time.Time `json:"fetched"`
+	// Followed: the person follows this feed (otherwise it is a
+	// suggestion: someone they follow follows it).
+	Followed bool `json:"followed"`
+}
+
+// writeJSON writes v to path atomically (a temporary file renamed over
+// it, synced), with mode perm.
+func writeJSON(path string, v any, perm fs.FileMode) error {
+	b, err := json.MarshalIndent(v, "", " ")
+	if err != nil {
+		return err
+	}
+	return writeFile(path, b, perm)
+}
+
+// writeFile writes b to path atomically with mode perm.
+func writeFile(path string, b []byte, perm fs.FileMode) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Chmod(perm)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// readJSON reads path into v; found is false when the file does not exist.
+func readJSON(path string, v any) (found bool, err error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return true, fmt.Errorf("social: %s: %v", path, err)
+	}
+	return true, nil
+}
+
+// jsonIndent encodes v readably.
+func jsonIndent(v any) ([]byte, error) { return json.MarshalIndent(v, "", " ") }
+
+// jsonStrict decodes b into v, refusing unknown fields and trailing data.
+func jsonStrict(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("social: data after the JSON object")
+	}
+	return nil
+}

@@ -1,0 +1,554 @@
+package social
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/hamsnet/hams/fcp/client"
+	"github.com/hamsnet/hams/tools/social/feed"
+)
+
+// Timeouts of the background FCP work.
+const (
+	publishTimeout = 10 * time.Minute
+	fetchTimeout   = 5 * time.Minute
+	// refreshSuggestions is how often suggested people's profiles are
+	// looked at again.
+	refreshSuggestions = 30 * time.Minute
+)
+
+// publisher publishes the own feed's next edition whenever it changed,
+// retrying after failures, until the App closes.
+func (a *App) publisher() {
+	defer a.wg.Done()
+	for {
+		select {
+		case <-a.ctx.Done():
+			return
+		case <-a.publish:
+		}
+		for {
+			err := a.publishOnce()
+			if err == nil || a.ctx.Err() != nil {
+				break
+			}
+			a.mu.Lock()
+			a.status.Publishing, a.status.PublishErr = false, err.Error()
+			a.changedLocked()
+			a.mu.Unlock()
+			a.cfg.Logger.Warn("social: publishing failed; trying again", "err", err, "in", a.cfg.Retry)
+			if !a.sleep(a.cfg.Retry) {
+				return
+			}
+		}
+	}
+}
+
+// docLocked builds the next edition of the own feed. a.mu must be held.
+func (a *App) docLocked(ed int64) (*feed.Doc, error) {
+	o := a.own
+	d := &feed.Doc{Edition: ed, Time: a.now(), Deleted: slices.Clone(o.Deleted)}
+	d.Profile = feed.Profile{Name: o.Profile.Name, Bio: o.Profile.Bio, Avatar: o.Profile.Avatar}
+	win := o.Posts[:min(len(o.Posts), feed.MaxPosts)]
+	for _, p := range win {
+		fp := feed.Post{N: p.N, Time: p.Time, Text: p.Text, Images: slices.Clone(p.Images)}
+		if p.ReplyTo != nil {
+			fp.ReplyTo = &feed.PostRef{Feed: a.hintLocked(p.ReplyTo.Feed), N: p.ReplyTo.N}
+		}
+		d.Posts = append(d.Posts, fp)
+	}
+	// Older: an edition that lists the newest post left out. The edition a
+	// post first appeared in lists it (a new post is always among the
+	// newest), so that edition does (docs/social.md).
+	if len(o.Posts) > len(win) {
+		if e := o.Posts[len(win)].Edition; e >= 0 && e < ed {
+			d.Older = &e
+		}
+	}
+	for _, l := range o.Likes {
+		d.Likes = append(d.Likes, feed.Like{PostRef: feed.PostRef{Feed: a.hintLocked(l.Ref.Feed), N: l.Ref.N}, Time: l.Time})
+	}
+	for _, f := range o.Follows {
+		k, err := feedKey(f)
+		if err != nil {
+			continue
+		}
+		d.Follows = append(d.Follows, feed.Follow{Feed: a.hintLocked(k)})
+	}
+	return d, d.Validate()
+}
+
+// hintLocked returns a feed's URI at the newest edition known here (the
+// edition is a hint for readers). a.mu must be held.
+func (a *App) hintLocked(k string) string {
+	if k == a.me {
+		if u, err := atEdition(k, max(a.own.Edition, 0)); err == nil {
+			return u
+		}
+	}
+	if f := a.feeds[k]; f != nil && f.Edition >= 0 {
+		return f.URI
+	}
+	return k
+}
+
+// publishOnce publishes the own feed if it has changes.
+func (a *App) publishOnce() error {
+	a.mu.Lock()
+	if a.id == nil || !a.own.Pending {
+		a.mu.Unlock()
+		return nil
+	}
+	gen, ed := a.gen, a.own.Edition+1
+	doc, err := a.docLocked(ed)
+	insert := a.id.Insert
+	a.status.Publishing = true
+	a.changedLocked()
+	a.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("social: building edition %d: %w", ed, err)
+	}
+	b, err := doc.Encode()
+	if err != nil {
+		return fmt.Errorf("social: encoding edition %d: %w", ed, err)
+	}
+	uri, err := atEdition(insert, ed)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(a.ctx, publishTimeout)
+	defer cancel()
+	fc, err := a.client(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := fc.Put(ctx, bytes.NewReader(b), int64(len(b)), client.PutOptions{URI: uri, ContentType: "application/json"}); err != nil {
+		var pf *client.PutFailedError
+		if errors.As(err, &pf) && pf.Code == 9 { // collision: this edition exists already
+			a.mu.Lock()
+			if a.own.Edition < ed {
+				a.own.Edition = ed
+				a.saveOwnLocked()
+			}
+			a.mu.Unlock()
+		}
+		return fmt.Errorf("social: publishing edition %d: %w", ed, err)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.own.Edition = max(a.own.Edition, ed)
+	listed := map[int64]bool{}
+	for _, p := range doc.Posts {
+		listed[p.N] = true
+	}
+	for i := range a.own.Posts {
+		if p := &a.own.Posts[i]; p.Edition < 0 && listed[p.N] {
+			p.Edition = ed
+		}
+	}
+	if a.gen == gen {
+		a.own.Pending = false
+	}
+	a.status.Publishing, a.status.PublishErr, a.status.Published = false, "", a.cfg.Now()
+	err = a.saveOwnLocked()
+	a.changedLocked()
+	if a.own.Pending {
+		a.signal(a.publish)
+	}
+	a.cfg.Logger.Info("social: published", "edition", ed, "posts", len(doc.Posts))
+	return err
+}
+
+// subscribeLocked starts following feed k's editions unless it runs
+// already. a.mu must be held.
+func (a *App) subscribeLocked(k string) {
+	if a.subs[k] != nil || a.ctx == nil || a.ctx.Err() != nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(a.ctx)
+	a.subs[k] = cancel
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		a.watch(ctx, k)
+	}()
+}
+
+// watch subscribes to feed k (SubscribeUSK) and fetches every new edition
+// the node reports, until ctx ends; a lost connection is dialled again.
+func (a *App) watch(ctx context.Context, k string) {
+	for ctx.Err() == nil {
+		fc, err := a.client(ctx)
+		if err != nil {
+			a.sleepCtx(ctx, a.cfg.Retry)
+			continue
+		}
+		a.mu.Lock()
+		f := a.feeds[k]
+		if f == nil {
+			a.mu.Unlock()
+			return
+		}
+		from := f.Edition + 1
+		a.mu.Unlock()
+		uri, err := atEdition(k, from)
+		if err != nil {
+			return
+		}
+		ups, cancel, err := fc.SubscribeUSK(ctx, uri)
+		if err != nil {
+			if ctx.Err() == nil {
+				a.cfg.Logger.Warn("social: subscribing", "feed", k, "err", err)
+			}
+			a.sleepCtx(ctx, a.cfg.Retry)
+			continue
+		}
+		for up := range ups {
+			if err := a.fetchNewest(ctx, fc, k, up.Edition); err != nil && ctx.Err() == nil {
+				a.cfg.Logger.Warn("social: fetching an edition", "feed", k, "edition", up.Edition, "err", err)
+			}
+		}
+		cancel()
+		a.sleepCtx(ctx, a.cfg.Retry)
+	}
+}
+
+// sleepCtx waits d or until ctx ends.
+func (a *App) sleepCtx(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+// fetchDoc fetches and decodes edition ed of feed k.
+func (a *App) fetchDoc(ctx context.Context, fc *client.Client, k string, ed int64) (*feed.Doc, error) {
+	uri, err := atEdition(k, ed)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, fetchTimeout)
+	defer cancel()
+	var buf bytes.Buffer
+	if _, err := fc.Get(ctx, uri, &buf, client.GetOptions{MaxSize: feed.MaxDocSize}); err != nil {
+		return nil, err
+	}
+	return feed.Decode(buf.Bytes(), ed)
+}
+
+// fetchNewest fetches edition ed of feed k if it is newer than the copy,
+// merges it, then fetches older editions for history or to fill a gap.
+func (a *App) fetchNewest(ctx context.Context, fc *client.Client, k string, ed int64) error {
+	a.mu.Lock()
+	f := a.feeds[k]
+	if f == nil || ed <= f.Edition {
+		a.mu.Unlock()
+		return nil
+	}
+	first := f.Edition < 0
+	haveMax := int64(0)
+	if len(f.Posts) > 0 {
+		haveMax = f.Posts[0].N
+	}
+	a.mu.Unlock()
+	doc, err := a.fetchDoc(ctx, fc, k, ed)
+	if err != nil {
+		return err
+	}
+	a.mergeNewest(k, doc)
+	a.prefetchImages(ctx, fc, doc)
+	// Older editions: the history of a newly followed feed, or the posts
+	// between what was here and the oldest post of this edition.
+	budget := a.cfg.History
+	if !first {
+		budget = 16
+		if len(doc.Posts) == 0 || doc.Posts[len(doc.Posts)-1].N <= haveMax+1 {
+			budget = 0
+		}
+	}
+	next := doc.Older
+	for ; budget > 0 && next != nil; budget-- {
+		a.mu.Lock()
+		f := a.feeds[k]
+		stop := f == nil || (f.Oldest >= 0 && *next >= f.Oldest && !first && *next <= f.Edition && f.Edition != ed)
+		a.mu.Unlock()
+		if stop {
+			break
+		}
+		old, err := a.fetchDoc(ctx, fc, k, *next)
+		if err != nil {
+			return fmt.Errorf("older edition %d: %w", *next, err)
+		}
+		reached := a.mergeOlder(k, old, haveMax)
+		a.prefetchImages(ctx, fc, old)
+		if !first && reached {
+			break
+		}
+		next = old.Older
+	}
+	return nil
+}
+
+// copyPosts converts a document's posts, noting the edition they were
+// found in.
+func copyPosts(d *feed.Doc) []post {
+	ps := make([]post, 0, len(d.Posts))
+	for _, p := range d.Posts {
+		cp := post{N: p.N, Time: p.Time, Text: p.Text, Images: p.Images, Edition: d.Edition}
+		if p.ReplyTo != nil {
+			if k, err := feedKey(p.ReplyTo.Feed); err == nil {
+				cp.ReplyTo = &ref{Feed: k, N: p.ReplyTo.N}
+			}
+		}
+		ps = append(ps, cp)
+	}
+	return ps
+}
+
+// mergeNewest makes doc the newest edition of the copy of feed k.
+func (a *App) mergeNewest(k string, d *feed.Doc) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	f := a.feeds[k]
+	if f == nil || d.Edition <= f.Edition {
+		return
+	}
+	deleted := map[int64]bool{}
+	for _, n := range d.Deleted {
+		deleted[n] = true
+	}
+	posts := copyPosts(d)
+	in := map[int64]bool{}
+	for _, p := range posts {
+		in[p.N] = true
+	}
+	for _, p := range f.Posts {
+		if !in[p.N] && !deleted[p.N] {
+			posts = append(posts, p)
+		}
+	}
+	sortPosts(posts)
+	f.Posts = posts
+	f.Profile = profile{Name: d.Profile.Name, Bio: d.Profile.Bio, Avatar: d.Profile.Avatar}
+	f.Likes = f.Likes[:0]
+	for _, l := range d.Likes {
+		if kk, err := feedKey(l.Feed); err == nil {
+			f.Likes = append(f.Likes, like{Ref: ref{kk, l.N}, Time: l.Time})
+		}
+	}
+	f.Follows = f.Follows[:0]
+	for _, fl := range d.Follows {
+		f.Follows = append(f.Follows, fl.Feed)
+	}
+	f.Deleted = d.Deleted
+	f.Older = -1
+	if d.Older != nil {
+		f.Older = *d.Older
+	}
+	if u, err := atEdition(k, d.Edition); err == nil {
+		f.URI = u
+	}
+	if f.Oldest < 0 {
+		f.Oldest = d.Edition
+	}
+	f.Edition, f.Fetched = d.Edition, a.cfg.Now()
+	if err := a.saveFeedLocked(k); err != nil {
+		a.cfg.Logger.Warn("social: saving a feed copy", "err", err)
+	}
+	if f.Followed {
+		a.changedLocked()
+		a.signal(a.discover)
+	}
+}
+
+// mergeOlder adds an older edition's posts to the copy of feed k (those the
+// newest edition does not list as deleted); it reports whether the edition
+// reached back to post haveMax (nothing between is missing any more).
+func (a *App) mergeOlder(k string, d *feed.Doc, haveMax int64) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	f := a.feeds[k]
+	if f == nil {
+		return true
+	}
+	have := map[int64]bool{}
+	for _, p := range f.Posts {
+		have[p.N] = true
+	}
+	deleted := map[int64]bool{}
+	for _, n := range f.Deleted {
+		deleted[n] = true
+	}
+	reached := false
+	for _, p := range copyPosts(d) {
+		if p.N <= haveMax {
+			reached = true
+		}
+		if !have[p.N] && !deleted[p.N] {
+			f.Posts = append(f.Posts, p)
+		}
+	}
+	sortPosts(f.Posts)
+	if f.Oldest < 0 || d.Edition < f.Oldest {
+		f.Oldest = d.Edition
+	}
+	if err := a.saveFeedLocked(k); err != nil {
+		a.cfg.Logger.Warn("social: saving a feed copy", "err", err)
+	}
+	if f.Followed {
+		a.changedLocked()
+	}
+	return reached || len(d.Posts) == 0
+}
+
+// prefetchImages fetches a document's images and avatar into the cache,
+// so that the page shows them without waiting.
+func (a *App) prefetchImages(ctx context.Context, fc *client.Client, d *feed.Doc) {
+	var uris []string
+	if d.Profile.Avatar != "" {
+		uris = append(uris, d.Profile.Avatar)
+	}
+	for _, p := range d.Posts {
+		uris = append(uris, p.Images...)
+	}
+	for _, u := range uris {
+		if ctx.Err() != nil {
+			return
+		}
+		if _, ok := a.cachedImage(u); ok {
+			continue
+		}
+		if _, err := a.fetchImage(ctx, fc, u); err != nil {
+			a.cfg.Logger.Warn("social: fetching an image", "uri", u, "err", err)
+		}
+	}
+}
+
+// fetchImage fetches an image over FCP into the cache.
+func (a *App) fetchImage(ctx context.Context, fc *client.Client, uri string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, fetchTimeout)
+	defer cancel()
+	var buf bytes.Buffer
+	if _, err := fc.Get(ctx, uri, &buf, client.GetOptions{MaxSize: a.cfg.MaxImageSize}); err != nil {
+		return nil, err
+	}
+	if err := writeFile(a.imagePath(uri), buf.Bytes(), 0o600); err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	a.changedLocked()
+	a.mu.Unlock()
+	return buf.Bytes(), nil
+}
+
+// discoverer fetches the profiles of people that those the person follows
+// follow, to suggest them, whenever follow lists change and every
+// refreshSuggestions.
+func (a *App) discoverer() {
+	defer a.wg.Done()
+	for {
+		t := time.NewTimer(refreshSuggestions)
+		select {
+		case <-a.ctx.Done():
+			t.Stop()
+			return
+		case <-a.discover:
+		case <-t.C:
+		}
+		t.Stop()
+		if a.cfg.Discover < 0 {
+			continue
+		}
+		for _, k := range a.suggestions() {
+			if a.ctx.Err() != nil {
+				return
+			}
+			fc, err := a.client(a.ctx)
+			if err != nil {
+				break
+			}
+			a.fetchSuggestion(fc, k)
+		}
+	}
+}
+
+// suggestions returns the feeds followed by followed feeds that are not
+// followed, not the person's own, and not fetched yet (at most Discover).
+func (a *App) suggestions() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	seen := map[string]bool{}
+	var out []string
+	for _, f := range a.feeds {
+		if !f.Followed {
+			continue
+		}
+		for _, u := range f.Follows {
+			k, err := feedKey(u)
+			if err != nil || k == a.me || seen[k] {
+				continue
+			}
+			seen[k] = true
+			if c := a.feeds[k]; c != nil && (c.Followed || c.Edition >= 0) {
+				continue
+			}
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return out[:min(len(out), a.cfg.Discover)]
+}
+
+// fetchSuggestion fetches the newest edition of a suggested feed (a
+// negative edition: the node looks for the newest) and keeps its copy.
+func (a *App) fetchSuggestion(fc *client.Client, k string) {
+	ctx, cancel := context.WithTimeout(a.ctx, fetchTimeout)
+	defer cancel()
+	uri, err := atEdition(k, -1)
+	if err != nil {
+		return
+	}
+	var buf bytes.Buffer
+	if _, err := fc.Get(ctx, uri, &buf, client.GetOptions{MaxSize: feed.MaxDocSize}); err != nil {
+		var gf *client.GetFailedError
+		if errors.As(err, &gf) && gf.RedirectURI != "" {
+			uri = gf.RedirectURI
+			buf.Reset()
+			_, err = fc.Get(ctx, uri, &buf, client.GetOptions{MaxSize: feed.MaxDocSize})
+		}
+		if err != nil {
+			return
+		}
+	}
+	// The edition fetched is not known from a plain Get of the newest one:
+	// the document names it, and Decode checks it against itself.
+	doc, err := feed.Decode(buf.Bytes(), editionOf(buf.Bytes()))
+	if err != nil {
+		return
+	}
+	a.mu.Lock()
+	if a.feeds[k] == nil {
+		a.feeds[k] = &feedCopy{URI: k, Edition: -1, Oldest: -1, Older: -1}
+	}
+	a.mu.Unlock()
+	a.mergeNewest(k, doc)
+}
+
+// editionOf reads the edition a document says it is (-1 if it says none);
+// feed.Decode then checks the whole document against it.
+func editionOf(b []byte) int64 {
+	var x struct {
+		Edition *int64 `json:"edition"`
+	}
+	if json.Unmarshal(b, &x) != nil || x.Edition == nil {
+		return -1
+	}
+	return *x.Edition
+}

@@ -1,0 +1,72 @@
+package social
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+
+	"github.com/hamsnet/hams/keys"
+	"github.com/hamsnet/hams/tools/social/feed"
+)
+
+// feedKey returns the identity of the feed at uri, whatever its edition:
+// its request URI at edition 0. uri must be a USK request URI of a hams
+// social feed (site feed.SiteName).
+func feedKey(uri string) (string, error) {
+	return feed.FeedKey(uri)
+}
+
+// atEdition returns the feed URI (a request or insert URI) at edition ed.
+func atEdition(uri string, ed int64) (string, error) {
+	u, err := keys.Parse(uri)
+	if err != nil {
+		return "", err
+	}
+	if u.Type != keys.USK {
+		return "", fmt.Errorf("social: %s is not a USK", u.Type)
+	}
+	u.Edition, u.Meta = ed, nil
+	return u.String(), nil
+}
+
+// uskFromSSK turns the SSK keypair URIs the node generates into the feed's
+// USK URIs at edition 0.
+func uskFromSSK(ssk string) (string, error) {
+	u, err := keys.Parse(ssk)
+	if err != nil {
+		return "", err
+	}
+	if u.Type != keys.SSK {
+		return "", fmt.Errorf("social: the node gave a %s, not an SSK", u.Type)
+	}
+	u.Type, u.Name, u.Edition, u.Meta = keys.USK, feed.SiteName, 0, nil
+	return u.String(), nil
+}
+
+// feedFile is the file name of a feed copy: a hash of its key.
+func feedFile(key string) string {
+	h := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(h[:16]) + ".json"
+}
+
+// imageFile is the file name of a cached image: a hash of its URI.
+func imageFile(uri string) string {
+	h := sha256.Sum256([]byte(uri))
+	return hex.EncodeToString(h[:16])
+}
+
+// isCHK reports whether s is a CHK request URI.
+func isCHK(s string) bool {
+	u, err := keys.Parse(s)
+	return err == nil && u.Type == keys.CHK && !strings.Contains(s, "\n")
+}
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic("social: no randomness: " + err.Error())
+	}
+	return b
+}
