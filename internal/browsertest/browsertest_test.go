@@ -20,7 +20,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/hamsnet/hams/tools/social/internal/browsertest"
+	"github.com/hamsnet/hams/internal/browsertest"
 )
 
 // arabic is the text that goes through the form: "peace be upon you, world"
@@ -30,7 +30,7 @@ const arabic = "السلام عليكم، يا عالم ١٢٣"
 // fontsDir holds the web font that hams social embeds; the test page uses
 // it, so the screenshot shows Arabic letters on a machine without an Arabic
 // font, and the test checks that the files load as fonts.
-const fontsDir = "../../assets/fonts"
+const fontsDir = "../../tools/social/assets/fonts"
 
 const page = `<!doctype html>
 <html lang="en">
