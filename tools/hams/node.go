@@ -14,7 +14,7 @@ import (
 func init() {
 	register(&Command{
 		Name:    "node",
-		Usage:   "node [--dir DIR] [--fcp ADDR] [--transport tor|tcp|none] [--tor-path PATH] [--listen ADDR] [--connect FILE]... [--name NAME] [--store-size SIZE]",
+		Usage:   "node [--dir DIR] [--fcp ADDR] [--transport tor|tcp|none] [--tor-path PATH] [--listen ADDR] [--connect FILE]... [--name NAME] [--store-size SIZE] [--usk-poll DURATION]",
 		Summary: "run a node: its datastore, its peer links and the FCP server apps talk to (stops on Ctrl-C)",
 		Run:     runNode,
 	})
@@ -50,6 +50,7 @@ func runNode(ctx context.Context, env *Env, args []string) error {
 	fs.Var(&connect, "connect", "a peer's noderef file (transport tcp; repeatable; peers are kept across restarts)")
 	name := fs.String("name", "", "this node's name in its noderef (optional)")
 	storeSize := fs.String("store-size", "1G", "datastore size, e.g. 500M, 10G")
+	uskPoll := fs.Duration("usk-poll", 0, "how often subscriptions (FCP SubscribeUSK) look for new editions (default 5m)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -85,6 +86,7 @@ func runNode(ctx context.Context, env *Env, args []string) error {
 		Connect:             connect,
 		Name:                *name,
 		StoreSize:           size,
+		USKPollInterval:     *uskPoll,
 		Logger:              newLogger(env.Stderr),
 	}
 	if env.Getenv("GOMEMLIMIT") == "" {

@@ -20,7 +20,7 @@ import (
 func init() {
 	register(&Command{
 		Name:    "testnet",
-		Usage:   "testnet --nodes N [--dir DIR] [--transport tcp|tor] [--fcp-port-base PORT] [--long K] [--seed S] [--store-size SIZE]",
+		Usage:   "testnet --nodes N [--dir DIR] [--transport tcp|tor] [--fcp-port-base PORT] [--long K] [--seed S] [--store-size SIZE] [--usk-poll DURATION]",
 		Summary: "run N full nodes on loopback, linked as a small world; prints each node's FCP address (stops on Ctrl-C)",
 		Run:     runTestnet,
 	})
@@ -40,6 +40,7 @@ func runTestnet(ctx context.Context, env *Env, args []string) error {
 	long := fs.Int("long", 2, "long-range links each node draws (∝ 1/distance) besides its ring neighbours")
 	seed := fs.Uint64("seed", 1, "seed of the long-range links")
 	storeSize := fs.String("store-size", "256M", "datastore size of each node")
+	uskPoll := fs.Duration("usk-poll", 0, "how often the nodes look for new editions of subscribed USKs (default 5m)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -53,6 +54,8 @@ func runTestnet(ctx context.Context, env *Env, args []string) error {
 		return usagef("--fcp-port-base %d leaves no room for %d nodes", *portBase, *n)
 	case *long < 0:
 		return usagef("--long must not be negative")
+	case *uskPoll < 0:
+		return usagef("--usk-poll must not be negative")
 	}
 	switch node.Transport(*transport) {
 	case node.TransportTCP:
@@ -103,7 +106,7 @@ func runTestnet(ctx context.Context, env *Env, args []string) error {
 		cfg := node.Config{
 			Dir: filepath.Join(root, fmt.Sprintf("node-%d", i)), FCPAddr: fcpAddr, Transport: node.TransportTCP,
 			Listen: "127.0.0.1:0", Name: fmt.Sprintf("node-%d", i), Location: &loc, StoreSize: size,
-			Logger: log.With("node", i),
+			Logger: log.With("node", i), USKPollInterval: *uskPoll,
 		}
 		if torrc != nil {
 			cfg.Transport, cfg.Listen, cfg.TorPath, cfg.TorExtraTorrc = node.TransportTor, "", *torPath, torrc
