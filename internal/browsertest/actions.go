@@ -66,7 +66,10 @@ func saveScreenshot(t testing.TB, ctx context.Context, name string, timeout time
 	}
 	actx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	png, err := chromedp.Run(actx, chromedp.FullScreenshot(100)) // 100: PNG
+	// The whole document element, clipped to its box: Chromium's
+	// CaptureBeyondViewport without a clip shifts right-to-left pages
+	// sideways (seen with Chromium 156).
+	png, err := chromedp.Run(actx, chromedp.Screenshot(chromedp.CSS("html")))
 	if err != nil {
 		return "", err
 	}

@@ -34,6 +34,54 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// command is a hams command running in-process in the background.
+type command struct {
+	out, errOut syncBuffer
+	code        chan int // its exit status, once it ends
+}
+
+// startCommand runs hams with args in the background until ctx ends.
+func startCommand(ctx context.Context, args ...string) *command {
+	c := &command{code: make(chan int, 1)}
+	env := &Env{Stdin: strings.NewReader(""), Stdout: &c.out, Stderr: &c.errOut, Getenv: func(string) string { return "" }}
+	go func() { c.code <- run(ctx, env, args) }()
+	return c
+}
+
+// wait waits until re matches n times in the command's standard output
+// and returns the matches; it fails t if the command exits first or wait
+// passes.
+func (c *command) wait(t testing.TB, re *regexp.Regexp, n int, wait time.Duration) [][]string {
+	t.Helper()
+	for deadline := time.Now().Add(wait); ; time.Sleep(20 * time.Millisecond) {
+		if m := re.FindAllStringSubmatch(c.out.String(), -1); len(m) >= n {
+			return m
+		}
+		select {
+		case code := <-c.code:
+			t.Fatalf("exited with %d: %s", code, c.errOut.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %d lines matching %s within %v: %s\n%s", n, re, wait, c.out.String(), c.errOut.String())
+		}
+	}
+}
+
+// testnetAddrs waits for a hams testnet of nodes nodes to be ready and
+// returns the nodes' FCP addresses.
+func (c *command) testnetAddrs(t testing.TB, nodes int, wait time.Duration) []string {
+	t.Helper()
+	var addrs []string
+	for _, m := range c.wait(t, regexp.MustCompile(`(?m)^node-(\d+) fcp=(\S+) location=\S+ peers=\d+ dir=\S+$`), nodes, wait) {
+		addrs = append(addrs, m[2])
+	}
+	if !strings.Contains(c.errOut.String(), fmt.Sprintf("testnet ready: %d nodes", nodes)) {
+		t.Fatalf("no ready line: %s", c.errOut.String())
+	}
+	return addrs
+}
+
 // TestTestnet runs `hams testnet --nodes 8`, puts a file on node 0 with
 // `hams put`, gets it on node 7 with `hams get`, and stops the testnet as
 // Ctrl-C would.
@@ -52,33 +100,9 @@ func testTestnet(t *testing.T, nodes int, transport string, wait time.Duration) 
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out, errOut syncBuffer
-	env := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }}
-	code := make(chan int, 1)
-	go func() {
-		code <- run(ctx, env, []string{"testnet", "--nodes", strconv.Itoa(nodes), "--transport", transport, "--dir", dir, "--store-size", "64M"})
-	}()
-	re := regexp.MustCompile(`(?m)^node-(\d) fcp=(\S+) location=\S+ peers=\d+ dir=\S+$`)
-	var addrs []string
-	for deadline := time.Now().Add(wait); ; time.Sleep(20 * time.Millisecond) {
-		if m := re.FindAllStringSubmatch(out.String(), -1); len(m) == nodes {
-			for _, x := range m {
-				addrs = append(addrs, x[2])
-			}
-			break
-		}
-		select {
-		case c := <-code:
-			t.Fatalf("testnet exited with %d: %s", c, errOut.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("testnet did not print %d nodes: %s\n%s", nodes, out.String(), errOut.String())
-		}
-	}
-	if !strings.Contains(errOut.String(), fmt.Sprintf("testnet ready: %d nodes", nodes)) {
-		t.Fatalf("no ready line: %s", errOut.String())
-	}
+	tn := startCommand(ctx, "testnet", "--nodes", strconv.Itoa(nodes), "--transport", transport, "--dir", dir, "--store-size", "64M")
+	addrs := tn.testnetAddrs(t, nodes, wait)
+	code, errOut := tn.code, &tn.errOut
 	file := filepath.Join(t.TempDir(), "post.bin")
 	data := bytes.Repeat([]byte("همس hams testnet "), 100000) // 1.9 MB: a splitfile
 	if err := os.WriteFile(file, data, 0o600); err != nil {

@@ -89,7 +89,7 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Referrer-Policy", "same-origin")
 	h.Set("Cross-Origin-Opener-Policy", "same-origin")
 	h.Set("Cross-Origin-Resource-Policy", "same-origin")
 	if !g.hosts[r.Host] {
@@ -111,11 +111,15 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			sent = r.FormValue("csrf") // parses the form (within maxBody)
 		}
 		if !g.sameOrigin(r) || tok == "" || !hmac.Equal([]byte(sent), []byte(g.mac(tok))) {
-			g.app.cfg.Logger.Warn("social: refused a cross-site or stale form", "path", r.URL.Path, "origin", r.Header.Get("Origin"))
+			g.app.cfg.Logger.Warn("social: refused a cross-site or stale form", "path", r.URL.Path, "origin", r.Header.Get("Origin"),
+				"fetch-site", r.Header.Get("Sec-Fetch-Site"), "cookie", tok != "", "token", sent != "")
 			http.Error(w, "social: this form did not come from this page (or the page is too old): go back, reload and send it again", http.StatusForbidden)
 			return
 		}
-	} else if tok == "" {
+	} else if tok == "" && pageRequest(r) {
+		// Only pages issue the cookie: the style sheet, script, images
+		// and event stream of a first visit load in parallel without
+		// one, and each new cookie would replace the page's.
 		tok = base64.RawURLEncoding.EncodeToString(randomBytes(32))
 		http.SetCookie(w, &http.Cookie{Name: g.cookie, Value: tok, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
 	}
@@ -125,6 +129,12 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // maxBody bounds a form: the images of a post and some text.
 func (a *App) maxBody() int64 { return int64(1+feed.MaxImages)*a.cfg.MaxImageSize + 1<<20 }
 
+// pageRequest reports whether r asks for a page (which carries forms).
+func pageRequest(r *http.Request) bool {
+	p := r.URL.Path
+	return !strings.HasPrefix(p, "/static/") && p != "/img" && p != "/events"
+}
+
 // mac is the form token of cookie value tok.
 func (g *guard) mac(tok string) string {
 	m := hmac.New(sha256.New, g.app.secret)
@@ -132,17 +142,22 @@ func (g *guard) mac(tok string) string {
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
-// sameOrigin checks the browser's word on where a request comes from:
-// Sec-Fetch-Site, or else Origin, when present, must be this page.
+// sameOrigin checks the browser's word on where a request comes from.
+// Sec-Fetch-Site, which browsers set and pages cannot, must say this page
+// (same-origin) or the person (none); without it, Origin, when present,
+// must be this page. (A form sent under a no-referrer policy has Origin
+// "null", so Sec-Fetch-Site decides when it is there.)
 func (g *guard) sameOrigin(r *http.Request) bool {
 	switch r.Header.Get("Sec-Fetch-Site") {
-	case "", "same-origin", "none":
+	case "same-origin", "none":
+		return true
+	case "":
 	default:
 		return false
 	}
 	o := r.Header.Get("Origin")
-	if o == "" || o == "null" && r.Header.Get("Sec-Fetch-Site") == "" {
-		return o == ""
+	if o == "" {
+		return true // not a browser that says; the token decides
 	}
 	u, err := url.Parse(o)
 	return err == nil && u.Scheme == "http" && g.hosts[u.Host]
