@@ -83,6 +83,15 @@ type Backend interface {
 	LatestEdition(ctx context.Context, usk keys.URI) (int64, error)
 }
 
+// ArrivalWatcher is implemented by backends that learn when a block they
+// looked for, and did not find, arrives later (a node's passive requests).
+// Arrivals returns a channel that is closed at the next arrival;
+// SubscribeUSK subscriptions then look for new editions at once rather
+// than at their next poll.
+type ArrivalWatcher interface {
+	Arrivals() <-chan struct{}
+}
+
 // FetchCoder is implemented by fetch errors that carry one of fred's
 // FetchException codes.
 type FetchCoder interface{ FetchCode() int }

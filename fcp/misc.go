@@ -71,15 +71,22 @@ func (c *conn) subscribeUSK(m *wire.Message) error {
 	return nil
 }
 
-// pollUSK looks for newer editions of u every USKPollInterval until ctx
+// pollUSK looks for newer editions of u every USKPollInterval (and at
+// once when the backend says a block it looked for has arrived) until ctx
 // ends, sending SubscribedUSKUpdate for each new one at or after the
 // edition asked for, and SubscribedUSKRoundFinished after each round
-// unless DontPoll.
+// unless DontPoll. Each round looks from the edition after the newest
+// found, so known editions are not fetched again.
 func (c *conn) pollUSK(ctx context.Context, id string, u keys.URI, dontPoll bool) {
 	s := c.s
 	last := abs(u.Edition) - 1
+	aw, _ := s.b.(ArrivalWatcher)
 	for {
-		ed, err := s.b.LatestEdition(ctx, u)
+		var arrived <-chan struct{}
+		if aw != nil {
+			arrived = aw.Arrivals() // before looking: an arrival during the round wakes the next
+		}
+		ed, err := s.b.LatestEdition(ctx, u.WithEdition(last+1))
 		if ctx.Err() != nil {
 			return
 		}
@@ -97,6 +104,7 @@ func (c *conn) pollUSK(ctx context.Context, id string, u keys.URI, dontPoll bool
 		select {
 		case <-ctx.Done():
 			return
+		case <-arrived:
 		case <-s.cfg.After(s.cfg.USKPollInterval):
 		}
 	}

@@ -84,6 +84,13 @@ func (n *Node) backend(cl *client.Client) fcp.Backend {
 	return peerBackend{backend{cl}, n}
 }
 
+var _ fcp.ArrivalWatcher = peerBackend{}
+
+// Arrivals is closed when a block this node looked for, and did not find,
+// arrives later (an Offer from a peer): USK subscriptions look again at
+// once instead of at their next poll.
+func (b peerBackend) Arrivals() <-chan struct{} { return b.n.net.r.offers.arrivals() }
+
 // peerBackend is the backend of a node with peers: FCP AddPeer, ListPeers,
 // ListPeer and RemovePeer manage them.
 type peerBackend struct {

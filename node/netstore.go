@@ -50,6 +50,9 @@ func (s *netStore) get(ctx context.Context, dst []byte, rk keys.RoutingKey, read
 	if err == nil || !errors.Is(err, datastore.ErrNotFound) {
 		return b, err
 	}
+	if blk, ok := s.r.offers.get(rk); ok { // verified by the link that brought it
+		return append(dst, blk...), nil
+	}
 	res, err := s.r.request(ctx, false, rk, nil)
 	switch {
 	case errors.Is(err, routing.ErrDataNotFound), errors.Is(err, routing.ErrRecentlyFailed),

@@ -96,6 +96,10 @@ type router struct {
 	frame   []byte      // encoding buffer
 	locsDue time.Time   // when the changed PeerLocations go out; zero: none due
 
+	// offers holds the blocks handed on to this node's own requests; its
+	// methods are safe to call from any goroutine.
+	offers *offers
+
 	trace     func(routing.Message)                                // tests: sees every message sent
 	traceNbrs func(peer routing.Location, locs []routing.Location) // tests: sees every PeerLocations the core took
 }
@@ -120,6 +124,7 @@ func newRouter(core *routing.Core, ds *datastore.Store, log *slog.Logger, hooks 
 		local:       make(map[routing.RequestID]*localReq),
 		trace:       hooks.send,
 		traceNbrs:   hooks.neighbours,
+		offers:      newOffers(time.Now),
 	}
 	for range lookupWorkers {
 		r.workers.Add(1)
@@ -331,6 +336,9 @@ func (r *router) process() {
 			default:
 				r.write([]routing.StoreOp{st})
 			}
+		}
+		for _, o := range rd.Offered {
+			r.offers.add(o.Key, o.Block)
 		}
 		ended := false
 		for _, res := range rd.Results {

@@ -231,6 +231,7 @@ func (c *Core) startLocal(now time.Time, rk keys.RoutingKey, block []byte, inser
 	c.localActive++
 	if !insert {
 		if _, ok := c.failed.get(now, rk); ok {
+			c.failed.ask(rk, 0)
 			c.localActive--
 			c.ready.Results = append(c.ready.Results, Result{ID: id, Key: rk, Err: ErrRecentlyFailed})
 			return id, nil
@@ -255,6 +256,9 @@ func (c *Core) Step(now time.Time, m Message) error {
 	switch m.Type {
 	case MsgRequest, MsgInsert:
 		c.incoming(now, p, m)
+		return nil
+	case MsgOffer:
+		c.offered(now, m)
 		return nil
 	case MsgData, MsgDataNotFound, MsgRecentlyFailed, MsgRouteNotFound,
 		MsgRejectedLoop, MsgRejectedOverload, MsgInsertReply:
@@ -298,6 +302,7 @@ func (c *Core) incoming(now time.Time, p *peer, m Message) {
 		htl: htl, source: p.id, block: m.Block}
 	if !r.insert {
 		if f, ok := c.failed.get(now, m.Key); ok && f.htl >= htl {
+			c.failed.ask(m.Key, p.id)
 			reject(MsgRecentlyFailed)
 			return
 		}
@@ -360,6 +365,7 @@ func (c *Core) begin(now time.Time, r *request) {
 			c.ready.Stores = append(c.ready.Stores, StoreOp{Key: r.key, Block: r.block, Region: region})
 			r.accepted = true
 		}
+		c.offer(now, r.key, r.block, r.source)
 		r.phase = phaseRouting
 		c.route(now, r)
 		return
@@ -407,6 +413,7 @@ func (c *Core) route(now time.Time, r *request) {
 			c.finish(now, r, Message{Type: MsgInsertReply})
 		} else {
 			c.failed.add(now, r.key, 0, c.cfg.RecentlyFailedFor)
+			c.askers(r)
 			c.finish(now, r, Message{Type: MsgDataNotFound})
 		}
 		return
@@ -441,6 +448,14 @@ func (c *Core) route(now time.Time, r *request) {
 			c.finish(now, r, Message{Type: MsgInsertReply})
 			return
 		}
+		if !r.insert {
+			// Every peer was tried: the key is not to be found from here
+			// with this HTL, as after DataNotFound (a small network runs
+			// out of peers before HTL), and those who asked are offered
+			// the block if it turns up.
+			c.failed.add(now, r.key, r.htl, c.cfg.RecentlyFailedFor)
+			c.askers(r)
+		}
 		c.finish(now, r, Message{Type: MsgRouteNotFound, HTL: r.htl})
 		return
 	}
@@ -452,6 +467,52 @@ func (c *Core) route(now time.Time, r *request) {
 		t = MsgInsert
 	}
 	c.send(Message{Type: t, Peer: best.id, ID: r.id, Key: r.key, HTL: r.htl, Block: r.block})
+}
+
+// askers records r's source and waiters as having asked for r's key,
+// which was not found (see offer).
+func (c *Core) askers(r *request) {
+	c.failed.ask(r.key, r.source)
+	for _, w := range r.waiters {
+		c.failed.ask(r.key, w.source)
+	}
+}
+
+// offer hands on a block for key k that reached this node (an insert, or
+// Data for a request; from peer from) to whoever asked for k here a short
+// while ago and was told it is not to be found: an Offer to each such
+// peer, and an Offered for this node's own requests. The failure-table
+// entry goes: k is no longer missing.
+func (c *Core) offer(now time.Time, k keys.RoutingKey, block []byte, from PeerID) {
+	e, ok := c.failed.take(now, k)
+	if !ok {
+		return
+	}
+	for _, p := range e.askers[:e.n] {
+		if p != from && c.peer(p) != nil {
+			c.send(Message{Type: MsgOffer, Peer: p, ID: c.newID(), Key: k, Block: block})
+		}
+	}
+	if e.local {
+		c.ready.Offered = append(c.ready.Offered, Offered{Key: k, Block: block})
+	}
+}
+
+// offered handles an Offer: a block for a key this node was told a short
+// while ago is not to be found, and asked for on someone's behalf. The
+// driver has verified the block against the key. It is cached where passing
+// Data would be (not at the first hops) and offered on; an Offer for a key
+// not in the failure table (unasked, or after the entry expired) is
+// dropped.
+func (c *Core) offered(now time.Time, m Message) {
+	e, ok := c.failed.get(now, m.Key)
+	if !ok || len(m.Block) == 0 {
+		return
+	}
+	if c.writable(e.htl) {
+		c.ready.Stores = append(c.ready.Stores, StoreOp{Key: m.Key, Block: m.Block, Region: RegionCache})
+	}
+	c.offer(now, m.Key, m.Block, m.Peer)
 }
 
 func (r *request) hasWaiterFrom(p PeerID) bool {
@@ -473,6 +534,7 @@ func (c *Core) reply(now time.Time, r *request, m Message) {
 		if c.writable(r.htl) {
 			c.ready.Stores = append(c.ready.Stores, StoreOp{Key: r.key, Block: m.Block, Region: RegionCache})
 		}
+		c.offer(now, r.key, m.Block, m.Peer)
 		c.finish(now, r, m)
 	case MsgInsertReply:
 		if !r.insert {
@@ -484,6 +546,7 @@ func (c *Core) reply(now time.Time, r *request, m Message) {
 			return
 		}
 		c.failed.add(now, r.key, r.htl, c.cfg.RecentlyFailedFor)
+		c.askers(r)
 		c.finish(now, r, Message{Type: m.Type})
 	case MsgRouteNotFound:
 		if r.insert {

@@ -40,9 +40,16 @@ const (
 	MsgInsertReply
 )
 
+// MsgOffer passes on a block to a peer that asked for its key a short while
+// ago, when it was not found (a passive request; Hyphanet's ULPR): Key and
+// Block, under an ID of its own. Its code is 11 (10 is the wire's
+// PeerLocations, which is not a routing message).
+const MsgOffer MsgType = 11
+
 var msgNames = [...]string{MsgRequest: "Request", MsgInsert: "Insert", MsgData: "Data",
 	MsgDataNotFound: "DataNotFound", MsgRecentlyFailed: "RecentlyFailed", MsgRouteNotFound: "RouteNotFound",
-	MsgRejectedLoop: "RejectedLoop", MsgRejectedOverload: "RejectedOverload", MsgInsertReply: "InsertReply"}
+	MsgRejectedLoop: "RejectedLoop", MsgRejectedOverload: "RejectedOverload", MsgInsertReply: "InsertReply",
+	MsgOffer: "Offer"}
 
 // String returns the type's name, as in docs/routing.md.
 func (t MsgType) String() string {
@@ -53,8 +60,8 @@ func (t MsgType) String() string {
 }
 
 // Message is a routing message. In Step, Peer is the sender; in Ready, the
-// recipient. Key is set on requests, inserts and Data; Block on inserts and
-// Data; HTL on requests, inserts and RouteNotFound. The driver verifies
+// recipient. Key is set on requests, inserts, Data and Offer; Block on
+// inserts, Data and Offer; HTL on requests, inserts and RouteNotFound. The driver verifies
 // every Block against Key before Step (the Core does not hash).
 type Message struct {
 	Type  MsgType
@@ -114,16 +121,28 @@ var (
 // The request has already moved on to another route.
 var ErrWrongKey = errors.New("routing: answer for another key")
 
+// Offered is a block this node's own request asked for a short while ago,
+// when it was not found, that has reached the node since (MsgOffer, or an
+// insert or Data passing through). The node never stores it (its store
+// says nothing of what it fetched): the driver may hold it in memory for
+// the next local fetch of the key, and tell whoever waits for the key.
+type Offered struct {
+	Key   keys.RoutingKey
+	Block []byte
+}
+
 // Ready is what the driver must do after Step, Tick, Fetch or Insert:
-// send Messages, run Lookups, apply Stores, and deliver Results.
+// send Messages, run Lookups, apply Stores, deliver Results and hand on
+// Offered blocks.
 type Ready struct {
 	Messages []Message
 	Lookups  []Lookup
 	Stores   []StoreOp
 	Results  []Result
+	Offered  []Offered
 }
 
 // Empty reports whether there is nothing to do.
 func (r *Ready) Empty() bool {
-	return len(r.Messages)+len(r.Lookups)+len(r.Stores)+len(r.Results) == 0
+	return len(r.Messages)+len(r.Lookups)+len(r.Stores)+len(r.Results)+len(r.Offered) == 0
 }

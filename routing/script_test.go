@@ -203,7 +203,7 @@ func (s *script) run(cmd string) []string {
 	case "recv":
 		from, _ := strconv.ParseUint(f[1], 10, 64)
 		var typ MsgType
-		for t := MsgRequest; t <= MsgInsertReply; t++ {
+		for t := MsgRequest; t <= MsgOffer; t++ {
 			if t.String() == f[2] {
 				typ = t
 			}
@@ -249,7 +249,7 @@ func (s *script) ready() []string {
 	var out []string
 	for _, m := range rd.Messages {
 		line := fmt.Sprintf("send %d %s id=%s", m.Peer, m.Type, s.name(m.ID))
-		if m.Type == MsgRequest || m.Type == MsgInsert {
+		if m.Type == MsgRequest || m.Type == MsgInsert || m.Type == MsgOffer {
 			line += " key=" + s.names[m.Key]
 		}
 		if m.Type == MsgRequest || m.Type == MsgInsert || m.Type == MsgRouteNotFound {
@@ -266,6 +266,9 @@ func (s *script) ready() []string {
 	for _, st := range rd.Stores {
 		region := map[Region]string{RegionStore: "store", RegionCache: "cache"}[st.Region]
 		out = append(out, fmt.Sprintf("write %s %s block=%s", region, s.names[st.Key], st.Block))
+	}
+	for _, o := range rd.Offered {
+		out = append(out, fmt.Sprintf("offered %s block=%s", s.names[o.Key], o.Block))
 	}
 	for _, r := range rd.Results {
 		line := fmt.Sprintf("result %s key=%s", s.name(r.ID), s.names[r.Key])

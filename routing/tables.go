@@ -1,6 +1,7 @@
 package routing
 
 import (
+	"slices"
 	"time"
 
 	"github.com/hamsnet/hams/keys"
@@ -83,11 +84,19 @@ func (r *recentIDs) expire(now time.Time) {
 	r.until = nil
 }
 
+// maxAskers bounds the peers a failure-table entry remembers as having
+// asked for its key (to offer them the block if it turns up).
+const maxAskers = 4
+
 // failure is a failure-table entry: the key was not found with htl hops to
-// live, until a time.
+// live, until a time; who asked for it meanwhile (askers, and local for this
+// node's own requests) is offered the block if it turns up.
 type failure struct {
-	until time.Time
-	htl   uint8
+	until  time.Time
+	htl    uint8
+	local  bool
+	n      uint8
+	askers [maxAskers]PeerID
 }
 
 // failureTable remembers keys recently not found, bounded like recentIDs.
@@ -109,15 +118,16 @@ func (f *failureTable) get(now time.Time, k keys.RoutingKey) (failure, bool) {
 }
 
 // add records that k was not found at htl. A key already present keeps the
-// higher HTL and the later time; its ring slot stays where it was.
+// higher HTL, the later time and its askers; its ring slot stays where it
+// was.
 func (f *failureTable) add(now time.Time, k keys.RoutingKey, htl uint8, ttl time.Duration) {
 	if f.order.max == 0 {
 		return
 	}
 	e := failure{until: now.Add(ttl), htl: htl}
 	if old, ok := f.keys[k]; ok {
-		e.htl = max(e.htl, old.htl)
-		f.keys[k] = e
+		old.until, old.htl = e.until, max(e.htl, old.htl)
+		f.keys[k] = old
 		return
 	}
 	if f.order.full() {
@@ -128,6 +138,36 @@ func (f *failureTable) add(now time.Time, k keys.RoutingKey, htl uint8, ttl time
 	}
 	f.keys[k] = e
 	f.order.push(k)
+}
+
+// ask records that who (0: this node) asked for k, which is in the table,
+// and was told it is not to be found: if the block turns up before the
+// entry expires, who is offered it. At most maxAskers peers are kept.
+func (f *failureTable) ask(k keys.RoutingKey, who PeerID) {
+	e, ok := f.keys[k]
+	if !ok || who == gone {
+		return
+	}
+	switch {
+	case who == 0:
+		e.local = true
+	case slices.Contains(e.askers[:e.n], who) || int(e.n) == maxAskers:
+		return
+	default:
+		e.askers[e.n] = who
+		e.n++
+	}
+	f.keys[k] = e
+}
+
+// take removes k's entry and returns it, if it has not expired. (Its ring
+// slot goes when it reaches the head: a lookup finds no entry.)
+func (f *failureTable) take(now time.Time, k keys.RoutingKey) (failure, bool) {
+	e, ok := f.get(now, k)
+	if ok {
+		delete(f.keys, k)
+	}
+	return e, ok
 }
 
 // expire drops the oldest entries while they are past their time. A

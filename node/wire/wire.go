@@ -38,6 +38,11 @@ const (
 	// TypePeerLocations is not a routing message: it carries the locations
 	// of the sender's other peers (AppendPeerLocations).
 	TypePeerLocations = 10
+	// TypeOffer passes on a block to a peer that asked for its key a short
+	// while ago, when it was not found (routing.MsgOffer).
+	TypeOffer = 11
+	// maxType is the highest type code.
+	maxType = TypeOffer
 )
 
 // MaxPeerLocations is the most locations a PeerLocations message carries.
@@ -48,10 +53,11 @@ var typeOf = map[routing.MsgType]byte{
 	routing.MsgDataNotFound: TypeDataNotFound, routing.MsgRecentlyFailed: TypeRecentlyFailed,
 	routing.MsgRouteNotFound: TypeRouteNotFound, routing.MsgRejectedLoop: TypeRejectedLoop,
 	routing.MsgRejectedOverload: TypeRejectedOverload, routing.MsgInsertReply: TypeInsertReply,
+	routing.MsgOffer: TypeOffer,
 }
 
-var msgOf = func() [TypeInsertReply + 1]routing.MsgType {
-	var m [TypeInsertReply + 1]routing.MsgType
+var msgOf = func() [maxType + 1]routing.MsgType {
+	var m [maxType + 1]routing.MsgType
 	for t, b := range typeOf {
 		m[b] = t
 	}
@@ -61,11 +67,12 @@ var msgOf = func() [TypeInsertReply + 1]routing.MsgType {
 // layout says which fields a type carries, in order after the ID.
 type layout struct{ htl, key, block bool }
 
-var layouts = [TypeInsertReply + 1]layout{
+var layouts = [maxType + 1]layout{
 	TypeRequest:       {htl: true, key: true},
 	TypeInsert:        {htl: true, key: true, block: true},
 	TypeData:          {key: true, block: true},
 	TypeRouteNotFound: {htl: true},
+	TypeOffer:         {key: true, block: true},
 	// the rest carry the ID alone
 }
 
@@ -94,7 +101,7 @@ func validBlockSize(n int) bool { return n == keys.CHKBlockSize || n == keys.SSK
 // Message is one decoded message of any type: a routing message, or the
 // locations of a PeerLocations message.
 type Message struct {
-	// Type is the wire type code, TypeRequest to TypePeerLocations.
+	// Type is the wire type code, TypeRequest to TypeOffer.
 	Type byte
 	// Routing is the routing message (every type but TypePeerLocations).
 	Routing routing.Message
@@ -169,7 +176,7 @@ func DecodeMessage(b []byte) (Message, error) {
 		return Message{}, bad("W1", "message of %d bytes is shorter than its header", len(b))
 	case b[0] != Version:
 		return Message{}, bad("W2", "version %d, want %d", b[0], Version)
-	case b[1] == 0 || b[1] > TypePeerLocations:
+	case b[1] == 0 || b[1] > maxType:
 		return Message{}, bad("W3", "unknown message type %d", b[1])
 	case b[1] == TypePeerLocations:
 		locs, err := decodePeerLocations(b[2:])

@@ -92,7 +92,7 @@ func testKey() keys.RoutingKey {
 }
 
 func msgType(name string) routing.MsgType {
-	for t := routing.MsgRequest; t <= routing.MsgInsertReply; t++ {
+	for t := routing.MsgRequest; t <= routing.MsgOffer; t++ {
 		if t.String() == name {
 			return t
 		}
@@ -128,12 +128,14 @@ func cases() []vector {
 		{Name: "reject-W2-version-0", Op: "reject", Rule: "W2", Description: "version 0", Header: "0004" + id},
 		{Name: "reject-W2-version-2", Op: "reject", Rule: "W2", Description: "a future version", Header: "0204" + id},
 		{Name: "reject-W3-type-0", Op: "reject", Rule: "W3", Description: "type 0", Header: hdr(0, id)},
-		{Name: "reject-W3-type-11", Op: "reject", Rule: "W3", Description: "an unknown type", Header: hdr(11, id)},
+		{Name: "offer-ssk", Op: "message", Description: "an Offer of an SSK block", Type: "Offer", ID: id, Key: key, BlockPattern: "a5", BlockLen: keys.SSKBlockSize, Header: hdr(TypeOffer, id+key)},
+		{Name: "reject-W3-type-12", Op: "reject", Rule: "W3", Description: "an unknown type", Header: hdr(12, id)},
 		{Name: "reject-W3-type-255", Op: "reject", Rule: "W3", Description: "type 255", Header: hdr(255, "00")},
 		{Name: "reject-W4-short-request", Op: "reject", Rule: "W4", Description: "a request without its key", Header: hdr(TypeRequest, id+"12")},
 		{Name: "reject-W4-trailing", Op: "reject", Rule: "W4", Description: "DataNotFound with a byte after the ID", Header: hdr(TypeDataNotFound, id+"00")},
 		{Name: "reject-W4-short-id", Op: "reject", Rule: "W4", Description: "an ID of 7 bytes", Header: hdr(TypeInsertReply, id[:14])},
 		{Name: "reject-W5-no-block", Op: "reject", Rule: "W5", Description: "Data without a block", Header: hdr(TypeData, id+key)},
+		{Name: "reject-W5-offer-no-block", Op: "reject", Rule: "W5", Description: "an Offer without a block", Header: hdr(TypeOffer, id+key)},
 		{Name: "reject-W5-block-size", Op: "reject", Rule: "W5", Description: "Data with a block one byte short of an SSK block", BlockPattern: "ff", BlockLen: keys.SSKBlockSize - 1, Header: hdr(TypeData, id+key)},
 		{Name: "reject-W6-id-zero", Op: "reject", Rule: "W6", Description: "request ID 0", Header: hdr(TypeRejectedLoop, "0000000000000000")},
 		{Name: "reject-W7-count-65", Op: "reject", Rule: "W7", Description: "PeerLocations with count 65 and 65 locations", Header: hdr(TypePeerLocations, "41"+l65Enc)},
