@@ -366,6 +366,7 @@ func (c *Core) begin(now time.Time, r *request) {
 			r.accepted = true
 		}
 		c.offer(now, r.key, r.block, r.source)
+		c.satisfy(now, r.key, r.block, false)
 		r.phase = phaseRouting
 		c.route(now, r)
 		return
@@ -505,14 +506,36 @@ func (c *Core) offer(now time.Time, k keys.RoutingKey, block []byte, from PeerID
 // not in the failure table (unasked, or after the entry expired) is
 // dropped.
 func (c *Core) offered(now time.Time, m Message) {
+	if len(m.Block) == 0 {
+		return
+	}
 	e, ok := c.failed.get(now, m.Key)
-	if !ok || len(m.Block) == 0 {
+	if !ok {
+		// Not failed here (yet): a request for the key may still be
+		// routing here, on another route after the one that failed.
+		c.satisfy(now, m.Key, m.Block, true)
 		return
 	}
 	if c.writable(e.htl) {
 		c.ready.Stores = append(c.ready.Stores, StoreOp{Key: m.Key, Block: m.Block, Region: RegionCache})
 	}
 	c.offer(now, m.Key, m.Block, m.Peer)
+}
+
+// satisfy answers a request for k that is routing here with block, which
+// reached the node otherwise (an insert of k passing through, or an
+// Offer): the request need not wait for its route, and does not fail when
+// the route comes back empty after the block went by. cache: write the
+// block where passing Data would be written (an insert writes its own).
+func (c *Core) satisfy(now time.Time, k keys.RoutingKey, block []byte, cache bool) {
+	r := c.reqs[c.byKey[k]]
+	if r == nil || r.insert || r.phase != phaseRouting || r.key != k {
+		return
+	}
+	if cache && c.writable(r.htl) {
+		c.ready.Stores = append(c.ready.Stores, StoreOp{Key: k, Block: block, Region: RegionCache})
+	}
+	c.finish(now, r, Message{Type: MsgData, Block: block})
 }
 
 func (r *request) hasWaiterFrom(p PeerID) bool {

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// webClient is a cookie-keeping client of one hams social page.
+type webClient struct {
+	tb   testing.TB
+	base string
+	hc   *http.Client
+}
+
+func newWebClient(tb testing.TB, base string) *webClient {
+	jar, _ := cookiejar.New(nil)
+	return &webClient{tb: tb, base: base, hc: &http.Client{Jar: jar, Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+func (w *webClient) get(path string) string {
+	w.tb.Helper()
+	resp, err := w.hc.Get(w.base + path)
+	if err != nil {
+		w.tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
+var formToken = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// post sends a form (with the page's CSRF token) and fails unless the page
+// redirects, as it does after a successful action.
+func (w *webClient) post(path string, fields url.Values) {
+	w.tb.Helper()
+	m := formToken.FindStringSubmatch(w.get("/"))
+	if m == nil {
+		w.tb.Fatal("no form token")
+	}
+	fields.Set("csrf", m[1])
+	req, _ := http.NewRequest("POST", w.base+path, strings.NewReader(fields.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", w.base)
+	resp, err := w.hc.Do(req)
+	if err != nil {
+		w.tb.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		w.tb.Fatalf("POST %s: %d", path, resp.StatusCode)
+	}
+}
+
+// waitFor polls the page until it contains text and returns when it did.
+func (w *webClient) waitFor(text string, within time.Duration) time.Time {
+	w.tb.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		if strings.Contains(w.get("/"), text) {
+			return time.Now()
+		}
+		if time.Now().After(deadline) {
+			w.tb.Fatalf("%q did not show within %v", text, within)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// BenchmarkSocialPostToVisible measures how long a post takes from being
+// sent on one person's page to showing on a follower's page: two hams
+// social front-ends on nodes 0 and 4 of an 8-node TCP hams testnet with
+// the nodes' default settings (USK subscriptions poll every 5 minutes, so
+// what is measured is the publication, the offer of the new edition back
+// along the follower's last poll, and the fetch). It reports the median
+// and the 95th percentile.
+func BenchmarkSocialPostToVisible(b *testing.B) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	tn := startCommand(ctx, "testnet", "--nodes", "8", "--dir", b.TempDir(), "--store-size", "64M")
+	addrs := tn.testnetAddrs(b, 8, 60*time.Second)
+	var cmds []*command
+	b.Cleanup(func() {
+		cancel()
+		for _, c := range append(cmds, tn) {
+			select {
+			case <-c.code:
+			case <-time.After(30 * time.Second):
+				b.Error("a hams command did not stop")
+			}
+		}
+		if b.Failed() {
+			for _, c := range cmds {
+				b.Logf("hams social:\n%s", c.errOut.String())
+			}
+			b.Logf("testnet:\n%s", tn.errOut.String())
+		}
+	})
+	start := func(fcp string) *webClient {
+		c := startCommand(ctx, "social", "--fcp", fcp, "--listen", "127.0.0.1:0", "--dir", b.TempDir())
+		cmds = append(cmds, c)
+		m := c.wait(b, regexp.MustCompile(`open (http://127\.0\.0\.1:\d+) in your browser`), 1, 20*time.Second)
+		return newWebClient(b, m[0][1])
+	}
+	a, f := start(addrs[0]), start(addrs[4])
+	a.post("/identity", url.Values{"name": {"Author"}})
+	f.post("/identity", url.Values{"name": {"Follower"}})
+	uri := regexp.MustCompile(`class="uri" readonly value="([^"]+)"`).FindStringSubmatch(a.get("/people"))
+	if uri == nil {
+		b.Fatal("no address")
+	}
+	a.post("/post", url.Values{"text": {"warm-up"}})
+	f.post("/follow", url.Values{"uri": {uri[1]}})
+	f.waitFor("warm-up", 60*time.Second)
+	var lat []time.Duration
+	i := 0
+	for b.Loop() {
+		i++
+		text := fmt.Sprintf("post number %d", i)
+		t0 := time.Now()
+		a.post("/post", url.Values{"text": {text}})
+		lat = append(lat, f.waitFor(text, 5*time.Minute).Sub(t0))
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*95/100].Microseconds())/1000, "p95-ms")
+}
