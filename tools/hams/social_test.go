@@ -200,3 +200,22 @@ func solidPNG(t *testing.T, w, h int, r, g, b byte) []byte {
 	}
 	return buf.Bytes()
 }
+
+// TestSocialFlags: the page is served on loopback only; bad flags are usage
+// errors.
+func TestSocialFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"social", "--listen", "0.0.0.0:8888", "--dir", t.TempDir()},
+		{"social", "--listen", "192.0.2.1:8888", "--dir", t.TempDir()},
+		{"social", "--listen", "example.org:80", "--dir", t.TempDir()},
+		{"social", "--dir", t.TempDir(), "extra"},
+	} {
+		r := hams(t, nil, nil, false, args...)
+		if r.code != exitUsage || !strings.Contains(r.stderr, "usage: hams social") {
+			t.Errorf("%q: exit %d, stderr %q", args, r.code, r.stderr)
+		}
+	}
+	if r := hams(t, nil, nil, false, "social", "--listen", "0.0.0.0:8888", "--dir", t.TempDir()); !strings.Contains(r.stderr, "loopback") {
+		t.Errorf("no word of loopback: %q", r.stderr)
+	}
+}

@@ -293,3 +293,30 @@ func TestExportImport(t *testing.T) {
 		t.Fatal("the insert URI leaked into a page")
 	}
 }
+
+// TestSuggestions: people followed by the people one follows are
+// suggested, with the profile fetched from their feed, and can be followed
+// from the suggestion.
+func TestSuggestions(t *testing.T) {
+	nodes := startNodes(t, 3)
+	a := startApp(t, nodes[0].FCPAddr(), nil)
+	b := startApp(t, nodes[1].FCPAddr(), nil)
+	c := startApp(t, nodes[2].FCPAddr(), nil)
+	a.createIdentity("Reader")
+	uriB := b.createIdentity("Middle")
+	uriC := c.createIdentity("Far Away بعيد")
+	c.mustPost("/post", map[string]string{"text": "from the far side"})
+	c.waitPublished(10 * time.Second)
+	b.mustPost("/follow", map[string]string{"uri": uriC})
+	b.waitPublished(10 * time.Second)
+	a.mustPost("/follow", map[string]string{"uri": uriB})
+	body := a.waitFor("/people", "Far Away بعيد", 20*time.Second)
+	if !strings.Contains(body, "followed by Middle") {
+		t.Fatal("the suggestion does not say who follows them")
+	}
+	if _, body := a.get("/"); strings.Contains(body, "from the far side") {
+		t.Fatal("a suggestion's posts are in the timeline before following")
+	}
+	a.mustPost("/follow", map[string]string{"uri": uriC})
+	a.waitFor("/", "from the far side", 20*time.Second)
+}

@@ -449,12 +449,18 @@ func (a *App) fetchImage(ctx context.Context, fc *client.Client, uri string) ([]
 }
 
 // discoverer fetches the profiles of people that those the person follows
-// follow, to suggest them, whenever follow lists change and every
-// refreshSuggestions.
+// follow, to suggest them, whenever follow lists change, every
+// refreshSuggestions, and when a failed fetch is due again.
 func (a *App) discoverer() {
 	defer a.wg.Done()
+	tries := map[string]*backoff{} // failed suggestions: when to try again
 	for {
-		t := time.NewTimer(refreshSuggestions)
+		wait := refreshSuggestions
+		now := time.Now()
+		for _, b := range tries {
+			wait = min(wait, max(b.next.Sub(now), 0))
+		}
+		t := time.NewTimer(wait)
 		select {
 		case <-a.ctx.Done():
 			t.Stop()
@@ -470,13 +476,34 @@ func (a *App) discoverer() {
 			if a.ctx.Err() != nil {
 				return
 			}
+			if b := tries[k]; b != nil && time.Now().Before(b.next) {
+				continue
+			}
 			fc, err := a.client(a.ctx)
 			if err != nil {
 				break
 			}
-			a.fetchSuggestion(fc, k)
+			if a.fetchSuggestion(fc, k) {
+				delete(tries, k)
+				continue
+			}
+			b := tries[k]
+			if b == nil {
+				b = &backoff{wait: a.cfg.Retry}
+				tries[k] = b
+			} else {
+				b.wait = min(2*b.wait, refreshSuggestions)
+			}
+			b.next = time.Now().Add(b.wait)
 		}
 	}
+}
+
+// backoff is when a failed fetch is tried again, and how long it waits
+// after the next failure (doubling).
+type backoff struct {
+	next time.Time
+	wait time.Duration
 }
 
 // suggestions returns the feeds followed by followed feeds that are not
@@ -507,13 +534,14 @@ func (a *App) suggestions() []string {
 }
 
 // fetchSuggestion fetches the newest edition of a suggested feed (a
-// negative edition: the node looks for the newest) and keeps its copy.
-func (a *App) fetchSuggestion(fc *client.Client, k string) {
+// negative edition: the node looks for the newest) and keeps its copy. It
+// reports false when the fetch failed and is worth trying again.
+func (a *App) fetchSuggestion(fc *client.Client, k string) bool {
 	ctx, cancel := context.WithTimeout(a.ctx, fetchTimeout)
 	defer cancel()
 	uri, err := atEdition(k, -1)
 	if err != nil {
-		return
+		return true // not to be tried again
 	}
 	var buf bytes.Buffer
 	if _, err := fc.Get(ctx, uri, &buf, client.GetOptions{MaxSize: feed.MaxDocSize}); err != nil {
@@ -524,14 +552,15 @@ func (a *App) fetchSuggestion(fc *client.Client, k string) {
 			_, err = fc.Get(ctx, uri, &buf, client.GetOptions{MaxSize: feed.MaxDocSize})
 		}
 		if err != nil {
-			return
+			return false
 		}
 	}
 	// The edition fetched is not known from a plain Get of the newest one:
 	// the document names it, and Decode checks it against itself.
 	doc, err := feed.Decode(buf.Bytes(), editionOf(buf.Bytes()))
 	if err != nil {
-		return
+		a.cfg.Logger.Warn("social: a suggested feed does not decode", "feed", k, "err", err)
+		return true
 	}
 	a.mu.Lock()
 	if a.feeds[k] == nil {
@@ -539,6 +568,7 @@ func (a *App) fetchSuggestion(fc *client.Client, k string) {
 	}
 	a.mu.Unlock()
 	a.mergeNewest(k, doc)
+	return true
 }
 
 // editionOf reads the edition a document says it is (-1 if it says none);
