@@ -131,3 +131,43 @@ func CheckRules(specPath, pattern string, used map[string]bool) error {
 	return fmt.Errorf("vectorfile: rules of %s without a vector: %v; vectors of rules %s does not define: %v",
 		filepath.Base(specPath), uncovered, filepath.Base(specPath), undefined)
 }
+
+// Write writes each vector to dir as name(v)+".json" (indented JSON, HTML
+// characters left as they are, a final newline) and removes the other
+// *.json files there, so that dir holds exactly the vectors a generator
+// makes. Two vectors of the same name are an error.
+func Write[V any](dir string, vs []V, name func(*V) string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	old, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil {
+		return err
+	}
+	keep := map[string]bool{}
+	for i := range vs {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(&vs[i]); err != nil {
+			return err
+		}
+		p := filepath.Join(dir, name(&vs[i])+".json")
+		if keep[p] {
+			return fmt.Errorf("vectorfile: two vectors named %s", name(&vs[i]))
+		}
+		keep[p] = true
+		if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+			return err
+		}
+	}
+	for _, p := range old {
+		if !keep[p] {
+			if err := os.Remove(p); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

@@ -22,6 +22,8 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+
+	"github.com/hamsnet/hams/internal/vectorfile"
 )
 
 // Vector is one test vector file. Fields are hex for bytes; unused fields are
@@ -69,30 +71,7 @@ func write(dir string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	old, _ := filepath.Glob(filepath.Join(dir, "*.json"))
-	keep := map[string]bool{}
-	for _, v := range vs {
-		b, err := marshal(v)
-		if err != nil {
-			return err
-		}
-		p := filepath.Join(dir, v.Name+".json")
-		keep[p] = true
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			return err
-		}
-	}
-	for _, p := range old {
-		if !keep[p] {
-			if err := os.Remove(p); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return vectorfile.Write(dir, vs, func(v *Vector) string { return v.Name })
 }
 
 func marshal(v Vector) ([]byte, error) {

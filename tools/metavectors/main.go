@@ -14,14 +14,13 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"strings"
 
+	"github.com/hamsnet/hams/internal/vectorfile"
 	"github.com/hamsnet/hams/keys"
 	"github.com/hamsnet/hams/node/client"
 )
@@ -278,28 +277,5 @@ func write(dir string) (int, error) {
 	if err := Fill(vs); err != nil {
 		return 0, err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return 0, err
-	}
-	old, _ := filepath.Glob(filepath.Join(dir, "*.json"))
-	keep := map[string]bool{}
-	for _, v := range vs {
-		b, err := json.MarshalIndent(v, "", "  ")
-		if err != nil {
-			return 0, err
-		}
-		p := filepath.Join(dir, v.Name+".json")
-		keep[p] = true
-		if err := os.WriteFile(p, append(b, '\n'), 0o644); err != nil {
-			return 0, err
-		}
-	}
-	for _, p := range old {
-		if !keep[p] {
-			if err := os.Remove(p); err != nil {
-				return 0, err
-			}
-		}
-	}
-	return len(vs), nil
+	return len(vs), vectorfile.Write(dir, vs, func(v *Vector) string { return v.Name })
 }

@@ -18,14 +18,12 @@
 package main
 
 import (
-	"bytes"
 	"crypto/ecdh"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"crypto/sha3"
 	"encoding/base32"
 	"encoding/hex"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -36,6 +34,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/hamsnet/hams/internal/vectorfile"
 	"github.com/hamsnet/hams/keys"
 )
 
@@ -82,33 +81,7 @@ func write(dir string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return 0, err
-	}
-	old, _ := filepath.Glob(filepath.Join(dir, "*.json"))
-	keep := map[string]bool{}
-	for _, v := range vs {
-		var buf bytes.Buffer
-		enc := json.NewEncoder(&buf)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(v); err != nil {
-			return 0, err
-		}
-		p := filepath.Join(dir, v.Name+".json")
-		keep[p] = true
-		if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
-			return 0, err
-		}
-	}
-	for _, p := range old {
-		if !keep[p] {
-			if err := os.Remove(p); err != nil {
-				return 0, err
-			}
-		}
-	}
-	return len(vs), nil
+	return len(vs), vectorfile.Write(dir, vs, func(v *Vector) string { return v.Name })
 }
 
 // generate returns all vectors sorted by name, with unique names.

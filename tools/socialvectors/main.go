@@ -19,12 +19,12 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/hamsnet/hams/internal/vectorfile"
 	"github.com/hamsnet/hams/keys"
 	"github.com/hamsnet/hams/tools/social/feed"
 )
@@ -503,34 +503,5 @@ func write(dir string) (int, error) {
 	if err := Fill(vs); err != nil {
 		return 0, err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return 0, err
-	}
-	old, _ := filepath.Glob(filepath.Join(dir, "*.json"))
-	keep := map[string]bool{}
-	for _, v := range vs {
-		var buf bytes.Buffer
-		e := json.NewEncoder(&buf)
-		e.SetEscapeHTML(false)
-		e.SetIndent("", "  ")
-		if err := e.Encode(v); err != nil {
-			return 0, err
-		}
-		p := filepath.Join(dir, v.Name+".json")
-		if keep[p] {
-			return 0, fmt.Errorf("two vectors named %s", v.Name)
-		}
-		keep[p] = true
-		if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
-			return 0, err
-		}
-	}
-	for _, p := range old {
-		if !keep[p] {
-			if err := os.Remove(p); err != nil {
-				return 0, err
-			}
-		}
-	}
-	return len(vs), nil
+	return len(vs), vectorfile.Write(dir, vs, func(v *Vector) string { return v.Name })
 }
