@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -282,4 +284,14 @@ func (c *ConsoleLog) CheckNoErrors(t testing.TB) {
 		}
 		t.Errorf("browser console: %s%s", m, where)
 	}
+}
+
+// DisableJavaScript switches off the page's scripts in the tab ctx, as Tor
+// Browser's Safest level does, for the pages it loads from then on.
+func DisableJavaScript(t testing.TB, ctx context.Context) {
+	t.Helper()
+	Do(t, ctx, func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		_, err := cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+		return chromedp.Void{}, err
+	})
 }

@@ -37,7 +37,8 @@ func startSocial(t *testing.T, ctx context.Context, fcp string) string {
 // TestSocialBrowser: two people in real (headless) browsers, on two `hams
 // social` front-ends on different nodes of a `hams testnet`. A (Arabic
 // interface) creates an identity with a picture and posts Arabic text with
-// an image; B (English interface) follows A by address and sees the post
+// an image; B (English interface, JavaScript off as at Tor Browser's
+// Safest level: plain forms only) follows A by address and sees the post
 // and the image; B replies; A follows B and sees the reply under the post;
 // B's next reply appears on A's open page without a reload. No page logs an
 // error (a blocked resource would). Screenshots are saved as artifacts.
@@ -61,6 +62,7 @@ func TestSocialBrowser(t *testing.T) {
 	}
 	browserA, browserB := browsertest.Start(t, "ar"), browsertest.Start(t, "en-US")
 	a, b := browserA.NewTab(t), browserB.NewTab(t)
+	browsertest.DisableJavaScript(t, b)
 	consoleA, consoleB := browsertest.Console(t, a), browsertest.Console(t, b)
 
 	// A: an identity with a picture, then a post in Arabic with an image.
@@ -106,6 +108,12 @@ func TestSocialBrowser(t *testing.T) {
 	waitImages(t, b)
 	if lang := browsertest.Run(t, b, chromedp.AttributeValue(chromedp.CSS("html"), "lang")); lang.Value != "en" {
 		t.Errorf("B's page lang %q, want en", lang.Value)
+	}
+	if js := browsertest.Run(t, b, chromedp.AttributeValue(chromedp.CSS("html"), "data-js")); js.Exists {
+		t.Error("B's page ran its script, though JavaScript is off")
+	}
+	if js := browsertest.Run(t, a, chromedp.AttributeValue(chromedp.CSS("html"), "data-js")); js.Value != "on" {
+		t.Error("A's page did not run its script")
 	}
 	browsertest.Screenshot(t, b, "2-b-sees-a")
 

@@ -2,6 +2,7 @@
 // without JavaScript; with it, new posts appear without a reload.
 (function () {
   "use strict";
+  document.documentElement.setAttribute("data-js", "on");
   if (!window.EventSource || !window.fetch) return;
   var body = document.body;
   if (body.getAttribute("data-live") !== "true") return;
