@@ -3,7 +3,6 @@ package social
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -368,9 +367,10 @@ func (a *App) ExportIdentity() ([]byte, error) {
 	return jsonIndent(exportFile{Format: exportFormat, Version: 1, Identity: *a.id, Own: a.own})
 }
 
-// ImportIdentity installs an identity exported on another machine. The
-// feed's newer editions, if it was published from elsewhere since, are
-// found by the publisher before it publishes.
+// ImportIdentity installs an identity exported on another machine. Before
+// it publishes again, the publisher looks for editions of the feed newer
+// than the exported one (published from elsewhere since) and takes in
+// their posts.
 func (a *App) ImportIdentity(b []byte) error {
 	var x exportFile
 	if err := jsonStrict(b, &x); err != nil || x.Format != exportFormat || x.Version != 1 {
@@ -397,12 +397,10 @@ func (a *App) ImportIdentity(b []byte) error {
 		}
 	}
 	sortPosts(own.Posts)
-	err := a.setIdentity(&x.Identity, own)
-	var ue *userError
-	if errors.As(err, &ue) {
-		return err
-	}
-	return err
+	a.mu.Lock()
+	a.catchUp = true // the feed may have editions published elsewhere since the export
+	a.mu.Unlock()
+	return a.setIdentity(&x.Identity, own)
 }
 
 // imagePath is where a cached image is, if it is.

@@ -40,6 +40,9 @@ type App struct {
 	// gen counts changes to the own feed, so that the publisher knows
 	// whether what it published is still the newest.
 	gen uint64
+	// catchUp: the identity was imported; the publisher first looks for
+	// newer editions of the feed on the network.
+	catchUp bool
 	// subs are the running subscriptions' cancel functions, by feedKey.
 	subs map[string]context.CancelFunc
 	// fc is the FCP client (nil until dialled, or after it failed).

@@ -266,6 +266,9 @@ func TestExportImport(t *testing.T) {
 	if code != 200 || !strings.Contains(exported, `"insert_uri"`) {
 		t.Fatalf("export: %d", code)
 	}
+	// The old machine goes on posting after the export.
+	a.mustPost("/post", map[string]string{"text": "after the export"})
+	a.waitPublished(10 * time.Second)
 	a2 := startApp(t, nodes[1].FCPAddr(), nil)
 	code, _, body := a2.post("/identity/import", map[string]string{}, file{"file", "id.json", []byte(`{"format":"nope"}`)})
 	if code != http.StatusBadRequest || !strings.Contains(errorText(body), "not an identity file") {
@@ -273,12 +276,18 @@ func TestExportImport(t *testing.T) {
 	}
 	a2.mustPost("/identity/import", map[string]string{}, file{"file", "id.json", []byte(exported)})
 	a2.waitFor("/", "from the old machine", 5*time.Second)
+	// Before publishing, the new machine takes in what the old one
+	// published after the export.
 	a2.mustPost("/post", map[string]string{"text": "from the new machine"})
-	a2.waitPublished(10 * time.Second)
+	a2.waitPublished(20 * time.Second)
+	a2.waitFor("/", "after the export", 5*time.Second)
+	a.app.mu.Lock()
+	oldEd := a.app.own.Edition
+	a.app.mu.Unlock()
 	a2.app.mu.Lock()
 	ed, req, next := a2.app.own.Edition, a2.app.id.Request, a2.app.own.NextN
 	a2.app.mu.Unlock()
-	if req != uri || next != 3 || ed < 2 {
+	if req != uri || next != 4 || ed <= oldEd {
 		t.Fatalf("imported identity: %s, next post %d, edition %d", req, next, ed)
 	}
 	// A third person following the feed sees both posts.
@@ -286,8 +295,8 @@ func TestExportImport(t *testing.T) {
 	c.createIdentity("Reader")
 	c.mustPost("/follow", map[string]string{"uri": uri})
 	body = c.waitFor("/", "from the new machine", 20*time.Second)
-	if !strings.Contains(body, "from the old machine") {
-		t.Fatal("the older post is missing")
+	if !strings.Contains(body, "from the old machine") || !strings.Contains(body, "after the export") {
+		t.Fatal("an older post is missing")
 	}
 	if bytes.Contains([]byte(body), []byte("insert_uri")) {
 		t.Fatal("the insert URI leaked into a page")

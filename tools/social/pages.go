@@ -310,7 +310,7 @@ func (a *App) renderPeople(w http.ResponseWriter, r *http.Request, form formView
 	p.Form, p.Error = form, errMsg
 	p.Path = "/people"
 	followedBy := map[string][]string{}
-	for k, f := range a.feeds {
+	for _, f := range a.feeds {
 		if !f.Followed {
 			continue
 		}
@@ -319,7 +319,6 @@ func (a *App) renderPeople(w http.ResponseWriter, r *http.Request, form formView
 				followedBy[kk] = append(followedBy[kk], f.Profile.Name)
 			}
 		}
-		_ = k
 	}
 	for k, f := range a.feeds {
 		if k == a.me {

@@ -97,8 +97,122 @@ func (a *App) hintLocked(k string) string {
 	return k
 }
 
+// catchUpOwn looks for editions of the person's own feed newer than the
+// last one known here (an imported identity may have published elsewhere
+// since its export) and takes in the newest one's posts, follows and
+// likes, so that the next edition neither reuses a number nor drops them.
+func (a *App) catchUpOwn() error {
+	a.mu.Lock()
+	k, from := a.me, a.own.Edition+1
+	a.mu.Unlock()
+	ctx, cancel := context.WithTimeout(a.ctx, fetchTimeout)
+	defer cancel()
+	fc, err := a.client(ctx)
+	if err != nil {
+		return err
+	}
+	uri, err := atEdition(k, -max(from, 1))
+	if err != nil {
+		return err
+	}
+	if from == 0 {
+		uri, _ = atEdition(k, 0)
+	}
+	var buf bytes.Buffer
+	if _, err := fc.Get(ctx, uri, &buf, client.GetOptions{MaxSize: feed.MaxDocSize}); err != nil {
+		var gf *client.GetFailedError
+		if errors.As(err, &gf) && gf.Code == 13 {
+			return nil // data not found: nothing newer
+		}
+		return fmt.Errorf("social: looking for newer editions of your feed: %w", err)
+	}
+	doc, err := feed.Decode(buf.Bytes(), editionOf(buf.Bytes()))
+	if err != nil {
+		return fmt.Errorf("social: your feed's newest edition: %w", err)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	o := a.own
+	if doc.Edition <= o.Edition {
+		return nil
+	}
+	// The numbers the other machine used are taken: posts written here
+	// since and not published yet move to numbers after them.
+	theirs := copyPosts(doc)
+	taken := int64(0)
+	for _, p := range theirs {
+		taken = max(taken, p.N)
+	}
+	for _, n := range doc.Deleted {
+		taken = max(taken, n)
+	}
+	renumber := map[int64]int64{}
+	next := max(o.NextN, taken+1)
+	for i := len(o.Posts) - 1; i >= 0; i-- { // oldest first
+		if p := &o.Posts[i]; p.Edition < 0 && p.N <= taken {
+			renumber[p.N] = next
+			p.N = next
+			next++
+		}
+	}
+	o.NextN = next
+	for i := range o.Posts {
+		if rt := o.Posts[i].ReplyTo; rt != nil && rt.Feed == a.me && renumber[rt.N] != 0 {
+			o.Posts[i].ReplyTo = &ref{rt.Feed, renumber[rt.N]}
+		}
+	}
+	have := map[int64]bool{}
+	for _, p := range o.Posts {
+		have[p.N] = true
+	}
+	deleted := map[int64]bool{}
+	for _, n := range doc.Deleted {
+		deleted[n] = true
+	}
+	o.Posts = slices.DeleteFunc(o.Posts, func(p post) bool { return deleted[p.N] })
+	for _, p := range theirs {
+		if !have[p.N] {
+			o.Posts = append(o.Posts, p)
+		}
+	}
+	for _, n := range doc.Deleted {
+		if !slices.Contains(o.Deleted, n) {
+			o.Deleted = append(o.Deleted, n)
+		}
+	}
+	slices.Sort(o.Deleted)
+	sortPosts(o.Posts)
+	for _, f := range doc.Follows {
+		if k, err := feedKey(f.Feed); err == nil && !slices.ContainsFunc(o.Follows, func(u string) bool { kk, _ := feedKey(u); return kk == k }) {
+			o.Follows = append(o.Follows, f.Feed)
+			a.followLocked(k, f.Feed)
+		}
+	}
+	for _, l := range doc.Likes {
+		if k, err := feedKey(l.Feed); err == nil && !slices.ContainsFunc(o.Likes, func(x like) bool { return x.Ref == ref{k, l.N} }) {
+			o.Likes = append(o.Likes, like{Ref: ref{k, l.N}, Time: l.Time})
+		}
+	}
+	slices.SortStableFunc(o.Likes, func(x, y like) int { return y.Time.Compare(x.Time) }) // newest first
+	o.Likes = o.Likes[:min(len(o.Likes), feed.MaxLikes)]
+	o.Edition = doc.Edition
+	a.cfg.Logger.Info("social: took in a newer edition of your feed", "edition", doc.Edition)
+	return a.ownChangedLocked()
+}
+
 // publishOnce publishes the own feed if it has changes.
 func (a *App) publishOnce() error {
+	a.mu.Lock()
+	catchUp := a.catchUp
+	a.mu.Unlock()
+	if catchUp {
+		if err := a.catchUpOwn(); err != nil {
+			return err
+		}
+		a.mu.Lock()
+		a.catchUp = false
+		a.mu.Unlock()
+	}
 	a.mu.Lock()
 	if a.id == nil || !a.own.Pending {
 		a.mu.Unlock()
