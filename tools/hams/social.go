@@ -59,6 +59,6 @@ func runSocial(ctx context.Context, env *Env, args []string) error {
 	defer app.Close()
 	return app.Run(ctx, func(a string) {
 		log.Info(fmt.Sprintf("social listening on http://%s", a))
-		fmt.Fprintf(env.Stdout, "hams social: open http://%s in your browser (Tor Browser works at its Safest level)\n", a)
+		fmt.Fprintf(env.Stdout, "hams social: open http://%s in your browser (it works with JavaScript off too)\n", a)
 	})
 }
