@@ -187,7 +187,7 @@ func (a *App) UpdateProfile(ctx context.Context, name, bio string, avatar []byte
 
 // AddPost writes a post (a reply when replyTo is set) with up to
 // feed.MaxImages images, and returns its number.
-func (a *App) AddPost(ctx context.Context, text string, images [][]byte, replyTo *ref) (int64, error) {
+func (a *App) AddPost(ctx context.Context, text string, images [][]byte, replyTo *Ref) (int64, error) {
 	text, err := cleanText(text, feed.MaxTextRunes, true, "text")
 	if err != nil {
 		return 0, err
@@ -248,7 +248,7 @@ func (a *App) DeletePost(n int64) error {
 }
 
 // Like likes a post (or takes the like back when on is false).
-func (a *App) Like(r ref, on bool) error {
+func (a *App) Like(r Ref, on bool) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.id == nil {

@@ -38,7 +38,7 @@ func benchApp(tb testing.TB, follows, posts int) *App {
 	app.id, app.me = &identity{Insert: ins, Request: req}, me
 	app.own = &ownState{Edition: 3, NextN: 1, Profile: profile{Name: "Me"}}
 	t0 := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-	var all []ref
+	var all []Ref
 	var keysOf []string
 	for i := range follows {
 		_, r := newFeed()
@@ -54,7 +54,7 @@ func benchApp(tb testing.TB, follows, posts int) *App {
 				p.ReplyTo = &parent
 			}
 			f.Posts = append(f.Posts, p)
-			all = append(all, ref{k, int64(n)})
+			all = append(all, Ref{k, int64(n)})
 		}
 		app.feeds[k] = f
 	}

@@ -232,7 +232,7 @@ func (a *App) postViewLocked(p *page, tl *timeline, it *item, people map[string]
 }
 
 // anchor is the HTML id of a post.
-func anchor(r ref) string {
+func anchor(r Ref) string {
 	h := sha256.Sum256([]byte(r.Feed))
 	return "p-" + hex.EncodeToString(h[:6]) + "-" + strconv.FormatInt(r.N, 10)
 }
@@ -279,7 +279,7 @@ func (a *App) renderHome(w http.ResponseWriter, r *http.Request, form formView, 
 	if form.ReplyTo == nil && a.id != nil {
 		if k, n := r.URL.Query().Get("reply"), r.URL.Query().Get("n"); k != "" {
 			if nn, err := strconv.ParseInt(n, 10, 64); err == nil {
-				if it := tl.ByRef[ref{k, nn}]; it != nil {
+				if it := tl.ByRef[Ref{k, nn}]; it != nil {
 					p.Form.ReplyTo = a.postViewLocked(p, tl, &item{Ref: it.Ref, Author: it.Author, Post: it.Post}, people, 0)
 					p.Form.ReplyTo.Excerpt = excerpt(it.Post.Text, 200)
 				}
@@ -385,9 +385,9 @@ func (a *App) feedPage(w http.ResponseWriter, r *http.Request) {
 		}
 		people := map[string]*personView{k: p.Person}
 		for i := range posts[:min(len(posts), 200)] {
-			it := tl.ByRef[ref{k, posts[i].N}]
+			it := tl.ByRef[Ref{k, posts[i].N}]
 			if it == nil { // a suggestion's post: not in the timeline
-				it = &item{Ref: ref{k, posts[i].N}, Author: &author{Key: k}, Post: &posts[i]}
+				it = &item{Ref: Ref{k, posts[i].N}, Author: &author{Key: k}, Post: &posts[i]}
 			}
 			pv := a.postViewLocked(p, tl, &item{Ref: it.Ref, Author: it.Author, Post: it.Post, Likes: it.Likes,
 				LikedByMe: it.LikedByMe, Pending: it.Pending, Orphan: it.Post.ReplyTo != nil}, people, 0)
@@ -606,11 +606,11 @@ func (a *App) saveProfile(w http.ResponseWriter, r *http.Request) {
 
 func (a *App) addPost(w http.ResponseWriter, r *http.Request) {
 	form := formView{Text: r.FormValue("text")}
-	var replyTo *ref
+	var replyTo *Ref
 	if k := r.FormValue("reply_feed"); k != "" {
 		n, err := strconv.ParseInt(r.FormValue("reply_n"), 10, 64)
 		if kk, kerr := feedKey(k); kerr == nil && err == nil && n > 0 {
-			replyTo = &ref{kk, n}
+			replyTo = &Ref{kk, n}
 		}
 	}
 	imgs, err := files(r, "image", a.cfg.MaxImageSize)
@@ -653,7 +653,7 @@ func (a *App) like(w http.ResponseWriter, r *http.Request) {
 	if err != nil || kerr != nil {
 		err = uerr("err.no_post")
 	} else {
-		err = a.Like(ref{k, n}, r.FormValue("on") != "0")
+		err = a.Like(Ref{k, n}, r.FormValue("on") != "0")
 	}
 	if err != nil {
 		a.renderHome(w, r, formView{}, a.message(r, err), http.StatusBadRequest)

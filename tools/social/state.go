@@ -33,21 +33,24 @@ type post struct {
 	Time    time.Time `json:"time"`
 	Text    string    `json:"text"`
 	Images  []string  `json:"images,omitempty"`
-	ReplyTo *ref      `json:"reply_to,omitempty"`
+	ReplyTo *Ref      `json:"reply_to,omitempty"`
 	// Edition is the edition the post first appeared in (own posts: -1
 	// until published).
 	Edition int64 `json:"edition"`
 }
 
-// ref names a post: its feed's key (feedKey) and number.
-type ref struct {
+// Ref names a post: its feed (the feed's request URI at edition 0, as
+// feed.FeedKey gives it) and its number in that feed.
+type Ref struct {
+	// Feed is the feed's key.
 	Feed string `json:"feed"`
-	N    int64  `json:"n"`
+	// N is the post's number, from 1.
+	N int64 `json:"n"`
 }
 
 // like is a like of a post.
 type like struct {
-	Ref  ref       `json:"ref"`
+	Ref  Ref       `json:"ref"`
 	Time time.Time `json:"time"`
 }
 

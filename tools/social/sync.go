@@ -158,7 +158,7 @@ func (a *App) catchUpOwn() error {
 	o.NextN = next
 	for i := range o.Posts {
 		if rt := o.Posts[i].ReplyTo; rt != nil && rt.Feed == a.me && renumber[rt.N] != 0 {
-			o.Posts[i].ReplyTo = &ref{rt.Feed, renumber[rt.N]}
+			o.Posts[i].ReplyTo = &Ref{rt.Feed, renumber[rt.N]}
 		}
 	}
 	have := map[int64]bool{}
@@ -189,8 +189,8 @@ func (a *App) catchUpOwn() error {
 		}
 	}
 	for _, l := range doc.Likes {
-		if k, err := feedKey(l.Feed); err == nil && !slices.ContainsFunc(o.Likes, func(x like) bool { return x.Ref == ref{k, l.N} }) {
-			o.Likes = append(o.Likes, like{Ref: ref{k, l.N}, Time: l.Time})
+		if k, err := feedKey(l.Feed); err == nil && !slices.ContainsFunc(o.Likes, func(x like) bool { return x.Ref == Ref{k, l.N} }) {
+			o.Likes = append(o.Likes, like{Ref: Ref{k, l.N}, Time: l.Time})
 		}
 	}
 	slices.SortStableFunc(o.Likes, func(x, y like) int { return y.Time.Compare(x.Time) }) // newest first
@@ -418,7 +418,7 @@ func copyPosts(d *feed.Doc) []post {
 		cp := post{N: p.N, Time: p.Time, Text: p.Text, Images: p.Images, Edition: d.Edition}
 		if p.ReplyTo != nil {
 			if k, err := feedKey(p.ReplyTo.Feed); err == nil {
-				cp.ReplyTo = &ref{Feed: k, N: p.ReplyTo.N}
+				cp.ReplyTo = &Ref{Feed: k, N: p.ReplyTo.N}
 			}
 		}
 		ps = append(ps, cp)
@@ -454,7 +454,7 @@ func (a *App) mergeNewest(k string, d *feed.Doc) {
 	f.Likes = f.Likes[:0]
 	for _, l := range d.Likes {
 		if kk, err := feedKey(l.Feed); err == nil {
-			f.Likes = append(f.Likes, like{Ref: ref{kk, l.N}, Time: l.Time})
+			f.Likes = append(f.Likes, like{Ref: Ref{kk, l.N}, Time: l.Time})
 		}
 	}
 	f.Follows = f.Follows[:0]

@@ -17,7 +17,7 @@ type author struct {
 
 // item is one post in the timeline with what the page shows around it.
 type item struct {
-	Ref    ref
+	Ref    Ref
 	Author *author
 	Post   *post
 	// Replies are the replies in the timeline, oldest first.
@@ -38,7 +38,7 @@ type item struct {
 // threads newest activity first, replies under their parents.
 type timeline struct {
 	Threads []*item
-	ByRef   map[ref]*item
+	ByRef   map[Ref]*item
 	Authors map[string]*author
 	Posts   int // posts in all
 }
@@ -47,11 +47,11 @@ type timeline struct {
 // empty when there is no identity yet) and the followed feeds' copies.
 // Posts a feed lists as deleted are already gone from its copy.
 func buildTimeline(me string, own *ownState, feeds map[string]*feedCopy) *timeline {
-	tl := &timeline{ByRef: map[ref]*item{}, Authors: map[string]*author{}}
+	tl := &timeline{ByRef: map[Ref]*item{}, Authors: map[string]*author{}}
 	add := func(a *author, posts []post, pending func(*post) bool) {
 		for i := range posts {
 			p := &posts[i]
-			r := ref{a.Key, p.N}
+			r := Ref{a.Key, p.N}
 			if tl.ByRef[r] != nil {
 				continue
 			}
@@ -59,8 +59,8 @@ func buildTimeline(me string, own *ownState, feeds map[string]*feedCopy) *timeli
 			tl.Posts++
 		}
 	}
-	likes := map[ref]int{}
-	mine := map[ref]bool{}
+	likes := map[Ref]int{}
+	mine := map[Ref]bool{}
 	if me != "" && own != nil {
 		a := &author{Key: me, Name: own.Profile.Name, Avatar: own.Profile.Avatar, Mine: true}
 		tl.Authors[me] = a
