@@ -633,6 +633,31 @@ func (a *App) addPost(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
+// done ends a form's action: back to the page the form came from (def
+// when it names none), or, after an error, that page with the message and
+// the form as it was.
+func (a *App) done(w http.ResponseWriter, r *http.Request, err error, def string, form formView) {
+	if err == nil {
+		back(w, r, def)
+		return
+	}
+	if def == "/people" {
+		a.renderPeople(w, r, form, a.message(r, err), http.StatusBadRequest)
+		return
+	}
+	a.renderHome(w, r, form, a.message(r, err), http.StatusBadRequest)
+}
+
+// postRef reads the post a form names (fields feed and n).
+func postRef(r *http.Request) (Ref, error) {
+	n, err := strconv.ParseInt(r.FormValue("n"), 10, 64)
+	k, kerr := feedKey(r.FormValue("feed"))
+	if err != nil || kerr != nil || n < 1 {
+		return Ref{}, uerr("err.no_post")
+	}
+	return Ref{k, n}, nil
+}
+
 func (a *App) deletePost(w http.ResponseWriter, r *http.Request) {
 	n, err := strconv.ParseInt(r.FormValue("n"), 10, 64)
 	if err == nil {
@@ -640,35 +665,20 @@ func (a *App) deletePost(w http.ResponseWriter, r *http.Request) {
 	} else {
 		err = uerr("err.no_post")
 	}
-	if err != nil {
-		a.renderHome(w, r, formView{}, a.message(r, err), http.StatusBadRequest)
-		return
-	}
-	back(w, r, "/")
+	a.done(w, r, err, "/", formView{})
 }
 
 func (a *App) like(w http.ResponseWriter, r *http.Request) {
-	n, err := strconv.ParseInt(r.FormValue("n"), 10, 64)
-	k, kerr := feedKey(r.FormValue("feed"))
-	if err != nil || kerr != nil {
-		err = uerr("err.no_post")
-	} else {
-		err = a.Like(Ref{k, n}, r.FormValue("on") != "0")
+	ref, err := postRef(r)
+	if err == nil {
+		err = a.Like(ref, r.FormValue("on") != "0")
 	}
-	if err != nil {
-		a.renderHome(w, r, formView{}, a.message(r, err), http.StatusBadRequest)
-		return
-	}
-	back(w, r, "/")
+	a.done(w, r, err, "/", formView{})
 }
 
 func (a *App) follow(w http.ResponseWriter, r *http.Request) {
 	uri := r.FormValue("uri")
-	if err := a.Follow(uri); err != nil {
-		a.renderPeople(w, r, formView{URI: uri}, a.message(r, err), http.StatusBadRequest)
-		return
-	}
-	back(w, r, "/people")
+	a.done(w, r, a.Follow(uri), "/people", formView{URI: uri})
 }
 
 func (a *App) unfollow(w http.ResponseWriter, r *http.Request) {
@@ -678,11 +688,7 @@ func (a *App) unfollow(w http.ResponseWriter, r *http.Request) {
 	} else {
 		err = uerr("err.feed_uri")
 	}
-	if err != nil {
-		a.renderPeople(w, r, formView{}, a.message(r, err), http.StatusBadRequest)
-		return
-	}
-	back(w, r, "/people")
+	a.done(w, r, err, "/people", formView{})
 }
 
 func (a *App) setLang(w http.ResponseWriter, r *http.Request) {
