@@ -621,7 +621,8 @@ type backoff struct {
 }
 
 // suggestions returns the feeds followed by followed feeds that are not
-// followed, not the person's own, and not fetched yet (at most Discover).
+// followed, not the person's own, and not fetched within
+// refreshSuggestions (at most Discover).
 func (a *App) suggestions() []string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -637,7 +638,7 @@ func (a *App) suggestions() []string {
 				continue
 			}
 			seen[k] = true
-			if c := a.feeds[k]; c != nil && (c.Followed || c.Edition >= 0) {
+			if c := a.feeds[k]; c != nil && (c.Followed || c.Edition >= 0 && a.cfg.Now().Sub(c.Fetched) < refreshSuggestions) {
 				continue
 			}
 			out = append(out, k)
@@ -653,7 +654,13 @@ func (a *App) suggestions() []string {
 func (a *App) fetchSuggestion(fc *client.Client, k string) bool {
 	ctx, cancel := context.WithTimeout(a.ctx, fetchTimeout)
 	defer cancel()
-	uri, err := atEdition(k, -1)
+	from := int64(1) // the newest from the one known on (a negative edition)
+	a.mu.Lock()
+	if c := a.feeds[k]; c != nil {
+		from = max(from, c.Edition)
+	}
+	a.mu.Unlock()
+	uri, err := atEdition(k, -from)
 	if err != nil {
 		return true // not to be tried again
 	}
