@@ -689,6 +689,11 @@ func (a *App) fetchSuggestion(fc *client.Client, k string) bool {
 	}
 	a.mu.Unlock()
 	a.mergeNewest(k, doc)
+	a.mu.Lock()
+	if c := a.feeds[k]; c != nil {
+		c.Fetched = a.cfg.Now() // looked at now, even if the edition was known
+	}
+	a.mu.Unlock()
 	return true
 }
 
