@@ -35,6 +35,8 @@ func benchApp(tb testing.TB, follows, posts int) *App {
 	}
 	ins, req := newFeed()
 	me, _ := feedKey(req)
+	app.mu.Lock() // the App's background work runs already
+	defer app.mu.Unlock()
 	app.id, app.me = &identity{Insert: ins, Request: req}, me
 	app.own = &ownState{Edition: 3, NextN: 1, Profile: profile{Name: "Me"}}
 	t0 := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
