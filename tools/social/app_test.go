@@ -304,16 +304,24 @@ func TestExportImport(t *testing.T) {
 }
 
 // TestSuggestions: people followed by the people one follows are
-// suggested, with the profile fetched from their feed, and can be followed
-// from the suggestion.
+// suggested, with the profile fetched from their feed; their replies to
+// one's posts show in the timeline; they can be followed from the
+// suggestion.
 func TestSuggestions(t *testing.T) {
 	nodes := startNodes(t, 3)
 	a := startApp(t, nodes[0].FCPAddr(), nil)
 	b := startApp(t, nodes[1].FCPAddr(), nil)
 	c := startApp(t, nodes[2].FCPAddr(), nil)
-	a.createIdentity("Reader")
+	uriA := a.createIdentity("Reader")
 	uriB := b.createIdentity("Middle")
 	uriC := c.createIdentity("Far Away بعيد")
+	a.mustPost("/post", map[string]string{"text": "a question"})
+	a.waitPublished(10 * time.Second)
+	// C, whom A does not follow, follows A and answers A's post.
+	c.mustPost("/follow", map[string]string{"uri": uriA})
+	c.waitFor("/", "a question", 20*time.Second)
+	keyA, _ := feedKey(uriA)
+	c.mustPost("/post", map[string]string{"text": "an answer from afar", "reply_feed": keyA, "reply_n": "1"})
 	c.mustPost("/post", map[string]string{"text": "from the far side"})
 	c.waitPublished(10 * time.Second)
 	b.mustPost("/follow", map[string]string{"uri": uriC})
@@ -323,7 +331,9 @@ func TestSuggestions(t *testing.T) {
 	if !strings.Contains(body, "followed by Middle") {
 		t.Fatal("the suggestion does not say who follows them")
 	}
-	if _, body := a.get("/"); strings.Contains(body, "from the far side") {
+	// Of a suggestion's posts, only its replies to A's posts show.
+	body = a.waitFor("/", "an answer from afar", 20*time.Second)
+	if strings.Contains(body, "from the far side") {
 		t.Fatal("a suggestion's posts are in the timeline before following")
 	}
 	a.mustPost("/follow", map[string]string{"uri": uriC})

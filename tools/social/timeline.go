@@ -44,7 +44,8 @@ type timeline struct {
 }
 
 // buildTimeline assembles the timeline from the person's own feed (key me;
-// empty when there is no identity yet) and the followed feeds' copies.
+// empty when there is no identity yet), the followed feeds' copies, and the
+// replies to the person's posts in the suggested feeds' copies.
 // Posts a feed lists as deleted are already gone from its copy.
 func buildTimeline(me string, own *ownState, feeds map[string]*feedCopy) *timeline {
 	tl := &timeline{ByRef: map[Ref]*item{}, Authors: map[string]*author{}}
@@ -71,8 +72,8 @@ func buildTimeline(me string, own *ownState, feeds map[string]*feedCopy) *timeli
 		}
 	}
 	keys := make([]string, 0, len(feeds))
-	for k, f := range feeds {
-		if f.Followed && k != me {
+	for k := range feeds {
+		if k != me {
 			keys = append(keys, k)
 		}
 	}
@@ -80,6 +81,22 @@ func buildTimeline(me string, own *ownState, feeds map[string]*feedCopy) *timeli
 	for _, k := range keys {
 		f := feeds[k]
 		a := &author{Key: k, URI: f.URI, Name: f.Profile.Name, Avatar: f.Profile.Avatar}
+		if !f.Followed {
+			// A suggestion (someone a followed person follows): only its
+			// replies to the person's own posts show, so that an answer
+			// from a friend of a friend is not missed.
+			var replies []post
+			for _, p := range f.Posts {
+				if p.ReplyTo != nil && me != "" && p.ReplyTo.Feed == me {
+					replies = append(replies, p)
+				}
+			}
+			if len(replies) > 0 {
+				tl.Authors[k] = a
+				add(a, replies, func(*post) bool { return false })
+			}
+			continue
+		}
 		tl.Authors[k] = a
 		add(a, f.Posts, func(*post) bool { return false })
 		for _, l := range f.Likes {
