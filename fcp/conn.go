@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hamsnet/hams/fcp/wire"
+	"github.com/hamsnet/hams/fcp/fcpwire"
 )
 
 // conn is one client connection: one reader goroutine (serve) and any
@@ -19,10 +19,10 @@ import (
 type conn struct {
 	s   *Server
 	rwc io.ReadWriteCloser
-	r   *wire.Reader
+	r   *fcpwire.Reader
 
 	wmu  sync.Mutex
-	w    *wire.Writer
+	w    *fcpwire.Writer
 	dead bool // a write failed: the connection is closing
 
 	// Owned by the reader goroutine, read under s.mu by others.
@@ -43,15 +43,15 @@ func newConn(s *Server, rwc io.ReadWriteCloser) *conn {
 	return &conn{
 		s:    s,
 		rwc:  rwc,
-		r:    wire.NewReader(rwc, wire.Limits{MaxDataLength: s.cfg.MaxDataLength}),
-		w:    wire.NewWriter(rwc),
+		r:    fcpwire.NewReader(rwc, fcpwire.Limits{MaxDataLength: s.cfg.MaxDataLength}),
+		w:    fcpwire.NewWriter(rwc),
 		reqs: map[string]*request{},
 	}
 }
 
 // send writes m; after a write error the connection is closed and further
 // messages are dropped.
-func (c *conn) send(m *wire.Message) error {
+func (c *conn) send(m *fcpwire.Message) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	if c.dead {
@@ -69,7 +69,7 @@ func (c *conn) send(m *wire.Message) error {
 // oneLineFields folds line breaks in m's field values into " / ". FCP values
 // cannot hold a newline, and free text (an error's description, which may
 // wrap several causes) must not make a reply unsendable.
-func oneLineFields(m *wire.Message) {
+func oneLineFields(m *fcpwire.Message) {
 	for i, f := range m.Fields {
 		if strings.ContainsAny(f.Value, "\r\n") {
 			v := strings.ReplaceAll(f.Value, "\r\n", "\n")
@@ -92,7 +92,7 @@ func (c *conn) serve() {
 	for {
 		m, err := c.r.ReadMessage()
 		if err != nil {
-			var pe *wire.ProtocolError
+			var pe *fcpwire.ProtocolError
 			if errors.As(err, &pe) {
 				c.send(pe.Message())
 				if pe.Fatal {
@@ -113,7 +113,7 @@ func (c *conn) serve() {
 			}
 		}
 		if err != nil {
-			var pe *wire.ProtocolError
+			var pe *fcpwire.ProtocolError
 			var fe fatalErr
 			switch {
 			case errors.As(err, &pe):
@@ -176,12 +176,12 @@ func (c *conn) close() {
 	})
 }
 
-// handle runs one message. Errors: *wire.ProtocolError to report,
+// handle runs one message. Errors: *fcpwire.ProtocolError to report,
 // fatalErr to close.
-func (c *conn) handle(m *wire.Message) error {
+func (c *conn) handle(m *fcpwire.Message) error {
 	if !c.hello {
 		if m.Name != "ClientHello" {
-			return &wire.ProtocolError{Code: wire.CodeClientHelloMustBeFirst, Fatal: true,
+			return &fcpwire.ProtocolError{Code: fcpwire.CodeClientHelloMustBeFirst, Fatal: true,
 				Extra: "first message was " + m.Name}
 		}
 		return c.clientHello(m)
@@ -189,24 +189,24 @@ func (c *conn) handle(m *wire.Message) error {
 	h, ok := handlers[m.Name]
 	if !ok {
 		if m.Name == "ClientHello" {
-			return &wire.ProtocolError{Code: wire.CodeNoLateClientHellos, Identifier: m.Get("Identifier")}
+			return &fcpwire.ProtocolError{Code: fcpwire.CodeNoLateClientHellos, Identifier: m.Get("Identifier")}
 		}
 		if refused[m.Name] {
-			return m.Errorf(wire.CodeNotSupported, "%s is not supported by this node", m.Name)
+			return m.Errorf(fcpwire.CodeNotSupported, "%s is not supported by this node", m.Name)
 		}
 		if serverOnly[m.Name] {
-			return m.Errorf(wire.CodeInvalidMessage, "%s goes from server to client not the other way around", m.Name)
+			return m.Errorf(fcpwire.CodeInvalidMessage, "%s goes from server to client not the other way around", m.Name)
 		}
-		return &wire.ProtocolError{Code: wire.CodeInvalidMessage, Extra: "Unknown message name " + m.Name}
+		return &fcpwire.ProtocolError{Code: fcpwire.CodeInvalidMessage, Extra: "Unknown message name " + m.Name}
 	}
 	return h(c, m)
 }
 
 // handlers maps every message the server acts on.
-var handlers map[string]func(*conn, *wire.Message) error
+var handlers map[string]func(*conn, *fcpwire.Message) error
 
 func init() {
-	handlers = map[string]func(*conn, *wire.Message) error{
+	handlers = map[string]func(*conn, *fcpwire.Message) error{
 		"ClientPut":               (*conn).clientPut,
 		"ClientPutDiskDir":        (*conn).clientPutDiskDir,
 		"ClientPutComplexDir":     (*conn).clientPutComplexDir,
@@ -229,7 +229,7 @@ func init() {
 		"RemovePeer":              (*conn).removePeer,
 		"Disconnect":              (*conn).disconnect,
 		"Shutdown":                (*conn).shutdown,
-		"Void":                    func(*conn, *wire.Message) error { return nil },
+		"Void":                    func(*conn, *fcpwire.Message) error { return nil },
 	}
 }
 
@@ -267,7 +267,7 @@ var serverOnly = map[string]bool{
 	"ProbeUptime": true,
 }
 
-func (c *conn) clientHello(m *wire.Message) error {
+func (c *conn) clientHello(m *fcpwire.Message) error {
 	// As fred: a missing field is not fatal, but the connection still
 	// waits for a valid ClientHello. Any ExpectedVersion is accepted.
 	if _, err := m.Require("Name"); err != nil {
@@ -279,7 +279,7 @@ func (c *conn) clientHello(m *wire.Message) error {
 	name := m.Get("Name")
 	var idb [16]byte
 	if _, err := io.ReadFull(c.s.cfg.Rand, idb[:]); err != nil {
-		return &wire.ProtocolError{Code: wire.CodeInternalError, Extra: "no randomness", Fatal: true}
+		return &fcpwire.ProtocolError{Code: fcpwire.CodeInternalError, Extra: "no randomness", Fatal: true}
 	}
 	c.id = hex.EncodeToString(idb[:])
 	s := c.s
@@ -295,11 +295,11 @@ func (c *conn) clientHello(m *wire.Message) error {
 	c.hello = true
 	s.mu.Unlock()
 	if old != nil {
-		old.send(&wire.Message{Name: "CloseConnectionDuplicateClientName"})
+		old.send(&fcpwire.Message{Name: "CloseConnectionDuplicateClientName"})
 		old.rwc.Close()
 	}
 	ni := s.cfg.NodeInfo
-	hello := &wire.Message{Name: "NodeHello"}
+	hello := &fcpwire.Message{Name: "NodeHello"}
 	hello.Set("FCPVersion", "2.0").Set("Node", ni.Node).Set("Version", ni.Version).
 		Set("Build", strconv.Itoa(ni.Build)).Set("Revision", ni.Revision).
 		Set("ExtBuild", "0").Set("ExtRevision", "0").Set("Testnet", "false").
@@ -308,11 +308,11 @@ func (c *conn) clientHello(m *wire.Message) error {
 	return c.send(hello)
 }
 
-func (c *conn) disconnect(m *wire.Message) error { return fatalErr{io.EOF} }
+func (c *conn) disconnect(m *fcpwire.Message) error { return fatalErr{io.EOF} }
 
-func (c *conn) shutdown(m *wire.Message) error {
+func (c *conn) shutdown(m *fcpwire.Message) error {
 	if c.s.cfg.OnShutdown == nil {
-		return m.Errorf(wire.CodeAccessDenied, "Shutdown is disabled on this node")
+		return m.Errorf(fcpwire.CodeAccessDenied, "Shutdown is disabled on this node")
 	}
 	c.s.shutdownOnce.Do(func() {
 		c.s.wg.Add(1)
@@ -324,7 +324,7 @@ func (c *conn) shutdown(m *wire.Message) error {
 	return nil
 }
 
-func (c *conn) watchGlobalMsg(m *wire.Message) error {
+func (c *conn) watchGlobalMsg(m *fcpwire.Message) error {
 	on, err := m.Bool("Enabled", true)
 	if err != nil {
 		return err

@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/hamsnet/hams/fcp/wire"
+	"github.com/hamsnet/hams/fcp/fcpwire"
 )
 
 // ddaState is a connection's Direct Disk Access state: the directories
@@ -48,13 +48,13 @@ func (c *conn) randomHex(n int) (string, error) {
 	return hex.EncodeToString(b), nil
 }
 
-func (c *conn) testDDARequest(m *wire.Message) error {
+func (c *conn) testDDARequest(m *fcpwire.Message) error {
 	dir, err := m.Require("Directory")
 	if err != nil {
 		return err
 	}
 	if !filepath.IsAbs(dir) {
-		return m.Errorf(wire.CodeInvalidField, "Directory %q is not absolute", dir)
+		return m.Errorf(fcpwire.CodeInvalidField, "Directory %q is not absolute", dir)
 	}
 	dir = filepath.Clean(dir)
 	wantRead, err := m.Bool("WantReadDirectory", false)
@@ -66,18 +66,18 @@ func (c *conn) testDDARequest(m *wire.Message) error {
 		return err
 	}
 	if !wantRead && !wantWrite {
-		return m.Errorf(wire.CodeInvalidMessage, "TestDDARequest wants neither reading nor writing")
+		return m.Errorf(fcpwire.CodeInvalidMessage, "TestDDARequest wants neither reading nor writing")
 	}
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return m.Errorf(wire.CodeFileNotFound, "%s is not a directory", dir)
+		return m.Errorf(fcpwire.CodeFileNotFound, "%s is not a directory", dir)
 	}
 	job := &ddaJob{wantRead: wantRead, wantWrite: wantWrite}
-	reply := &wire.Message{Name: "TestDDAReply"}
+	reply := &fcpwire.Message{Name: "TestDDAReply"}
 	reply.Set("Directory", dir)
 	if wantRead {
 		name, err := c.randomHex(8)
 		if err != nil {
-			return &wire.ProtocolError{Code: wire.CodeInternalError, Extra: err.Error()}
+			return &fcpwire.ProtocolError{Code: fcpwire.CodeInternalError, Extra: err.Error()}
 		}
 		content, _ := c.randomHex(16)
 		job.readFile = filepath.Join(dir, "DDACheck-"+name+".tmp")
@@ -91,7 +91,7 @@ func (c *conn) testDDARequest(m *wire.Message) error {
 	if wantWrite {
 		name, err := c.randomHex(8)
 		if err != nil {
-			return &wire.ProtocolError{Code: wire.CodeInternalError, Extra: err.Error()}
+			return &fcpwire.ProtocolError{Code: fcpwire.CodeInternalError, Extra: err.Error()}
 		}
 		job.writeFile = filepath.Join(dir, "DDACheck-"+name+".tmp")
 		job.writeContent, _ = c.randomHex(16)
@@ -107,8 +107,8 @@ func (c *conn) testDDARequest(m *wire.Message) error {
 	return c.send(reply)
 }
 
-func ddaComplete(dir string, read, write, wantRead, wantWrite bool) *wire.Message {
-	m := &wire.Message{Name: "TestDDAComplete"}
+func ddaComplete(dir string, read, write, wantRead, wantWrite bool) *fcpwire.Message {
+	m := &fcpwire.Message{Name: "TestDDAComplete"}
 	m.Set("Directory", dir)
 	if wantRead {
 		m.Set("ReadDirectoryAllowed", boolStr(read))
@@ -126,7 +126,7 @@ func boolStr(b bool) string {
 	return "false"
 }
 
-func (c *conn) testDDAResponse(m *wire.Message) error {
+func (c *conn) testDDAResponse(m *fcpwire.Message) error {
 	dir, err := m.Require("Directory")
 	if err != nil {
 		return err
@@ -134,7 +134,7 @@ func (c *conn) testDDAResponse(m *wire.Message) error {
 	dir = filepath.Clean(dir)
 	job := c.dda.pending[dir]
 	if job == nil {
-		return m.Errorf(wire.CodeInvalidMessage, "no TestDDARequest pending for %s", dir)
+		return m.Errorf(fcpwire.CodeInvalidMessage, "no TestDDARequest pending for %s", dir)
 	}
 	delete(c.dda.pending, dir)
 	var read, write bool

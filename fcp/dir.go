@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/hamsnet/hams/fcp/wire"
+	"github.com/hamsnet/hams/fcp/fcpwire"
 	"github.com/hamsnet/hams/keys"
 )
 
@@ -26,7 +26,7 @@ type savedEntry struct {
 const maxDirFiles = 100000
 
 // clientPutDiskDir handles ClientPutDiskDir: insert a local directory.
-func (c *conn) clientPutDiskDir(m *wire.Message) error {
+func (c *conn) clientPutDiskDir(m *fcpwire.Message) error {
 	r, err := c.newRequest(m, kindPutDir)
 	if err != nil {
 		return err
@@ -47,11 +47,11 @@ func (c *conn) clientPutDiskDir(m *wire.Message) error {
 		return err
 	}
 	if !filepath.IsAbs(dir) {
-		return m.Errorf(wire.CodeFileNotFound, "%s is not an absolute path", dir)
+		return m.Errorf(fcpwire.CodeFileNotFound, "%s is not an absolute path", dir)
 	}
 	dir = filepath.Clean(dir)
 	if !c.ddaAllowed(filepath.Join(dir, "x"), false) {
-		return m.Errorf(wire.CodeDDADenied, "no TestDDA for reading %s", dir)
+		return m.Errorf(fcpwire.CodeDDADenied, "no TestDDA for reading %s", dir)
 	}
 	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -77,10 +77,10 @@ func (c *conn) clientPutDiskDir(m *wire.Message) error {
 		return nil
 	})
 	if err == errTooManyFiles {
-		return m.Errorf(wire.CodeTooManyFilesInInsert, "more than %d files", maxDirFiles)
+		return m.Errorf(fcpwire.CodeTooManyFilesInInsert, "more than %d files", maxDirFiles)
 	}
 	if err != nil {
-		return m.Errorf(wire.CodeFileNotFound, "%v", err)
+		return m.Errorf(fcpwire.CodeFileNotFound, "%v", err)
 	}
 	if !c.register(r) {
 		return c.send(identifierCollision(r.ID, r.Global))
@@ -98,13 +98,13 @@ func (e dirError) Error() string { return string(e) }
 
 const errTooManyFiles = dirError("too many files")
 
-func (c *conn) checkDirURI(m *wire.Message) error {
+func (c *conn) checkDirURI(m *fcpwire.Message) error {
 	raw, err := m.Require("URI")
 	if err != nil {
 		return err
 	}
 	if _, err := c.s.parseInsertURI(raw); err != nil {
-		return m.Errorf(wire.CodeURIParseError, "URI: %v", err)
+		return m.Errorf(fcpwire.CodeURIParseError, "URI: %v", err)
 	}
 	return nil
 }
@@ -118,7 +118,7 @@ type complexFile struct {
 
 // clientPutComplexDir handles ClientPutComplexDir: files given one by one
 // (Files.N.*), direct ones concatenated in the message's data in N order.
-func (c *conn) clientPutComplexDir(m *wire.Message) error {
+func (c *conn) clientPutComplexDir(m *fcpwire.Message) error {
 	r, err := c.newRequest(m, kindPutDir)
 	if err != nil {
 		return err
@@ -135,7 +135,7 @@ func (c *conn) clientPutComplexDir(m *wire.Message) error {
 			break
 		}
 		if n >= maxDirFiles {
-			return m.Errorf(wire.CodeTooManyFilesInInsert, "more than %d files", maxDirFiles)
+			return m.Errorf(fcpwire.CodeTooManyFilesInInsert, "more than %d files", maxDirFiles)
 		}
 		f := complexFile{savedEntry: savedEntry{Name: name, ContentType: m.Get(p + "Metadata.ContentType")}}
 		f.from = m.Get(p + "UploadFrom")
@@ -146,7 +146,7 @@ func (c *conn) clientPutComplexDir(m *wire.Message) error {
 				return err
 			}
 			if f.length < 0 {
-				return m.Errorf(wire.CodeMissingField, "%sDataLength is missing", p)
+				return m.Errorf(fcpwire.CodeMissingField, "%sDataLength is missing", p)
 			}
 			direct += f.length
 		case "disk":
@@ -165,19 +165,19 @@ func (c *conn) clientPutComplexDir(m *wire.Message) error {
 			}
 			u, err := keys.Parse(strings.TrimPrefix(t, "freenet:"))
 			if err != nil {
-				return m.Errorf(wire.CodeURIParseError, "%sTargetURI: %v", p, err)
+				return m.Errorf(fcpwire.CodeURIParseError, "%sTargetURI: %v", p, err)
 			}
 			f.Redirect = u.String()
 		default:
-			return m.Errorf(wire.CodeInvalidField, "%sUploadFrom=%q is not direct, disk or redirect", p, f.from)
+			return m.Errorf(fcpwire.CodeInvalidField, "%sUploadFrom=%q is not direct, disk or redirect", p, f.from)
 		}
 		files = append(files, f)
 	}
 	if len(files) == 0 {
-		return m.Errorf(wire.CodeMissingField, "ClientPutComplexDir needs Files.0.Name")
+		return m.Errorf(fcpwire.CodeMissingField, "ClientPutComplexDir needs Files.0.Name")
 	}
 	if direct > 0 && (m.Data == nil || m.DataLength != direct) {
-		return m.Errorf(wire.CodeInvalidField, "DataLength must be the sum of the direct files' lengths (%d)", direct)
+		return m.Errorf(fcpwire.CodeInvalidField, "DataLength must be the sum of the direct files' lengths (%d)", direct)
 	}
 	if !c.register(r) {
 		return c.send(identifierCollision(r.ID, r.Global))
@@ -186,7 +186,7 @@ func (c *conn) clientPutComplexDir(m *wire.Message) error {
 		dir, err := os.MkdirTemp(c.s.spoolDir(), r.key()+"-*")
 		if err != nil {
 			c.unregister(r)
-			return &wire.ProtocolError{Code: wire.CodeIOError, Extra: err.Error(), Fatal: true}
+			return &fcpwire.ProtocolError{Code: fcpwire.CodeIOError, Extra: err.Error(), Fatal: true}
 		}
 		r.Spool, r.OwnSpool = dir, true
 		for i := range files {

@@ -2,7 +2,7 @@
 // Hyphanet's fred, spoken so that existing clients (pyFreenet's fcp3, FMS,
 // jSite) work with hams unchanged.
 //
-// A Server reads messages with package fcp/wire, checks them the way fred
+// A Server reads messages with package fcp/fcpwire, checks them the way fred
 // does (answering bad input with fred's ProtocolError codes), and runs
 // inserts and fetches through a Backend, the client layer. Each connection
 // has one reader goroutine; each request runs in its own goroutine; writes

@@ -8,25 +8,25 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/hamsnet/hams/fcp/wire"
+	"github.com/hamsnet/hams/fcp/fcpwire"
 	"github.com/hamsnet/hams/keys"
 )
 
 // parseRequestURI parses a ClientGet or SubscribeUSK URI.
-func parseRequestURI(m *wire.Message) (keys.URI, error) {
+func parseRequestURI(m *fcpwire.Message) (keys.URI, error) {
 	raw, err := m.Require("URI")
 	if err != nil {
 		return keys.URI{}, err
 	}
 	u, err := keys.Parse(strings.TrimPrefix(raw, "freenet:"))
 	if err != nil {
-		return u, m.Errorf(wire.CodeURIParseError, "URI: %v", err)
+		return u, m.Errorf(fcpwire.CodeURIParseError, "URI: %v", err)
 	}
 	return u, nil
 }
 
 // clientGet handles ClientGet.
-func (c *conn) clientGet(m *wire.Message) error {
+func (c *conn) clientGet(m *fcpwire.Message) error {
 	r, err := c.newRequest(m, kindGet)
 	if err != nil {
 		return err
@@ -37,7 +37,7 @@ func (c *conn) clientGet(m *wire.Message) error {
 	if n, err := m.Int64("MaxSize", 0); err != nil {
 		return err
 	} else if n < 0 {
-		return m.Errorf(wire.CodeInvalidField, "MaxSize=%d is negative", n)
+		return m.Errorf(fcpwire.CodeInvalidField, "MaxSize=%d is negative", n)
 	}
 	switch rt := m.Get("ReturnType"); rt {
 	case "", "direct", "none":
@@ -47,16 +47,16 @@ func (c *conn) clientGet(m *wire.Message) error {
 			return err
 		}
 		if !filepath.IsAbs(name) {
-			return m.Errorf(wire.CodeCouldNotCreateFile, "%s is not an absolute path", name)
+			return m.Errorf(fcpwire.CodeCouldNotCreateFile, "%s is not an absolute path", name)
 		}
 		if !c.ddaAllowed(name, true) {
-			return m.Errorf(wire.CodeDDADenied, "no TestDDA for writing %s", filepath.Dir(name))
+			return m.Errorf(fcpwire.CodeDDADenied, "no TestDDA for writing %s", filepath.Dir(name))
 		}
 		if _, err := os.Lstat(name); err == nil {
-			return m.Errorf(wire.CodeDiskTargetExists, "%s exists", name)
+			return m.Errorf(fcpwire.CodeDiskTargetExists, "%s exists", name)
 		}
 	default:
-		return m.Errorf(wire.CodeInvalidField, "ReturnType=%q is not direct, disk or none", rt)
+		return m.Errorf(fcpwire.CodeInvalidField, "ReturnType=%q is not direct, disk or none", rt)
 	}
 	if !c.register(r) {
 		return c.send(identifierCollision(r.ID, r.Global))
@@ -121,7 +121,7 @@ func (r *request) runGet(ctx context.Context) {
 func (r *request) finishGet(res GetResult, err error) {
 	if err != nil {
 		code := fetchCodeOf(err)
-		m := &wire.Message{Name: "GetFailed"}
+		m := &fcpwire.Message{Name: "GetFailed"}
 		m.Set("Code", strconv.Itoa(code)).Set("CodeDescription", fetchDescription(code))
 		if x := extraOf(err); x != "" {
 			m.Set("ExtraDescription", x)
@@ -145,10 +145,10 @@ func (r *request) finishGet(res GetResult, err error) {
 
 // allData returns the AllData message of a finished direct get, with its
 // data file open (the caller closes it), or nil.
-func (r *request) allData() (*wire.Message, *os.File) {
+func (r *request) allData() (*fcpwire.Message, *os.File) {
 	r.s.mu.Lock()
 	path := r.DataFile
-	var found *wire.Message
+	var found *fcpwire.Message
 	for _, sm := range r.Final {
 		if sm.Name == "DataFound" {
 			found = sm.msg()

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hamsnet/hams/fcp/wire"
+	"github.com/hamsnet/hams/fcp/fcpwire"
 )
 
 // harness is a server over a fake backend, with pipe connections.
@@ -68,12 +68,12 @@ func (h *harness) close() {
 type tclient struct {
 	t    testing.TB
 	conn net.Conn
-	w    *wire.Writer
+	w    *fcpwire.Writer
 	in   chan readResult
 }
 
 type readResult struct {
-	m   *wire.Message
+	m   *fcpwire.Message
 	err error
 }
 
@@ -92,9 +92,9 @@ func (h *harness) dial() *tclient {
 // newTClient wraps the client end of a connection and starts its pump,
 // which ends when the connection does.
 func newTClient(t testing.TB, nc net.Conn) *tclient {
-	c := &tclient{t: t, conn: nc, w: wire.NewWriter(nc), in: make(chan readResult, 1<<16)}
+	c := &tclient{t: t, conn: nc, w: fcpwire.NewWriter(nc), in: make(chan readResult, 1<<16)}
 	go func() {
-		r := wire.NewReader(nc, wire.Limits{})
+		r := fcpwire.NewReader(nc, fcpwire.Limits{})
 		for {
 			m, err := r.ReadMessage()
 			if err == nil && m.Data != nil {
@@ -120,7 +120,7 @@ func (h *harness) hello(name string) *tclient {
 
 func (c *tclient) send(name string, kv ...string) {
 	c.t.Helper()
-	m := &wire.Message{Name: name}
+	m := &fcpwire.Message{Name: name}
 	for i := 0; i+1 < len(kv); i += 2 {
 		m.Set(kv[i], kv[i+1])
 	}
@@ -129,14 +129,14 @@ func (c *tclient) send(name string, kv ...string) {
 
 func (c *tclient) sendData(name string, data string, kv ...string) {
 	c.t.Helper()
-	m := &wire.Message{Name: name, Data: strings.NewReader(data), DataLength: int64(len(data))}
+	m := &fcpwire.Message{Name: name, Data: strings.NewReader(data), DataLength: int64(len(data))}
 	for i := 0; i+1 < len(kv); i += 2 {
 		m.Set(kv[i], kv[i+1])
 	}
 	c.sendMsg(m)
 }
 
-func (c *tclient) sendMsg(m *wire.Message) {
+func (c *tclient) sendMsg(m *fcpwire.Message) {
 	c.t.Helper()
 	if err := c.w.WriteMessage(m); err != nil {
 		c.t.Fatalf("send %s: %v", m.Name, err)
@@ -144,7 +144,7 @@ func (c *tclient) sendMsg(m *wire.Message) {
 }
 
 // read returns the next message (its data, if any, as a *strings.Reader).
-func (c *tclient) read() *wire.Message {
+func (c *tclient) read() *fcpwire.Message {
 	c.t.Helper()
 	select {
 	case r := <-c.in:
@@ -158,7 +158,7 @@ func (c *tclient) read() *wire.Message {
 	return nil
 }
 
-func (c *tclient) expect(name string) *wire.Message {
+func (c *tclient) expect(name string) *fcpwire.Message {
 	c.t.Helper()
 	m := c.read()
 	if m.Name != name {
@@ -168,7 +168,7 @@ func (c *tclient) expect(name string) *wire.Message {
 }
 
 // expectError expects a ProtocolError with code.
-func (c *tclient) expectError(code string) *wire.Message {
+func (c *tclient) expectError(code string) *fcpwire.Message {
 	c.t.Helper()
 	m := c.expect("ProtocolError")
 	if got := m.Get("Code"); got != code {
@@ -185,7 +185,7 @@ func (c *tclient) expectClosed() {
 		if r.err == nil {
 			c.t.Fatalf("want close, got message:\n%s", r.m)
 		}
-		if !errors.Is(r.err, io.EOF) && !errors.Is(r.err, io.ErrClosedPipe) && !errors.Is(r.err, wire.ErrHalfMessage) {
+		if !errors.Is(r.err, io.EOF) && !errors.Is(r.err, io.ErrClosedPipe) && !errors.Is(r.err, fcpwire.ErrHalfMessage) {
 			c.t.Fatalf("want close, got %v", r.err)
 		}
 	case <-time.After(10 * time.Second):

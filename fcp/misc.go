@@ -4,16 +4,16 @@ import (
 	"context"
 	"strconv"
 
-	"github.com/hamsnet/hams/fcp/wire"
+	"github.com/hamsnet/hams/fcp/fcpwire"
 	"github.com/hamsnet/hams/keys"
 )
 
-func (c *conn) generateSSK(m *wire.Message) error {
+func (c *conn) generateSSK(m *fcpwire.Message) error {
 	ins, req, err := keys.GenerateSSK(c.s.cfg.Rand)
 	if err != nil {
-		return m.Errorf(wire.CodeInternalError, "generating a keypair: %v", err)
+		return m.Errorf(fcpwire.CodeInternalError, "generating a keypair: %v", err)
 	}
-	out := &wire.Message{Name: "SSKKeypair"}
+	out := &fcpwire.Message{Name: "SSKKeypair"}
 	out.Set("InsertURI", ins.String()).Set("RequestURI", req.String())
 	if id, ok := m.Lookup("Identifier"); ok {
 		out.Set("Identifier", id)
@@ -22,7 +22,7 @@ func (c *conn) generateSSK(m *wire.Message) error {
 }
 
 // subscribeUSK answers SubscribedUSK and starts polling (pollUSK).
-func (c *conn) subscribeUSK(m *wire.Message) error {
+func (c *conn) subscribeUSK(m *fcpwire.Message) error {
 	id, err := m.Require("Identifier")
 	if err != nil {
 		return err
@@ -32,7 +32,7 @@ func (c *conn) subscribeUSK(m *wire.Message) error {
 		return err
 	}
 	if u.Type != keys.USK {
-		return m.Errorf(wire.CodeInvalidField, "URI is not a USK")
+		return m.Errorf(fcpwire.CodeInvalidField, "URI is not a USK")
 	}
 	dontPoll, err := m.Bool("DontPoll", false)
 	if err != nil {
@@ -56,7 +56,7 @@ func (c *conn) subscribeUSK(m *wire.Message) error {
 	c.subs[id] = cancel
 	s.wg.Add(1)
 	s.mu.Unlock()
-	ack := &wire.Message{Name: "SubscribedUSK"}
+	ack := &fcpwire.Message{Name: "SubscribedUSK"}
 	ack.Set("Identifier", id).Set("URI", u.String()).Set("DontPoll", strconv.FormatBool(dontPoll))
 	if err := c.send(ack); err != nil {
 		cancel()
@@ -92,14 +92,14 @@ func (c *conn) pollUSK(ctx context.Context, id string, u keys.URI, dontPoll bool
 		}
 		if err == nil && ed > last {
 			last = ed
-			up := &wire.Message{Name: "SubscribedUSKUpdate"}
+			up := &fcpwire.Message{Name: "SubscribedUSKUpdate"}
 			up.Set("Identifier", id).Set("Edition", strconv.FormatInt(ed, 10)).
 				Set("URI", u.WithEdition(ed).String()).
 				Set("NewKnownGood", "true").Set("NewSlotToo", "true")
 			c.send(up)
 		}
 		if !dontPoll {
-			c.send((&wire.Message{Name: "SubscribedUSKRoundFinished"}).Set("Identifier", id))
+			c.send((&fcpwire.Message{Name: "SubscribedUSKRoundFinished"}).Set("Identifier", id))
 		}
 		select {
 		case <-ctx.Done():
@@ -117,7 +117,7 @@ func abs(n int64) int64 {
 	return n
 }
 
-func (c *conn) unsubscribeUSK(m *wire.Message) error {
+func (c *conn) unsubscribeUSK(m *fcpwire.Message) error {
 	id, err := m.Require("Identifier")
 	if err != nil {
 		return err
@@ -127,7 +127,7 @@ func (c *conn) unsubscribeUSK(m *wire.Message) error {
 	delete(c.subs, id)
 	c.s.mu.Unlock()
 	if cancel == nil {
-		return m.Errorf(wire.CodeNoSuchIdentifier, "no subscription %q", id)
+		return m.Errorf(fcpwire.CodeNoSuchIdentifier, "no subscription %q", id)
 	}
 	cancel()
 	return nil
@@ -135,14 +135,14 @@ func (c *conn) unsubscribeUSK(m *wire.Message) error {
 
 // getNode answers NodeData with what the node says about itself. hams
 // noderefs are not fred noderefs; only descriptive fields are given.
-func (c *conn) getNode(m *wire.Message) error {
+func (c *conn) getNode(m *fcpwire.Message) error {
 	for _, f := range []string{"GiveOpennetRef", "WithPrivate", "WithVolatile"} {
 		if _, err := m.Bool(f, false); err != nil {
 			return err
 		}
 	}
 	ni := c.s.cfg.NodeInfo
-	out := &wire.Message{Name: "NodeData"}
+	out := &fcpwire.Message{Name: "NodeData"}
 	if id, ok := m.Lookup("Identifier"); ok {
 		out.Set("Identifier", id)
 	}

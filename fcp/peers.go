@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hamsnet/hams/fcp/wire"
+	"github.com/hamsnet/hams/fcp/fcpwire"
 )
 
 // PeerBackend is an optional Backend extension for nodes that have peers. A
@@ -111,9 +111,9 @@ func FindPeer(peers []PeerInfo, id string) int {
 
 // PeerError is a failed peer operation carrying a fred ProtocolError code:
 // the server reports it as ProtocolError Code with Extra as its
-// ExtraDescription. Useful codes: wire.CodeRefParseError (21),
-// wire.CodeRefSignatureInvalid (27), wire.CodeCannotPeerWithSelf (28),
-// wire.CodeDuplicatePeerRef (29), wire.CodeOpennetDisabled (30).
+// ExtraDescription. Useful codes: fcpwire.CodeRefParseError (21),
+// fcpwire.CodeRefSignatureInvalid (27), fcpwire.CodeCannotPeerWithSelf (28),
+// fcpwire.CodeDuplicatePeerRef (29), fcpwire.CodeOpennetDisabled (30).
 type PeerError struct {
 	// Code is the ProtocolError code.
 	Code int
@@ -123,7 +123,7 @@ type PeerError struct {
 
 // Error describes e.
 func (e *PeerError) Error() string {
-	s := "fcp: peer: " + wire.CodeDescription(e.Code)
+	s := "fcp: peer: " + fcpwire.CodeDescription(e.Code)
 	if e.Extra != "" {
 		s += ": " + e.Extra
 	}
@@ -136,23 +136,23 @@ const maxNoderef = 64 << 10
 
 // peerBackend returns the backend's PeerBackend, or the ProtocolError 16 a
 // node without peers answers m with.
-func (c *conn) peerBackend(m *wire.Message) (PeerBackend, error) {
+func (c *conn) peerBackend(m *fcpwire.Message) (PeerBackend, error) {
 	pb, ok := c.s.b.(PeerBackend)
 	if !ok {
-		return nil, m.Errorf(wire.CodeNotSupported, "%s is not supported by this node", m.Name)
+		return nil, m.Errorf(fcpwire.CodeNotSupported, "%s is not supported by this node", m.Name)
 	}
 	return pb, nil
 }
 
 // peerFailure turns a backend error into the ProtocolError about m: a
 // PeerError's own code, 18 when the server is closing, else code def.
-func (c *conn) peerFailure(m *wire.Message, err error, def int) error {
+func (c *conn) peerFailure(m *fcpwire.Message, err error, def int) error {
 	var pe *PeerError
 	if errors.As(err, &pe) && pe.Code > 0 {
 		return m.Errorf(pe.Code, "%s", pe.Extra)
 	}
 	if c.s.ctx.Err() != nil {
-		return m.Errorf(wire.CodeShuttingDown, "%v", err)
+		return m.Errorf(fcpwire.CodeShuttingDown, "%v", err)
 	}
 	return m.Errorf(def, "%v", err)
 }
@@ -164,7 +164,7 @@ var addPeerFCPFields = map[string]bool{"Identifier": true, "Trust": true, "Visib
 // addPeer adds the peer whose noderef is in the message, or in File; URL is
 // refused. Trust and Visibility are checked when given and otherwise
 // ignored. Reply: Peer with metadata and volatile fields, as fred.
-func (c *conn) addPeer(m *wire.Message) error {
+func (c *conn) addPeer(m *fcpwire.Message) error {
 	pb, err := c.peerBackend(m)
 	if err != nil {
 		return err
@@ -173,13 +173,13 @@ func (c *conn) addPeer(m *wire.Message) error {
 		{"Trust", "HIGH NORMAL LOW"}, {"Visibility", "YES NAME_ONLY NO"},
 	} {
 		if v, ok := m.Lookup(f.name); ok && !contains(strings.Fields(f.values), v) {
-			return m.Errorf(wire.CodeInvalidField, "%s=%q is not one of %s", f.name, v, f.values)
+			return m.Errorf(fcpwire.CodeInvalidField, "%s=%q is not one of %s", f.name, v, f.values)
 		}
 	}
 	if m.Data != nil {
-		return m.Errorf(wire.CodeInvalidMessage, "AddPeer takes no data")
+		return m.Errorf(fcpwire.CodeInvalidMessage, "AddPeer takes no data")
 	}
-	var inline []wire.Field
+	var inline []fcpwire.Field
 	for _, f := range m.Fields {
 		if !addPeerFCPFields[f.Name] {
 			inline = append(inline, f)
@@ -188,28 +188,28 @@ func (c *conn) addPeer(m *wire.Message) error {
 	_, hasFile := m.Lookup("File")
 	_, hasURL := m.Lookup("URL")
 	if n := btoi(hasFile) + btoi(hasURL) + btoi(len(inline) > 0); n > 1 {
-		return m.Errorf(wire.CodeInvalidMessage, "AddPeer takes one of File, URL or the noderef's fields, not several")
+		return m.Errorf(fcpwire.CodeInvalidMessage, "AddPeer takes one of File, URL or the noderef's fields, not several")
 	}
-	var fields []wire.Field
+	var fields []fcpwire.Field
 	switch {
 	case hasURL:
-		return m.Errorf(wire.CodeNotSupported,
+		return m.Errorf(fcpwire.CodeNotSupported,
 			"AddPeer URL= is not supported: this node never fetches noderefs from the web; send the noderef's fields in the message or use File")
 	case hasFile:
 		if fields, err = c.readNoderefFile(m, m.Get("File")); err != nil {
 			return err
 		}
 	case len(inline) == 0:
-		return m.Errorf(wire.CodeRefParseError, "AddPeer has no noderef: give its fields, or File")
+		return m.Errorf(fcpwire.CodeRefParseError, "AddPeer has no noderef: give its fields, or File")
 	default:
 		fields = inline
 	}
 	info, err := pb.AddPeer(c.s.ctx, noderefText(fields))
 	if err != nil {
-		return c.peerFailure(m, err, wire.CodeRefParseError)
+		return c.peerFailure(m, err, fcpwire.CodeRefParseError)
 	}
 	if err := checkPeerInfo(info); err != nil {
-		return m.Errorf(wire.CodeInternalError, "%v", err)
+		return m.Errorf(fcpwire.CodeInternalError, "%v", err)
 	}
 	return c.send(c.peerMessage(info, true, true, m))
 }
@@ -234,25 +234,25 @@ func btoi(b bool) int {
 // be allowed to read by TestDDA (as ClientPut UploadFrom=disk). Codes as
 // fred: not absolute or missing 9, no DDA 25, not a regular file 23, read
 // error 22, not a noderef 21.
-func (c *conn) readNoderefFile(m *wire.Message, name string) ([]wire.Field, error) {
+func (c *conn) readNoderefFile(m *fcpwire.Message, name string) ([]fcpwire.Field, error) {
 	if err := c.checkFile(m, name); err != nil {
 		return nil, err
 	}
 	f, err := os.Open(name)
 	if err != nil {
-		return nil, m.Errorf(wire.CodeFileNotFound, "%s: %v", name, err)
+		return nil, m.Errorf(fcpwire.CodeFileNotFound, "%s: %v", name, err)
 	}
 	defer f.Close()
 	b, err := io.ReadAll(io.LimitReader(f, maxNoderef+1))
 	if err != nil {
-		return nil, m.Errorf(wire.CodeFileParseError, "reading %s: %v", name, err)
+		return nil, m.Errorf(fcpwire.CodeFileParseError, "reading %s: %v", name, err)
 	}
 	if len(b) > maxNoderef {
-		return nil, m.Errorf(wire.CodeRefParseError, "%s is larger than %d bytes: not a noderef", name, maxNoderef)
+		return nil, m.Errorf(fcpwire.CodeRefParseError, "%s is larger than %d bytes: not a noderef", name, maxNoderef)
 	}
 	fields, err := parseNoderef(b)
 	if err != nil {
-		return nil, m.Errorf(wire.CodeRefParseError, "%s: %v", name, err)
+		return nil, m.Errorf(fcpwire.CodeRefParseError, "%s: %v", name, err)
 	}
 	return fields, nil
 }
@@ -260,8 +260,8 @@ func (c *conn) readNoderefFile(m *wire.Message, name string) ([]wire.Field, erro
 // parseNoderef splits noderef text into its fields: "key=value" lines, each
 // trimmed of surrounding white space, blank lines skipped, up to an end
 // line ("End", "EndMessage") or the end of the text.
-func parseNoderef(b []byte) ([]wire.Field, error) {
-	var fields []wire.Field
+func parseNoderef(b []byte) ([]fcpwire.Field, error) {
+	var fields []fcpwire.Field
 	seen := map[string]bool{}
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	sc.Buffer(make([]byte, 4096), maxNoderef+1)
@@ -284,7 +284,7 @@ func parseNoderef(b []byte) ([]wire.Field, error) {
 			return nil, fmt.Errorf("field %s given twice", k)
 		}
 		seen[k] = true
-		fields = append(fields, wire.Field{Name: k, Value: v})
+		fields = append(fields, fcpwire.Field{Name: k, Value: v})
 	}
 	if err := sc.Err(); err != nil {
 		return nil, err
@@ -296,7 +296,7 @@ func parseNoderef(b []byte) ([]wire.Field, error) {
 }
 
 // noderefText is the text PeerBackend.AddPeer takes.
-func noderefText(fields []wire.Field) []byte {
+func noderefText(fields []fcpwire.Field) []byte {
 	var b bytes.Buffer
 	for _, f := range fields {
 		b.WriteString(f.Name + "=" + f.Value + "\n")
@@ -329,9 +329,9 @@ func checkPeerInfo(p PeerInfo) error {
 // peerMessage is fred's Peer message: the noderef's fields, then
 // metadata.* and volatile.* when asked, then the request's Identifier if it
 // had one.
-func (c *conn) peerMessage(p PeerInfo, withMeta, withVolatile bool, req *wire.Message) *wire.Message {
-	out := &wire.Message{Name: "Peer"}
-	add := func(k, v string) { out.Fields = append(out.Fields, wire.Field{Name: k, Value: v}) }
+func (c *conn) peerMessage(p PeerInfo, withMeta, withVolatile bool, req *fcpwire.Message) *fcpwire.Message {
+	out := &fcpwire.Message{Name: "Peer"}
+	add := func(k, v string) { out.Fields = append(out.Fields, fcpwire.Field{Name: k, Value: v}) }
 	for _, f := range p.Fields {
 		add(f[0], f[1])
 	}
@@ -365,14 +365,14 @@ func (c *conn) peerMessage(p PeerInfo, withMeta, withVolatile bool, req *wire.Me
 }
 
 // peerList returns the backend's peers, checked and sorted by identity.
-func (c *conn) peerList(m *wire.Message, pb PeerBackend) ([]PeerInfo, error) {
+func (c *conn) peerList(m *fcpwire.Message, pb PeerBackend) ([]PeerInfo, error) {
 	peers, err := pb.ListPeers(c.s.ctx)
 	if err != nil {
-		return nil, c.peerFailure(m, err, wire.CodeInternalError)
+		return nil, c.peerFailure(m, err, fcpwire.CodeInternalError)
 	}
 	for _, p := range peers {
 		if err := checkPeerInfo(p); err != nil {
-			return nil, m.Errorf(wire.CodeInternalError, "%v", err)
+			return nil, m.Errorf(fcpwire.CodeInternalError, "%v", err)
 		}
 	}
 	sort.SliceStable(peers, func(i, j int) bool { return peers[i].Identity < peers[j].Identity })
@@ -382,7 +382,7 @@ func (c *conn) peerList(m *wire.Message, pb PeerBackend) ([]PeerInfo, error) {
 // listPeers answers one Peer per peer (metadata and volatile fields only
 // when asked, as fred), then EndListPeers. Without a PeerBackend: only
 // EndListPeers.
-func (c *conn) listPeers(m *wire.Message) error {
+func (c *conn) listPeers(m *fcpwire.Message) error {
 	var opts [2]bool
 	for i, f := range []string{"WithMetadata", "WithVolatile"} {
 		v, err := m.Bool(f, false)
@@ -402,7 +402,7 @@ func (c *conn) listPeers(m *wire.Message) error {
 			}
 		}
 	}
-	out := &wire.Message{Name: "EndListPeers"}
+	out := &fcpwire.Message{Name: "EndListPeers"}
 	if id, ok := m.Lookup("Identifier"); ok {
 		out.Set("Identifier", id)
 	}
@@ -413,7 +413,7 @@ func (c *conn) listPeers(m *wire.Message) error {
 // UnknownNodeIdentifier. fred always includes metadata and volatile fields
 // here whatever the message says; hams does so by default and honours
 // WithMetadata=false / WithVolatile=false.
-func (c *conn) listPeer(m *wire.Message) error {
+func (c *conn) listPeer(m *fcpwire.Message) error {
 	pb, err := c.peerBackend(m)
 	if err != nil {
 		return err
@@ -440,7 +440,7 @@ func (c *conn) listPeer(m *wire.Message) error {
 }
 
 // removePeer answers PeerRemoved or UnknownNodeIdentifier.
-func (c *conn) removePeer(m *wire.Message) error {
+func (c *conn) removePeer(m *fcpwire.Message) error {
 	pb, err := c.peerBackend(m)
 	if err != nil {
 		return err
@@ -454,9 +454,9 @@ func (c *conn) removePeer(m *wire.Message) error {
 		return c.send(unknownNodeIdentifier(id, m))
 	}
 	if err != nil {
-		return c.peerFailure(m, err, wire.CodeInternalError)
+		return c.peerFailure(m, err, fcpwire.CodeInternalError)
 	}
-	out := &wire.Message{Name: "PeerRemoved"}
+	out := &fcpwire.Message{Name: "PeerRemoved"}
 	out.Set("Identity", info.Identity).Set("NodeIdentifier", id)
 	if rid, ok := m.Lookup("Identifier"); ok {
 		out.Set("Identifier", rid)
@@ -464,8 +464,8 @@ func (c *conn) removePeer(m *wire.Message) error {
 	return c.send(out)
 }
 
-func unknownNodeIdentifier(id string, req *wire.Message) *wire.Message {
-	out := &wire.Message{Name: "UnknownNodeIdentifier"}
+func unknownNodeIdentifier(id string, req *fcpwire.Message) *fcpwire.Message {
+	out := &fcpwire.Message{Name: "UnknownNodeIdentifier"}
 	out.Set("NodeIdentifier", id)
 	if rid, ok := req.Lookup("Identifier"); ok {
 		out.Set("Identifier", rid)

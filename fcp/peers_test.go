@@ -12,7 +12,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/hamsnet/hams/fcp/wire"
+	"github.com/hamsnet/hams/fcp/fcpwire"
 )
 
 // fakePeers is the fake backend's peer table. Noderefs are checked loosely:
@@ -51,13 +51,13 @@ func (f *fakeBackend) AddPeer(ctx context.Context, ref []byte) (PeerInfo, error)
 	case kv["fail"] != "":
 		return PeerInfo{}, errors.New(kv["fail"])
 	case kv["identity"] == "":
-		return PeerInfo{}, &PeerError{Code: wire.CodeRefParseError, Extra: "no identity"}
+		return PeerInfo{}, &PeerError{Code: fcpwire.CodeRefParseError, Extra: "no identity"}
 	case kv["sig"] == "":
-		return PeerInfo{}, &PeerError{Code: wire.CodeRefParseError, Extra: "no sig"}
+		return PeerInfo{}, &PeerError{Code: fcpwire.CodeRefParseError, Extra: "no sig"}
 	case kv["sig"] == "bad":
-		return PeerInfo{}, &PeerError{Code: wire.CodeRefSignatureInvalid, Extra: "sig does not verify"}
+		return PeerInfo{}, &PeerError{Code: fcpwire.CodeRefSignatureInvalid, Extra: "sig does not verify"}
 	case kv["identity"] == "self":
-		return PeerInfo{}, &PeerError{Code: wire.CodeCannotPeerWithSelf}
+		return PeerInfo{}, &PeerError{Code: fcpwire.CodeCannotPeerWithSelf}
 	}
 	p := PeerInfo{
 		Identity: kv["identity"],
@@ -68,7 +68,7 @@ func (f *fakeBackend) AddPeer(ctx context.Context, ref []byte) (PeerInfo, error)
 	if loc, ok := kv["location"]; ok {
 		x, err := strconv.ParseFloat(loc, 64)
 		if err != nil {
-			return PeerInfo{}, &PeerError{Code: wire.CodeRefParseError, Extra: "bad location"}
+			return PeerInfo{}, &PeerError{Code: fcpwire.CodeRefParseError, Extra: "bad location"}
 		}
 		p.Location = x
 	}
@@ -162,7 +162,7 @@ func with(kv []string, more ...string) []string {
 }
 
 // fieldNames returns m's field names, in order.
-func fieldNames(m *wire.Message) []string {
+func fieldNames(m *fcpwire.Message) []string {
 	var out []string
 	for _, f := range m.Fields {
 		out = append(out, f.Name)
@@ -344,7 +344,7 @@ func TestPeerBackendFailures(t *testing.T) {
 	c.expectError("17")
 
 	h.b.peers.mu.Lock()
-	h.b.peers.listErr = &PeerError{Code: wire.CodeAccessDenied, Extra: "not now"}
+	h.b.peers.listErr = &PeerError{Code: fcpwire.CodeAccessDenied, Extra: "not now"}
 	h.b.peers.removeErr = errors.New("disk full")
 	h.b.peers.mu.Unlock()
 	c.send("ListPeers")
@@ -483,10 +483,10 @@ func TestAddPeerFile(t *testing.T) {
 }
 
 // fieldsOf turns name, value pairs into fields.
-func fieldsOf(kv []string) []wire.Field {
-	var out []wire.Field
+func fieldsOf(kv []string) []fcpwire.Field {
+	var out []fcpwire.Field
 	for i := 0; i+1 < len(kv); i += 2 {
-		out = append(out, wire.Field{Name: kv[i], Value: kv[i+1]})
+		out = append(out, fcpwire.Field{Name: kv[i], Value: kv[i+1]})
 	}
 	return out
 }
@@ -509,7 +509,7 @@ func TestFindPeer(t *testing.T) {
 }
 
 func TestPeerErrorText(t *testing.T) {
-	e := &PeerError{Code: wire.CodeDuplicatePeerRef, Extra: "alice"}
+	e := &PeerError{Code: fcpwire.CodeDuplicatePeerRef, Extra: "alice"}
 	if got := e.Error(); got != "fcp: peer: Node already has a peer with that ref: alice" {
 		t.Error(got)
 	}

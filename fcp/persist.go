@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/hamsnet/hams/fcp/wire"
+	"github.com/hamsnet/hams/fcp/fcpwire"
 )
 
 // save writes a Persistence=forever request to the state directory
@@ -128,18 +128,18 @@ func (c *conn) visible() []*request {
 }
 
 // persistentMsg describes r as PersistentGet / PersistentPut / PersistentPutDir.
-func (r *request) persistentMsg() *wire.Message {
+func (r *request) persistentMsg() *fcpwire.Message {
 	s := r.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	orig := &wire.Message{Fields: r.Fields}
+	orig := &fcpwire.Message{Fields: r.Fields}
 	get := func(f, def string) string {
 		if v, ok := orig.Lookup(f); ok {
 			return v
 		}
 		return def
 	}
-	m := &wire.Message{}
+	m := &fcpwire.Message{}
 	m.Set("Identifier", r.ID)
 	uri := get("URI", "")
 	for _, sm := range r.Final {
@@ -198,21 +198,21 @@ func (r *request) persistentMsg() *wire.Message {
 
 // status returns r's status messages: the kept final ones, or while it
 // runs what is known so far and its last progress.
-func (r *request) status() []*wire.Message {
+func (r *request) status() []*fcpwire.Message {
 	s := r.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []*wire.Message
+	var out []*fcpwire.Message
 	for _, sm := range r.Final {
 		out = append(out, sm.msg())
 	}
 	if !r.Done && r.progress != nil {
-		out = append(out, &wire.Message{Name: r.progress.Name, Fields: append([]wire.Field(nil), r.progress.Fields...)})
+		out = append(out, &fcpwire.Message{Name: r.progress.Name, Fields: append([]fcpwire.Field(nil), r.progress.Fields...)})
 	}
 	return out
 }
 
-func (c *conn) listPersistentRequests(m *wire.Message) error {
+func (c *conn) listPersistentRequests(m *fcpwire.Message) error {
 	for _, r := range c.visible() {
 		if err := c.send(r.persistentMsg()); err != nil {
 			return fatalErr{err}
@@ -223,12 +223,12 @@ func (c *conn) listPersistentRequests(m *wire.Message) error {
 			}
 		}
 	}
-	return c.send(&wire.Message{Name: "EndListPersistentRequests"})
+	return c.send(&fcpwire.Message{Name: "EndListPersistentRequests"})
 }
 
 // find returns the request m's Identifier and Global fields name, or a
 // ProtocolError 15.
-func (c *conn) find(m *wire.Message) (*request, error) {
+func (c *conn) find(m *fcpwire.Message) (*request, error) {
 	id, err := m.Require("Identifier")
 	if err != nil {
 		return nil, err
@@ -241,12 +241,12 @@ func (c *conn) find(m *wire.Message) (*request, error) {
 	r := c.lookup(id, global)
 	c.s.mu.Unlock()
 	if r == nil {
-		return nil, m.Errorf(wire.CodeNoSuchIdentifier, "no request %q", id)
+		return nil, m.Errorf(fcpwire.CodeNoSuchIdentifier, "no request %q", id)
 	}
 	return r, nil
 }
 
-func (c *conn) removeRequest(m *wire.Message) error {
+func (c *conn) removeRequest(m *fcpwire.Message) error {
 	r, err := c.find(m)
 	if err != nil {
 		return err
@@ -255,7 +255,7 @@ func (c *conn) removeRequest(m *wire.Message) error {
 	return c.send(r.head("PersistentRequestRemoved"))
 }
 
-func (c *conn) getRequestStatus(m *wire.Message) error {
+func (c *conn) getRequestStatus(m *fcpwire.Message) error {
 	r, err := c.find(m)
 	if err != nil {
 		return err
@@ -281,7 +281,7 @@ func (c *conn) getRequestStatus(m *wire.Message) error {
 	return nil
 }
 
-func (c *conn) modifyPersistentRequest(m *wire.Message) error {
+func (c *conn) modifyPersistentRequest(m *fcpwire.Message) error {
 	r, err := c.find(m)
 	if err != nil {
 		return err
@@ -291,7 +291,7 @@ func (c *conn) modifyPersistentRequest(m *wire.Message) error {
 	}
 	out := r.head("PersistentRequestModified")
 	c.s.mu.Lock()
-	orig := &wire.Message{Fields: r.Fields}
+	orig := &fcpwire.Message{Fields: r.Fields}
 	for _, f := range []string{"ClientToken", "PriorityClass"} {
 		if v, ok := m.Lookup(f); ok {
 			orig.Set(f, v)

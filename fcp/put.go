@@ -9,12 +9,12 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/hamsnet/hams/fcp/wire"
+	"github.com/hamsnet/hams/fcp/fcpwire"
 	"github.com/hamsnet/hams/keys"
 )
 
 // clientPut handles ClientPut.
-func (c *conn) clientPut(m *wire.Message) error {
+func (c *conn) clientPut(m *fcpwire.Message) error {
 	r, err := c.newRequest(m, kindPut)
 	if err != nil {
 		return err
@@ -25,7 +25,7 @@ func (c *conn) clientPut(m *wire.Message) error {
 	}
 	u, err := c.s.parseInsertURI(uriStr)
 	if err != nil {
-		return m.Errorf(wire.CodeURIParseError, "URI: %v", err)
+		return m.Errorf(fcpwire.CodeURIParseError, "URI: %v", err)
 	}
 	if bare, _, _ := strings.Cut(strings.TrimPrefix(uriStr, "freenet:"), "/"); strings.EqualFold(bare, "SSK@") {
 		r.InsertURI = u.String() // the keypair generated for "SSK@"
@@ -34,7 +34,7 @@ func (c *conn) clientPut(m *wire.Message) error {
 	switch from {
 	case "", "direct":
 		if m.Data == nil {
-			return m.Errorf(wire.CodeMissingField, "ClientPut with UploadFrom=direct needs DataLength and data")
+			return m.Errorf(fcpwire.CodeMissingField, "ClientPut with UploadFrom=direct needs DataLength and data")
 		}
 	case "disk":
 		name, err := m.Require("Filename")
@@ -51,15 +51,15 @@ func (c *conn) clientPut(m *wire.Message) error {
 			return err
 		}
 		if _, err := parseTargetURI(t); errors.Is(err, errInsertTarget) {
-			return m.Errorf(wire.CodeInvalidField, "TargetURI: %v", err)
+			return m.Errorf(fcpwire.CodeInvalidField, "TargetURI: %v", err)
 		} else if err != nil {
-			return m.Errorf(wire.CodeURIParseError, "TargetURI: %v", err)
+			return m.Errorf(fcpwire.CodeURIParseError, "TargetURI: %v", err)
 		}
 		if m.Data != nil {
-			return m.Errorf(wire.CodeInvalidField, "ClientPut with UploadFrom=redirect takes no data")
+			return m.Errorf(fcpwire.CodeInvalidField, "ClientPut with UploadFrom=redirect takes no data")
 		}
 	default:
-		return m.Errorf(wire.CodeInvalidField, "UploadFrom=%q is not direct, disk or redirect", from)
+		return m.Errorf(fcpwire.CodeInvalidField, "UploadFrom=%q is not direct, disk or redirect", from)
 	}
 	if !c.register(r) {
 		return c.send(identifierCollision(r.ID, r.Global))
@@ -106,19 +106,19 @@ func (c *conn) streamUpload(r *request, data io.Reader) error {
 }
 
 // checkFile checks a file named in a disk upload: DDA, existence, type.
-func (c *conn) checkFile(m *wire.Message, name string) error {
+func (c *conn) checkFile(m *fcpwire.Message, name string) error {
 	if !filepath.IsAbs(name) {
-		return m.Errorf(wire.CodeFileNotFound, "%s is not an absolute path", name)
+		return m.Errorf(fcpwire.CodeFileNotFound, "%s is not an absolute path", name)
 	}
 	if !c.ddaAllowed(name, false) {
-		return m.Errorf(wire.CodeDDADenied, "no TestDDA for reading %s", filepath.Dir(name))
+		return m.Errorf(fcpwire.CodeDDADenied, "no TestDDA for reading %s", filepath.Dir(name))
 	}
 	st, err := os.Stat(name)
 	if err != nil {
-		return m.Errorf(wire.CodeFileNotFound, "%s: %v", name, err)
+		return m.Errorf(fcpwire.CodeFileNotFound, "%s: %v", name, err)
 	}
 	if !st.Mode().IsRegular() {
-		return m.Errorf(wire.CodeNotAFile, "%s is not a regular file", name)
+		return m.Errorf(fcpwire.CodeNotAFile, "%s is not a regular file", name)
 	}
 	return nil
 }
@@ -139,11 +139,11 @@ func (c *conn) spool(r *request, data io.Reader) error {
 		if r.Spool != "" {
 			os.Remove(r.Spool)
 		}
-		if errors.Is(err, wire.ErrHalfMessage) || r.Spool == "" {
+		if errors.Is(err, fcpwire.ErrHalfMessage) || r.Spool == "" {
 			return fatalErr{err}
 		}
 		// The data was read, the disk failed: report it, keep going.
-		return &wire.ProtocolError{Code: wire.CodeIOError, Extra: "spooling upload: " + err.Error(), Identifier: r.ID, Global: r.Global, Fatal: true}
+		return &fcpwire.ProtocolError{Code: fcpwire.CodeIOError, Extra: "spooling upload: " + err.Error(), Identifier: r.ID, Global: r.Global, Fatal: true}
 	}
 	return nil
 }
@@ -292,7 +292,7 @@ func (r *request) finishPut(u, got keys.URI, err error) {
 		r.finish(false, m)
 		return
 	}
-	var msgs []*wire.Message
+	var msgs []*fcpwire.Message
 	if u.Type == keys.CHK || r.Kind == kindPutDir {
 		g := r.head("URIGenerated")
 		g.Fields = nil

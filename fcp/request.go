@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/hamsnet/hams/fcp/wire"
+	"github.com/hamsnet/hams/fcp/fcpwire"
 	"github.com/hamsnet/hams/keys"
 )
 
@@ -39,11 +39,11 @@ type request struct {
 	Persistence string
 	Kind        string
 	Client      string
-	Fields      []wire.Field // the request message, without its data
-	InsertURI   string       // a URI generated for "SSK@"
-	Spool       string       // data to insert (our spool file or dir)
-	OwnSpool    bool         // Spool is ours to delete
-	DataFile    string       // a direct download's data
+	Fields      []fcpwire.Field // the request message, without its data
+	InsertURI   string          // a URI generated for "SSK@"
+	Spool       string          // data to insert (our spool file or dir)
+	OwnSpool    bool            // Spool is ours to delete
+	DataFile    string          // a direct download's data
 	Started     int64
 	Completed   int64
 	Done        bool
@@ -53,7 +53,7 @@ type request struct {
 
 	owner    *conn          // Persistence=connection: the only receiver
 	stream   *io.PipeReader // a direct upload streamed, not spooled (see streamUpload)
-	progress *wire.Message
+	progress *fcpwire.Message
 	cancel   context.CancelFunc
 	removed  bool
 }
@@ -61,18 +61,18 @@ type request struct {
 // savedMsg is a message header kept for a finished request.
 type savedMsg struct {
 	Name   string
-	Fields []wire.Field
+	Fields []fcpwire.Field
 }
 
-func (m savedMsg) msg() *wire.Message {
-	return &wire.Message{Name: m.Name, Fields: append([]wire.Field(nil), m.Fields...)}
+func (m savedMsg) msg() *fcpwire.Message {
+	return &fcpwire.Message{Name: m.Name, Fields: append([]fcpwire.Field(nil), m.Fields...)}
 }
 
 // orig returns a copy of the request message's fields.
-func (r *request) orig() *wire.Message {
+func (r *request) orig() *fcpwire.Message {
 	r.s.mu.Lock()
 	defer r.s.mu.Unlock()
-	return &wire.Message{Fields: append([]wire.Field(nil), r.Fields...)}
+	return &fcpwire.Message{Fields: append([]fcpwire.Field(nil), r.Fields...)}
 }
 
 // field returns one field of the request message.
@@ -92,7 +92,7 @@ func (r *request) key() string {
 // newRequest builds a request from message m, checks its common fields and
 // its identifier, and returns an IdentifierCollision error if the identifier
 // is taken.
-func (c *conn) newRequest(m *wire.Message, kind string) (*request, error) {
+func (c *conn) newRequest(m *fcpwire.Message, kind string) (*request, error) {
 	id, err := m.Require("Identifier")
 	if err != nil {
 		return nil, err
@@ -120,14 +120,14 @@ func (c *conn) newRequest(m *wire.Message, kind string) (*request, error) {
 		p = persistConnection
 	case persistConnection, persistReboot, persistForever:
 	default:
-		return nil, m.Errorf(wire.CodeInvalidField, "Persistence=%q is not connection, reboot or forever", p)
+		return nil, m.Errorf(fcpwire.CodeInvalidField, "Persistence=%q is not connection, reboot or forever", p)
 	}
 	if global && p == persistConnection {
-		return nil, m.Errorf(wire.CodeNotSupported, "Global requests must be persistent")
+		return nil, m.Errorf(fcpwire.CodeNotSupported, "Global requests must be persistent")
 	}
 	r := &request{
 		s: c.s, ID: id, Global: global, Persistence: p, Kind: kind, Client: c.name,
-		Fields: append([]wire.Field(nil), m.Fields...), Started: c.s.nowMillis(),
+		Fields: append([]fcpwire.Field(nil), m.Fields...), Started: c.s.nowMillis(),
 	}
 	if p == persistConnection {
 		r.owner = c
@@ -169,8 +169,8 @@ func (c *conn) register(r *request) bool {
 	return true
 }
 
-func identifierCollision(id string, global bool) *wire.Message {
-	m := &wire.Message{Name: "IdentifierCollision"}
+func identifierCollision(id string, global bool) *fcpwire.Message {
+	m := &fcpwire.Message{Name: "IdentifierCollision"}
 	return m.Set("Identifier", id).Set("Global", strconv.FormatBool(global))
 }
 
@@ -226,22 +226,22 @@ func (r *request) targets() []*conn {
 }
 
 // emit sends m to r's receivers.
-func (r *request) emit(m *wire.Message) {
+func (r *request) emit(m *fcpwire.Message) {
 	for _, c := range r.targets() {
 		c.send(m)
 	}
 }
 
 // head starts a status message about r.
-func (r *request) head(name string) *wire.Message {
-	m := &wire.Message{Name: name}
+func (r *request) head(name string) *fcpwire.Message {
+	m := &fcpwire.Message{Name: name}
 	return m.Set("Identifier", r.ID).Set("Global", strconv.FormatBool(r.Global))
 }
 
 // progressFunc returns the Progress callback for the backend.
 func (r *request) progressFunc() func(Progress) {
 	return func(p Progress) {
-		m := &wire.Message{Name: "SimpleProgress"}
+		m := &fcpwire.Message{Name: "SimpleProgress"}
 		m.Set("Total", strconv.Itoa(p.Total)).Set("Required", strconv.Itoa(p.Required)).
 			Set("Failed", strconv.Itoa(p.Failed)).Set("FatallyFailed", "0").
 			Set("Succeeded", strconv.Itoa(p.Succeeded)).
@@ -259,7 +259,7 @@ func (r *request) progressFunc() func(Progress) {
 
 // finish records r's final messages, persists them and sends them.
 // extra are sent but not kept (AllData).
-func (r *request) finish(ok bool, msgs ...*wire.Message) {
+func (r *request) finish(ok bool, msgs ...*fcpwire.Message) {
 	s := r.s
 	s.mu.Lock()
 	if r.removed || s.closed && isCancelled(msgs) && r.Persistence != persistForever {
@@ -319,7 +319,7 @@ func (r *request) finish(ok bool, msgs ...*wire.Message) {
 	}
 }
 
-func isCancelled(msgs []*wire.Message) bool {
+func isCancelled(msgs []*fcpwire.Message) bool {
 	for _, m := range msgs {
 		code := m.Get("Code")
 		if (m.Name == "GetFailed" && code == strconv.Itoa(FetchCancelled)) ||

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hamsnet/hams/fcp/wire"
+	"github.com/hamsnet/hams/fcp/fcpwire"
 )
 
 func TestConfigValidate(t *testing.T) {
@@ -121,7 +121,7 @@ func TestStreamedUploadEndsEarly(t *testing.T) {
 	sent := make(chan struct{})
 	go func() {
 		defer close(sent)
-		m := &wire.Message{Name: "ClientPut", Data: strings.NewReader(big), DataLength: int64(len(big))}
+		m := &fcpwire.Message{Name: "ClientPut", Data: strings.NewReader(big), DataLength: int64(len(big))}
 		m.Set("URI", "CHK@").Set("Identifier", "early")
 		c.w.WriteMessage(m)
 	}()
@@ -397,7 +397,7 @@ func TestPutDirs(t *testing.T) {
 	c.send("ClientGet", "URI", uri+"/.hidden", "Identifier", "g2")
 	c.expect("GetFailed")
 
-	m := &wire.Message{Name: "ClientPutComplexDir", Data: strings.NewReader("onetwo!"), DataLength: 7}
+	m := &fcpwire.Message{Name: "ClientPutComplexDir", Data: strings.NewReader("onetwo!"), DataLength: 7}
 	m.Set("URI", "CHK@").Set("Identifier", "cx").Set("DefaultName", "one").
 		Set("Files.0.Name", "one").Set("Files.0.DataLength", "3").
 		Set("Files.1.Name", "two").Set("Files.1.UploadFrom", "direct").Set("Files.1.DataLength", "4").Set("Files.1.Metadata.ContentType", "text/x-two").
@@ -413,7 +413,7 @@ func TestPutDirs(t *testing.T) {
 	if string(mustRead(t, c.expect("AllData").Data)) != "two!" {
 		t.Fatal("wrong file data")
 	}
-	bad := &wire.Message{Name: "ClientPutComplexDir", Data: strings.NewReader("xx"), DataLength: 2}
+	bad := &fcpwire.Message{Name: "ClientPutComplexDir", Data: strings.NewReader("xx"), DataLength: 2}
 	bad.Set("URI", "CHK@").Set("Identifier", "cx2").Set("Files.0.Name", "one").Set("Files.0.DataLength", "3")
 	c.sendMsg(bad)
 	c.expectError("8")

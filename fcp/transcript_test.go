@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hamsnet/hams/fcp/wire"
+	"github.com/hamsnet/hams/fcp/fcpwire"
 )
 
 var update = flag.Bool("update", false, "rewrite the node blocks of fcp/testdata/*.txt from the actual output")
@@ -92,7 +92,7 @@ func runTranscript(t *testing.T, path string) {
 			rewritten.WriteString(b.body)
 			c.expectClosed()
 		case b.header == "<<<":
-			er := wire.NewReader(strings.NewReader(b.body), wire.Limits{})
+			er := fcpwire.NewReader(strings.NewReader(b.body), fcpwire.Limits{})
 			for {
 				want, err := er.ReadMessage()
 				if err == io.EOF {
@@ -133,7 +133,7 @@ func runTranscript(t *testing.T, path string) {
 
 // matchMessage compares got with want (patterns allowed in values) and
 // returns the text to record: want's line where it matched, got's otherwise.
-func matchMessage(t *testing.T, want, got *wire.Message, vars map[string]string) string {
+func matchMessage(t *testing.T, want, got *fcpwire.Message, vars map[string]string) string {
 	t.Helper()
 	var out strings.Builder
 	out.WriteString(got.Name + "\n")

@@ -7,29 +7,29 @@ import (
 
 	"github.com/hamsnet/hams/fcp"
 	"github.com/hamsnet/hams/keys"
-	"github.com/hamsnet/hams/node/client"
+	"github.com/hamsnet/hams/node/clientlayer"
 )
 
 // backend adapts the client layer to the FCP server's Backend: it converts
 // options and progress, and turns client-layer errors into the fcp error
 // types that carry fred's codes.
 type backend struct {
-	c *client.Client
+	c *clientlayer.Client
 }
 
 var _ fcp.Backend = backend{}
 
-func progress(f func(fcp.Progress)) func(client.Progress) {
+func progress(f func(fcp.Progress)) func(clientlayer.Progress) {
 	if f == nil {
 		return nil
 	}
-	return func(p client.Progress) {
+	return func(p clientlayer.Progress) {
 		f(fcp.Progress{Total: p.Total, Required: p.Required, Failed: p.Failed, Succeeded: p.Succeeded, FinalizedTotal: p.FinalizedTotal})
 	}
 }
 
-func insertOptions(o fcp.PutOptions) client.InsertOptions {
-	return client.InsertOptions{URI: o.URI, ContentType: o.ContentType, DontCompress: o.DontCompress,
+func insertOptions(o fcp.PutOptions) clientlayer.InsertOptions {
+	return clientlayer.InsertOptions{URI: o.URI, ContentType: o.ContentType, DontCompress: o.DontCompress,
 		GetCHKOnly: o.GetCHKOnly, Redirect: o.Redirect, Progress: progress(o.Progress)}
 }
 
@@ -39,16 +39,16 @@ func (b backend) Put(ctx context.Context, r io.Reader, o fcp.PutOptions) (keys.U
 }
 
 func (b backend) PutDir(ctx context.Context, entries []fcp.DirEntry, defaultName string, o fcp.PutOptions) (keys.URI, error) {
-	es := make([]client.DirEntry, len(entries))
+	es := make([]clientlayer.DirEntry, len(entries))
 	for i, e := range entries {
-		es[i] = client.DirEntry{Name: e.Name, ContentType: e.ContentType, Open: e.Open, Redirect: e.Redirect}
+		es[i] = clientlayer.DirEntry{Name: e.Name, ContentType: e.ContentType, Open: e.Open, Redirect: e.Redirect}
 	}
 	u, err := b.c.InsertDir(ctx, es, defaultName, insertOptions(o))
 	return u, insertErr(err)
 }
 
 func (b backend) Get(ctx context.Context, uri keys.URI, w io.Writer, o fcp.GetOptions) (fcp.GetResult, error) {
-	res, err := b.c.Fetch(ctx, uri, w, client.FetchOptions{MaxSize: o.MaxSize, Progress: progress(o.Progress)})
+	res, err := b.c.Fetch(ctx, uri, w, clientlayer.FetchOptions{MaxSize: o.MaxSize, Progress: progress(o.Progress)})
 	return fcp.GetResult{ContentType: res.ContentType, Size: res.Size}, fetchErr(err)
 }
 
@@ -59,7 +59,7 @@ func (b backend) LatestEdition(ctx context.Context, usk keys.URI) (int64, error)
 
 // fetchErr gives a client-layer fetch error the fred code the server reports.
 func fetchErr(err error) error {
-	var fe *client.FetchError
+	var fe *clientlayer.FetchError
 	if err == nil || !errors.As(err, &fe) {
 		return err
 	}
@@ -68,7 +68,7 @@ func fetchErr(err error) error {
 
 // insertErr gives a client-layer insert error the fred code the server reports.
 func insertErr(err error) error {
-	var ie *client.InsertError
+	var ie *clientlayer.InsertError
 	if err == nil || !errors.As(err, &ie) {
 		return err
 	}
@@ -77,7 +77,7 @@ func insertErr(err error) error {
 
 // backend returns the FCP backend over cl: with peer management when the
 // node has peers.
-func (n *Node) backend(cl *client.Client) fcp.Backend {
+func (n *Node) backend(cl *clientlayer.Client) fcp.Backend {
 	if n.net == nil {
 		return backend{cl}
 	}

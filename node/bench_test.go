@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	fcpclient "github.com/hamsnet/hams/fcp/client"
+	"github.com/hamsnet/hams/fcp/fcpclient"
 )
 
 // benchSize is the file size of the end-to-end benchmarks: 256 MiB, as in

@@ -14,7 +14,7 @@ import (
 	"unicode"
 
 	"github.com/hamsnet/hams/node/link"
-	"github.com/hamsnet/hams/node/wire"
+	"github.com/hamsnet/hams/node/peerwire"
 	"github.com/hamsnet/hams/routing"
 )
 
@@ -89,7 +89,7 @@ type Config struct {
 	// TorPort is the onion service's port. Default 9482.
 	TorPort int
 	// TorExtraTorrc are extra torrc lines for the node's tor: a private
-	// test network's (node/tornet) client lines.
+	// test network's (internal/tornet) client lines.
 	TorExtraTorrc []string
 	// Rand is the source of the node's keys, location and routing seed.
 	// Default crypto/rand; tests pass a seeded one.
@@ -190,10 +190,10 @@ func (c Config) Validate() error {
 	if c.USKPollInterval < 0 {
 		return fmt.Errorf("node: negative USK poll interval %v", c.USKPollInterval)
 	}
-	if n := c.Routing.MaxPeerNeighbours; n != 0 && n < wire.MaxPeerLocations {
-		// A peer may send up to 64 (docs/wire.md); the core refuses a longer
+	if n := c.Routing.MaxPeerNeighbours; n != 0 && n < peerwire.MaxPeerLocations {
+		// A peer may send up to 64 (docs/peerwire.md); the core refuses a longer
 		// list, and a refused list costs the peer its link.
-		return fmt.Errorf("node: Routing.MaxPeerNeighbours %d is below %d, the most locations a peer may send", n, wire.MaxPeerLocations)
+		return fmt.Errorf("node: Routing.MaxPeerNeighbours %d is below %d, the most locations a peer may send", n, peerwire.MaxPeerLocations)
 	}
 	if err := c.Link.Validate(); err != nil {
 		return err

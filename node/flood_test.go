@@ -11,12 +11,12 @@ import (
 	"testing"
 	"time"
 
-	fcpclient "github.com/hamsnet/hams/fcp/client"
+	"github.com/hamsnet/hams/fcp/fcpclient"
 	"github.com/hamsnet/hams/keys"
-	"github.com/hamsnet/hams/node/client"
+	"github.com/hamsnet/hams/node/clientlayer"
 	"github.com/hamsnet/hams/node/link"
 	"github.com/hamsnet/hams/node/noderef"
-	"github.com/hamsnet/hams/node/wire"
+	"github.com/hamsnet/hams/node/peerwire"
 	"github.com/hamsnet/hams/routing"
 )
 
@@ -33,18 +33,18 @@ type rawPeer struct {
 }
 
 func (p *rawPeer) HandleFrame(l *link.Link, frame []byte) error {
-	wm, err := wire.DecodeMessage(frame)
+	wm, err := peerwire.DecodeMessage(frame)
 	if err != nil {
 		return err
 	}
-	if wm.Type == wire.TypePeerLocations {
+	if wm.Type == peerwire.TypePeerLocations {
 		p.locs.Add(1)
 		return nil
 	}
 	m := wm.Routing
 	p.replies[m.Type].Add(1)
 	if p.answer != nil && m.Type == routing.MsgRequest {
-		b, err := wire.Append(nil, ptr(p.answer(m)))
+		b, err := peerwire.Append(nil, ptr(p.answer(m)))
 		if err != nil {
 			return err
 		}
@@ -97,11 +97,11 @@ func TestFloodFromOnePeer(t *testing.T) {
 	// The file lives at x only: insert it into x's datastore directly.
 	data := make([]byte, 2<<20)
 	seededRand(12).Read(data)
-	local, err := client.New(client.NewLocalStore(x.ds), client.Config{})
+	local, err := clientlayer.New(clientlayer.NewLocalStore(x.ds), clientlayer.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, err := local.Insert(context.Background(), bytes.NewReader(data), client.InsertOptions{URI: keys.URI{Type: keys.CHK}})
+	u, err := local.Insert(context.Background(), bytes.NewReader(data), clientlayer.InsertOptions{URI: keys.URI{Type: keys.CHK}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +119,7 @@ func TestFloodFromOnePeer(t *testing.T) {
 		for i := range n {
 			var k keys.RoutingKey
 			k[0], k[1], k[2] = byte(i>>16), byte(i>>8), byte(i)
-			buf, _ = wire.Append(buf[:0], &routing.Message{Type: routing.MsgRequest, ID: routing.RequestID(i + 1), HTL: 18, Key: k})
+			buf, _ = peerwire.Append(buf[:0], &routing.Message{Type: routing.MsgRequest, ID: routing.RequestID(i + 1), HTL: 18, Key: k})
 			if err := flood.l.SendWait(context.Background(), buf); err != nil {
 				return
 			}

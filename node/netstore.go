@@ -7,7 +7,7 @@ import (
 
 	"github.com/hamsnet/hams/datastore"
 	"github.com/hamsnet/hams/keys"
-	"github.com/hamsnet/hams/node/client"
+	"github.com/hamsnet/hams/node/clientlayer"
 	"github.com/hamsnet/hams/routing"
 )
 
@@ -22,10 +22,10 @@ type netStore struct {
 }
 
 var (
-	_ client.BlockStore            = (*netStore)(nil)
-	_ client.BlockGetterInto       = (*netStore)(nil)
-	_ client.BlockGetterUnverified = (*netStore)(nil)
-	_ client.BlockBatchPutter      = (*netStore)(nil)
+	_ clientlayer.BlockStore            = (*netStore)(nil)
+	_ clientlayer.BlockGetterInto       = (*netStore)(nil)
+	_ clientlayer.BlockGetterUnverified = (*netStore)(nil)
+	_ clientlayer.BlockBatchPutter      = (*netStore)(nil)
 )
 
 func (s *netStore) GetBlock(ctx context.Context, rk keys.RoutingKey) ([]byte, error) {
@@ -58,7 +58,7 @@ func (s *netStore) get(ctx context.Context, dst []byte, rk keys.RoutingKey, read
 	case errors.Is(err, routing.ErrDataNotFound), errors.Is(err, routing.ErrRecentlyFailed),
 		errors.Is(err, routing.ErrRouteNotFound), errors.Is(err, routing.ErrOverloaded),
 		errors.Is(err, routing.ErrTimedOut):
-		return dst, errors.Join(client.ErrBlockNotFound, err)
+		return dst, errors.Join(clientlayer.ErrBlockNotFound, err)
 	case err != nil:
 		return dst, err
 	}
@@ -74,11 +74,11 @@ func (s *netStore) PutBlock(ctx context.Context, rk keys.RoutingKey, block []byt
 	case err == nil:
 		return nil
 	case errors.Is(err, routing.ErrRouteNotFound):
-		return &client.InsertError{Code: client.InsertRouteNotFound, Msg: "no peer took the insert of " + rk.String(), Err: err}
+		return &clientlayer.InsertError{Code: clientlayer.InsertRouteNotFound, Msg: "no peer took the insert of " + rk.String(), Err: err}
 	case errors.Is(err, routing.ErrOverloaded):
-		return &client.InsertError{Code: client.InsertRejectedOverload, Msg: "too many inserts waiting", Err: err}
+		return &clientlayer.InsertError{Code: clientlayer.InsertRejectedOverload, Msg: "too many inserts waiting", Err: err}
 	case errors.Is(err, routing.ErrTimedOut):
-		return &client.InsertError{Code: client.InsertRejectedOverload, Msg: "the insert of " + rk.String() + " timed out downstream", Err: err}
+		return &clientlayer.InsertError{Code: clientlayer.InsertRejectedOverload, Msg: "the insert of " + rk.String() + " timed out downstream", Err: err}
 	}
 	return err
 }

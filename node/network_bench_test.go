@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/hamsnet/hams/datastore"
-	fcpclient "github.com/hamsnet/hams/fcp/client"
+	"github.com/hamsnet/hams/fcp/fcpclient"
 	"github.com/hamsnet/hams/keys"
 	"github.com/hamsnet/hams/routing"
 )

@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	fcpclient "github.com/hamsnet/hams/fcp/client"
+	"github.com/hamsnet/hams/fcp/fcpclient"
 	"github.com/hamsnet/hams/keys"
 	"github.com/hamsnet/hams/node/noderef"
 	"github.com/hamsnet/hams/routing"

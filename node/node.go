@@ -11,7 +11,7 @@ import (
 
 	"github.com/hamsnet/hams/datastore"
 	"github.com/hamsnet/hams/fcp"
-	"github.com/hamsnet/hams/node/client"
+	"github.com/hamsnet/hams/node/clientlayer"
 )
 
 // Datastore memory settings for a node: small enough that the whole node
@@ -67,7 +67,7 @@ func StartContext(ctx context.Context, cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("node: open datastore: %w", err)
 	}
 	n.ds = ds
-	store, ccfg := client.NewLocalStore(ds), client.Config{}
+	store, ccfg := clientlayer.NewLocalStore(ds), clientlayer.Config{}
 	if cfg.Transport != TransportNone {
 		if n.net, err = startNetwork(ctx, cfg, ds); err != nil {
 			ds.Close()
@@ -78,7 +78,7 @@ func StartContext(ctx context.Context, cfg Config) (*Node, error) {
 		// segment's slowest routes do not set the pace.
 		ccfg.FetchParallelism = networkFetchParallelism
 	}
-	cl, err := client.New(store, ccfg)
+	cl, err := clientlayer.New(store, ccfg)
 	if err != nil {
 		n.closeNetwork()
 		ds.Close()

@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	fcpclient "github.com/hamsnet/hams/fcp/client"
-	"github.com/hamsnet/hams/fcp/wire"
+	"github.com/hamsnet/hams/fcp/fcpclient"
+	"github.com/hamsnet/hams/fcp/fcpwire"
 )
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
@@ -143,7 +143,7 @@ func TestNodeRedirects(t *testing.T) {
 		}
 	}
 	_, err = c.PutRedirect(ctx, ins+"x", fcpclient.PutOptions{URI: "CHK@"})
-	var pe *wire.ProtocolError
+	var pe *fcpwire.ProtocolError
 	if !errors.As(err, &pe) || pe.Code != 8 {
 		t.Fatalf("redirect to an insert URI: %v, want ProtocolError 8", err)
 	}
@@ -278,8 +278,8 @@ func TestNodeDiskPutGet(t *testing.T) {
 	if err := os.WriteFile(src, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	var pe *wire.ProtocolError
-	if _, err := c.PutFile(ctx, src, fcpclient.PutOptions{}); !errors.As(err, &pe) || pe.Code != wire.CodeDDADenied {
+	var pe *fcpwire.ProtocolError
+	if _, err := c.PutFile(ctx, src, fcpclient.PutOptions{}); !errors.As(err, &pe) || pe.Code != fcpwire.CodeDDADenied {
 		t.Fatalf("PutFile without TestDDA: %v, want ProtocolError 25", err)
 	}
 	r, w, err := c.TestDDA(ctx, dir, true, true)

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	fcpclient "github.com/hamsnet/hams/fcp/client"
+	"github.com/hamsnet/hams/fcp/fcpclient"
 )
 
 // TestOffers: a node subscribed to a USK edition that does not exist yet

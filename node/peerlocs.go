@@ -5,13 +5,13 @@ import (
 	"slices"
 	"time"
 
-	"github.com/hamsnet/hams/node/wire"
+	"github.com/hamsnet/hams/node/peerwire"
 	"github.com/hamsnet/hams/routing"
 )
 
 // peerLocationsDelay is how long the router gathers changes to its set of
 // live peers before it sends each peer its new PeerLocations
-// (docs/wire.md): a burst of links coming up or going down costs one
+// (docs/peerwire.md): a burst of links coming up or going down costs one
 // message per peer. The router's tick checks it, so a change reaches the
 // peers 1 to 1.2 s later.
 const peerLocationsDelay = time.Second
@@ -60,7 +60,7 @@ func (r *router) liveLocations() []routing.Location {
 
 // peerLocationsFor returns the list for the peer at loc: all (ascending,
 // holding loc) without loc once, and of a longer list
-// wire.MaxPeerLocations locations spread evenly over it.
+// peerwire.MaxPeerLocations locations spread evenly over it.
 func peerLocationsFor(all []routing.Location, loc routing.Location) []routing.Location {
 	i, found := slices.BinarySearch(all, loc)
 	others := make([]routing.Location, 0, len(all))
@@ -69,12 +69,12 @@ func peerLocationsFor(all []routing.Location, loc routing.Location) []routing.Lo
 		i++
 	}
 	others = append(others, all[i:]...)
-	if n := len(others); n > wire.MaxPeerLocations {
+	if n := len(others); n > peerwire.MaxPeerLocations {
 		// j*n/max >= j: each read is of a place not yet written.
-		for j := range wire.MaxPeerLocations {
-			others[j] = others[j*n/wire.MaxPeerLocations]
+		for j := range peerwire.MaxPeerLocations {
+			others[j] = others[j*n/peerwire.MaxPeerLocations]
 		}
-		others = others[:wire.MaxPeerLocations]
+		others = others[:peerwire.MaxPeerLocations]
 	}
 	if len(others) == 0 {
 		return nil
@@ -90,7 +90,7 @@ func (r *router) sendPeerLocations(id routing.PeerID, p *routerPeer, all []routi
 		return
 	}
 	var err error
-	r.frame, err = wire.AppendPeerLocations(r.frame[:0], locs)
+	r.frame, err = peerwire.AppendPeerLocations(r.frame[:0], locs)
 	if err != nil {
 		r.log.Error("router: encode", "err", err)
 		return

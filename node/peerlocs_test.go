@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/hamsnet/hams/keys"
-	"github.com/hamsnet/hams/node/wire"
+	"github.com/hamsnet/hams/node/peerwire"
 	"github.com/hamsnet/hams/routing"
 )
 
@@ -29,11 +29,11 @@ func (f *fakeLink) send(frame []byte) error {
 	if f.full {
 		return errors.New("queue full")
 	}
-	m, err := wire.DecodeMessage(frame)
+	m, err := peerwire.DecodeMessage(frame)
 	switch {
 	case err != nil:
 		panic(err)
-	case m.Type == wire.TypePeerLocations:
+	case m.Type == peerwire.TypePeerLocations:
 		f.lists = append(f.lists, m.Locations)
 	default:
 		f.other++
@@ -201,7 +201,7 @@ func TestPeerLocationsFor(t *testing.T) {
 		all = append(all, routing.Location(i*1000))
 	}
 	got := peerLocationsFor(all, 50_000)
-	if len(got) != wire.MaxPeerLocations || !slices.IsSorted(got) || slices.Contains(got, 50_000) {
+	if len(got) != peerwire.MaxPeerLocations || !slices.IsSorted(got) || slices.Contains(got, 50_000) {
 		t.Fatalf("peerLocationsFor of 101 = %d locations %v", len(got), got)
 	}
 	if got[0] != 0 || got[32] != 51_000 || got[63] != 99_000 {
@@ -332,7 +332,7 @@ func TestPeerLocationsRouteAndReject(t *testing.T) {
 		t.Fatalf("without PeerLocations: near asked %d times, far %d; want 1, 0", n, f)
 	}
 
-	b, err := wire.AppendPeerLocations(nil, []routing.Location{keyLoc, tenths(8)[0]})
+	b, err := peerwire.AppendPeerLocations(nil, []routing.Location{keyLoc, tenths(8)[0]})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,7 @@ import (
 	"github.com/hamsnet/hams/keys"
 	"github.com/hamsnet/hams/node/link"
 	"github.com/hamsnet/hams/node/noderef"
-	"github.com/hamsnet/hams/node/wire"
+	"github.com/hamsnet/hams/node/peerwire"
 	"github.com/hamsnet/hams/routing"
 )
 
@@ -529,11 +529,11 @@ type linkHandler struct {
 }
 
 func (h *linkHandler) HandleFrame(l *link.Link, frame []byte) error {
-	wm, err := wire.DecodeMessage(frame)
+	wm, err := peerwire.DecodeMessage(frame)
 	if err != nil {
 		return errMisbehaving{err}
 	}
-	if wm.Type == wire.TypePeerLocations {
+	if wm.Type == peerwire.TypePeerLocations {
 		h.pm.r.deliverPeerLocations(h.rid, wm.Locations)
 		return nil
 	}

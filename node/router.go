@@ -10,7 +10,7 @@ import (
 
 	"github.com/hamsnet/hams/datastore"
 	"github.com/hamsnet/hams/keys"
-	"github.com/hamsnet/hams/node/wire"
+	"github.com/hamsnet/hams/node/peerwire"
 	"github.com/hamsnet/hams/routing"
 )
 
@@ -378,7 +378,7 @@ func (r *router) sendMsg(m *routing.Message) {
 		r.trace(*m)
 	}
 	var err error
-	r.frame, err = wire.Append(r.frame[:0], m)
+	r.frame, err = peerwire.Append(r.frame[:0], m)
 	if err != nil {
 		r.log.Error("router: encode", "err", err)
 		return

@@ -12,10 +12,10 @@ import (
 	"testing"
 	"time"
 
-	fcpclient "github.com/hamsnet/hams/fcp/client"
+	"github.com/hamsnet/hams/fcp/fcpclient"
+	"github.com/hamsnet/hams/internal/tornet"
 	"github.com/hamsnet/hams/keys"
-	"github.com/hamsnet/hams/node/client"
-	"github.com/hamsnet/hams/node/tornet"
+	"github.com/hamsnet/hams/node/clientlayer"
 	"github.com/hamsnet/hams/routing"
 )
 
@@ -116,11 +116,11 @@ func TestTorNetwork(t *testing.T) {
 	// over two onion hops, C-B-A.
 	far := make([]byte, 1<<20)
 	seededRand(302).Read(far)
-	local, err := client.New(client.NewLocalStore(nodes[0].ds), client.Config{})
+	local, err := clientlayer.New(clientlayer.NewLocalStore(nodes[0].ds), clientlayer.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, err := local.Insert(ctx, bytes.NewReader(far), client.InsertOptions{URI: keys.URI{Type: keys.CHK}})
+	u, err := local.Insert(ctx, bytes.NewReader(far), clientlayer.InsertOptions{URI: keys.URI{Type: keys.CHK}})
 	if err != nil {
 		t.Fatal(err)
 	}

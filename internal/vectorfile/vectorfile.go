@@ -1,6 +1,6 @@
 // Package vectorfile reads the JSON test vectors in docs/vectors and checks
 // them against the MUST-reject rules their spec numbers. The vector tests of
-// keys and node/client share it.
+// keys and node/clientlayer share it.
 package vectorfile
 
 import (

@@ -20,5 +20,5 @@
 // waits for it.
 //
 // Tests run against a private Tor network on 127.0.0.1 (package
-// node/tornet): pass its ClientTorrc lines as Config.ExtraTorrc.
+// internal/tornet): pass its ClientTorrc lines as Config.ExtraTorrc.
 package tor

@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hamsnet/hams/node/tornet"
+	"github.com/hamsnet/hams/internal/tornet"
 )
 
 // dialLog records every address a transport dials (Config.DialRecorder).

@@ -11,7 +11,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/hamsnet/hams/fcp/client"
+	"github.com/hamsnet/hams/fcp/fcpclient"
 )
 
 func init() {
@@ -57,7 +57,7 @@ func runGet(ctx context.Context, env *Env, args []string) error {
 	defer c.Close()
 
 	fetch := func(w io.Writer) error {
-		return followRedirects(env, &uri, func(u string, o client.GetOptions) error {
+		return followRedirects(env, &uri, func(u string, o fcpclient.GetOptions) error {
 			o.MaxSize = *maxSize
 			_, err := c.Get(ctx, u, w, o)
 			return err
@@ -79,7 +79,7 @@ func runGet(ctx context.Context, env *Env, args []string) error {
 // writeFileAtomic does. done is false when the node may not write there
 // (another machine, another user): the caller then fetches over the
 // connection instead.
-func getToDisk(ctx context.Context, env *Env, c *client.Client, uri *string, name string, force bool, maxSize int64) (done bool, err error) {
+func getToDisk(ctx context.Context, env *Env, c *fcpclient.Client, uri *string, name string, force bool, maxSize int64) (done bool, err error) {
 	abs, err := filepath.Abs(name)
 	if err != nil {
 		return false, nil
@@ -97,7 +97,7 @@ func getToDisk(ctx context.Context, env *Env, c *client.Client, uri *string, nam
 		}
 	}()
 	ddaHook("get")
-	err = followRedirects(env, uri, func(u string, o client.GetOptions) error {
+	err = followRedirects(env, uri, func(u string, o fcpclient.GetOptions) error {
 		o.MaxSize = maxSize
 		_, err := c.GetFile(ctx, u, tmp, o)
 		return err
@@ -111,12 +111,12 @@ func getToDisk(ctx context.Context, env *Env, c *client.Client, uri *string, nam
 // followRedirects runs get for *uri with a progress bar, following
 // GetFailed redirects (e.g. to a newer USK edition) up to maxRedirects
 // times; *uri ends as the URI last fetched.
-func followRedirects(env *Env, uri *string, get func(uri string, o client.GetOptions) error) error {
+func followRedirects(env *Env, uri *string, get func(uri string, o fcpclient.GetOptions) error) error {
 	for range maxRedirects + 1 {
 		bar := newProgress(env, "fetching", -1)
-		err := get(*uri, client.GetOptions{Progress: bar.update})
+		err := get(*uri, fcpclient.GetOptions{Progress: bar.update})
 		bar.done()
-		var gf *client.GetFailedError
+		var gf *fcpclient.GetFailedError
 		if errors.As(err, &gf) && gf.RedirectURI != "" && gf.RedirectURI != *uri {
 			*uri = gf.RedirectURI
 			continue

@@ -26,7 +26,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/hamsnet/hams/fcp/client"
+	"github.com/hamsnet/hams/fcp/fcpclient"
 	"golang.org/x/term"
 )
 
@@ -225,7 +225,7 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 
 // fcpFlag adds the --fcp flag.
 func fcpFlag(fs *flag.FlagSet) *string {
-	return fs.String("fcp", "", "the node's FCP address (default $HAMS_FCP or "+client.DefaultAddr+")")
+	return fs.String("fcp", "", "the node's FCP address (default $HAMS_FCP or "+fcpclient.DefaultAddr+")")
 }
 
 // dialTimeout bounds connecting and saying hello to the node.
@@ -233,12 +233,12 @@ const dialTimeout = 15 * time.Second
 
 // dial connects to the node at addr, or at $HAMS_FCP, or at the default
 // address.
-func dial(ctx context.Context, env *Env, addr, cmd string) (*client.Client, error) {
+func dial(ctx context.Context, env *Env, addr, cmd string) (*fcpclient.Client, error) {
 	if addr == "" {
 		addr = strings.TrimSpace(env.Getenv("HAMS_FCP"))
 	}
 	if addr == "" {
-		addr = client.DefaultAddr
+		addr = fcpclient.DefaultAddr
 	}
 	var suffix [4]byte
 	rand.Read(suffix[:])
@@ -246,7 +246,7 @@ func dial(ctx context.Context, env *Env, addr, cmd string) (*client.Client, erro
 	defer cancel()
 	// A node closes an older connection with the same client name, so each
 	// run uses its own.
-	c, err := client.Dial(dctx, addr, "hams-"+cmd+"-"+hex.EncodeToString(suffix[:]))
+	c, err := fcpclient.Dial(dctx, addr, "hams-"+cmd+"-"+hex.EncodeToString(suffix[:]))
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -256,7 +256,7 @@ func dial(ctx context.Context, env *Env, addr, cmd string) (*client.Client, erro
 				"is the node running? start it with: hams node")
 		}
 		return nil, withHint(fmt.Errorf("cannot talk to the node at %s: %w", addr, err),
-			"check --fcp or $HAMS_FCP; the node's FCP port is "+client.DefaultAddr+" by default")
+			"check --fcp or $HAMS_FCP; the node's FCP port is "+fcpclient.DefaultAddr+" by default")
 	}
 	return c, nil
 }
@@ -264,8 +264,8 @@ func dial(ctx context.Context, env *Env, addr, cmd string) (*client.Client, erro
 // requestError adds a hint to an error from an FCP request where one is
 // known.
 func requestError(err error) error {
-	var ce *client.ConnectionError
-	var gf *client.GetFailedError
+	var ce *fcpclient.ConnectionError
+	var gf *fcpclient.GetFailedError
 	switch {
 	case errors.Is(err, context.Canceled):
 		return errors.New("interrupted")

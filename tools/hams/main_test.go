@@ -13,8 +13,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hamsnet/hams/fcp/client"
-	"github.com/hamsnet/hams/fcp/client/fcptest"
+	"github.com/hamsnet/hams/fcp/fcpclient"
+	"github.com/hamsnet/hams/fcp/fcpclient/fcptest"
 	"github.com/hamsnet/hams/keys"
 	"github.com/hamsnet/hams/node"
 )
@@ -144,12 +144,12 @@ func TestKeygen(t *testing.T) {
 
 func contentType(t *testing.T, addr, uri string) string {
 	t.Helper()
-	c, err := client.Dial(context.Background(), addr, "probe")
+	c, err := fcpclient.Dial(context.Background(), addr, "probe")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	res, err := c.Get(context.Background(), uri, io.Discard, client.GetOptions{})
+	res, err := c.Get(context.Background(), uri, io.Discard, fcpclient.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -297,13 +297,13 @@ func TestProgressOnlyOnTerminal(t *testing.T) {
 func TestFollowRedirects(t *testing.T) {
 	env := &Env{Stderr: io.Discard}
 	redirect := func(to string) error {
-		e := &client.GetFailedError{RedirectURI: to}
+		e := &fcpclient.GetFailedError{RedirectURI: to}
 		e.Code = 27
 		return e
 	}
 	var asked []string
 	uri := "USK@a/site/1"
-	err := followRedirects(env, &uri, func(u string, _ client.GetOptions) error {
+	err := followRedirects(env, &uri, func(u string, _ fcpclient.GetOptions) error {
 		asked = append(asked, u)
 		if u == "USK@a/site/1" {
 			return redirect("USK@a/site/3")
@@ -314,7 +314,7 @@ func TestFollowRedirects(t *testing.T) {
 		t.Fatalf("err %v, uri %s, asked %v", err, uri, asked)
 	}
 	n := 0
-	err = followRedirects(env, &uri, func(u string, _ client.GetOptions) error {
+	err = followRedirects(env, &uri, func(u string, _ fcpclient.GetOptions) error {
 		n++
 		return redirect(fmt.Sprintf("USK@a/site/%d", 10+n))
 	})
@@ -322,8 +322,8 @@ func TestFollowRedirects(t *testing.T) {
 		t.Fatalf("endless redirects: %v after %d gets", err, n)
 	}
 	uri = "USK@a/site/7"
-	err = followRedirects(env, &uri, func(u string, _ client.GetOptions) error { return redirect(u) })
-	var gf *client.GetFailedError
+	err = followRedirects(env, &uri, func(u string, _ fcpclient.GetOptions) error { return redirect(u) })
+	var gf *fcpclient.GetFailedError
 	if !errors.As(err, &gf) {
 		t.Fatalf("redirect to itself: %v, want the GetFailed", err)
 	}

@@ -8,7 +8,7 @@ import (
 	"os"
 	"text/tabwriter"
 
-	"github.com/hamsnet/hams/fcp/client"
+	"github.com/hamsnet/hams/fcp/fcpclient"
 )
 
 func init() {
@@ -59,7 +59,7 @@ func runPeer(ctx context.Context, env *Env, args []string) error {
 		return err
 	case "remove":
 		err := c.RemovePeer(ctx, pos[1])
-		var up *client.UnknownPeerError
+		var up *fcpclient.UnknownPeerError
 		if errors.As(err, &up) {
 			return withHint(fmt.Errorf("no peer %q", pos[1]), "'hams peer list' shows each peer's identity and name")
 		}

@@ -4,7 +4,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/hamsnet/hams/fcp/client"
+	"github.com/hamsnet/hams/fcp/fcpclient"
 	"github.com/schollz/progressbar/v3"
 )
 
@@ -69,7 +69,7 @@ func (c *countReader) Read(b []byte) (int, error) {
 
 // update shows SimpleProgress in blocks. For a fetch of unknown size the
 // bar appears only once the transfer turns out to be large.
-func (p *progress) update(sp client.Progress) {
+func (p *progress) update(sp fcpclient.Progress) {
 	if p == nil || sp.Required <= 0 {
 		return
 	}

@@ -9,7 +9,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/hamsnet/hams/fcp/client"
+	"github.com/hamsnet/hams/fcp/fcpclient"
 )
 
 func init() {
@@ -48,7 +48,7 @@ func runPut(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer c.Close()
-	opts := client.PutOptions{URI: *uri, ContentType: *ctype, DontCompress: *noCompress}
+	opts := fcpclient.PutOptions{URI: *uri, ContentType: *ctype, DontCompress: *noCompress}
 	bar := newProgress(env, "inserting", size)
 	opts.Progress = bar.update
 	var got string
@@ -61,7 +61,7 @@ func runPut(ctx context.Context, env *Env, args []string) error {
 	}
 	bar.done()
 	if err != nil {
-		var pf *client.PutFailedError
+		var pf *fcpclient.PutFailedError
 		if errors.As(err, &pf) && pf.Code == 9 {
 			return withHint(err, "something else is already inserted at this URI; use a new name or edition")
 		}
@@ -84,7 +84,7 @@ func ddaHook(op string) {
 // readableByNode returns name's absolute path if the node may read it
 // directly (FCP direct disk access, after TestDDA): true when the node runs
 // on this machine as a user who can read the file's directory.
-func readableByNode(ctx context.Context, c *client.Client, name string) (string, bool) {
+func readableByNode(ctx context.Context, c *fcpclient.Client, name string) (string, bool) {
 	if name == "-" {
 		return "", false
 	}

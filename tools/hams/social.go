@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/hamsnet/hams/fcp/client"
+	"github.com/hamsnet/hams/fcp/fcpclient"
 	"github.com/hamsnet/hams/node"
 	"github.com/hamsnet/hams/tools/social"
 )
@@ -37,7 +37,7 @@ func runSocial(ctx context.Context, env *Env, args []string) error {
 		fcpAddr = strings.TrimSpace(env.Getenv("HAMS_FCP"))
 	}
 	if fcpAddr == "" {
-		fcpAddr = client.DefaultAddr
+		fcpAddr = fcpclient.DefaultAddr
 	}
 	d := *dir
 	if d == "" {

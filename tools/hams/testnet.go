@@ -11,9 +11,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hamsnet/hams/internal/tornet"
 	"github.com/hamsnet/hams/node"
 	"github.com/hamsnet/hams/node/tor"
-	"github.com/hamsnet/hams/node/tornet"
 	"github.com/hamsnet/hams/routing"
 )
 

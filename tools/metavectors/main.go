@@ -2,7 +2,7 @@
 // docs/vectors/metadata/: one JSON file per scenario: valid documents of
 // each type (what they parse to), one or more documents per MUST-reject rule
 // of docs/metadata.md, and whole inserts (data in, request URI out). The
-// output is deterministic; node/client's vector test loads every file and
+// output is deterministic; node/clientlayer's vector test loads every file and
 // checks the committed files are current.
 //
 // Usage:
@@ -22,11 +22,11 @@ import (
 
 	"github.com/hamsnet/hams/internal/vectorfile"
 	"github.com/hamsnet/hams/keys"
-	"github.com/hamsnet/hams/node/client"
+	"github.com/hamsnet/hams/node/clientlayer"
 )
 
 // Vector is one test vector file. Unused fields are omitted; the loader in
-// node/client/vectors_test.go rejects unknown fields.
+// node/clientlayer/vectors_test.go rejects unknown fields.
 type Vector struct {
 	Name        string `json:"name"`
 	Description string `json:"description"`
@@ -63,9 +63,9 @@ func must[T any](v T, err error) T {
 	return v
 }
 
-func fakeKeys(n int, seed byte) []client.BlockKey {
+func fakeKeys(n int, seed byte) []clientlayer.BlockKey {
 	r := rand.NewChaCha8([32]byte{seed, 0xbb})
-	ks := make([]client.BlockKey, n)
+	ks := make([]clientlayer.BlockKey, n)
 	for i := range ks {
 		r.Read(ks[i].Routing[:])
 		r.Read(ks[i].Crypto[:])
@@ -73,7 +73,7 @@ func fakeKeys(n int, seed byte) []client.BlockKey {
 	return ks
 }
 
-func marshal(m *client.Metadata) []byte { return must(m.MarshalBinary()) }
+func marshal(m *clientlayer.Metadata) []byte { return must(m.MarshalBinary()) }
 
 // raw builds a document header by hand: magic, version, type, flags.
 func raw(version, typ, flags byte, body ...[]byte) []byte {
@@ -93,7 +93,7 @@ func u16(v int) []byte    { return binary.BigEndian.AppendUint16(nil, uint16(v))
 func u32(v int) []byte    { return binary.BigEndian.AppendUint32(nil, uint32(v)) }
 func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
 
-func keyBytes(ks []client.BlockKey) []byte {
+func keyBytes(ks []clientlayer.BlockKey) []byte {
 	var b []byte
 	for _, k := range ks {
 		b = append(b, k.Routing[:]...)
@@ -112,31 +112,31 @@ func vectors() []Vector {
 	_, ssk := must2(keys.GenerateSSK(bytes.NewReader(bytes.Repeat([]byte{7}, 64))))
 	usk := ssk
 	usk.Type, usk.Name, usk.Edition, usk.Meta = keys.USK, "site", 5, []string{"a", "b.png"}
-	inlineText := marshal(&client.Metadata{Type: client.DocInline, ContentType: "text/plain; charset=utf-8", Size: 18, Data: []byte("hello, مرحبا!")})
-	redirect := marshal(&client.Metadata{Type: client.DocRedirect, ContentType: "image/png", Target: chk})
-	split := marshal(&client.Metadata{Type: client.DocSplitfile, ContentType: "video/webm", Size: 70000, Length: 70000,
+	inlineText := marshal(&clientlayer.Metadata{Type: clientlayer.DocInline, ContentType: "text/plain; charset=utf-8", Size: 18, Data: []byte("hello, مرحبا!")})
+	redirect := marshal(&clientlayer.Metadata{Type: clientlayer.DocRedirect, ContentType: "image/png", Target: chk})
+	split := marshal(&clientlayer.Metadata{Type: clientlayer.DocSplitfile, ContentType: "video/webm", Size: 70000, Length: 70000,
 		SegmentData: 128, SegmentCheck: 128, Blocks: fakeKeys(6, 1)})
-	small := &client.Metadata{Type: client.DocSplitfile, Codec: keys.CodecGzip, Size: 1 << 20, Length: 10*keys.CHKDataSize - 100,
+	small := &clientlayer.Metadata{Type: clientlayer.DocSplitfile, Codec: keys.CodecGzip, Size: 1 << 20, Length: 10*keys.CHKDataSize - 100,
 		SegmentData: 4, SegmentCheck: 2, Blocks: fakeKeys(15, 2)}
-	manifest := marshal(&client.Metadata{Type: client.DocManifest, DefaultName: "index.html", Entries: []client.ManifestEntry{
-		{Name: "a", Doc: &client.Metadata{Type: client.DocManifest, Entries: []client.ManifestEntry{
-			{Name: "b.png", Doc: &client.Metadata{Type: client.DocRedirect, Target: chk}}}}},
-		{Name: "index.html", Doc: &client.Metadata{Type: client.DocInline, ContentType: "text/html", Size: 2, Data: []byte("hi")}},
-		{Name: "مرحبا.txt", Doc: &client.Metadata{Type: client.DocRedirect, ContentType: "text/plain", Target: usk}},
+	manifest := marshal(&clientlayer.Metadata{Type: clientlayer.DocManifest, DefaultName: "index.html", Entries: []clientlayer.ManifestEntry{
+		{Name: "a", Doc: &clientlayer.Metadata{Type: clientlayer.DocManifest, Entries: []clientlayer.ManifestEntry{
+			{Name: "b.png", Doc: &clientlayer.Metadata{Type: clientlayer.DocRedirect, Target: chk}}}}},
+		{Name: "index.html", Doc: &clientlayer.Metadata{Type: clientlayer.DocInline, ContentType: "text/html", Size: 2, Data: []byte("hi")}},
+		{Name: "مرحبا.txt", Doc: &clientlayer.Metadata{Type: clientlayer.DocRedirect, ContentType: "text/plain", Target: usk}},
 	}})
 	vs := []Vector{
 		{Name: "parse-inline-empty", Description: "an empty file inline", Op: "parse",
-			Doc: hex.EncodeToString(marshal(&client.Metadata{Type: client.DocInline}))},
+			Doc: hex.EncodeToString(marshal(&clientlayer.Metadata{Type: clientlayer.DocInline}))},
 		{Name: "parse-inline-text", Description: "UTF-8 text inline with a content type", Op: "parse", Doc: hex.EncodeToString(inlineText)},
 		{Name: "parse-inline-gzip", Description: "gzip data inline; size is the decompressed length", Op: "parse",
 			Doc: hex.EncodeToString(raw(1, 1, 0, str(""), u8(1), u64(1000), []byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff}))},
 		{Name: "parse-redirect-chk", Description: "a redirect to a CHK with a content type", Op: "parse", Doc: hex.EncodeToString(redirect)},
 		{Name: "parse-redirect-usk", Description: "a redirect to a USK edition with meta-strings", Op: "parse",
-			Doc: hex.EncodeToString(marshal(&client.Metadata{Type: client.DocRedirect, Target: usk}))},
+			Doc: hex.EncodeToString(marshal(&clientlayer.Metadata{Type: clientlayer.DocRedirect, Target: usk}))},
 		{Name: "parse-splitfile-one-segment", Description: "70000 bytes: 3 data + 3 check blocks", Op: "parse", Doc: hex.EncodeToString(split)},
 		{Name: "parse-splitfile-segments", Description: "k=4 m=2, 10 blocks: segments 4+2, 4+2, 2+1; gzip", Op: "parse", Doc: hex.EncodeToString(marshal(small))},
 		{Name: "parse-splitfile-metadata", Description: "a metadata splitfile (flag bit 0)", Op: "parse",
-			Doc: hex.EncodeToString(marshal(&client.Metadata{Type: client.DocSplitfile, IsMetadata: true, Size: 40000, Length: 40000,
+			Doc: hex.EncodeToString(marshal(&clientlayer.Metadata{Type: clientlayer.DocSplitfile, IsMetadata: true, Size: 40000, Length: 40000,
 				SegmentData: 128, SegmentCheck: 128, Blocks: fakeKeys(4, 3)}))},
 		{Name: "parse-manifest", Description: "a manifest with a default name, a nested manifest and a UTF-8 name", Op: "parse", Doc: hex.EncodeToString(manifest)},
 	}
@@ -226,7 +226,7 @@ func Fill(vs []Vector) error {
 		switch v.Op {
 		case "parse":
 			doc, _ := hex.DecodeString(v.Doc)
-			m, err := client.ParseMetadata(doc)
+			m, err := clientlayer.ParseMetadata(doc)
 			if err != nil {
 				return fmt.Errorf("%s: %v", v.Name, err)
 			}
@@ -251,11 +251,11 @@ func InsertURI(v Vector) (keys.URI, error) {
 	if v.DataLen > 0 {
 		data = SeededData(v.DataSeed, v.DataLen)
 	}
-	c, err := client.New(nullStore{}, client.Config{})
+	c, err := clientlayer.New(nullStore{}, clientlayer.Config{})
 	if err != nil {
 		return keys.URI{}, err
 	}
-	return c.Insert(contextBackground(), bytes.NewReader(data), client.InsertOptions{
+	return c.Insert(contextBackground(), bytes.NewReader(data), clientlayer.InsertOptions{
 		URI: keys.URI{Type: keys.CHK}, ContentType: v.ContentType, DontCompress: v.DontCompress, GetCHKOnly: true})
 }
 

@@ -13,7 +13,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/hamsnet/hams/fcp/client"
+	"github.com/hamsnet/hams/fcp/fcpclient"
 	"github.com/hamsnet/hams/tools/social/feed"
 )
 
@@ -75,7 +75,7 @@ func (a *App) insertImage(ctx context.Context, data []byte) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	uri, err := fc.Put(ctx, bytes.NewReader(data), int64(len(data)), client.PutOptions{ContentType: ct, DontCompress: true})
+	uri, err := fc.Put(ctx, bytes.NewReader(data), int64(len(data)), fcpclient.PutOptions{ContentType: ct, DontCompress: true})
 	if err != nil {
 		return "", fmt.Errorf("social: inserting the image: %w", err)
 	}

@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hamsnet/hams/fcp/client"
+	"github.com/hamsnet/hams/fcp/fcpclient"
 )
 
 // App is the social front-end: the person's identity and feed, the local
@@ -46,7 +46,7 @@ type App struct {
 	// subs are the running subscriptions' cancel functions, by feedKey.
 	subs map[string]context.CancelFunc
 	// fc is the FCP client (nil until dialled, or after it failed).
-	fc *client.Client
+	fc *fcpclient.Client
 
 	// publish is signalled when the own feed changed.
 	publish chan struct{}
@@ -217,7 +217,7 @@ func (a *App) timelineLocked() *timeline {
 }
 
 // client returns the FCP client, dialling the node if needed.
-func (a *App) client(ctx context.Context) (*client.Client, error) {
+func (a *App) client(ctx context.Context) (*fcpclient.Client, error) {
 	a.mu.Lock()
 	fc := a.fc
 	a.mu.Unlock()
@@ -226,7 +226,7 @@ func (a *App) client(ctx context.Context) (*client.Client, error) {
 	}
 	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	nfc, err := client.Dial(dctx, a.cfg.FCPAddr, a.name)
+	nfc, err := fcpclient.Dial(dctx, a.cfg.FCPAddr, a.name)
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if err != nil {

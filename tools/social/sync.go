@@ -9,7 +9,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/hamsnet/hams/fcp/client"
+	"github.com/hamsnet/hams/fcp/fcpclient"
 	"github.com/hamsnet/hams/tools/social/feed"
 )
 
@@ -119,8 +119,8 @@ func (a *App) catchUpOwn() error {
 		uri, _ = atEdition(k, 0)
 	}
 	var buf bytes.Buffer
-	if _, err := fc.Get(ctx, uri, &buf, client.GetOptions{MaxSize: feed.MaxDocSize}); err != nil {
-		var gf *client.GetFailedError
+	if _, err := fc.Get(ctx, uri, &buf, fcpclient.GetOptions{MaxSize: feed.MaxDocSize}); err != nil {
+		var gf *fcpclient.GetFailedError
 		if errors.As(err, &gf) && gf.Code == 13 {
 			return nil // data not found: nothing newer
 		}
@@ -241,8 +241,8 @@ func (a *App) publishOnce() error {
 	if err != nil {
 		return err
 	}
-	if _, err := fc.Put(ctx, bytes.NewReader(b), int64(len(b)), client.PutOptions{URI: uri, ContentType: "application/json"}); err != nil {
-		var pf *client.PutFailedError
+	if _, err := fc.Put(ctx, bytes.NewReader(b), int64(len(b)), fcpclient.PutOptions{URI: uri, ContentType: "application/json"}); err != nil {
+		var pf *fcpclient.PutFailedError
 		if errors.As(err, &pf) && pf.Code == 9 { // collision: this edition exists already
 			a.mu.Lock()
 			if a.own.Edition < ed {
@@ -343,7 +343,7 @@ func (a *App) sleepCtx(ctx context.Context, d time.Duration) {
 }
 
 // fetchDoc fetches and decodes edition ed of feed k.
-func (a *App) fetchDoc(ctx context.Context, fc *client.Client, k string, ed int64) (*feed.Doc, error) {
+func (a *App) fetchDoc(ctx context.Context, fc *fcpclient.Client, k string, ed int64) (*feed.Doc, error) {
 	uri, err := atEdition(k, ed)
 	if err != nil {
 		return nil, err
@@ -351,7 +351,7 @@ func (a *App) fetchDoc(ctx context.Context, fc *client.Client, k string, ed int6
 	ctx, cancel := context.WithTimeout(ctx, fetchTimeout)
 	defer cancel()
 	var buf bytes.Buffer
-	if _, err := fc.Get(ctx, uri, &buf, client.GetOptions{MaxSize: feed.MaxDocSize}); err != nil {
+	if _, err := fc.Get(ctx, uri, &buf, fcpclient.GetOptions{MaxSize: feed.MaxDocSize}); err != nil {
 		return nil, err
 	}
 	return feed.Decode(buf.Bytes(), ed)
@@ -359,7 +359,7 @@ func (a *App) fetchDoc(ctx context.Context, fc *client.Client, k string, ed int6
 
 // fetchNewest fetches edition ed of feed k if it is newer than the copy,
 // merges it, then fetches older editions for history or to fill a gap.
-func (a *App) fetchNewest(ctx context.Context, fc *client.Client, k string, ed int64) error {
+func (a *App) fetchNewest(ctx context.Context, fc *fcpclient.Client, k string, ed int64) error {
 	a.mu.Lock()
 	f := a.feeds[k]
 	if f == nil || ed <= f.Edition {
@@ -524,7 +524,7 @@ func (a *App) mergeOlder(k string, d *feed.Doc, haveMax int64) bool {
 
 // prefetchImages fetches a document's images and avatar into the cache,
 // so that the page shows them without waiting.
-func (a *App) prefetchImages(ctx context.Context, fc *client.Client, d *feed.Doc) {
+func (a *App) prefetchImages(ctx context.Context, fc *fcpclient.Client, d *feed.Doc) {
 	var uris []string
 	if d.Profile.Avatar != "" {
 		uris = append(uris, d.Profile.Avatar)
@@ -546,11 +546,11 @@ func (a *App) prefetchImages(ctx context.Context, fc *client.Client, d *feed.Doc
 }
 
 // fetchImage fetches an image over FCP into the cache.
-func (a *App) fetchImage(ctx context.Context, fc *client.Client, uri string) ([]byte, error) {
+func (a *App) fetchImage(ctx context.Context, fc *fcpclient.Client, uri string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, fetchTimeout)
 	defer cancel()
 	var buf bytes.Buffer
-	if _, err := fc.Get(ctx, uri, &buf, client.GetOptions{MaxSize: a.cfg.MaxImageSize}); err != nil {
+	if _, err := fc.Get(ctx, uri, &buf, fcpclient.GetOptions{MaxSize: a.cfg.MaxImageSize}); err != nil {
 		return nil, err
 	}
 	if err := writeFile(a.imagePath(uri), buf.Bytes(), 0o600); err != nil {
@@ -651,7 +651,7 @@ func (a *App) suggestions() []string {
 // fetchSuggestion fetches the newest edition of a suggested feed (a
 // negative edition: the node looks for the newest) and keeps its copy. It
 // reports false when the fetch failed and is worth trying again.
-func (a *App) fetchSuggestion(fc *client.Client, k string) bool {
+func (a *App) fetchSuggestion(fc *fcpclient.Client, k string) bool {
 	ctx, cancel := context.WithTimeout(a.ctx, fetchTimeout)
 	defer cancel()
 	from := int64(1) // the newest from the one known on (a negative edition)
@@ -665,12 +665,12 @@ func (a *App) fetchSuggestion(fc *client.Client, k string) bool {
 		return true // not to be tried again
 	}
 	var buf bytes.Buffer
-	if _, err := fc.Get(ctx, uri, &buf, client.GetOptions{MaxSize: feed.MaxDocSize}); err != nil {
-		var gf *client.GetFailedError
+	if _, err := fc.Get(ctx, uri, &buf, fcpclient.GetOptions{MaxSize: feed.MaxDocSize}); err != nil {
+		var gf *fcpclient.GetFailedError
 		if errors.As(err, &gf) && gf.RedirectURI != "" {
 			uri = gf.RedirectURI
 			buf.Reset()
-			_, err = fc.Get(ctx, uri, &buf, client.GetOptions{MaxSize: feed.MaxDocSize})
+			_, err = fc.Get(ctx, uri, &buf, fcpclient.GetOptions{MaxSize: feed.MaxDocSize})
 		}
 		if err != nil {
 			return false

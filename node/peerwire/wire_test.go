@@ -1,0 +1,321 @@
+package peerwire
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/hamsnet/hams/internal/vectorfile"
+	"github.com/hamsnet/hams/keys"
+	"github.com/hamsnet/hams/routing"
+)
+
+var rewrite = flag.Bool("rewrite", false, "rewrite docs/vectors/wire from the cases below")
+
+const vectorDir = "../../docs/vectors/wire"
+
+// vector mirrors the files in docs/vectors/wire. A message's block, when it
+// has one, is BlockPattern repeated to BlockLen bytes; the encoding is
+// Header followed by that block. A PeerLocations message lists its
+// locations as 16 hex digits each; Header holds the whole encoding.
+type vector struct {
+	Name         string   `json:"name"`
+	Description  string   `json:"description"`
+	Op           string   `json:"op"` // "message" or "reject"
+	Rule         string   `json:"rule,omitempty"`
+	Type         string   `json:"type,omitempty"`
+	ID           string   `json:"id,omitempty"`
+	HTL          int      `json:"htl,omitempty"`
+	Key          string   `json:"key,omitempty"`
+	BlockPattern string   `json:"block_pattern,omitempty"`
+	BlockLen     int      `json:"block_len,omitempty"`
+	Locations    []string `json:"locations,omitempty"`
+	Header       string   `json:"header"`
+}
+
+// locations returns v's locations, nil when it has none.
+func (v *vector) locations(t *testing.T) []routing.Location {
+	var out []routing.Location
+	for _, s := range v.Locations {
+		b, err := hex.DecodeString(s)
+		if err != nil || len(b) != 8 {
+			t.Fatalf("location %q is not 16 hex digits", s)
+		}
+		out = append(out, routing.Location(beUint64(b)))
+	}
+	return out
+}
+
+// locs returns n locations spread round the circle, i/n apart (n ≤ 256),
+// as vector hex strings and as the concatenated encoding.
+func locs(n int) ([]string, string) {
+	var out []string
+	var enc strings.Builder
+	for i := range n {
+		s := fmt.Sprintf("%016x", uint64(i)<<56/uint64(max(n, 1))*256)
+		out = append(out, s)
+		enc.WriteString(s)
+	}
+	return out, enc.String()
+}
+
+func (v *vector) block() []byte {
+	if v.BlockLen == 0 {
+		return nil
+	}
+	p, _ := hex.DecodeString(v.BlockPattern)
+	return bytes.Repeat(p, v.BlockLen/len(p)+1)[:v.BlockLen]
+}
+
+func (v *vector) encoded(t *testing.T) []byte {
+	h, err := hex.DecodeString(v.Header)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(h, v.block()...)
+}
+
+func testKey() keys.RoutingKey {
+	var k keys.RoutingKey
+	for i := range k {
+		k[i] = byte(0xa0 + i)
+	}
+	return k
+}
+
+func msgType(name string) routing.MsgType {
+	for t := routing.MsgRequest; t <= routing.MsgOffer; t++ {
+		if t.String() == name {
+			return t
+		}
+	}
+	return 0
+}
+
+// cases are the vectors: valid messages of every type, and one reject per
+// rule.
+func cases() []vector {
+	const id = "0123456789abcdef"
+	tk := testKey()
+	key := hex.EncodeToString(tk[:])
+	hdr := func(t byte, rest string) string { return hex.EncodeToString([]byte{Version, t}) + rest }
+	one, oneEnc := []string{"c000000000000001"}, "c000000000000001"
+	l64, l64Enc := locs(64)
+	_, l65Enc := locs(65)
+	return []vector{
+		{Name: "request", Description: "a request at HTL 18", Op: "message", Type: "Request", ID: id, HTL: 18, Key: key, Header: hdr(TypeRequest, id+"12"+key)},
+		{Name: "insert-ssk", Description: "an insert of an SSK-sized block at HTL 7", Op: "message", Type: "Insert", ID: id, HTL: 7, Key: key, BlockPattern: "5a", BlockLen: keys.SSKBlockSize, Header: hdr(TypeInsert, id+"07"+key)},
+		{Name: "data-chk", Description: "a Data answer with a CHK-sized block", Op: "message", Type: "Data", ID: id, Key: key, BlockPattern: "00010203", BlockLen: keys.CHKBlockSize, Header: hdr(TypeData, id+key)},
+		{Name: "data-not-found", Description: "DataNotFound carries the ID alone", Op: "message", Type: "DataNotFound", ID: id, Header: hdr(TypeDataNotFound, id)},
+		{Name: "recently-failed", Op: "message", Description: "RecentlyFailed", Type: "RecentlyFailed", ID: id, Header: hdr(TypeRecentlyFailed, id)},
+		{Name: "route-not-found", Op: "message", Description: "RouteNotFound carries the HTL left", Type: "RouteNotFound", ID: id, HTL: 3, Header: hdr(TypeRouteNotFound, id+"03")},
+		{Name: "rejected-loop", Op: "message", Description: "RejectedLoop", Type: "RejectedLoop", ID: id, Header: hdr(TypeRejectedLoop, id)},
+		{Name: "rejected-overload", Op: "message", Description: "RejectedOverload", Type: "RejectedOverload", ID: id, Header: hdr(TypeRejectedOverload, id)},
+		{Name: "insert-reply", Op: "message", Description: "InsertReply", Type: "InsertReply", ID: id, Header: hdr(TypeInsertReply, id)},
+		{Name: "peer-locations-0", Op: "message", Description: "PeerLocations from a node with no other peer: count 0", Type: "PeerLocations", Header: hdr(TypePeerLocations, "00")},
+		{Name: "peer-locations-1", Op: "message", Description: "PeerLocations with one location", Type: "PeerLocations", Locations: one, Header: hdr(TypePeerLocations, "01"+oneEnc)},
+		{Name: "peer-locations-64", Op: "message", Description: "PeerLocations with the most locations, 64, at i/64", Type: "PeerLocations", Locations: l64, Header: hdr(TypePeerLocations, "40"+l64Enc)},
+		{Name: "reject-W1-empty", Op: "reject", Rule: "W1", Description: "an empty message", Header: ""},
+		{Name: "reject-W1-one-byte", Op: "reject", Rule: "W1", Description: "a version byte alone", Header: "01"},
+		{Name: "reject-W2-version-0", Op: "reject", Rule: "W2", Description: "version 0", Header: "0004" + id},
+		{Name: "reject-W2-version-2", Op: "reject", Rule: "W2", Description: "a future version", Header: "0204" + id},
+		{Name: "reject-W3-type-0", Op: "reject", Rule: "W3", Description: "type 0", Header: hdr(0, id)},
+		{Name: "offer-ssk", Op: "message", Description: "an Offer of an SSK block", Type: "Offer", ID: id, Key: key, BlockPattern: "a5", BlockLen: keys.SSKBlockSize, Header: hdr(TypeOffer, id+key)},
+		{Name: "reject-W3-type-12", Op: "reject", Rule: "W3", Description: "an unknown type", Header: hdr(12, id)},
+		{Name: "reject-W3-type-255", Op: "reject", Rule: "W3", Description: "type 255", Header: hdr(255, "00")},
+		{Name: "reject-W4-short-request", Op: "reject", Rule: "W4", Description: "a request without its key", Header: hdr(TypeRequest, id+"12")},
+		{Name: "reject-W4-trailing", Op: "reject", Rule: "W4", Description: "DataNotFound with a byte after the ID", Header: hdr(TypeDataNotFound, id+"00")},
+		{Name: "reject-W4-short-id", Op: "reject", Rule: "W4", Description: "an ID of 7 bytes", Header: hdr(TypeInsertReply, id[:14])},
+		{Name: "reject-W5-no-block", Op: "reject", Rule: "W5", Description: "Data without a block", Header: hdr(TypeData, id+key)},
+		{Name: "reject-W5-offer-no-block", Op: "reject", Rule: "W5", Description: "an Offer without a block", Header: hdr(TypeOffer, id+key)},
+		{Name: "reject-W5-block-size", Op: "reject", Rule: "W5", Description: "Data with a block one byte short of an SSK block", BlockPattern: "ff", BlockLen: keys.SSKBlockSize - 1, Header: hdr(TypeData, id+key)},
+		{Name: "reject-W6-id-zero", Op: "reject", Rule: "W6", Description: "request ID 0", Header: hdr(TypeRejectedLoop, "0000000000000000")},
+		{Name: "reject-W7-count-65", Op: "reject", Rule: "W7", Description: "PeerLocations with count 65 and 65 locations", Header: hdr(TypePeerLocations, "41"+l65Enc)},
+		{Name: "reject-W7-count-255", Op: "reject", Rule: "W7", Description: "PeerLocations with count 255 and no locations", Header: hdr(TypePeerLocations, "ff")},
+		{Name: "reject-W8-no-count", Op: "reject", Rule: "W8", Description: "PeerLocations without its count", Header: hdr(TypePeerLocations, "")},
+		{Name: "reject-W8-missing", Op: "reject", Rule: "W8", Description: "PeerLocations with count 2 and one location", Header: hdr(TypePeerLocations, "02"+oneEnc)},
+		{Name: "reject-W8-partial", Op: "reject", Rule: "W8", Description: "PeerLocations with count 1 and 7 bytes of its location", Header: hdr(TypePeerLocations, "01"+oneEnc[:14])},
+		{Name: "reject-W8-trailing", Op: "reject", Rule: "W8", Description: "PeerLocations with count 1 and a byte after its location", Header: hdr(TypePeerLocations, "01"+oneEnc+"00")},
+		{Name: "reject-W8-count-0-trailing", Op: "reject", Rule: "W8", Description: "PeerLocations with count 0 and a location", Header: hdr(TypePeerLocations, "00"+oneEnc)},
+	}
+}
+
+func writeVectors(t *testing.T) {
+	if err := os.MkdirAll(vectorDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	old, _ := filepath.Glob(filepath.Join(vectorDir, "*.json"))
+	for _, p := range old {
+		os.Remove(p)
+	}
+	for _, v := range cases() {
+		b, err := json.MarshalIndent(v, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(vectorDir, v.Name+".json"), append(b, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestVectors(t *testing.T) {
+	if *rewrite {
+		writeVectors(t)
+	}
+	vs, err := vectorfile.Read(vectorDir, func(v *vector) string { return v.Name })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := cases(); !reflect.DeepEqual(vs, sortedByName(want)) {
+		t.Fatalf("docs/vectors/wire differs from the cases in this test; run go test ./node/peerwire -rewrite")
+	}
+	used := map[string]bool{}
+	for _, v := range vs {
+		t.Run(v.Name, func(t *testing.T) {
+			enc := v.encoded(t)
+			if v.Op == "reject" {
+				used[v.Rule] = true
+				_, err1 := DecodeMessage(enc)
+				_, err2 := Decode(enc)
+				for _, err := range []error{err1, err2} {
+					var we *Error
+					if !errors.As(err, &we) || we.Rule != v.Rule || !errors.Is(err, ErrMalformed) {
+						t.Fatalf("Decode = %v, want a %s error", err, v.Rule)
+					}
+				}
+				return
+			}
+			if v.Type == "PeerLocations" {
+				checkPeerLocations(t, enc, v.locations(t))
+				return
+			}
+			m, err := Decode(enc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := routing.Message{Type: msgType(v.Type), HTL: uint8(v.HTL), Block: v.block()}
+			id, _ := hex.DecodeString(v.ID)
+			want.ID = routing.RequestID(beUint64(id))
+			if v.Key != "" {
+				k, _ := hex.DecodeString(v.Key)
+				copy(want.Key[:], k)
+			}
+			if !reflect.DeepEqual(m, want) {
+				t.Fatalf("Decode = %+v, want %+v", m, want)
+			}
+			got, err := Append(nil, &want)
+			if err != nil || !bytes.Equal(got, enc) {
+				t.Fatalf("Append = %x, %v; want %x", got, err, enc)
+			}
+			if wm, err := DecodeMessage(enc); err != nil || wm.Type != enc[1] || !reflect.DeepEqual(wm.Routing, want) || wm.Locations != nil {
+				t.Fatalf("DecodeMessage = %+v, %v", wm, err)
+			}
+		})
+	}
+	if err := vectorfile.CheckRules("../../docs/wire.md", `\*\*\[(W[0-9]+)\]\*\*`, used); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// checkPeerLocations checks that enc decodes to a PeerLocations of want and
+// that want encodes to enc.
+func checkPeerLocations(t *testing.T, enc []byte, want []routing.Location) {
+	t.Helper()
+	m, err := DecodeMessage(enc)
+	if err != nil || m.Type != TypePeerLocations || !reflect.DeepEqual(m.Locations, want) || !reflect.DeepEqual(m.Routing, routing.Message{}) {
+		t.Fatalf("DecodeMessage = %+v, %v; want locations %v", m, err, want)
+	}
+	if _, err := Decode(enc); !errors.Is(err, ErrNotRouting) || errors.Is(err, ErrMalformed) {
+		t.Fatalf("Decode = %v, want ErrNotRouting", err)
+	}
+	got, err := AppendPeerLocations(nil, want)
+	if err != nil || !bytes.Equal(got, enc) {
+		t.Fatalf("AppendPeerLocations = %x, %v; want %x", got, err, enc)
+	}
+}
+
+func sortedByName(vs []vector) []vector {
+	out := append([]vector(nil), vs...)
+	for i := range out {
+		for j := i + 1; j < len(out); j++ {
+			if out[j].Name < out[i].Name {
+				out[i], out[j] = out[j], out[i]
+			}
+		}
+	}
+	return out
+}
+
+func beUint64(b []byte) uint64 {
+	var v uint64
+	for _, c := range b {
+		v = v<<8 | uint64(c)
+	}
+	return v
+}
+
+func TestAppendRefuses(t *testing.T) {
+	for _, m := range []routing.Message{
+		{Type: 0, ID: 1},
+		{Type: routing.MsgRequest, ID: 0},
+		{Type: routing.MsgData, ID: 1, Block: make([]byte, 100)},
+		{Type: routing.MsgInsert, ID: 1},
+	} {
+		if b, err := Append([]byte("x"), &m); err == nil || string(b) != "x" {
+			t.Errorf("Append(%+v) = %q, %v; want an error and dst unchanged", m, b, err)
+		}
+	}
+	if b, err := AppendPeerLocations([]byte("x"), make([]routing.Location, MaxPeerLocations+1)); err == nil || string(b) != "x" {
+		t.Errorf("AppendPeerLocations(65 locations) = %q, %v; want an error and dst unchanged", b, err)
+	}
+	if b, err := AppendPeerLocations(nil, make([]routing.Location, MaxPeerLocations)); err != nil || len(b) > MaxMessage {
+		t.Errorf("AppendPeerLocations(64 locations) = %d bytes, %v", len(b), err)
+	}
+	if MaxMessage > 65535-16 {
+		t.Fatalf("MaxMessage %d does not fit a link frame", MaxMessage)
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	for _, v := range cases() {
+		h, _ := hex.DecodeString(v.Header)
+		f.Add(append(h, v.block()...))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := DecodeMessage(b)
+		rm, rerr := Decode(b)
+		if err != nil {
+			if !errors.Is(err, ErrMalformed) {
+				t.Fatalf("error %v is not ErrMalformed", err)
+			}
+			if rerr == nil || rerr.Error() != err.Error() {
+				t.Fatalf("Decode = %v, DecodeMessage = %v", rerr, err)
+			}
+			return
+		}
+		var out []byte
+		if m.Type == TypePeerLocations {
+			if !errors.Is(rerr, ErrNotRouting) {
+				t.Fatalf("Decode of a PeerLocations = %v, want ErrNotRouting", rerr)
+			}
+			out, err = AppendPeerLocations(nil, m.Locations)
+		} else {
+			if rerr != nil || !reflect.DeepEqual(rm, m.Routing) {
+				t.Fatalf("Decode = %+v, %v; DecodeMessage = %+v", rm, rerr, m.Routing)
+			}
+			out, err = Append(nil, &m.Routing)
+		}
+		if err != nil || !bytes.Equal(out, b) {
+			t.Fatalf("decoded %+v does not re-encode to the input: %x, %v", m, out, err)
+		}
+	})
+}
