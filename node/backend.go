@@ -8,6 +8,7 @@ import (
 	"github.com/hamsnet/hams/fcp"
 	"github.com/hamsnet/hams/keys"
 	"github.com/hamsnet/hams/node/clientlayer"
+	"github.com/hamsnet/hams/node/network"
 )
 
 // backend adapts the client layer to the FCP server's Backend: it converts
@@ -89,7 +90,7 @@ var _ fcp.ArrivalWatcher = peerBackend{}
 // Arrivals is closed when a block this node looked for, and did not find,
 // arrives later (an Offer from a peer): USK subscriptions look again at
 // once instead of at their next poll.
-func (b peerBackend) Arrivals() <-chan struct{} { return b.n.net.r.offers.arrivals() }
+func (b peerBackend) Arrivals() <-chan struct{} { return b.n.net.Arrivals() }
 
 // peerBackend is the backend of a node with peers: FCP AddPeer, ListPeers,
 // ListPeer and RemovePeer manage them.
@@ -109,17 +110,12 @@ func (b peerBackend) AddPeer(ctx context.Context, ref []byte) (fcp.PeerInfo, err
 }
 
 func (b peerBackend) ListPeers(ctx context.Context) ([]fcp.PeerInfo, error) {
-	ps := b.n.ListPeers()
-	out := make([]fcp.PeerInfo, len(ps))
-	for i, p := range ps {
-		out[i] = fcpPeer(p)
-	}
-	return out, nil
+	return fcpPeers(b.n.ListPeers()), nil
 }
 
 func (b peerBackend) RemovePeer(ctx context.Context, id string) (fcp.PeerInfo, error) {
 	pi, err := b.n.RemovePeer(id)
-	if errors.Is(err, ErrUnknownPeer) {
+	if errors.Is(err, network.ErrUnknownPeer) {
 		return fcp.PeerInfo{}, errors.Join(fcp.ErrUnknownPeer, err)
 	}
 	if err != nil {
@@ -128,9 +124,25 @@ func (b peerBackend) RemovePeer(ctx context.Context, id string) (fcp.PeerInfo, e
 	return fcpPeer(pi), nil
 }
 
-func fcpPeer(p PeerInfo) fcp.PeerInfo {
-	fp := fcp.PeerInfo{Identity: p.Ref.ID(), Name: p.Ref.Name, Fields: p.Ref.Fields(), Status: string(p.Status),
+// fcpStatus is each peer state's name in FCP (fred's volatile.status).
+var fcpStatus = map[network.PeerStatus]string{
+	network.PeerConnected:      fcp.PeerConnected,
+	network.PeerDisconnected:   fcp.PeerDisconnected,
+	network.PeerBackedOff:      fcp.PeerBackedOff,
+	network.PeerNeverConnected: fcp.PeerNeverConnected,
+}
+
+func fcpPeer(p network.PeerInfo) fcp.PeerInfo {
+	fp := fcp.PeerInfo{Identity: p.Ref.ID(), Name: p.Ref.Name, Fields: p.Ref.Fields(), Status: fcpStatus[p.Status],
 		Location: p.Ref.Location.Float(), LastConnected: p.Since}
 	fp.Addresses = append(append(fp.Addresses, p.Ref.TCP...), p.Ref.Onion...)
 	return fp
+}
+
+func fcpPeers(ps []network.PeerInfo) []fcp.PeerInfo {
+	out := make([]fcp.PeerInfo, len(ps))
+	for i, p := range ps {
+		out[i] = fcpPeer(p)
+	}
+	return out
 }

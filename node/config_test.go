@@ -3,8 +3,9 @@ package node
 import (
 	"path/filepath"
 	"testing"
+	"time"
 
-	"github.com/hamsnet/hams/routing"
+	"github.com/hamsnet/hams/node/network"
 )
 
 func TestParseSize(t *testing.T) {
@@ -30,12 +31,12 @@ func TestValidate(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range []Config{
-		{Dir: dir, Transport: "carrier-pigeon"},
+		{Dir: dir, Network: network.Config{Transport: "carrier-pigeon"}}, // the network's settings are checked too
 		{Dir: dir, StoreSize: 1 << 20},
 		{Dir: dir, FCPAddr: "0.0.0.0:9481"},
 		{Dir: dir, FCPAddr: "example.org:9481"},
 		{Dir: dir, FCPAddr: "no-port"},
-		{Dir: dir, Routing: routing.Config{MaxPeerNeighbours: 63}}, // peers may send 64
+		{Dir: dir, USKPollInterval: -time.Second},
 	} {
 		if err := c.Validate(); err == nil {
 			t.Errorf("%+v accepted", c)
@@ -44,29 +45,8 @@ func TestValidate(t *testing.T) {
 	if err := (Config{Dir: dir, FCPAddr: "0.0.0.0:9481", AllowNonLoopbackFCP: true}).Validate(); err != nil {
 		t.Errorf("explicitly allowed non-loopback FCP refused: %v", err)
 	}
-	for _, c := range []Config{
-		{Dir: dir, Transport: TransportTCP},
-		{Dir: dir, Transport: TransportTCP, Listen: "127.0.0.1:0"},
-		{Dir: dir, Transport: TransportTCP, Listen: "[::1]:9482"},
-		{Dir: dir, Transport: TransportMemory, Connect: []string{"ref"}},
-		{Dir: dir, Transport: TransportTor},
-	} {
-		if err := c.Validate(); err != nil {
-			t.Errorf("%+v refused: %v", c, err)
-		}
-	}
-	for _, c := range []Config{
-		{Dir: dir, Transport: TransportTCP, Listen: "localhost:9482"},
-		{Dir: dir, Transport: TransportTCP, Listen: "0.0.0.0:9482"},
-		{Dir: dir, Transport: TransportTCP, Listen: "127.0.0.1"},
-		{Dir: dir, Transport: TransportNone, Listen: "127.0.0.1:9482"},
-		{Dir: dir, Transport: TransportNone, Connect: []string{"ref"}},
-		{Dir: dir, Transport: TransportTCP, MaxPeers: -1},
-		{Dir: dir, Transport: TransportTor, Listen: "127.0.0.1:9482"},
-	} {
-		if err := c.Validate(); err == nil {
-			t.Errorf("%+v accepted", c)
-		}
+	if err := (Config{Dir: dir, Network: network.Config{Transport: network.TransportTor}}).Validate(); err != nil {
+		t.Errorf("a Tor node refused: %v", err)
 	}
 	for _, a := range []string{"127.0.0.1:0", "[::1]:9481", "localhost:1"} {
 		if err := (Config{Dir: dir, FCPAddr: a}).Validate(); err != nil {

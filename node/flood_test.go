@@ -15,6 +15,7 @@ import (
 	"github.com/hamsnet/hams/keys"
 	"github.com/hamsnet/hams/node/clientlayer"
 	"github.com/hamsnet/hams/node/link"
+	"github.com/hamsnet/hams/node/network"
 	"github.com/hamsnet/hams/node/noderef"
 	"github.com/hamsnet/hams/node/peerwire"
 	"github.com/hamsnet/hams/routing"
@@ -205,8 +206,8 @@ func TestBadBlockDropsPeer(t *testing.T) {
 		t.Fatalf("the liar was asked %d times, want once", liar.replies[routing.MsgRequest].Load())
 	}
 	for _, p := range x.ListPeers() {
-		if p.Ref.Name == "raw" && p.Status != PeerBackedOff {
-			t.Fatalf("the liar's status is %s, want %s", p.Status, PeerBackedOff)
+		if p.Ref.Name == "raw" && p.Status != network.PeerBackedOff {
+			t.Fatalf("the liar's status is %s, want %s", p.Status, network.PeerBackedOff)
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/hamsnet/hams/datastore"
 	"github.com/hamsnet/hams/fcp/fcpclient"
 	"github.com/hamsnet/hams/keys"
+	"github.com/hamsnet/hams/node/network"
 	"github.com/hamsnet/hams/routing"
 )
 
@@ -32,7 +33,7 @@ func BenchmarkTwoNodeFetch64MiB(b *testing.B) {
 	nb.Close()
 	start := func(dir string) *Node {
 		n, err := Start(Config{Dir: dir, FCPAddr: "127.0.0.1:0", StoreSize: 1 << 30, Logger: quiet(),
-			Transport: TransportTCP, Listen: "127.0.0.1:0"})
+			Network: network.Config{Transport: network.TransportTCP, Listen: "127.0.0.1:0"}})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -68,7 +69,7 @@ func waitConnected(t testing.TB, n *Node, want int) {
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 		up := 0
 		for _, p := range n.ListPeers() {
-			if p.Status == PeerConnected {
+			if p.Status == network.PeerConnected {
 				up++
 			}
 		}
@@ -89,7 +90,7 @@ func BenchmarkSSKFetchLatency8(b *testing.B) {
 	for i := range nodes {
 		l := routing.Location(uint64(i) * (^uint64(0) / 8))
 		n, err := Start(Config{Dir: b.TempDir(), FCPAddr: "127.0.0.1:0", StoreSize: 64 << 20, Logger: quiet(),
-			Transport: TransportTCP, Listen: "127.0.0.1:0", Location: &l, Rand: seededRand(uint64(100 + i))})
+			Network: network.Config{Transport: network.TransportTCP, Listen: "127.0.0.1:0", Location: &l, Rand: seededRand(uint64(100 + i))}})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/hamsnet/hams/fcp/fcpclient"
 	"github.com/hamsnet/hams/keys"
+	"github.com/hamsnet/hams/node/network"
 	"github.com/hamsnet/hams/node/noderef"
 	"github.com/hamsnet/hams/routing"
 )
@@ -45,7 +46,7 @@ func startNet(t testing.TB, n, long int, seed uint64, tweak func(*Config)) *test
 	for i := range n {
 		loc := routing.Location(uint64(i) * (^uint64(0) / uint64(n)))
 		cfg := Config{Dir: t.TempDir(), FCPAddr: "127.0.0.1:0", StoreSize: 64 << 20, Logger: quiet(),
-			Transport: TransportMemory, Location: &loc, Name: fmt.Sprintf("node-%d", i), Rand: seededRand(seed<<16 + uint64(i))}
+			Network: network.Config{Transport: network.TransportMemory, Location: &loc, Name: fmt.Sprintf("node-%d", i), Rand: seededRand(seed<<16 + uint64(i))}}
 		if tweak != nil {
 			tweak(&cfg)
 		}
@@ -154,7 +155,7 @@ func (h *hopCounter) take(rk keys.RoutingKey) int {
 func TestNetworkFiftyNodes(t *testing.T) {
 	const nodes, items = 50, 100
 	hc := &hopCounter{n: map[keys.RoutingKey]int{}}
-	tn := startNet(t, nodes, 2, 7, func(c *Config) { c.traceSend = hc.trace })
+	tn := startNet(t, nodes, 2, 7, func(c *Config) { c.Network.Hooks.Send = hc.trace })
 	rng := rand.New(rand.NewPCG(7, 7))
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -322,7 +323,7 @@ func TestPeersPersistAndReconnect(t *testing.T) {
 	dirA, dirB := t.TempDir(), t.TempDir()
 	startTCP := func(dir, listen string, connect ...string) *Node {
 		n, err := Start(Config{Dir: dir, FCPAddr: "127.0.0.1:0", StoreSize: 16 << 20, Logger: quiet(),
-			Transport: TransportTCP, Listen: listen, Connect: connect})
+			Network: network.Config{Transport: network.TransportTCP, Listen: listen, Connect: connect}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -353,7 +354,7 @@ func TestPeersPersistAndReconnect(t *testing.T) {
 	a = startTCP(dirA, parsed.TCP[0]) // same identity, same address
 	defer a.Close()
 	waitConnected(t, b, 1)
-	if _, err := b.RemovePeer("no-such-peer"); !errors.Is(err, ErrUnknownPeer) {
+	if _, err := b.RemovePeer("no-such-peer"); !errors.Is(err, network.ErrUnknownPeer) {
 		t.Fatalf("RemovePeer(unknown) = %v", err)
 	}
 	if _, err := b.RemovePeer(parsed.TCP[0]); err != nil {

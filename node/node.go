@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -12,6 +13,8 @@ import (
 	"github.com/hamsnet/hams/datastore"
 	"github.com/hamsnet/hams/fcp"
 	"github.com/hamsnet/hams/node/clientlayer"
+	"github.com/hamsnet/hams/node/network"
+	"github.com/hamsnet/hams/routing"
 )
 
 // Datastore memory settings for a node: small enough that the whole node
@@ -28,7 +31,7 @@ type Node struct {
 	ds  *datastore.Store
 	srv *fcp.Server
 	ln  net.Listener
-	net *network // nil with TransportNone
+	net *network.Network // nil with network.TransportNone
 
 	serveDone chan struct{} // closed when Serve returns
 	shutdown  chan struct{} // closed when an FCP client asks for Shutdown
@@ -68,15 +71,13 @@ func StartContext(ctx context.Context, cfg Config) (*Node, error) {
 	}
 	n.ds = ds
 	store, ccfg := clientlayer.NewLocalStore(ds), clientlayer.Config{}
-	if cfg.Transport != TransportNone {
-		if n.net, err = startNetwork(ctx, cfg, ds); err != nil {
+	if cfg.Network.Transport != network.TransportNone {
+		if n.net, err = network.Start(ctx, cfg.Dir, ds, cfg.Network); err != nil {
 			ds.Close()
 			return nil, err
 		}
-		store = &netStore{ds: ds, r: n.net.r}
-		// Blocks come over the network: ask for many at once, so that a
-		// segment's slowest routes do not set the pace.
-		ccfg.FetchParallelism = networkFetchParallelism
+		store = n.net.Store()
+		ccfg.FetchParallelism = network.FetchParallelism
 	}
 	cl, err := clientlayer.New(store, ccfg)
 	if err != nil {
@@ -137,7 +138,7 @@ func (n *Node) Close() error {
 
 func (n *Node) closeNetwork() {
 	if n.net != nil {
-		n.net.close()
+		n.net.Close()
 	}
 }
 
@@ -154,4 +155,83 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	n.cfg.Logger.Info("stopping")
 	return n.Close()
+}
+
+// ErrNoNetwork is returned by the peer methods of a node without peers
+// (network.TransportNone).
+var ErrNoNetwork = errors.New("node: this node has no peers (--transport none)")
+
+// Network returns the node's network engine, or nil for a node without
+// peers.
+func (n *Node) Network() *network.Network { return n.net }
+
+// Noderef returns this node's signed noderef (also in Dir/noderef), or nil
+// for a node without peers.
+func (n *Node) Noderef() []byte {
+	if n.net == nil {
+		return nil
+	}
+	return n.net.Noderef()
+}
+
+// AddPeer adds (or updates) the peer whose noderef is ref and keeps it in
+// Dir/peers. The node links to it when it can: at once if it has an address
+// its transport dials, or when it dials this node.
+func (n *Node) AddPeer(ref []byte) (network.PeerInfo, error) {
+	if n.net == nil {
+		return network.PeerInfo{}, ErrNoNetwork
+	}
+	return n.net.AddPeer(ref)
+}
+
+// ListPeers returns every peer, sorted by identity.
+func (n *Node) ListPeers() []network.PeerInfo {
+	if n.net == nil {
+		return nil
+	}
+	return n.net.ListPeers()
+}
+
+// RemovePeer removes the peer that name names (its identity, its name or an
+// address, by fcp.FindPeer's rule) and closes its link. A name that names no
+// peer is an error matching network.ErrUnknownPeer.
+func (n *Node) RemovePeer(name string) (network.PeerInfo, error) {
+	if n.net == nil {
+		return network.PeerInfo{}, ErrNoNetwork
+	}
+	ps := n.net.ListPeers()
+	i := fcp.FindPeer(fcpPeers(ps), name)
+	if i < 0 {
+		return network.PeerInfo{}, fmt.Errorf("%w: %q", network.ErrUnknownPeer, name)
+	}
+	return n.net.RemovePeer(ps[i].Ref.ID())
+}
+
+// ConnectStream links to the peer whose noderef is ref over rwc, as the
+// dialling side, and adds the peer. It returns once the link is up. The
+// other end runs AcceptStream.
+func (n *Node) ConnectStream(ctx context.Context, rwc io.ReadWriteCloser, ref []byte) error {
+	if n.net == nil {
+		rwc.Close()
+		return ErrNoNetwork
+	}
+	return n.net.ConnectStream(ctx, rwc, ref)
+}
+
+// AcceptStream runs the answering side of a link over rwc: the peer is
+// added if it presents a valid noderef and there is room.
+func (n *Node) AcceptStream(rwc io.ReadWriteCloser) error {
+	if n.net == nil {
+		rwc.Close()
+		return ErrNoNetwork
+	}
+	return n.net.AcceptStream(rwc)
+}
+
+// Location returns the node's location, or 0 without peers.
+func (n *Node) Location() routing.Location {
+	if n.net == nil {
+		return 0
+	}
+	return n.net.Location()
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/hamsnet/hams/internal/tornet"
 	"github.com/hamsnet/hams/keys"
 	"github.com/hamsnet/hams/node/clientlayer"
+	"github.com/hamsnet/hams/node/network"
 	"github.com/hamsnet/hams/routing"
 )
 
@@ -63,12 +64,12 @@ func TestTorNetwork(t *testing.T) {
 		loc := routing.Location(uint64(i) * (^uint64(0) / 3))
 		t0 := time.Now()
 		n, err := StartContext(ctx, Config{Dir: dirs[i], FCPAddr: "127.0.0.1:0", StoreSize: 64 << 20, Logger: quiet(),
-			Transport: TransportTor, TorExtraTorrc: tn.ClientTorrc(), Location: &loc, Name: fmt.Sprintf("tor-%d", i),
-			Rand: seededRand(uint64(300 + i)), torDials: record})
+			Network: network.Config{Transport: network.TransportTor, TorExtraTorrc: tn.ClientTorrc(), Location: &loc, Name: fmt.Sprintf("tor-%d", i),
+				Rand: seededRand(uint64(300 + i)), Hooks: network.Hooks{TorDials: record}}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("node %d reachable at %s in %v", i, n.net.tor.Address(), time.Since(t0).Round(time.Millisecond))
+		t.Logf("node %d reachable at %s in %v", i, n.net.OnionAddress(), time.Since(t0).Round(time.Millisecond))
 		return n
 	}
 	for i := range 3 {
@@ -144,11 +145,11 @@ func TestTorNetwork(t *testing.T) {
 	}
 	// Restart C: its tor has the network cached (bootstrapped before), its
 	// onion address is the same, and B links to it again.
-	addr := nodes[2].net.tor.Address()
+	addr := nodes[2].net.OnionAddress()
 	cc.Close()
 	nodes[2].Close()
 	nodes[2] = start(2)
-	if got := nodes[2].net.tor.Address(); got != addr {
+	if got := nodes[2].net.OnionAddress(); got != addr {
 		t.Fatalf("onion address changed across a restart: %s, then %s", addr, got)
 	}
 	t0 = time.Now()

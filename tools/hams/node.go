@@ -8,6 +8,7 @@ import (
 	"syscall"
 
 	"github.com/hamsnet/hams/node"
+	"github.com/hamsnet/hams/node/network"
 	"github.com/hamsnet/hams/node/tor"
 )
 
@@ -43,7 +44,7 @@ func runNode(ctx context.Context, env *Env, args []string) error {
 	dir := fs.String("dir", "", "node directory (default $XDG_DATA_HOME/hams or ~/.local/share/hams)")
 	fcpAddr := fs.String("fcp", node.DefaultFCPAddr, "FCP listen address (loopback only unless --fcp-allow-remote)")
 	allowRemote := fs.Bool("fcp-allow-remote", false, "allow a non-loopback FCP address (FCP has no authentication)")
-	transport := fs.String("transport", string(node.TransportTor), "how to reach peers: tor (onion services; needs tor installed), tcp (loopback and LAN tests) or none (local only)")
+	transport := fs.String("transport", string(network.TransportTor), "how to reach peers: tor (onion services; needs tor installed), tcp (loopback and LAN tests) or none (local only)")
 	torPath := fs.String("tor-path", "", "the tor binary (default: tor on PATH)")
 	listen := fs.String("listen", "", "IP:port peers link to (transport tcp); written into DIR/noderef")
 	var connect stringList
@@ -62,13 +63,13 @@ func runNode(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return usagef("%v", err)
 	}
-	if node.Transport(*transport) == node.TransportNone && (*listen != "" || len(connect) > 0) {
+	if network.Transport(*transport) == network.TransportNone && (*listen != "" || len(connect) > 0) {
 		return withHint(usagef("--listen and --connect need a transport to peers"), "add --transport tcp")
 	}
-	if node.Transport(*transport) == node.TransportMemory {
+	if network.Transport(*transport) == network.TransportMemory {
 		return usagef("unknown transport %q (want tor, tcp or none)", *transport)
 	}
-	if node.Transport(*transport) == node.TransportTor {
+	if network.Transport(*transport) == network.TransportTor {
 		if *listen != "" {
 			return withHint(usagef("--listen is for --transport tcp"), "in Tor mode the node's onion service is its only way in")
 		}
@@ -80,14 +81,16 @@ func runNode(ctx context.Context, env *Env, args []string) error {
 		Dir:                 *dir,
 		FCPAddr:             *fcpAddr,
 		AllowNonLoopbackFCP: *allowRemote,
-		Transport:           node.Transport(*transport),
-		Listen:              *listen,
-		TorPath:             *torPath,
-		Connect:             connect,
-		Name:                *name,
 		StoreSize:           size,
 		USKPollInterval:     *uskPoll,
 		Logger:              newLogger(env.Stderr),
+		Network: network.Config{
+			Transport: network.Transport(*transport),
+			Listen:    *listen,
+			TorPath:   *torPath,
+			Connect:   connect,
+			Name:      *name,
+		},
 	}
 	if env.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(nodeGoMemoryLimit)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hamsnet/hams/internal/tornet"
 	"github.com/hamsnet/hams/node"
+	"github.com/hamsnet/hams/node/network"
 	"github.com/hamsnet/hams/node/tor"
 	"github.com/hamsnet/hams/routing"
 )
@@ -34,7 +35,7 @@ func runTestnet(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, commands["testnet"])
 	n := fs.Int("nodes", 0, "number of nodes (2 to 200)")
 	dir := fs.String("dir", "", "directory for the nodes (node-0, node-1, …); kept, and reused by the next run; default a temporary directory removed at exit")
-	transport := fs.String("transport", string(node.TransportTCP), "how nodes link: tcp (loopback TCP), or tor (onion services on a private Tor network started on 127.0.0.1)")
+	transport := fs.String("transport", string(network.TransportTCP), "how nodes link: tcp (loopback TCP), or tor (onion services on a private Tor network started on 127.0.0.1)")
 	torPath := fs.String("tor-path", "", "the tor binary for --transport tor (default: tor on PATH)")
 	portBase := fs.Int("fcp-port-base", 0, "node i serves FCP on 127.0.0.1:PORT+i (default: free ports)")
 	long := fs.Int("long", 2, "long-range links each node draws (∝ 1/distance) besides its ring neighbours")
@@ -57,9 +58,9 @@ func runTestnet(ctx context.Context, env *Env, args []string) error {
 	case *uskPoll < 0:
 		return usagef("--usk-poll must not be negative")
 	}
-	switch node.Transport(*transport) {
-	case node.TransportTCP:
-	case node.TransportTor:
+	switch network.Transport(*transport) {
+	case network.TransportTCP:
+	case network.TransportTor:
 		if _, err := tor.Find(*torPath); err != nil {
 			return withHint(errors.New("tor not found"), torInstallHint)
 		}
@@ -82,7 +83,7 @@ func runTestnet(ctx context.Context, env *Env, args []string) error {
 	}
 	log := newLogger(env.Stderr)
 	var torrc []string
-	if node.Transport(*transport) == node.TransportTor {
+	if network.Transport(*transport) == network.TransportTor {
 		log.Info("starting a private Tor network on 127.0.0.1 (3 authorities, 2 relays)")
 		tn, err := startTornet(ctx, *torPath, filepath.Join(root, "tornet"), func(f string, a ...any) { log.Info("tornet: " + fmt.Sprintf(f, a...)) })
 		if err != nil {
@@ -104,12 +105,13 @@ func runTestnet(ctx context.Context, env *Env, args []string) error {
 			fcpAddr = "127.0.0.1:" + strconv.Itoa(*portBase+i)
 		}
 		cfg := node.Config{
-			Dir: filepath.Join(root, fmt.Sprintf("node-%d", i)), FCPAddr: fcpAddr, Transport: node.TransportTCP,
-			Listen: "127.0.0.1:0", Name: fmt.Sprintf("node-%d", i), Location: &loc, StoreSize: size,
+			Dir: filepath.Join(root, fmt.Sprintf("node-%d", i)), FCPAddr: fcpAddr, StoreSize: size,
 			Logger: log.With("node", i), USKPollInterval: *uskPoll,
+			Network: network.Config{Transport: network.TransportTCP, Listen: "127.0.0.1:0", Name: fmt.Sprintf("node-%d", i), Location: &loc},
 		}
 		if torrc != nil {
-			cfg.Transport, cfg.Listen, cfg.TorPath, cfg.TorExtraTorrc = node.TransportTor, "", *torPath, torrc
+			nc := &cfg.Network
+			nc.Transport, nc.Listen, nc.TorPath, nc.TorExtraTorrc = network.TransportTor, "", *torPath, torrc
 		}
 		nd, err := node.StartContext(ctx, cfg)
 		if err != nil {
@@ -156,7 +158,7 @@ func waitLinks(ctx context.Context, nodes []*node.Node, edges [][2]int) error {
 		for i, nd := range nodes {
 			up := 0
 			for _, p := range nd.ListPeers() {
-				if p.Status == node.PeerConnected {
+				if p.Status == network.PeerConnected {
 					up++
 				}
 			}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/hamsnet/hams/node"
+	"github.com/hamsnet/hams/node/network"
 	"github.com/hamsnet/hams/routing"
 )
 
@@ -32,12 +33,12 @@ func startNodes(t testing.TB, n int) []*node.Node {
 	for i := range n {
 		loc := routing.Location(uint64(i) * (^uint64(0) / uint64(n)))
 		cfg := node.Config{Dir: t.TempDir(), FCPAddr: "127.0.0.1:0", StoreSize: 64 << 20, Logger: quiet(),
-			Transport: node.TransportMemory, Location: &loc, Name: fmt.Sprintf("node-%d", i),
+			Network:         network.Config{Transport: network.TransportMemory, Location: &loc, Name: fmt.Sprintf("node-%d", i)},
 			USKPollInterval: 50 * time.Millisecond}
 		if n == 1 {
-			cfg.Transport = node.TransportNone
+			cfg.Network.Transport = network.TransportNone
 		}
-		cfg.Routing.RecentlyFailedFor = time.Millisecond
+		cfg.Network.Routing.RecentlyFailedFor = time.Millisecond
 		nd, err := node.Start(cfg)
 		if err != nil {
 			t.Fatal(err)

@@ -1,4 +1,4 @@
-package node
+package network
 
 import (
 	"context"
@@ -104,14 +104,7 @@ type router struct {
 	traceNbrs func(peer routing.Location, locs []routing.Location) // tests: sees every PeerLocations the core took
 }
 
-// routerHooks let tests watch a router; nil fields are skipped. The loop
-// calls them.
-type routerHooks struct {
-	send       func(routing.Message)
-	neighbours func(peer routing.Location, locs []routing.Location)
-}
-
-func newRouter(core *routing.Core, ds *datastore.Store, log *slog.Logger, hooks routerHooks) *router {
+func newRouter(core *routing.Core, ds *datastore.Store, log *slog.Logger, hooks Hooks) *router {
 	r := &router{
 		core: core, ds: ds, log: log, now: time.Now,
 		events:      make(chan routerEvent, routerEvents),
@@ -122,8 +115,8 @@ func newRouter(core *routing.Core, ds *datastore.Store, log *slog.Logger, hooks 
 		stores:      make(chan routing.StoreOp, storeQueue),
 		peers:       make(map[routing.PeerID]*routerPeer),
 		local:       make(map[routing.RequestID]*localReq),
-		trace:       hooks.send,
-		traceNbrs:   hooks.neighbours,
+		trace:       hooks.Send,
+		traceNbrs:   hooks.Neighbours,
 		offers:      newOffers(time.Now),
 	}
 	for range lookupWorkers {

@@ -1,4 +1,4 @@
-package node
+package network
 
 import (
 	"bytes"
@@ -83,11 +83,7 @@ func (id identity) marshal() []byte {
 }
 
 func writeIdentity(path string, id identity) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, id.marshal(), 0o600); err != nil {
-		return fmt.Errorf("node: write identity: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := writeFileAtomic(path, id.marshal()); err != nil {
 		return fmt.Errorf("node: write identity: %w", err)
 	}
 	return nil

@@ -1,4 +1,4 @@
-package node
+package network
 
 import (
 	"context"
@@ -11,38 +11,38 @@ import (
 	"github.com/hamsnet/hams/routing"
 )
 
-// netStore is the client layer's BlockStore on a node with peers: reads
+// blockStore is the client layer's BlockStore on a node with peers: reads
 // look in the local datastore first and then ask the network; writes go
 // to the network only. The originator writes nothing of its own inserts
 // (docs/routing.md), so its store does not reveal what its owner
 // published.
-type netStore struct {
+type blockStore struct {
 	ds *datastore.Store
 	r  *router
 }
 
 var (
-	_ clientlayer.BlockStore            = (*netStore)(nil)
-	_ clientlayer.BlockGetterInto       = (*netStore)(nil)
-	_ clientlayer.BlockGetterUnverified = (*netStore)(nil)
-	_ clientlayer.BlockBatchPutter      = (*netStore)(nil)
+	_ clientlayer.BlockStore            = (*blockStore)(nil)
+	_ clientlayer.BlockGetterInto       = (*blockStore)(nil)
+	_ clientlayer.BlockGetterUnverified = (*blockStore)(nil)
+	_ clientlayer.BlockBatchPutter      = (*blockStore)(nil)
 )
 
-func (s *netStore) GetBlock(ctx context.Context, rk keys.RoutingKey) ([]byte, error) {
+func (s *blockStore) GetBlock(ctx context.Context, rk keys.RoutingKey) ([]byte, error) {
 	return s.GetBlockInto(ctx, nil, rk)
 }
 
-func (s *netStore) GetBlockInto(ctx context.Context, dst []byte, rk keys.RoutingKey) ([]byte, error) {
+func (s *blockStore) GetBlockInto(ctx context.Context, dst []byte, rk keys.RoutingKey) ([]byte, error) {
 	return s.get(ctx, dst, rk, s.ds.GetInto)
 }
 
 // GetBlockUnverified skips the hash only for a local block; a block from
 // the network was verified in the link's reader.
-func (s *netStore) GetBlockUnverified(ctx context.Context, dst []byte, rk keys.RoutingKey) ([]byte, error) {
+func (s *blockStore) GetBlockUnverified(ctx context.Context, dst []byte, rk keys.RoutingKey) ([]byte, error) {
 	return s.get(ctx, dst, rk, s.ds.GetIntoUnverified)
 }
 
-func (s *netStore) get(ctx context.Context, dst []byte, rk keys.RoutingKey, read func([]byte, keys.RoutingKey) ([]byte, error)) ([]byte, error) {
+func (s *blockStore) get(ctx context.Context, dst []byte, rk keys.RoutingKey, read func([]byte, keys.RoutingKey) ([]byte, error)) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return dst, err
 	}
@@ -68,7 +68,7 @@ func (s *netStore) get(ctx context.Context, dst []byte, rk keys.RoutingKey, read
 // PutBlock inserts block into the network and waits for the insert to
 // end. The block is copied: the core may still route it after a cancelled
 // caller has reused its buffer.
-func (s *netStore) PutBlock(ctx context.Context, rk keys.RoutingKey, block []byte) error {
+func (s *blockStore) PutBlock(ctx context.Context, rk keys.RoutingKey, block []byte) error {
 	_, err := s.r.request(ctx, true, rk, append([]byte(nil), block...))
 	switch {
 	case err == nil:
@@ -85,7 +85,7 @@ func (s *netStore) PutBlock(ctx context.Context, rk keys.RoutingKey, block []byt
 
 // PutBlocks inserts the blocks in parallel (the router's AIMD window
 // decides how many are in flight) and returns the first error.
-func (s *netStore) PutBlocks(ctx context.Context, rks []keys.RoutingKey, blocks [][]byte) error {
+func (s *blockStore) PutBlocks(ctx context.Context, rks []keys.RoutingKey, blocks [][]byte) error {
 	errs := make([]error, len(rks))
 	var wg sync.WaitGroup
 	for i := range rks {

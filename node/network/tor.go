@@ -1,9 +1,8 @@
-package node
+package network
 
 import (
 	"context"
 	"crypto/ed25519"
-	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -21,25 +20,22 @@ import (
 const onionKeyFile = "onion-key"
 
 // startTor starts the node's own tor and its onion service.
-func startTor(ctx context.Context, cfg Config) (*tor.Transport, error) {
-	rnd := cfg.Rand
-	if rnd == nil {
-		rnd = rand.Reader
-	}
-	key, err := loadOnionKey(filepath.Join(cfg.Dir, onionKeyFile), rnd)
+// Its files are in dir: the onion key and tor's data directory.
+func startTor(ctx context.Context, dir string, rnd io.Reader, cfg Config) (*tor.Transport, error) {
+	key, err := loadOnionKey(filepath.Join(dir, onionKeyFile), rnd)
 	if err != nil {
 		return nil, err
 	}
 	last := -1
 	t, err := tor.Start(ctx, tor.Config{
 		TorPath:    cfg.TorPath,
-		DataDir:    filepath.Join(cfg.Dir, "tor"),
+		DataDir:    filepath.Join(dir, "tor"),
 		OnionKey:   key,
 		Port:       cfg.TorPort,
 		ExtraTorrc: cfg.TorExtraTorrc,
 		// Every outbound connection goes through the transport's one
 		// dialer, to tor's own ports on loopback; tests watch it.
-		DialRecorder: cfg.torDials,
+		DialRecorder: cfg.Hooks.TorDials,
 		Logger:       cfg.Logger,
 		Progress: func(pct int, summary string) {
 			if pct/25 != last/25 || pct == 100 { // a line per quarter, not per step

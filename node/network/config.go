@@ -1,0 +1,148 @@
+package network
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"net/netip"
+	"os"
+
+	"github.com/hamsnet/hams/node/link"
+	"github.com/hamsnet/hams/node/peerwire"
+	"github.com/hamsnet/hams/routing"
+)
+
+// DefaultMaxPeers is how many peers a node links to at most.
+const DefaultMaxPeers = 32
+
+// Transport names how a node reaches peers.
+type Transport string
+
+// Transports.
+const (
+	// TransportNone: no peers; the node serves local FCP clients from its
+	// own datastore. Start refuses it: a node without peers runs no
+	// network.
+	TransportNone Transport = "none"
+	// TransportTCP: peer links over TCP (loopback networks, tests, LANs).
+	TransportTCP Transport = "tcp"
+	// TransportTor: peer links as Tor onion services: the node's own tor
+	// (started and stopped with it) publishes a v3 onion service, and
+	// peers are dialled through tor only.
+	TransportTor Transport = "tor"
+	// TransportMemory: peer links only over streams handed to
+	// Network.ConnectStream and Network.AcceptStream (in-process networks).
+	TransportMemory Transport = "memory"
+)
+
+// Config configures a node's network: its transport and its peers. Zero
+// fields take the documented defaults.
+type Config struct {
+	// Transport is how the node reaches peers. Default TransportNone (no
+	// network at all).
+	Transport Transport
+	// Listen is the TCP address peers link to (TransportTCP): an IP
+	// address and port; port 0 picks a free port. Empty: no inbound links
+	// (the noderef then carries no address). Never a host name.
+	Listen string
+	// Connect lists noderef files of peers to add at start (they are kept
+	// in DIR/peers, so a restart links to them again).
+	Connect []string
+	// Name is the node's name in its noderef (fred's myName); optional.
+	Name string
+	// Location, when set, is the node's location on the circle (saved with
+	// its identity). Default: drawn at random on first start, then kept.
+	Location *routing.Location
+	// MaxPeers is the most peers the node links to. Default
+	// DefaultMaxPeers.
+	MaxPeers int
+	// Link configures peer links (keepalives, timeouts); zero fields take
+	// link's defaults.
+	Link link.Config
+	// Routing configures the routing core; the network sets Seed and
+	// Location. Zero fields take routing's defaults.
+	Routing routing.Config
+	// TorPath is the tor binary (TransportTor). Default: tor on PATH.
+	TorPath string
+	// TorPort is the onion service's port. Default 9482.
+	TorPort int
+	// TorExtraTorrc are extra torrc lines for the node's tor: a private
+	// test network's (internal/tornet) client lines.
+	TorExtraTorrc []string
+	// Rand is the source of the node's keys, location and routing seed.
+	// Default crypto/rand; tests pass a seeded one.
+	Rand io.Reader
+	// Logger receives the network's log lines. Default: text to stderr
+	// (a node passes its own).
+	Logger *slog.Logger
+
+	// Hooks are test knobs, not settings: they let tests watch what the
+	// network does. A node never needs them.
+	Hooks Hooks
+}
+
+// Hooks let tests watch a network; nil fields are skipped.
+type Hooks struct {
+	// Send sees every routing message the router sends (on its loop).
+	Send func(routing.Message)
+	// Neighbours sees every peer's PeerLocations list the routing core
+	// took, with the peer's location (on the router's loop).
+	Neighbours func(peer routing.Location, locs []routing.Location)
+	// TorDials sees every TCP connection the Tor transport opens.
+	TorDials func(network, addr string)
+}
+
+// withDefaults fills zero fields.
+func (c Config) withDefaults() Config {
+	if c.Transport == "" {
+		c.Transport = TransportNone
+	}
+	if c.MaxPeers == 0 {
+		c.MaxPeers = DefaultMaxPeers
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	return c
+}
+
+// Validate reports whether c (after defaults) can run. TransportNone is
+// valid here (it is how a node says it has no network), though Start
+// refuses it.
+func (c Config) Validate() error {
+	c = c.withDefaults()
+	switch c.Transport {
+	case TransportNone, TransportMemory:
+		if c.Listen != "" {
+			return fmt.Errorf("node: --listen needs --transport tcp")
+		}
+	case TransportTCP:
+		if c.Listen != "" {
+			ap, err := netip.ParseAddrPort(c.Listen)
+			if err != nil {
+				return fmt.Errorf("node: bad listen address %q: want IP:port, e.g. 127.0.0.1:9482 (never a host name)", c.Listen)
+			}
+			if ap.Addr().IsUnspecified() {
+				return fmt.Errorf("node: listen address %q: give the IP address peers dial (it goes into the noderef), not %s", c.Listen, ap.Addr())
+			}
+		}
+	case TransportTor:
+		if c.Listen != "" {
+			return fmt.Errorf("node: --listen is for --transport tcp; in Tor mode the onion service is the only way in")
+		}
+	default:
+		return fmt.Errorf("node: unknown transport %q (want none, tcp or tor)", c.Transport)
+	}
+	if c.Transport == TransportNone && len(c.Connect) > 0 {
+		return fmt.Errorf("node: --connect needs a transport with peers (--transport tcp)")
+	}
+	if c.MaxPeers < 1 {
+		return fmt.Errorf("node: MaxPeers %d is below 1", c.MaxPeers)
+	}
+	if n := c.Routing.MaxPeerNeighbours; n != 0 && n < peerwire.MaxPeerLocations {
+		// A peer may send up to 64 (docs/wire.md); the core refuses a longer
+		// list, and a refused list costs the peer its link.
+		return fmt.Errorf("node: Routing.MaxPeerNeighbours %d is below %d, the most locations a peer may send", n, peerwire.MaxPeerLocations)
+	}
+	return c.Link.Validate()
+}

@@ -1,0 +1,216 @@
+package network
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+
+	"github.com/hamsnet/hams/datastore"
+	"github.com/hamsnet/hams/node/clientlayer"
+	"github.com/hamsnet/hams/node/noderef"
+	"github.com/hamsnet/hams/node/tor"
+	"github.com/hamsnet/hams/routing"
+)
+
+// Files the network keeps in the node's directory.
+const (
+	// noderefFile is where a node writes its own noderef, for its friends.
+	noderefFile = "noderef"
+)
+
+// FetchParallelism is how many block requests of a segment a fetch should
+// keep in flight on a node with peers (clientlayer.Config.FetchParallelism):
+// many at once, so that a segment's slowest routes do not set the pace.
+const FetchParallelism = 32
+
+// Network is a node's network engine: its identity, its peers and their
+// links, and the router that drives the routing core over them. Start one
+// with Start, stop it with Close.
+type Network struct {
+	cfg   Config
+	id    identity
+	self  noderef.Ref
+	r     *router
+	pm    *peerManager
+	store *blockStore
+	ln    net.Listener   // nil without a listener
+	tor   *tor.Transport // TransportTor only
+}
+
+// Start starts a network over ds, keeping its files (identity, peers,
+// noderef, tor's state) in dir: it loads or creates the identity, starts
+// the transport (in Tor mode, tor and the onion service), writes
+// dir/noderef, links to the stored peers and those of cfg.Connect, and
+// accepts links. ctx can cut tor's start short.
+func Start(ctx context.Context, dir string, ds *datastore.Store, cfg Config) (*Network, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	if cfg.Transport == TransportNone {
+		return nil, errors.New("node: transport none runs no network")
+	}
+	rnd := cfg.Rand
+	if rnd == nil {
+		rnd = rand.Reader
+	}
+	id, err := loadIdentity(dir, rnd, cfg.Location)
+	if err != nil {
+		return nil, err
+	}
+	var seed [8]byte
+	if _, err := io.ReadFull(rnd, seed[:]); err != nil {
+		return nil, fmt.Errorf("node: routing seed: %w", err)
+	}
+	rc := cfg.Routing
+	rc.Seed, rc.Location = binary.BigEndian.Uint64(seed[:]), id.loc
+	core, err := routing.New(rc)
+	if err != nil {
+		return nil, err
+	}
+	nw := &Network{cfg: cfg, id: id}
+	var addrs, onions []string
+	var dial func(context.Context, string) (net.Conn, error)
+	switch cfg.Transport {
+	case TransportTCP:
+		if cfg.Listen != "" {
+			if nw.ln, err = net.Listen("tcp", cfg.Listen); err != nil {
+				return nil, fmt.Errorf("node: peer listener: %w", err)
+			}
+			addrs = []string{nw.ln.Addr().String()}
+		}
+		var d net.Dialer
+		dial = func(ctx context.Context, addr string) (net.Conn, error) { return d.DialContext(ctx, "tcp", addr) }
+	case TransportTor:
+		if nw.tor, err = startTor(ctx, dir, rnd, cfg); err != nil {
+			return nil, err
+		}
+		nw.ln, onions, dial = nw.tor.Listener(), []string{nw.tor.Address()}, nw.tor.Dial
+	}
+	nw.self, err = noderef.New(id.sign, noderef.Ref{Noise: id.noise.Public, Location: id.loc, Name: cfg.Name, TCP: addrs, Onion: onions})
+	if err != nil {
+		nw.closeListener()
+		return nil, err
+	}
+	if err := writeFileAtomic(filepath.Join(dir, noderefFile), nw.self.Marshal()); err != nil {
+		nw.closeListener()
+		return nil, err
+	}
+	nw.r = newRouter(core, ds, cfg.Logger, cfg.Hooks)
+	nw.store = &blockStore{ds: ds, r: nw.r}
+	nw.pm, err = newPeerManager(dir, cfg.MaxPeers, cfg.Link, dial, cfg.Transport == TransportTor, cfg.Logger, id, nw.self, nw.r)
+	if err != nil {
+		nw.r.close()
+		nw.closeListener()
+		return nil, err
+	}
+	for _, f := range cfg.Connect {
+		b, err := os.ReadFile(f)
+		if err == nil {
+			_, err = nw.AddPeer(b)
+		}
+		if err != nil {
+			nw.Close()
+			return nil, fmt.Errorf("node: --connect %s: %w", f, err)
+		}
+	}
+	if nw.ln != nil {
+		nw.pm.wg.Add(1)
+		go nw.pm.serve(nw.ln)
+		if nw.tor != nil {
+			cfg.Logger.Info("reachable at " + nw.tor.Address())
+		} else {
+			cfg.Logger.Info("peers link to " + nw.ln.Addr().String())
+		}
+	}
+	return nw, nil
+}
+
+func (nw *Network) closeListener() {
+	if nw.ln != nil {
+		nw.ln.Close()
+	}
+	if nw.tor != nil {
+		nw.tor.Close()
+	}
+}
+
+// Close stops accepting, closes every link, then stops the router (local
+// requests still waiting end with an error) and, in Tor mode, tor. It
+// returns once every goroutine of the network has ended.
+func (nw *Network) Close() {
+	if nw.ln != nil {
+		nw.ln.Close()
+	}
+	nw.pm.close()
+	nw.r.close()
+	if nw.tor != nil {
+		nw.tor.Close()
+	}
+}
+
+// Store returns the block store the client layer reads and writes through
+// on a node with peers: reads look in the local datastore, then the offered
+// blocks, then ask the network; writes go to the network only.
+func (nw *Network) Store() clientlayer.BlockStore { return nw.store }
+
+// Arrivals returns a channel closed when a block this node looked for, and
+// did not find, arrives later (an Offer from a peer, or an insert or Data
+// passing through).
+func (nw *Network) Arrivals() <-chan struct{} { return nw.r.offers.arrivals() }
+
+// Noderef returns this node's signed noderef (also in DIR/noderef).
+func (nw *Network) Noderef() []byte { return nw.self.Marshal() }
+
+// Location returns the node's location.
+func (nw *Network) Location() routing.Location { return nw.id.loc }
+
+// OnionAddress returns the node's onion service address ("….onion:port"),
+// or "" when the transport is not Tor.
+func (nw *Network) OnionAddress() string {
+	if nw.tor == nil {
+		return ""
+	}
+	return nw.tor.Address()
+}
+
+// AddPeer adds (or updates) the peer whose noderef is ref and keeps it in
+// DIR/peers. The node links to it when it can: at once if it has an
+// address this transport dials, or when it dials this node.
+func (nw *Network) AddPeer(ref []byte) (PeerInfo, error) {
+	r, err := noderef.Parse(ref)
+	if err != nil {
+		return PeerInfo{}, err
+	}
+	return nw.pm.add(r, true)
+}
+
+// ListPeers returns every peer, sorted by identity.
+func (nw *Network) ListPeers() []PeerInfo { return nw.pm.list() }
+
+// RemovePeer removes the peer whose identity (noderef.Ref.ID) is id, closes
+// its link and forgets its noderef. An unknown identity is an error
+// matching ErrUnknownPeer.
+func (nw *Network) RemovePeer(id string) (PeerInfo, error) { return nw.pm.remove(id) }
+
+// ConnectStream links to the peer whose noderef is ref over rwc, as the
+// dialling side, and adds the peer. It returns once the link is up. The
+// other end runs AcceptStream.
+func (nw *Network) ConnectStream(ctx context.Context, rwc io.ReadWriteCloser, ref []byte) error {
+	r, err := noderef.Parse(ref)
+	if err != nil {
+		rwc.Close()
+		return err
+	}
+	return nw.pm.connect(ctx, rwc, r)
+}
+
+// AcceptStream runs the answering side of a link over rwc: the peer is
+// added if it presents a valid noderef and there is room.
+func (nw *Network) AcceptStream(rwc io.ReadWriteCloser) error { return nw.pm.accept(rwc) }

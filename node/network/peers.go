@@ -1,0 +1,231 @@
+package network
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hamsnet/hams/node/link"
+	"github.com/hamsnet/hams/node/noderef"
+	"github.com/hamsnet/hams/routing"
+)
+
+// PeerStatus is a peer's state. FCP reports it with fred's names
+// (fcp.PeerConnected and the others).
+type PeerStatus uint8
+
+// Peer states.
+const (
+	// PeerNeverConnected: no link to the peer has come up yet.
+	PeerNeverConnected PeerStatus = iota
+	// PeerConnected: the peer is linked.
+	PeerConnected
+	// PeerDisconnected: the peer was linked once and is not now.
+	PeerDisconnected
+	// PeerBackedOff: the peer misbehaved, and waits before it may link
+	// again.
+	PeerBackedOff
+)
+
+var peerStatusNames = [...]string{PeerNeverConnected: "never connected", PeerConnected: "connected",
+	PeerDisconnected: "disconnected", PeerBackedOff: "backed off"}
+
+// String names the state in words, for logs.
+func (s PeerStatus) String() string {
+	if int(s) < len(peerStatusNames) {
+		return peerStatusNames[s]
+	}
+	return fmt.Sprintf("PeerStatus(%d)", uint8(s))
+}
+
+// PeerInfo describes one peer.
+type PeerInfo struct {
+	Ref       noderef.Ref
+	Status    PeerStatus
+	Since     time.Time // when the current link came up (Status PeerConnected)
+	LastError string    // why the last link or dial failed
+}
+
+// ErrUnknownPeer is returned for a peer this node does not have.
+var ErrUnknownPeer = errors.New("node: unknown peer")
+
+// peerState is one peer. Its fields are guarded by peerManager.mu.
+type peerState struct {
+	ref       noderef.Ref
+	link      *link.Link // the live link, nil when disconnected
+	rid       routing.PeerID
+	initiated bool // this node dialled the live link
+	since     time.Time
+	ever      bool // a link came up once
+	lastErr   string
+	backoff   time.Duration
+	retryAt   time.Time
+	bad       bool          // backed off for misbehaving
+	wake      chan struct{} // pokes the dialer (capacity 1)
+	stop      chan struct{} // closed when the peer is removed
+}
+
+// peerManager keeps the peer table, dials peers, accepts links, and hands
+// every link to the router.
+type peerManager struct {
+	dir      string
+	maxPeers int
+	linkCfg  link.Config
+	dial     func(ctx context.Context, addr string) (net.Conn, error) // nil: no outbound links
+	onion    bool                                                     // dial peers' onion addresses (Tor) rather than their TCP ones
+	log      *slog.Logger
+	id       identity
+	self     noderef.Ref
+	selfText []byte
+	r        *router
+
+	ctx    context.Context // cancelled by close: ends dialers and handshakes
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // every goroutine the manager starts
+	hsSem  chan struct{}  // inbound handshakes in progress
+
+	mu     sync.Mutex // guards peers, closed and every peerState's fields
+	peers  map[string]*peerState
+	closed bool
+}
+
+func newPeerManager(dir string, maxPeers int, cfg link.Config, dial func(context.Context, string) (net.Conn, error), onion bool,
+	log *slog.Logger, id identity, self noderef.Ref, r *router) (*peerManager, error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	pm := &peerManager{dir: filepath.Join(dir, peersDir), maxPeers: maxPeers, linkCfg: cfg, dial: dial, onion: onion, log: log,
+		id: id, self: self, selfText: self.Marshal(), r: r, ctx: ctx, cancel: cancel,
+		hsSem: make(chan struct{}, maxInboundHandshakes), peers: map[string]*peerState{}}
+	if err := os.MkdirAll(pm.dir, 0o700); err != nil {
+		cancel()
+		return nil, fmt.Errorf("node: %w", err)
+	}
+	pm.loadStored()
+	return pm, nil
+}
+
+// addrs returns the addresses of ref this node dials: onion addresses in
+// Tor mode (never a TCP one: no byte leaves but through Tor), TCP ones
+// otherwise.
+func (pm *peerManager) addrs(ref noderef.Ref) []string {
+	if pm.onion {
+		return ref.Onion
+	}
+	return ref.TCP
+}
+
+// add adds or updates a peer and persists it when save is set.
+func (pm *peerManager) add(ref noderef.Ref, save bool) (PeerInfo, error) {
+	if ref.ID() == pm.self.ID() {
+		return PeerInfo{}, errors.New("node: that noderef is this node's own")
+	}
+	pm.mu.Lock()
+	defer pm.mu.Unlock()
+	if pm.closed {
+		return PeerInfo{}, errRouterClosed
+	}
+	ps, ok := pm.peers[ref.ID()]
+	if !ok && len(pm.peers) >= pm.maxPeers {
+		return PeerInfo{}, fmt.Errorf("node: already %d peers, the most this node takes", pm.maxPeers)
+	}
+	if save {
+		if err := pm.save(ref); err != nil {
+			return PeerInfo{}, err
+		}
+	}
+	if ok {
+		if ref.Noise != ps.ref.Noise && ps.link != nil {
+			go ps.link.Close() // the peer changed its link key: relink
+		}
+		ps.ref = ref
+		return pm.info(ps), nil
+	}
+	ps = &peerState{ref: ref, backoff: minBackoff, wake: make(chan struct{}, 1), stop: make(chan struct{})}
+	pm.peers[ref.ID()] = ps
+	if pm.dial != nil && len(pm.addrs(ref)) > 0 {
+		pm.wg.Add(1)
+		go pm.dialer(ps)
+	}
+	return pm.info(ps), nil
+}
+
+// info describes ps; pm.mu is held.
+func (pm *peerManager) info(ps *peerState) PeerInfo {
+	pi := PeerInfo{Ref: ps.ref, LastError: ps.lastErr}
+	switch {
+	case ps.link != nil:
+		pi.Status, pi.Since = PeerConnected, ps.since
+	case ps.bad:
+		pi.Status = PeerBackedOff
+	case !ps.ever:
+		pi.Status = PeerNeverConnected
+	default:
+		pi.Status = PeerDisconnected
+	}
+	return pi
+}
+
+func (pm *peerManager) list() []PeerInfo {
+	pm.mu.Lock()
+	defer pm.mu.Unlock()
+	out := make([]PeerInfo, 0, len(pm.peers))
+	for _, ps := range pm.peers {
+		out = append(out, pm.info(ps))
+	}
+	slices.SortFunc(out, func(a, b PeerInfo) int { return strings.Compare(a.Ref.ID(), b.Ref.ID()) })
+	return out
+}
+
+// remove removes the peer whose identity is id, closes its link and
+// forgets its noderef.
+func (pm *peerManager) remove(id string) (PeerInfo, error) {
+	pm.mu.Lock()
+	ps := pm.peers[id]
+	if ps == nil {
+		pm.mu.Unlock()
+		return PeerInfo{}, fmt.Errorf("%w: %q", ErrUnknownPeer, id)
+	}
+	delete(pm.peers, ps.ref.ID())
+	close(ps.stop)
+	pi := pm.info(ps)
+	l := ps.link
+	pm.mu.Unlock()
+	if l != nil {
+		l.Close()
+	}
+	return pi, pm.forget(ps.ref)
+}
+
+// close stops every dialer and handshake and closes every link.
+func (pm *peerManager) close() {
+	pm.mu.Lock()
+	pm.closed = true
+	var links []*link.Link
+	for _, ps := range pm.peers {
+		if ps.link != nil {
+			links = append(links, ps.link)
+		}
+	}
+	pm.mu.Unlock()
+	pm.cancel()
+	for _, l := range links {
+		l.Close()
+	}
+	pm.wg.Wait()
+}
+
+func isStopped(ps *peerState) bool {
+	select {
+	case <-ps.stop:
+		return true
+	default:
+		return false
+	}
+}
