@@ -211,18 +211,30 @@ func (c *Core) newID() RequestID {
 	}
 }
 
-// Fetch starts a request for rk from this node. Its Result arrives in a
-// later Ready. It fails with ErrOverloaded when the local window is full.
+// Fetch starts a request for rk from this node: the Core first asks the
+// driver to look in the local datastore (a Lookup), then routes. Its Result
+// arrives in a later Ready. It fails with ErrOverloaded when the local
+// window is full.
 func (c *Core) Fetch(now time.Time, rk keys.RoutingKey) (RequestID, error) {
-	return c.startLocal(now, rk, nil, false)
+	return c.startLocal(now, rk, nil, false, false)
+}
+
+// FetchRemote is Fetch for a key the driver has already looked for in its
+// local datastore, and not found: the request routes at once, with no
+// Lookup. A node's own fetches use it (its block store reads the datastore
+// first); the simulator, which holds no store of its own, uses Fetch.
+func (c *Core) FetchRemote(now time.Time, rk keys.RoutingKey) (RequestID, error) {
+	return c.startLocal(now, rk, nil, false, true)
 }
 
 // Insert starts an insert of block under rk from this node.
 func (c *Core) Insert(now time.Time, rk keys.RoutingKey, block []byte) (RequestID, error) {
-	return c.startLocal(now, rk, block, true)
+	return c.startLocal(now, rk, block, true, false)
 }
 
-func (c *Core) startLocal(now time.Time, rk keys.RoutingKey, block []byte, insert bool) (RequestID, error) {
+// startLocal starts a request or insert from this node; looked says the
+// driver has already looked for the key in its datastore.
+func (c *Core) startLocal(now time.Time, rk keys.RoutingKey, block []byte, insert, looked bool) (RequestID, error) {
 	if float64(c.localActive) >= c.window || len(c.reqs) >= c.cfg.MaxRequests {
 		return 0, ErrOverloaded
 	}
@@ -243,6 +255,10 @@ func (c *Core) startLocal(now time.Time, rk keys.RoutingKey, block []byte, inser
 	}
 	r := &request{id: id, insert: insert, key: rk, loc: KeyLocation(rk), htl: c.cfg.MaxHTL, block: block}
 	c.track(r)
+	if looked {
+		c.routeMissing(now, r)
+		return id, nil
+	}
 	c.begin(now, r)
 	return id, nil
 }
@@ -398,6 +414,12 @@ func (c *Core) LookupDone(now time.Time, id RequestID, block []byte) {
 		c.finish(now, r, Message{Type: MsgData, Block: block})
 		return
 	}
+	c.routeMissing(now, r)
+}
+
+// routeMissing routes request r for a key the local datastore does not
+// hold; later requests for the key may wait for it (coalescing).
+func (c *Core) routeMissing(now time.Time, r *request) {
 	r.phase = phaseRouting
 	if c.byKey == nil {
 		c.byKey = make(map[keys.RoutingKey]RequestID)

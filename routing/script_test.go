@@ -30,6 +30,7 @@ var rewrite = flag.Bool("rewrite", false, "rewrite the expected output in routin
 //	nbrs ID [F,F,...]               SetPeerNeighbours (friend-of-a-friend)
 //	key NAME loc=F                  name a routing key at location F
 //	fetch NAME | insert NAME        a local request or insert
+//	fetch-remote NAME               a local request the driver looked up already
 //	recv PEER TYPE id=R [key=NAME] [htl=N] [block=B]   Step a message
 //	lookup R found|missing          LookupDone (found: block "data-KEY")
 //	tick DURATION                   advance the clock and Tick
@@ -187,12 +188,15 @@ func (s *script) run(cmd string) []string {
 		copy(rk[:], h[:])
 		binary.BigEndian.PutUint64(rk[:8], uint64(s.loc(a["loc"])))
 		s.keys[f[1]], s.names[rk] = rk, f[1]
-	case "fetch", "insert":
+	case "fetch", "fetch-remote", "insert":
 		var id RequestID
 		var err error
-		if f[0] == "fetch" {
+		switch f[0] {
+		case "fetch":
 			id, err = s.c.Fetch(s.now, s.key(f[1]))
-		} else {
+		case "fetch-remote":
+			id, err = s.c.FetchRemote(s.now, s.key(f[1]))
+		default:
 			id, err = s.c.Insert(s.now, s.key(f[1]), []byte("data-"+f[1]))
 		}
 		if err != nil {

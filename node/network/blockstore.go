@@ -12,10 +12,15 @@ import (
 )
 
 // blockStore is the client layer's BlockStore on a node with peers: reads
-// look in the local datastore first and then ask the network; writes go
-// to the network only. The originator writes nothing of its own inserts
-// (docs/routing.md), so its store does not reveal what its owner
-// published.
+// look in the local datastore first, then among the blocks offered to this
+// node, and then ask the network; writes go to the network only. The
+// originator writes nothing of its own inserts (docs/routing.md), so its
+// store does not reveal what its owner published.
+//
+// It owns the local lookup of this node's own fetches: it reads the
+// datastore once, into the caller's buffer (unverified for splitfile
+// blocks), and a miss goes to the router as a fetch the core routes at once
+// (routing.Core.FetchRemote), with no second read.
 type blockStore struct {
 	ds *datastore.Store
 	r  *router

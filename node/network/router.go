@@ -185,7 +185,8 @@ func (r *router) deliverPeerLocations(id routing.PeerID, locs []routing.Location
 var errRouterClosed = errors.New("node: router closed")
 
 // request runs a local fetch (block nil, insert false) or insert and waits
-// for its result or ctx.
+// for its result or ctx. A fetch is for a key the caller has already looked
+// for in the datastore, and not found (the block store owns that lookup).
 func (r *router) request(ctx context.Context, insert bool, rk keys.RoutingKey, block []byte) (routing.Result, error) {
 	lr := &localReq{ctx: ctx, insert: insert, key: rk, block: block, done: make(chan routing.Result, 1)}
 	if !r.post(ctx, routerEvent{kind: evLocal, local: lr}) {
@@ -285,7 +286,9 @@ func (r *router) start(now time.Time, lr *localReq) {
 	if lr.insert {
 		id, err = r.core.Insert(now, lr.key, lr.block)
 	} else {
-		id, err = r.core.Fetch(now, lr.key)
+		// The block store looked in the datastore before it asked: the
+		// core routes at once rather than ask for a second read.
+		id, err = r.core.FetchRemote(now, lr.key)
 	}
 	switch {
 	case errors.Is(err, routing.ErrOverloaded) && len(r.pending) < maxPendingLocal:
@@ -383,8 +386,9 @@ func (r *router) sendMsg(m *routing.Message) {
 	}
 }
 
-// lookup reads the datastore for the core: the block, or nil on a miss.
-// The datastore verifies what it returns.
+// lookup reads the datastore for the core, for a request from a peer (this
+// node's own fetches are looked up by the block store): the block, or nil
+// on a miss. The datastore verifies what it returns.
 func (r *router) lookup(rk keys.RoutingKey) []byte {
 	b, err := r.ds.Get(rk)
 	if err != nil {
