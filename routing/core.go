@@ -103,7 +103,7 @@ func (c *Core) SetLocation(l Location) { c.cfg.Location = l }
 // decisions from the Core's random source.
 func (c *Core) AddPeer(id PeerID, loc Location) error {
 	if id == 0 {
-		return fmt.Errorf("routing: peer id 0 is reserved")
+		return ErrReservedPeer
 	}
 	i, found := slices.BinarySearchFunc(c.peers, id, func(p peer, id PeerID) int { return cmpID(p.id, id) })
 	if found {
@@ -120,15 +120,17 @@ func (c *Core) AddPeer(id PeerID, loc Location) error {
 // SetPeerNeighbours records the locations of peer id's own peers, as the
 // peer announced them: routing then sends a request to the peer that is,
 // or has a peer, closest to the key (friend-of-a-friend routing, as
-// Hyphanet's). This node's own location is left out of the list; at most
-// MaxPeerNeighbours are kept. The Core copies locs.
+// Hyphanet's). This node's own location is left out of the list. A list
+// longer than MaxPeerNeighbours is refused (ErrTooManyNeighbours), as is
+// one from a peer the Core does not know (ErrPeerNotFound). The Core
+// copies locs.
 func (c *Core) SetPeerNeighbours(id PeerID, locs []Location) error {
 	p := c.peer(id)
 	if p == nil {
-		return fmt.Errorf("routing: neighbours of unknown peer %d", id)
+		return fmt.Errorf("%w %d announced neighbours", ErrPeerNotFound, id)
 	}
 	if len(locs) > c.cfg.MaxPeerNeighbours {
-		return fmt.Errorf("routing: peer %d announced %d neighbours, at most %d are allowed", id, len(locs), c.cfg.MaxPeerNeighbours)
+		return fmt.Errorf("%w: peer %d announced %d, at most %d are allowed", ErrTooManyNeighbours, id, len(locs), c.cfg.MaxPeerNeighbours)
 	}
 	p.nbrs = p.nbrs[:0]
 	for _, l := range locs {
@@ -263,11 +265,13 @@ func (c *Core) startLocal(now time.Time, rk keys.RoutingKey, block []byte, inser
 	return id, nil
 }
 
-// Step feeds a message from peer m.Peer.
+// Step feeds a message from peer m.Peer. Its errors match one of
+// ErrPeerNotFound (a race with RemovePeer: ignore it), ErrWrongKey or
+// ErrUnknownMessage (the peer misbehaves: drop its link).
 func (c *Core) Step(now time.Time, m Message) error {
 	p := c.peer(m.Peer)
 	if p == nil {
-		return fmt.Errorf("routing: message from unknown peer %d", m.Peer)
+		return fmt.Errorf("%w %d sent %v", ErrPeerNotFound, m.Peer, m.Type)
 	}
 	switch m.Type {
 	case MsgRequest, MsgInsert:
@@ -291,7 +295,7 @@ func (c *Core) Step(now time.Time, m Message) error {
 		c.reply(now, r, m)
 		return nil
 	}
-	return fmt.Errorf("routing: unknown message type %d", m.Type)
+	return fmt.Errorf("%w %d from peer %d", ErrUnknownMessage, uint8(m.Type), m.Peer)
 }
 
 // incoming handles a request or insert from peer p.

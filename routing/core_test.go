@@ -2,6 +2,7 @@ package routing
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
@@ -145,4 +146,32 @@ func (c *Core) checkCounts() error {
 		return fmt.Errorf("local: active %d, running %d", c.localActive, want[0])
 	}
 	return nil
+}
+
+// TestStepErrors: every error of Step, SetPeerNeighbours and AddPeer
+// matches its sentinel, so a driver can tell a race (ErrPeerNotFound) from
+// a misbehaving peer.
+func TestStepErrors(t *testing.T) {
+	c, _ := New(Config{Location: 1 << 62, MaxPeerNeighbours: 1})
+	c.AddPeer(2, 1<<63)
+	now := time.Unix(0, 0)
+	id, _ := c.Fetch(now, keyAt(1))
+	c.LookupDone(now, id, nil)
+	c.Ready()
+	for _, tc := range []struct {
+		name string
+		err  error
+		want error
+	}{
+		{"message from an unknown peer", c.Step(now, Message{Type: MsgRequest, Peer: 9, ID: 5, Key: keyAt(2), HTL: 5}), ErrPeerNotFound},
+		{"unknown type", c.Step(now, Message{Type: 99, Peer: 2, ID: 6}), ErrUnknownMessage},
+		{"Data for another key", c.Step(now, Message{Type: MsgData, Peer: 2, ID: id, Key: keyAt(3), Block: []byte("b")}), ErrWrongKey},
+		{"neighbours of an unknown peer", c.SetPeerNeighbours(9, nil), ErrPeerNotFound},
+		{"too many neighbours", c.SetPeerNeighbours(2, []Location{1, 2}), ErrTooManyNeighbours},
+		{"peer id 0", c.AddPeer(0, 1), ErrReservedPeer},
+	} {
+		if !errors.Is(tc.err, tc.want) {
+			t.Errorf("%s: %v, want %v", tc.name, tc.err, tc.want)
+		}
+	}
 }

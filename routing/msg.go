@@ -38,13 +38,15 @@ const (
 	MsgRejectedOverload
 	// MsgInsertReply: the insert ran its course (HTL exhausted).
 	MsgInsertReply
+	// MsgOffer passes on a block to a peer that asked for its key a short
+	// while ago, when it was not found (a passive request; Hyphanet's
+	// ULPR): Key and Block, under an ID of its own.
+	MsgOffer
 )
 
-// MsgOffer passes on a block to a peer that asked for its key a short while
-// ago, when it was not found (a passive request; Hyphanet's ULPR): Key and
-// Block, under an ID of its own. Its code is 11 (10 is the wire's
-// PeerLocations, which is not a routing message).
-const MsgOffer MsgType = 11
+// The values of MsgType are the core's own: they say nothing of how a
+// message is numbered on the wire (node/peerwire maps them to its type
+// codes).
 
 var msgNames = [...]string{MsgRequest: "Request", MsgInsert: "Insert", MsgData: "Data",
 	MsgDataNotFound: "DataNotFound", MsgRecentlyFailed: "RecentlyFailed", MsgRouteNotFound: "RouteNotFound",
@@ -116,10 +118,26 @@ var (
 	ErrTimedOut = errors.New("routing: timed out downstream")
 )
 
-// ErrWrongKey is what Step returns for a Data answer whose key is not the
-// key requested: the peer misbehaves, and the driver should drop its link.
-// The request has already moved on to another route.
-var ErrWrongKey = errors.New("routing: answer for another key")
+// Errors of Step, SetPeerNeighbours and AddPeer, as etcd's raft returns
+// them from its Step: the driver tells them apart with errors.Is. A peer
+// that is not (or no longer) known is a race between a link going down and
+// its last messages, not a fault; the others mean the peer misbehaves and
+// the driver should drop its link.
+var (
+	// ErrPeerNotFound: a message or a PeerLocations list from a peer the
+	// Core does not know (removed meanwhile).
+	ErrPeerNotFound = errors.New("routing: unknown peer")
+	// ErrWrongKey: a Data answer whose key is not the key requested. The
+	// request has already moved on to another route.
+	ErrWrongKey = errors.New("routing: answer for another key")
+	// ErrUnknownMessage: a message of a type the Core does not handle.
+	ErrUnknownMessage = errors.New("routing: unknown message type")
+	// ErrTooManyNeighbours: a peer announced more than MaxPeerNeighbours
+	// locations of its own peers.
+	ErrTooManyNeighbours = errors.New("routing: too many neighbours")
+	// ErrReservedPeer: AddPeer with PeerID 0, which names this node.
+	ErrReservedPeer = errors.New("routing: peer id 0 is reserved")
+)
 
 // Offered is a block this node's own request asked for a short while ago,
 // when it was not found, that has reached the node since (MsgOffer, or an

@@ -110,7 +110,7 @@ func (r *router) peerNeighbours(id routing.PeerID, locs []routing.Location) {
 		return // the link went down after its reader queued this
 	}
 	if err := r.core.SetPeerNeighbours(id, locs); err != nil {
-		r.dropPeer(id, fmt.Errorf("node: peer's PeerLocations: %w", err))
+		r.stepErr(id, fmt.Errorf("node: peer's PeerLocations: %w", err))
 		return
 	}
 	if r.traceNbrs != nil {

@@ -265,9 +265,7 @@ func (r *router) handle(ev routerEvent) {
 			return // the link went down after its reader queued this
 		}
 		ev.msg.Peer = ev.peer
-		if err := r.core.Step(now, ev.msg); err != nil {
-			r.dropPeer(ev.peer, err)
-		}
+		r.stepErr(ev.peer, r.core.Step(now, ev.msg))
 	case evPeerLocations:
 		r.peerNeighbours(ev.peer, ev.locs)
 	case evLocal:
@@ -297,6 +295,20 @@ func (r *router) start(now time.Time, lr *localReq) {
 		lr.done <- routing.Result{Key: lr.key, Err: err}
 	default:
 		r.local[id] = lr
+	}
+}
+
+// stepErr acts on an error of the core about a peer's input: a peer the
+// core no longer knows is a race with the link's end, not the peer's fault;
+// anything else (a block for another key, a message the core does not
+// handle, too many neighbours) is misbehaviour, and costs the peer its link.
+func (r *router) stepErr(id routing.PeerID, err error) {
+	switch {
+	case err == nil:
+	case errors.Is(err, routing.ErrPeerNotFound):
+		r.log.Debug("router: input from a peer already gone", "peer", id, "err", err)
+	default:
+		r.dropPeer(id, err)
 	}
 }
 

@@ -23,8 +23,9 @@ const Version = 1
 // CHK block. It fits one link frame (link.MaxFrame, 65519 bytes).
 const MaxMessage = 2 + 8 + 1 + keys.KeySize + keys.CHKBlockSize
 
-// Type codes on the wire. They are the routing.MsgType values, pinned here
-// so a change to the routing package cannot silently change the format.
+// Type codes on the wire (docs/wire.md). The routing core's message kinds
+// (routing.MsgType) carry no wire numbers: typeOf maps each kind to its
+// code here, so a change to the routing package cannot change the format.
 const (
 	TypeRequest          = 1
 	TypeInsert           = 2

@@ -189,6 +189,10 @@ func (e *engine) deliver(ev *event) {
 		e.dataHops = ev.op // the event loop clears it before the next event
 	}
 	if err := n.core.Step(e.time(), ev.msg); err != nil {
+		if !errors.Is(err, routing.ErrPeerNotFound) {
+			// Simulated nodes are honest: no other error can come.
+			panic("sim: " + err.Error())
+		}
 		return // from a peer no longer linked: the link went down meanwhile
 	}
 	if ev.msg.Type == routing.MsgData && e.onData != nil {
