@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 
+	"github.com/hamsnet/hams/fcp/fcpwire"
 	"github.com/hamsnet/hams/keys"
 )
 
@@ -114,7 +115,7 @@ func (e *FetchError) FetchCode() int { return e.Code }
 
 // Error describes e.
 func (e *FetchError) Error() string {
-	s := "fcp: fetch failed: " + fetchDescription(e.Code)
+	s := "fcp: fetch failed: " + fcpwire.FetchDescription(e.Code)
 	if e.Extra != "" {
 		s += ": " + e.Extra
 	}
@@ -134,103 +135,11 @@ func (e *InsertError) InsertCode() int { return e.Code }
 
 // Error describes e.
 func (e *InsertError) Error() string {
-	s := "fcp: insert failed: " + insertDescription(e.Code)
+	s := "fcp: insert failed: " + fcpwire.InsertDescription(e.Code)
 	if e.Extra != "" {
 		s += ": " + e.Extra
 	}
 	return s
-}
-
-// Fetch failure codes (fred's FetchExceptionMode) the server itself uses.
-const (
-	FetchInvalidMetadata = 4
-	FetchNotInArchive    = 10
-	FetchDataNotFound    = 13
-	FetchInternalError   = 17
-	FetchInvalidURI      = 20
-	FetchTooBig          = 21
-	FetchCancelled       = 25
-	FetchAllDataNotFound = 28
-)
-
-// Insert failure codes (fred's InsertExceptionMode) the server itself uses.
-const (
-	InsertInvalidURI    = 1
-	InsertBucketError   = 2
-	InsertInternalError = 3
-	InsertCollision     = 9
-	InsertCancelled     = 10
-)
-
-type codeText struct{ long, short string }
-
-// fetchCodes are fred's FetchException descriptions (long, short).
-var fetchCodes = map[int]codeText{
-	1:  {"Too many levels of recursion into archives", "Archive recursion"},
-	2:  {"Don't know what to do with splitfile", "Unknown splitfile"},
-	3:  {"Don't know what to do with metadata", "Unknown metadata"},
-	4:  {"Failed to parse metadata", "Invalid metadata"},
-	5:  {"Failure in extracting files from an archive", "Archive failure"},
-	6:  {"Failed to decode a block", "Block decode error"},
-	7:  {"Too many levels of split metadata", "Too many metadata levels"},
-	8:  {"Request was restarted too many times due to archives changing", "Too many archive restarts"},
-	9:  {"Too many redirects", "Too much recursion"},
-	10: {"File not in archive", "Not in archive"},
-	11: {"Too many path components - not a manifest? Try removing one", "Too many path components"},
-	12: {"Temporary files error", "Temp files error"},
-	13: {"Data not found", "Data not found"},
-	14: {"Route not found - could not find enough nodes to be sure the data doesn't exist", "Route not found"},
-	15: {"A node was overloaded or timed out", "Timeout or overload"},
-	16: {"Too many redirects", "Too many redirects"},
-	17: {"Internal error, probably a bug", "Internal error"},
-	18: {"Found the file, but lost it while receiving the data", "Data transfer failed"},
-	19: {"Splitfile error", "Splitfile error"},
-	20: {"Invalid URI", "Invalid URI"},
-	21: {"Too big", "Too big"},
-	22: {"Metadata too big", "Metadata too big"},
-	23: {"Too many blocks per segment", "Too many blocks per segment"},
-	24: {"Not enough meta-strings", "Not enough path components"},
-	25: {"Cancelled by caller", "Cancelled"},
-	26: {"Archive restart", "Archive restart"},
-	27: {"Permanent redirect: use the new URI", "New URI"},
-	28: {"Not all data found; some metadata was found but the data in the end could not be found", "All data not found"},
-	30: {"Recently failed", "Recently failed"},
-}
-
-// fetchNonFatal are the FetchException codes worth retrying.
-var fetchNonFatal = map[int]bool{12: true, 13: true, 14: true, 15: true, 17: true, 18: true, 19: true, 28: true, 30: true}
-
-// insertCodes are fred's InsertException descriptions (long, short).
-var insertCodes = map[int]codeText{
-	1:  {"Caller supplied a URI we cannot use", "Invalid URI"},
-	2:  {"Internal bucket error: out of disk space/permissions problem?", "Temp files error"},
-	3:  {"Internal error", "Internal error"},
-	4:  {"A downstream node timed out or was severely overloaded", "Timeout or overload"},
-	5:  {"Could not propagate the insert to enough nodes", "Route not found"},
-	6:  {"Some blocks failed fatally", "Some blocks failed fatally"},
-	7:  {"Some blocks ran out of retries", "Some blocks ran out of retries"},
-	8:  {"Insert could not leave the node at all", "Could not leave the node"},
-	9:  {"Insert collided with different, pre-existing data at the same key", "Collided with existing data"},
-	10: {"Cancelled by user", "Cancelled"},
-	11: {"Meta string (most likely a '/') used in the URI", "Meta string used in the key"},
-	12: {"Binary blob format error", "Binary blob format error"},
-}
-
-// insertNonFatal are the InsertException codes worth retrying.
-var insertNonFatal = map[int]bool{2: true, 3: true, 4: true, 5: true, 7: true, 8: true}
-
-func fetchDescription(code int) string {
-	if t, ok := fetchCodes[code]; ok {
-		return t.long
-	}
-	return "Unknown error"
-}
-
-func insertDescription(code int) string {
-	if t, ok := insertCodes[code]; ok {
-		return t.long
-	}
-	return "Unknown error"
 }
 
 // fetchCodeOf returns the fetch code carried by err.
@@ -240,9 +149,9 @@ func fetchCodeOf(err error) int {
 		return fc.FetchCode()
 	}
 	if errors.Is(err, context.Canceled) {
-		return FetchCancelled
+		return fcpwire.FetchCancelled
 	}
-	return FetchInternalError
+	return fcpwire.FetchInternalError
 }
 
 // insertCodeOf returns the insert code carried by err.
@@ -252,7 +161,7 @@ func insertCodeOf(err error) int {
 		return ic.InsertCode()
 	}
 	if errors.Is(err, context.Canceled) {
-		return InsertCancelled
+		return fcpwire.InsertCancelled
 	}
-	return InsertInternalError
+	return fcpwire.InsertInternalError
 }

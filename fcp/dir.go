@@ -238,7 +238,7 @@ func (r *request) runPutDir(ctx context.Context) {
 		if e.Redirect != "" {
 			t, err := keys.Parse(e.Redirect)
 			if err != nil {
-				r.finishPut(u, keys.URI{}, &InsertError{Code: InsertInvalidURI, Extra: err.Error()})
+				r.finishPut(u, keys.URI{}, &InsertError{Code: fcpwire.InsertInvalidURI, Extra: err.Error()})
 				return
 			}
 			de.Redirect = &t

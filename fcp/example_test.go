@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/hamsnet/hams/fcp"
+	"github.com/hamsnet/hams/fcp/fcpwire"
 	"github.com/hamsnet/hams/keys"
 )
 
@@ -22,27 +23,27 @@ func (b *memBackend) Put(ctx context.Context, r io.Reader, opts fcp.PutOptions) 
 	}
 	_, u, err := keys.EncodeCHK(data, keys.EncodeOptions{})
 	if err != nil {
-		return u, &fcp.InsertError{Code: fcp.InsertInternalError, Extra: err.Error()}
+		return u, &fcp.InsertError{Code: fcpwire.InsertInternalError, Extra: err.Error()}
 	}
 	b.docs[u.String()] = data
 	return u, nil
 }
 
 func (b *memBackend) PutDir(context.Context, []fcp.DirEntry, string, fcp.PutOptions) (keys.URI, error) {
-	return keys.URI{}, &fcp.InsertError{Code: fcp.InsertInternalError, Extra: "not in this example"}
+	return keys.URI{}, &fcp.InsertError{Code: fcpwire.InsertInternalError, Extra: "not in this example"}
 }
 
 func (b *memBackend) Get(ctx context.Context, u keys.URI, w io.Writer, opts fcp.GetOptions) (fcp.GetResult, error) {
 	data, ok := b.docs[u.String()]
 	if !ok {
-		return fcp.GetResult{}, &fcp.FetchError{Code: fcp.FetchDataNotFound}
+		return fcp.GetResult{}, &fcp.FetchError{Code: fcpwire.FetchDataNotFound}
 	}
 	n, err := w.Write(data)
 	return fcp.GetResult{ContentType: "text/plain", Size: int64(n)}, err
 }
 
 func (b *memBackend) LatestEdition(context.Context, keys.URI) (int64, error) {
-	return 0, &fcp.FetchError{Code: fcp.FetchDataNotFound}
+	return 0, &fcp.FetchError{Code: fcpwire.FetchDataNotFound}
 }
 
 // A client says hello and inserts five bytes; the server answers as fred

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hamsnet/hams/fcp/fcpwire"
 	"github.com/hamsnet/hams/keys"
 )
 
@@ -97,7 +98,7 @@ func (f *fakeBackend) Put(ctx context.Context, r io.Reader, opts PutOptions) (ke
 		doc, ok := f.docs[opts.Redirect.String()]
 		f.mu.Unlock()
 		if !ok {
-			return keys.URI{}, &InsertError{Code: InsertInternalError, Extra: "fake: redirect target not stored"}
+			return keys.URI{}, &InsertError{Code: fcpwire.InsertInternalError, Extra: "fake: redirect target not stored"}
 		}
 		data, keyed = doc.data, []byte("redirect:"+opts.Redirect.String())
 	}
@@ -111,7 +112,7 @@ func (f *fakeBackend) Put(ctx context.Context, r io.Reader, opts PutOptions) (ke
 		u, err = opts.URI.RequestURI()
 	}
 	if err != nil {
-		return u, &InsertError{Code: InsertInvalidURI, Extra: err.Error()}
+		return u, &InsertError{Code: fcpwire.InsertInvalidURI, Extra: err.Error()}
 	}
 	if opts.Progress != nil {
 		opts.Progress(Progress{Total: 1, Required: 1, Succeeded: 1, FinalizedTotal: true})
@@ -120,7 +121,7 @@ func (f *fakeBackend) Put(ctx context.Context, r io.Reader, opts PutOptions) (ke
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		if old, ok := f.docs[u.String()]; ok && u.Type != keys.CHK && !bytes.Equal(old.data, data) {
-			return u, &InsertError{Code: InsertCollision}
+			return u, &InsertError{Code: fcpwire.InsertCollision}
 		}
 		f.docs[u.String()] = fakeDoc{data, opts.ContentType}
 	}
@@ -138,7 +139,7 @@ func (f *fakeBackend) PutDir(ctx context.Context, entries []DirEntry, defaultNam
 		}
 		rc, err := e.Open()
 		if err != nil {
-			return keys.URI{}, &InsertError{Code: InsertBucketError, Extra: err.Error()}
+			return keys.URI{}, &InsertError{Code: fcpwire.InsertBucketError, Extra: err.Error()}
 		}
 		b, err := io.ReadAll(rc)
 		rc.Close()
@@ -181,10 +182,10 @@ func (f *fakeBackend) Get(ctx context.Context, u keys.URI, w io.Writer, opts Get
 	d, ok := f.docs[u.String()]
 	f.mu.Unlock()
 	if !ok {
-		return GetResult{}, &FetchError{Code: FetchDataNotFound}
+		return GetResult{}, &FetchError{Code: fcpwire.FetchDataNotFound}
 	}
 	if opts.MaxSize > 0 && int64(len(d.data)) > opts.MaxSize {
-		return GetResult{}, &FetchError{Code: FetchTooBig, Extra: "larger than MaxSize"}
+		return GetResult{}, &FetchError{Code: fcpwire.FetchTooBig, Extra: "larger than MaxSize"}
 	}
 	if opts.Progress != nil {
 		opts.Progress(Progress{Total: 1, Required: 1, Succeeded: 1, FinalizedTotal: true})
@@ -199,7 +200,7 @@ func (f *fakeBackend) LatestEdition(ctx context.Context, usk keys.URI) (int64, e
 	k := usk.WithEdition(0).String()
 	ed, ok := f.editions[k]
 	if !ok {
-		return 0, &FetchError{Code: FetchDataNotFound}
+		return 0, &FetchError{Code: fcpwire.FetchDataNotFound}
 	}
 	return ed, nil
 }

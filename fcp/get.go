@@ -73,7 +73,7 @@ func (r *request) runGet(ctx context.Context) {
 	m := r.orig()
 	u, err := keys.Parse(strings.TrimPrefix(m.Get("URI"), "freenet:"))
 	if err != nil {
-		r.finishGet(GetResult{}, &FetchError{Code: FetchInvalidURI, Extra: err.Error()})
+		r.finishGet(GetResult{}, &FetchError{Code: fcpwire.FetchInvalidURI, Extra: err.Error()})
 		return
 	}
 	maxSize, _ := m.Int64("MaxSize", 0)
@@ -122,12 +122,12 @@ func (r *request) finishGet(res GetResult, err error) {
 	if err != nil {
 		code := fetchCodeOf(err)
 		m := &fcpwire.Message{Name: "GetFailed"}
-		m.Set("Code", strconv.Itoa(code)).Set("CodeDescription", fetchDescription(code))
+		m.Set("Code", strconv.Itoa(code)).Set("CodeDescription", fcpwire.FetchDescription(code))
 		if x := extraOf(err); x != "" {
 			m.Set("ExtraDescription", x)
 		}
-		m.Set("Fatal", strconv.FormatBool(!fetchNonFatal[code]))
-		m.Set("ShortCodeDescription", fetchCodes[code].short)
+		m.Set("Fatal", strconv.FormatBool(!fcpwire.FetchRetryable(code)))
+		m.Set("ShortCodeDescription", fcpwire.FetchShortDescription(code))
 		m.Set("Identifier", r.ID).Set("Global", strconv.FormatBool(r.Global))
 		r.finish(false, m)
 		return

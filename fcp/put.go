@@ -174,10 +174,10 @@ func (r *request) putURI() (keys.URI, error) {
 	}
 	u, err := r.s.parseInsertURI(raw)
 	if err != nil {
-		return u, &InsertError{Code: InsertInvalidURI, Extra: err.Error()}
+		return u, &InsertError{Code: fcpwire.InsertInvalidURI, Extra: err.Error()}
 	}
 	if (u.Type == keys.SSK || u.Type == keys.USK) && !u.IsInsert() {
-		return u, &InsertError{Code: InsertInvalidURI, Extra: "not an insert URI"}
+		return u, &InsertError{Code: fcpwire.InsertInvalidURI, Extra: "not an insert URI"}
 	}
 	if u.Type == keys.CHK && len(u.Meta) == 0 {
 		target, ok := r.orig().Lookup("TargetFilename")
@@ -265,7 +265,7 @@ func (r *request) runPut(ctx context.Context) {
 	}
 	f, err := os.Open(r.Spool)
 	if err != nil {
-		r.finishPut(u, keys.URI{}, &InsertError{Code: InsertBucketError, Extra: err.Error()})
+		r.finishPut(u, keys.URI{}, &InsertError{Code: fcpwire.InsertBucketError, Extra: err.Error()})
 		return
 	}
 	got, err := r.s.b.Put(ctx, f, r.putOptions(u))
@@ -278,12 +278,12 @@ func (r *request) finishPut(u, got keys.URI, err error) {
 	if err != nil {
 		code := insertCodeOf(err)
 		m := r.head("PutFailed")
-		m.Set("Code", strconv.Itoa(code)).Set("CodeDescription", insertDescription(code))
+		m.Set("Code", strconv.Itoa(code)).Set("CodeDescription", fcpwire.InsertDescription(code))
 		if x := extraOf(err); x != "" {
 			m.Set("ExtraDescription", x)
 		}
-		m.Set("Fatal", strconv.FormatBool(!insertNonFatal[code]))
-		m.Set("ShortCodeDescription", insertCodes[code].short)
+		m.Set("Fatal", strconv.FormatBool(!fcpwire.InsertRetryable(code)))
+		m.Set("ShortCodeDescription", fcpwire.InsertShortDescription(code))
 		if u.Type != keys.CHK && u.Type != 0 {
 			if req, err := u.RequestURI(); err == nil {
 				m.Set("ExpectedURI", req.String())

@@ -322,8 +322,8 @@ func (r *request) finish(ok bool, msgs ...*fcpwire.Message) {
 func isCancelled(msgs []*fcpwire.Message) bool {
 	for _, m := range msgs {
 		code := m.Get("Code")
-		if (m.Name == "GetFailed" && code == strconv.Itoa(FetchCancelled)) ||
-			(m.Name == "PutFailed" && code == strconv.Itoa(InsertCancelled)) {
+		if (m.Name == "GetFailed" && code == strconv.Itoa(fcpwire.FetchCancelled)) ||
+			(m.Name == "PutFailed" && code == strconv.Itoa(fcpwire.InsertCancelled)) {
 			return true
 		}
 	}

@@ -114,7 +114,7 @@ func TestHalfMessage(t *testing.T) {
 func TestStreamedUploadEndsEarly(t *testing.T) {
 	h := newHarness(t, testConfig(t))
 	h.b.mu.Lock()
-	h.b.putEarlyErr = &InsertError{Code: InsertInternalError, Extra: "refused at once"}
+	h.b.putEarlyErr = &InsertError{Code: fcpwire.InsertInternalError, Extra: "refused at once"}
 	h.b.mu.Unlock()
 	c := h.hello("early")
 	big := strings.Repeat("x", 4<<20) // far more than the socket buffers

@@ -25,19 +25,19 @@ import (
 type noData struct{}
 
 func (noData) Put(context.Context, io.Reader, fcp.PutOptions) (keys.URI, error) {
-	return keys.URI{}, &fcp.InsertError{Code: fcp.InsertInternalError}
+	return keys.URI{}, &fcp.InsertError{Code: fcpwire.InsertInternalError}
 }
 
 func (noData) PutDir(context.Context, []fcp.DirEntry, string, fcp.PutOptions) (keys.URI, error) {
-	return keys.URI{}, &fcp.InsertError{Code: fcp.InsertInternalError}
+	return keys.URI{}, &fcp.InsertError{Code: fcpwire.InsertInternalError}
 }
 
 func (noData) Get(context.Context, keys.URI, io.Writer, fcp.GetOptions) (fcp.GetResult, error) {
-	return fcp.GetResult{}, &fcp.FetchError{Code: fcp.FetchDataNotFound}
+	return fcp.GetResult{}, &fcp.FetchError{Code: fcpwire.FetchDataNotFound}
 }
 
 func (noData) LatestEdition(context.Context, keys.URI) (int64, error) {
-	return 0, &fcp.FetchError{Code: fcp.FetchDataNotFound}
+	return 0, &fcp.FetchError{Code: fcpwire.FetchDataNotFound}
 }
 
 // peerTable is a Backend with peers: noderefs need identity and sig.

@@ -4,6 +4,7 @@ import (
 	"io"
 	"sync"
 
+	"github.com/hamsnet/hams/fcp/fcpwire"
 	"github.com/hamsnet/hams/keys"
 	"github.com/klauspost/reedsolomon"
 )
@@ -22,7 +23,7 @@ type Client struct {
 // New returns a Client over bs. cfg's zero fields take their defaults.
 func New(bs BlockStore, cfg Config) (*Client, error) {
 	if bs == nil {
-		return nil, insertErr(InsertInternalError, nil, "nil block store")
+		return nil, insertErr(fcpwire.InsertInternalError, nil, "nil block store")
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err

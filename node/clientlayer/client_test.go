@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/hamsnet/hams/datastore"
+	"github.com/hamsnet/hams/fcp/fcpwire"
 	"github.com/hamsnet/hams/keys"
 )
 
@@ -156,7 +157,7 @@ func TestKeyTypes(t *testing.T) {
 	if !bytes.Equal(back, randBytes(300<<10, 300<<10)) {
 		t.Fatal("USK -2 did not fetch edition 3")
 	}
-	if _, err := c.LatestEdition(context.Background(), req.WithEdition(-10)); !errors.Is(err, &FetchError{Code: FetchDataNotFound}) {
+	if _, err := c.LatestEdition(context.Background(), req.WithEdition(-10)); !errors.Is(err, &FetchError{Code: fcpwire.FetchDataNotFound}) {
 		t.Fatalf("LatestEdition past the end: %v", err)
 	}
 	// Inserting at a negative edition takes the next free one.
@@ -173,7 +174,7 @@ func TestCollision(t *testing.T) {
 	ins.Name = "doc"
 	mustInsert(t, c, []byte("first"), InsertOptions{URI: ins})
 	_, err := c.Insert(context.Background(), strings.NewReader("second"), InsertOptions{URI: ins})
-	if !errors.Is(err, &InsertError{Code: InsertCollision}) {
+	if !errors.Is(err, &InsertError{Code: fcpwire.InsertCollision}) {
 		t.Fatalf("second insert under one SSK: %v, want collision", err)
 	}
 	// The same content again is no collision.
@@ -230,11 +231,11 @@ func TestDirectory(t *testing.T) {
 			t.Errorf("redirect entry: %q %q", got, res.ContentType)
 		}
 		for meta, code := range map[string]int{
-			"nope":             FetchNotInArchive,
-			"index.html/x":     FetchTooManyPathComponents,
-			"a":                FetchNotEnoughPathComponents,
-			"a/b/c.png/d":      FetchTooManyPathComponents,
-			"unicode/nope.txt": FetchNotInArchive,
+			"nope":             fcpwire.FetchNotInArchive,
+			"index.html/x":     fcpwire.FetchTooManyPathComponents,
+			"a":                fcpwire.FetchNotEnoughPathComponents,
+			"a/b/c.png/d":      fcpwire.FetchTooManyPathComponents,
+			"unicode/nope.txt": fcpwire.FetchNotInArchive,
 		} {
 			u := root
 			u.Meta = strings.Split(meta, "/")
@@ -251,7 +252,7 @@ func TestDirectory(t *testing.T) {
 		{{Name: "x"}},
 	}
 	for i, es := range bad {
-		if _, err := c.InsertDir(context.Background(), es, "", InsertOptions{URI: chkURI}); !errors.Is(err, &InsertError{Code: InsertInvalidURI}) {
+		if _, err := c.InsertDir(context.Background(), es, "", InsertOptions{URI: chkURI}); !errors.Is(err, &InsertError{Code: fcpwire.InsertInvalidURI}) {
 			t.Errorf("bad dir %d: %v", i, err)
 		}
 	}
@@ -306,7 +307,7 @@ func TestAnyKOfN(t *testing.T) {
 	}
 	buf.Reset()
 	_, err = c.Fetch(context.Background(), u, &buf, FetchOptions{})
-	if !errors.Is(err, &FetchError{Code: FetchAllDataNotFound}) {
+	if !errors.Is(err, &FetchError{Code: fcpwire.FetchAllDataNotFound}) {
 		t.Fatalf("with k-1 blocks: %v, want ALL_DATA_NOT_FOUND", err)
 	}
 	if !strings.Contains(err.Error(), "127 of 256 blocks found, 128 needed") {
@@ -374,7 +375,7 @@ func TestCompressionAndMaxSize(t *testing.T) {
 	if !bytes.Equal(got, zeros) {
 		t.Fatal("zeros differ")
 	}
-	if code := fetchCode(t, c, u, FetchOptions{MaxSize: 1 << 20}); code != FetchTooBig {
+	if code := fetchCode(t, c, u, FetchOptions{MaxSize: 1 << 20}); code != fcpwire.FetchTooBig {
 		t.Errorf("MaxSize: code %d", code)
 	}
 	// DontCompress and incompressible data are stored raw.
@@ -398,10 +399,10 @@ func TestCompressionAndMaxSize(t *testing.T) {
 		t.Fatal(err)
 	}
 	mem.PutBlock(context.Background(), keys.RoutingKey(bu.Key), blk)
-	if code := fetchCode(t, c, bu, FetchOptions{}); code != FetchInvalidMetadata {
+	if code := fetchCode(t, c, bu, FetchOptions{}); code != fcpwire.FetchInvalidMetadata {
 		t.Errorf("bomb: code %d", code)
 	}
-	if code := fetchCode(t, c, bu, FetchOptions{MaxSize: 50}); code != FetchTooBig {
+	if code := fetchCode(t, c, bu, FetchOptions{MaxSize: 50}); code != fcpwire.FetchTooBig {
 		t.Errorf("bomb with MaxSize: code %d", code)
 	}
 }
@@ -430,17 +431,17 @@ func TestFetchErrors(t *testing.T) {
 	u := mustInsert(t, c, []byte("x"), InsertOptions{URI: chkURI})
 	missing := u
 	missing.Key[0] ^= 1
-	if code := fetchCode(t, c, missing, FetchOptions{}); code != FetchDataNotFound {
+	if code := fetchCode(t, c, missing, FetchOptions{}); code != fcpwire.FetchDataNotFound {
 		t.Errorf("missing block: code %d", code)
 	}
 	wrongKey := u
 	wrongKey.CryptoKey[0] ^= 1
-	if code := fetchCode(t, c, wrongKey, FetchOptions{}); code != FetchBlockDecodeError {
+	if code := fetchCode(t, c, wrongKey, FetchOptions{}); code != fcpwire.FetchBlockDecodeError {
 		t.Errorf("wrong crypto key: code %d", code)
 	}
 	withMeta := u
 	withMeta.Meta = []string{"x"}
-	if code := fetchCode(t, c, withMeta, FetchOptions{}); code != FetchTooManyPathComponents {
+	if code := fetchCode(t, c, withMeta, FetchOptions{}); code != fcpwire.FetchTooManyPathComponents {
 		t.Errorf("meta-string at a file: code %d", code)
 	}
 	// A redirect loop stops at MaxRecursion.
@@ -453,7 +454,7 @@ func TestFetchErrors(t *testing.T) {
 	}
 	rk, _ := keys.RoutingKeyOf(req)
 	mem.PutBlock(context.Background(), rk, blk)
-	if code := fetchCode(t, c, req, FetchOptions{}); code != FetchTooMuchRecursion {
+	if code := fetchCode(t, c, req, FetchOptions{}); code != fcpwire.FetchTooMuchRecursion {
 		t.Errorf("redirect loop: code %d", code)
 	}
 	// Cancelled.
@@ -461,17 +462,17 @@ func TestFetchErrors(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, err = c.Fetch(ctx, big, io.Discard, FetchOptions{})
-	if !errors.Is(err, &FetchError{Code: FetchCancelled}) {
+	if !errors.Is(err, &FetchError{Code: fcpwire.FetchCancelled}) {
 		t.Errorf("cancelled fetch: %v", err)
 	}
 	_, err = c.Insert(ctx, bytes.NewReader(randBytes(3, 2<<20)), InsertOptions{URI: chkURI})
-	if !errors.Is(err, &InsertError{Code: InsertCancelled}) {
+	if !errors.Is(err, &InsertError{Code: fcpwire.InsertCancelled}) {
 		t.Errorf("cancelled insert: %v", err)
 	}
 	// Insert URI errors.
 	_, reqOnly := sskPair(t, 5)
 	// (CHK@/x is allowed: FCP's TargetFilename; see TestInsertNamedCHK.)
-	for bad, code := range map[string]int{reqOnly.String(): InsertInvalidURI, "CHK@/x/y": InsertMetaStringsNotSupported} {
+	for bad, code := range map[string]int{reqOnly.String(): fcpwire.InsertInvalidURI, "CHK@/x/y": fcpwire.InsertMetaStringsNotSupported} {
 		u := reqOnly
 		if bad == "CHK@/x/y" {
 			u = keys.URI{Type: keys.CHK, Meta: []string{"x", "y"}}
@@ -499,7 +500,7 @@ func TestInsertReadError(t *testing.T) {
 	c := newClient(t, newMemStore(), Config{})
 	for _, n := range []int{10, 10 << 20} {
 		_, err := c.Insert(context.Background(), &failingReader{n: n}, InsertOptions{URI: chkURI, DontCompress: n > 100})
-		if !errors.Is(err, &InsertError{Code: InsertBucketError}) {
+		if !errors.Is(err, &InsertError{Code: fcpwire.InsertBucketError}) {
 			t.Errorf("read error after %d bytes: %v", n, err)
 		}
 	}
@@ -566,11 +567,11 @@ func TestWriterFailure(t *testing.T) {
 	for _, data := range [][]byte{randBytes(1, 20<<20), textBytes(2, 20<<20)} {
 		u := mustInsert(t, c, data, InsertOptions{URI: chkURI})
 		_, err := c.Fetch(context.Background(), u, &failWriter{n: 5 << 20}, FetchOptions{})
-		if !errors.Is(err, &FetchError{Code: FetchBucketError}) {
+		if !errors.Is(err, &FetchError{Code: fcpwire.FetchBucketError}) {
 			t.Errorf("write failure: %v", err)
 		}
 		// MaxSize reached mid-stream (declared size checked first).
-		if code := fetchCode(t, c, u, FetchOptions{MaxSize: 1 << 20}); code != FetchTooBig {
+		if code := fetchCode(t, c, u, FetchOptions{MaxSize: 1 << 20}); code != fcpwire.FetchTooBig {
 			t.Errorf("MaxSize: code %d", code)
 		}
 	}

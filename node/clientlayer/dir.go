@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/hamsnet/hams/fcp/fcpwire"
 	"github.com/hamsnet/hams/keys"
 )
 
@@ -29,7 +30,7 @@ func (c *Client) InsertDir(ctx context.Context, entries []DirEntry, defaultName 
 	}
 	if defaultName != "" {
 		if _, ok := root.children[defaultName]; !ok {
-			return keys.URI{}, insertErr(InsertInvalidURI, nil, "default name %q is not a top-level entry", defaultName)
+			return keys.URI{}, insertErr(fcpwire.InsertInvalidURI, nil, "default name %q is not a top-level entry", defaultName)
 		}
 	}
 	m, err := ins.buildManifest(root, defaultName, !opts.DontCompress)
@@ -38,7 +39,7 @@ func (c *Client) InsertDir(ctx context.Context, entries []DirEntry, defaultName 
 	}
 	doc, err := m.MarshalBinary()
 	if err != nil {
-		return keys.URI{}, insertErr(InsertInternalError, err, "manifest")
+		return keys.URI{}, insertErr(fcpwire.InsertInternalError, err, "manifest")
 	}
 	var top keys.URI
 	if !tgt.ssk || len(doc) > keys.SSKDataSize {
@@ -59,7 +60,7 @@ type dirNode struct {
 
 func (d *dirNode) add(e *DirEntry) error {
 	if (e.Open == nil) == (e.Redirect == nil) {
-		return insertErr(InsertInvalidURI, nil, "entry %q needs exactly one of Open and Redirect", e.Name)
+		return insertErr(fcpwire.InsertInvalidURI, nil, "entry %q needs exactly one of Open and Redirect", e.Name)
 	}
 	if err := checkContentTypeArg(e.ContentType); err != nil {
 		return err
@@ -67,13 +68,13 @@ func (d *dirNode) add(e *DirEntry) error {
 	parts := strings.Split(e.Name, "/")
 	for _, p := range parts {
 		if err := checkName(p); err != nil {
-			return insertErr(InsertInvalidURI, err, "entry name %q", e.Name)
+			return insertErr(fcpwire.InsertInvalidURI, err, "entry name %q", e.Name)
 		}
 	}
 	n := d
 	for i, p := range parts {
 		if n.entry != nil {
-			return insertErr(InsertInvalidURI, nil, "entry %q is inside a file", e.Name)
+			return insertErr(fcpwire.InsertInvalidURI, nil, "entry %q is inside a file", e.Name)
 		}
 		c, ok := n.children[p]
 		if !ok {
@@ -82,7 +83,7 @@ func (d *dirNode) add(e *DirEntry) error {
 		}
 		if i == len(parts)-1 {
 			if c.entry != nil || len(c.children) > 0 {
-				return insertErr(InsertInvalidURI, nil, "entry %q is given twice or is also a directory", e.Name)
+				return insertErr(fcpwire.InsertInvalidURI, nil, "entry %q is given twice or is also a directory", e.Name)
 			}
 			c.entry = e
 		}
@@ -112,16 +113,16 @@ func (ins *inserter) buildManifest(d *dirNode, defaultName string, compress bool
 		case c.entry.Redirect != nil:
 			t := *c.entry.Redirect
 			if t.IsInsert() {
-				return nil, insertErr(InsertInvalidURI, nil, "entry %q redirects to an insert URI", c.entry.Name)
+				return nil, insertErr(fcpwire.InsertInvalidURI, nil, "entry %q redirects to an insert URI", c.entry.Name)
 			}
 			if _, err := keys.Parse(t.String()); err != nil {
-				return nil, insertErr(InsertInvalidURI, err, "entry %q redirect", c.entry.Name)
+				return nil, insertErr(fcpwire.InsertInvalidURI, err, "entry %q redirect", c.entry.Name)
 			}
 			doc = &Metadata{Type: DocRedirect, ContentType: c.entry.ContentType, Target: t}
 		default:
 			rc, err := c.entry.Open()
 			if err != nil {
-				return nil, insertErr(InsertBucketError, err, "opening %q", c.entry.Name)
+				return nil, insertErr(fcpwire.InsertBucketError, err, "opening %q", c.entry.Name)
 			}
 			_, top, err := ins.insertFile(rc, c.entry.ContentType, compress, keys.CHKDataSize)
 			rc.Close()

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/hamsnet/hams/fcp/fcpwire"
 	"github.com/hamsnet/hams/keys"
 )
 
@@ -32,11 +33,11 @@ type fetcher struct {
 func (c *Client) Fetch(ctx context.Context, uri keys.URI, w io.Writer, opts FetchOptions) (FetchResult, error) {
 	f := &fetcher{c: c, ctx: ctx, opts: opts, prog: &progress{fn: opts.Progress}, w: w}
 	if opts.MaxSize < 0 {
-		return FetchResult{}, fetchErr(FetchInternalError, nil, "negative MaxSize")
+		return FetchResult{}, fetchErr(fcpwire.FetchInternalError, nil, "negative MaxSize")
 	}
 	if err := f.fetchURI(uri, 0); err != nil {
 		if ctx.Err() != nil {
-			return FetchResult{}, fetchErr(FetchCancelled, ctx.Err(), "cancelled")
+			return FetchResult{}, fetchErr(fcpwire.FetchCancelled, ctx.Err(), "cancelled")
 		}
 		return FetchResult{}, asFetch(err)
 	}
@@ -58,7 +59,7 @@ func (f *fetcher) getBlock(rk keys.RoutingKey, buf []byte) ([]byte, error) {
 
 func (f *fetcher) fetchURI(u keys.URI, depth int) error {
 	if depth > f.c.cfg.MaxRecursion {
-		return fetchErr(FetchTooMuchRecursion, nil, "more than %d redirects, manifests and metadata levels", f.c.cfg.MaxRecursion)
+		return fetchErr(fcpwire.FetchTooMuchRecursion, nil, "more than %d redirects, manifests and metadata levels", f.c.cfg.MaxRecursion)
 	}
 	if u.Type == keys.USK {
 		if u.Edition < 0 {
@@ -70,7 +71,7 @@ func (f *fetcher) fetchURI(u keys.URI, depth int) error {
 		}
 		s, err := u.SSKForEdition(u.Edition)
 		if err != nil {
-			return fetchErr(FetchInvalidURI, err, "bad USK")
+			return fetchErr(fcpwire.FetchInvalidURI, err, "bad USK")
 		}
 		u = s
 	}
@@ -78,37 +79,37 @@ func (f *fetcher) fetchURI(u keys.URI, depth int) error {
 		// Derive the keyword's SSK once (Argon2id is deliberately slow).
 		s, err := keys.KSKAsSSK(u)
 		if err != nil {
-			return fetchErr(FetchInvalidURI, err, "bad KSK")
+			return fetchErr(fcpwire.FetchInvalidURI, err, "bad KSK")
 		}
 		s.Meta = u.Meta
 		u = s
 	}
 	rk, err := keys.RoutingKeyOf(u)
 	if err != nil {
-		return fetchErr(FetchInvalidURI, err, "no routing key")
+		return fetchErr(fcpwire.FetchInvalidURI, err, "no routing key")
 	}
 	blk, err := f.getBlock(rk, nil)
 	if err != nil {
 		if errors.Is(err, ErrBlockNotFound) {
-			return fetchErr(FetchDataNotFound, err, "%s", u.Type.String()+"@… block "+rk.String())
+			return fetchErr(fcpwire.FetchDataNotFound, err, "%s", u.Type.String()+"@… block "+rk.String())
 		}
 		return err
 	}
 	d, err := keys.Decode(blk, u)
 	if err != nil {
-		return fetchErr(FetchBlockDecodeError, err, "block %s", rk)
+		return fetchErr(fcpwire.FetchBlockDecodeError, err, "block %s", rk)
 	}
 	f.prog.add(1, 1, 1, 0, false)
 	if !d.Control {
 		if len(u.Meta) > 0 {
-			return fetchErr(FetchTooManyPathComponents, nil, "meta-strings %q left at a file", u.Meta)
+			return fetchErr(fcpwire.FetchTooManyPathComponents, nil, "meta-strings %q left at a file", u.Meta)
 		}
 		return f.emit(bytes.NewReader(d.Bytes), d.Codec, -1)
 	}
 	doc := d.Bytes
 	if d.Codec != keys.CodecNone {
 		var buf bytes.Buffer
-		if err := decompressTo(&limitedWriter{w: &buf, max: f.c.cfg.MaxMetadataSize, code: FetchTooBigMetadata}, bytes.NewReader(doc), d.Codec); err != nil {
+		if err := decompressTo(&limitedWriter{w: &buf, max: f.c.cfg.MaxMetadataSize, code: fcpwire.FetchTooBigMetadata}, bytes.NewReader(doc), d.Codec); err != nil {
 			return err
 		}
 		doc = buf.Bytes()
@@ -122,7 +123,7 @@ func (f *fetcher) fetchURI(u keys.URI, depth int) error {
 
 func (f *fetcher) handle(m *Metadata, metas []string, depth int) error {
 	if depth > f.c.cfg.MaxRecursion {
-		return fetchErr(FetchTooMuchRecursion, nil, "more than %d redirects, manifests and metadata levels", f.c.cfg.MaxRecursion)
+		return fetchErr(fcpwire.FetchTooMuchRecursion, nil, "more than %d redirects, manifests and metadata levels", f.c.cfg.MaxRecursion)
 	}
 	// The outermost explicit content type wins: a redirect or manifest
 	// entry may override what its target says.
@@ -134,7 +135,7 @@ func (f *fetcher) handle(m *Metadata, metas []string, depth int) error {
 		var name string
 		if len(metas) == 0 {
 			if m.DefaultName == "" {
-				return fetchErr(FetchNotEnoughPathComponents, nil, "a directory without a default name needs a path")
+				return fetchErr(fcpwire.FetchNotEnoughPathComponents, nil, "a directory without a default name needs a path")
 			}
 			name = m.DefaultName
 		} else {
@@ -142,7 +143,7 @@ func (f *fetcher) handle(m *Metadata, metas []string, depth int) error {
 		}
 		e := m.Lookup(name)
 		if e == nil {
-			return fetchErr(FetchNotInArchive, nil, "%q is not in the directory", name)
+			return fetchErr(fcpwire.FetchNotInArchive, nil, "%q is not in the directory", name)
 		}
 		return f.handle(e, metas, depth+1)
 	case DocRedirect:
@@ -154,22 +155,22 @@ func (f *fetcher) handle(m *Metadata, metas []string, depth int) error {
 		return f.fetchURI(t, depth+1)
 	case DocInline:
 		if len(metas) > 0 {
-			return fetchErr(FetchTooManyPathComponents, nil, "meta-strings %q left at a file", metas)
+			return fetchErr(fcpwire.FetchTooManyPathComponents, nil, "meta-strings %q left at a file", metas)
 		}
 		return f.emit(bytes.NewReader(m.Data), m.Codec, m.Size)
 	case DocSplitfile:
 		if m.IsMetadata {
 			if m.Size > f.c.cfg.MaxMetadataSize {
-				return fetchErr(FetchTooBigMetadata, nil, "metadata of %d bytes exceeds %d", m.Size, f.c.cfg.MaxMetadataSize)
+				return fetchErr(fcpwire.FetchTooBigMetadata, nil, "metadata of %d bytes exceeds %d", m.Size, f.c.cfg.MaxMetadataSize)
 			}
 			var buf bytes.Buffer
 			buf.Grow(int(m.Size))
-			lw := &limitedWriter{w: &buf, max: m.Size, code: FetchInvalidMetadata}
+			lw := &limitedWriter{w: &buf, max: m.Size, code: fcpwire.FetchInvalidMetadata}
 			if err := f.fetchSplitfile(m, lw); err != nil {
 				return err
 			}
 			if buf.Len() != int(m.Size) {
-				return fetchErr(FetchInvalidMetadata, nil, "metadata splitfile holds %d bytes, not %d", buf.Len(), m.Size)
+				return fetchErr(fcpwire.FetchInvalidMetadata, nil, "metadata splitfile holds %d bytes, not %d", buf.Len(), m.Size)
 			}
 			inner, err := ParseMetadata(buf.Bytes())
 			if err != nil {
@@ -178,7 +179,7 @@ func (f *fetcher) handle(m *Metadata, metas []string, depth int) error {
 			return f.handle(inner, metas, depth+1)
 		}
 		if len(metas) > 0 {
-			return fetchErr(FetchTooManyPathComponents, nil, "meta-strings %q left at a file", metas)
+			return fetchErr(fcpwire.FetchTooManyPathComponents, nil, "meta-strings %q left at a file", metas)
 		}
 		if err := f.checkSize(m.Size); err != nil {
 			return err
@@ -214,7 +215,7 @@ func (f *fetcher) handle(m *Metadata, metas []string, depth int) error {
 		}
 		return f.finishOutput(out, m.Size)
 	}
-	return fetchErr(FetchInvalidMetadata, nil, "unknown document type %d", m.Type)
+	return fetchErr(fcpwire.FetchInvalidMetadata, nil, "unknown document type %d", m.Type)
 }
 
 func requiredBlocks(m *Metadata) int {
@@ -227,26 +228,26 @@ func requiredBlocks(m *Metadata) int {
 
 func (f *fetcher) checkSize(size int64) error {
 	if f.opts.MaxSize > 0 && f.n+size > f.opts.MaxSize {
-		return fetchErr(FetchTooBig, nil, "file of %d bytes exceeds the limit of %d", size, f.opts.MaxSize)
+		return fetchErr(fcpwire.FetchTooBig, nil, "file of %d bytes exceeds the limit of %d", size, f.opts.MaxSize)
 	}
 	return nil
 }
 
 // output returns the writer for a file of the declared size (-1: unknown).
 func (f *fetcher) output(size int64) *limitedWriter {
-	lw := &limitedWriter{w: f.w, max: -1, code: FetchInvalidMetadata, count: &f.n}
+	lw := &limitedWriter{w: f.w, max: -1, code: fcpwire.FetchInvalidMetadata, count: &f.n}
 	if size >= 0 {
 		lw.max = size
 	}
 	if f.opts.MaxSize > 0 && (lw.max < 0 || f.opts.MaxSize < lw.max) {
-		lw.max, lw.code = f.opts.MaxSize, FetchTooBig
+		lw.max, lw.code = f.opts.MaxSize, fcpwire.FetchTooBig
 	}
 	return lw
 }
 
 func (f *fetcher) finishOutput(lw *limitedWriter, size int64) error {
 	if size >= 0 && lw.n != size {
-		return fetchErr(FetchInvalidMetadata, nil, "file decoded to %d bytes, metadata says %d", lw.n, size)
+		return fetchErr(fcpwire.FetchInvalidMetadata, nil, "file decoded to %d bytes, metadata says %d", lw.n, size)
 	}
 	return nil
 }
@@ -274,18 +275,18 @@ func decompressTo(w io.Writer, r io.Reader, codec keys.Codec) error {
 	case keys.CodecGzip:
 		zr, err := gzip.NewReader(r)
 		if err != nil {
-			return fetchErr(FetchInvalidMetadata, err, "gzip data")
+			return fetchErr(fcpwire.FetchInvalidMetadata, err, "gzip data")
 		}
 		if _, err := io.Copy(w, zr); err != nil {
 			var fe *FetchError
 			if errors.As(err, &fe) || isCancelled(err) {
 				return err
 			}
-			return fetchErr(FetchInvalidMetadata, err, "gzip data")
+			return fetchErr(fcpwire.FetchInvalidMetadata, err, "gzip data")
 		}
 		return nil
 	}
-	return fetchErr(FetchInvalidMetadata, nil, "unknown codec %d", codec)
+	return fetchErr(fcpwire.FetchInvalidMetadata, nil, "unknown codec %d", codec)
 }
 
 // limitedWriter passes writes through until max bytes (max < 0: no limit),
@@ -300,8 +301,8 @@ type limitedWriter struct {
 
 func (l *limitedWriter) Write(p []byte) (int, error) {
 	if l.max >= 0 && l.n+int64(len(p)) > l.max {
-		if l.code == FetchTooBig {
-			return 0, fetchErr(FetchTooBig, nil, "output exceeds the limit of %d bytes", l.max)
+		if l.code == fcpwire.FetchTooBig {
+			return 0, fetchErr(fcpwire.FetchTooBig, nil, "output exceeds the limit of %d bytes", l.max)
 		}
 		return 0, fetchErr(l.code, nil, "output exceeds the %d bytes the metadata declares", l.max)
 	}
@@ -315,17 +316,17 @@ func (l *limitedWriter) Write(p []byte) (int, error) {
 		if errors.As(err, &fe) {
 			return n, err
 		}
-		return n, fetchErr(FetchBucketError, err, "writing the output")
+		return n, fetchErr(fcpwire.FetchBucketError, err, "writing the output")
 	}
 	return n, nil
 }
 
 // LatestEdition returns the latest edition of the USK usk from |edition| on,
 // probing editions N, N+1, … in the block store until one is missing. It
-// fails with FetchDataNotFound when edition |N| itself is missing.
+// fails with fcpwire.FetchDataNotFound when edition |N| itself is missing.
 func (c *Client) LatestEdition(ctx context.Context, usk keys.URI) (int64, error) {
 	if usk.Type != keys.USK {
-		return 0, fetchErr(FetchInvalidURI, nil, "%s is not a USK", usk.Type)
+		return 0, fetchErr(fcpwire.FetchInvalidURI, nil, "%s is not a USK", usk.Type)
 	}
 	ed := usk.Edition
 	if ed < 0 {
@@ -334,15 +335,15 @@ func (c *Client) LatestEdition(ctx context.Context, usk keys.URI) (int64, error)
 	last := int64(-1)
 	for ; ; ed++ {
 		if err := ctx.Err(); err != nil {
-			return 0, fetchErr(FetchCancelled, err, "cancelled")
+			return 0, fetchErr(fcpwire.FetchCancelled, err, "cancelled")
 		}
 		s, err := usk.SSKForEdition(ed)
 		if err != nil {
-			return 0, fetchErr(FetchInvalidURI, err, "bad USK")
+			return 0, fetchErr(fcpwire.FetchInvalidURI, err, "bad USK")
 		}
 		rk, err := keys.RoutingKeyOf(s)
 		if err != nil {
-			return 0, fetchErr(FetchInvalidURI, err, "bad USK")
+			return 0, fetchErr(fcpwire.FetchInvalidURI, err, "bad USK")
 		}
 		_, err = c.bs.GetBlock(ctx, rk)
 		if errors.Is(err, ErrBlockNotFound) {
@@ -354,7 +355,7 @@ func (c *Client) LatestEdition(ctx context.Context, usk keys.URI) (int64, error)
 		last = ed
 	}
 	if last < 0 {
-		return 0, fetchErr(FetchDataNotFound, nil, "no edition of %s from %d on", usk.Name, ed)
+		return 0, fetchErr(fcpwire.FetchDataNotFound, nil, "no edition of %s from %d on", usk.Name, ed)
 	}
 	return last, nil
 }

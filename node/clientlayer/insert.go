@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/hamsnet/hams/fcp/fcpwire"
 	"github.com/hamsnet/hams/keys"
 )
 
@@ -53,7 +54,7 @@ func (c *Client) Insert(ctx context.Context, r io.Reader, opts InsertOptions) (k
 // insertRedirect inserts a redirect to opts.Redirect under opts.URI.
 func (c *Client) insertRedirect(ctx context.Context, opts InsertOptions) (keys.URI, error) {
 	if opts.Redirect.IsInsert() {
-		return keys.URI{}, insertErr(InsertInvalidURI, nil, "a redirect to an insert URI would publish its private key")
+		return keys.URI{}, insertErr(fcpwire.InsertInvalidURI, nil, "a redirect to an insert URI would publish its private key")
 	}
 	ins, tgt, err := c.newInserter(ctx, opts)
 	if err != nil {
@@ -61,7 +62,7 @@ func (c *Client) insertRedirect(ctx context.Context, opts InsertOptions) (keys.U
 	}
 	doc, err := (&Metadata{Type: DocRedirect, ContentType: opts.ContentType, Target: opts.Redirect}).MarshalBinary()
 	if err != nil {
-		return keys.URI{}, insertErr(InsertInvalidURI, err, "redirect document")
+		return keys.URI{}, insertErr(fcpwire.InsertInvalidURI, err, "redirect document")
 	}
 	var top keys.URI
 	if !tgt.ssk || len(doc) > keys.SSKDataSize {
@@ -113,7 +114,7 @@ func (c *Client) newInserter(ctx context.Context, opts InsertOptions) (*inserter
 	}
 	u := opts.URI
 	if len(u.Meta) > 0 {
-		return nil, target{}, insertErr(InsertMetaStringsNotSupported, nil, "an insert URI has no meta-strings: %s", redact(u))
+		return nil, target{}, insertErr(fcpwire.InsertMetaStringsNotSupported, nil, "an insert URI has no meta-strings: %s", redact(u))
 	}
 	switch u.Type {
 	case keys.CHK:
@@ -121,28 +122,28 @@ func (c *Client) newInserter(ctx context.Context, opts InsertOptions) (*inserter
 	case keys.KSK:
 		s, err := keys.KSKAsSSK(u)
 		if err != nil {
-			return nil, target{}, insertErr(InsertInvalidURI, err, "bad KSK")
+			return nil, target{}, insertErr(fcpwire.InsertInvalidURI, err, "bad KSK")
 		}
 		return ins, target{ssk: true, insert: s, result: u}, nil
 	case keys.SSK, keys.USK:
 		if !u.IsInsert() {
-			return nil, target{}, insertErr(InsertInvalidURI, nil, "%s is a request URI, not an insert URI", u)
+			return nil, target{}, insertErr(fcpwire.InsertInvalidURI, nil, "%s is a request URI, not an insert URI", u)
 		}
 	default:
-		return nil, target{}, insertErr(InsertInvalidURI, nil, "unknown key type %d", u.Type)
+		return nil, target{}, insertErr(fcpwire.InsertInvalidURI, nil, "unknown key type %d", u.Type)
 	}
 	if u.Type == keys.USK {
 		ed := u.Edition
 		if ed < 0 {
 			req, err := u.RequestURI()
 			if err != nil {
-				return nil, target{}, insertErr(InsertInvalidURI, err, "bad USK")
+				return nil, target{}, insertErr(fcpwire.InsertInvalidURI, err, "bad USK")
 			}
 			latest, err := c.LatestEdition(ctx, req)
 			switch {
 			case err == nil:
 				ed = latest + 1
-			case errors.Is(err, &FetchError{Code: FetchDataNotFound}):
+			case errors.Is(err, &FetchError{Code: fcpwire.FetchDataNotFound}):
 				ed = -ed
 			default:
 				return nil, target{}, asInsert(err)
@@ -150,17 +151,17 @@ func (c *Client) newInserter(ctx context.Context, opts InsertOptions) (*inserter
 		}
 		s, err := u.SSKForEdition(ed)
 		if err != nil {
-			return nil, target{}, insertErr(InsertInvalidURI, err, "bad USK")
+			return nil, target{}, insertErr(fcpwire.InsertInvalidURI, err, "bad USK")
 		}
 		req, err := u.WithEdition(ed).RequestURI()
 		if err != nil {
-			return nil, target{}, insertErr(InsertInvalidURI, err, "bad USK")
+			return nil, target{}, insertErr(fcpwire.InsertInvalidURI, err, "bad USK")
 		}
 		return ins, target{ssk: true, insert: s, result: req}, nil
 	}
 	req, err := u.RequestURI()
 	if err != nil {
-		return nil, target{}, insertErr(InsertInvalidURI, err, "bad SSK")
+		return nil, target{}, insertErr(fcpwire.InsertInvalidURI, err, "bad SSK")
 	}
 	return ins, target{ssk: true, insert: u, result: req}, nil
 }
@@ -175,7 +176,7 @@ func redact(u keys.URI) string {
 
 func checkContentTypeArg(s string) error {
 	if err := checkContentType(s); err != nil {
-		return insertErr(InsertInvalidURI, err, "bad content type")
+		return insertErr(fcpwire.InsertInvalidURI, err, "bad content type")
 	}
 	return nil
 }
@@ -194,16 +195,16 @@ func (ins *inserter) publish(t target, doc []byte, top keys.URI) (keys.URI, erro
 		var err error
 		doc, err = (&Metadata{Type: DocRedirect, Target: top}).MarshalBinary()
 		if err != nil {
-			return keys.URI{}, insertErr(InsertInternalError, err, "redirect document")
+			return keys.URI{}, insertErr(fcpwire.InsertInternalError, err, "redirect document")
 		}
 	}
 	block, req, err := keys.EncodeSSK(t.insert, doc, keys.EncodeOptions{Control: true})
 	if err != nil {
-		return keys.URI{}, insertErr(InsertInternalError, err, "encoding the SSK block")
+		return keys.URI{}, insertErr(fcpwire.InsertInternalError, err, "encoding the SSK block")
 	}
 	rk, err := keys.RoutingKeyOf(req)
 	if err != nil {
-		return keys.URI{}, insertErr(InsertInternalError, err, "SSK routing key")
+		return keys.URI{}, insertErr(fcpwire.InsertInternalError, err, "SSK routing key")
 	}
 	if err := ins.store.PutBlock(ins.ctx, rk, block); err != nil {
 		return keys.URI{}, err
@@ -223,7 +224,7 @@ func (ins *inserter) sync() error {
 		return nil
 	}
 	if err := bs.SyncBlocks(ins.ctx); err != nil {
-		return insertErr(InsertInternalError, err, "making the blocks durable")
+		return insertErr(fcpwire.InsertInternalError, err, "making the blocks durable")
 	}
 	return nil
 }
@@ -234,7 +235,7 @@ func (ins *inserter) insertCHK(data []byte, opts keys.EncodeOptions) (keys.URI, 
 	defer blockPool.Put(bp)
 	u, err := keys.EncodeCHKTo(*bp, data, opts)
 	if err != nil {
-		return keys.URI{}, insertErr(InsertInternalError, err, "encoding a CHK block")
+		return keys.URI{}, insertErr(fcpwire.InsertInternalError, err, "encoding a CHK block")
 	}
 	if err := ins.store.PutBlock(ins.ctx, keys.RoutingKey(u.Key), *bp); err != nil {
 		return keys.URI{}, err
@@ -267,7 +268,7 @@ func (ins *inserter) insertFile(r io.Reader, ctype string, compress bool, inline
 	case err == io.EOF || err == io.ErrUnexpectedEOF:
 		whole = true
 	case err != nil:
-		return nil, keys.URI{}, insertErr(InsertBucketError, err, "reading the data")
+		return nil, keys.URI{}, insertErr(fcpwire.InsertBucketError, err, "reading the data")
 	}
 	sample = sample[:n]
 	codec := keys.CodecNone
@@ -305,7 +306,7 @@ func (ins *inserter) insertFile(r io.Reader, ctype string, compress bool, inline
 	}
 	blocks, length, ferr := sf.finish()
 	if cr.err != nil {
-		return nil, keys.URI{}, insertErr(InsertBucketError, cr.err, "reading the data")
+		return nil, keys.URI{}, insertErr(fcpwire.InsertBucketError, cr.err, "reading the data")
 	}
 	if werr == nil || werr == errSegmentFailed {
 		werr = ferr
@@ -340,7 +341,7 @@ func (ins *inserter) insertSmall(data, stored []byte, codec keys.Codec, ctype st
 	inline := &Metadata{Type: DocInline, ContentType: ctype, Codec: codec, Size: int64(len(data)), Data: stored}
 	doc, err := inline.MarshalBinary()
 	if err != nil {
-		return nil, keys.URI{}, insertErr(InsertInternalError, err, "inline document")
+		return nil, keys.URI{}, insertErr(fcpwire.InsertInternalError, err, "inline document")
 	}
 	if len(doc) <= inlineLimit {
 		if inlineLimit < keys.CHKDataSize {
@@ -383,13 +384,13 @@ func (ins *inserter) insertMetadata(m *Metadata) (keys.URI, error) {
 	for level := 0; ; level++ {
 		doc, err := m.MarshalBinary()
 		if err != nil {
-			return keys.URI{}, insertErr(InsertInternalError, err, "metadata document")
+			return keys.URI{}, insertErr(fcpwire.InsertInternalError, err, "metadata document")
 		}
 		if len(doc) <= keys.CHKDataSize {
 			return ins.insertCHK(doc, keys.EncodeOptions{Control: true})
 		}
 		if level >= cfg.MaxMetadataLevels {
-			return keys.URI{}, insertErr(InsertInternalError, nil, "metadata still %d bytes after %d levels", len(doc), level)
+			return keys.URI{}, insertErr(fcpwire.InsertInternalError, nil, "metadata still %d bytes after %d levels", len(doc), level)
 		}
 		sf := ins.newSplitInserter()
 		_, werr := sf.Write(doc)
@@ -599,10 +600,10 @@ func (s *splitInserter) finish() ([]BlockKey, int64, error) {
 		return nil, 0, s.err
 	}
 	if s.length == 0 {
-		return nil, 0, insertErr(InsertInternalError, nil, "empty splitfile")
+		return nil, 0, insertErr(fcpwire.InsertInternalError, nil, "empty splitfile")
 	}
 	if s.length > MaxSplitfileLength {
-		return nil, 0, insertErr(InsertInternalError, nil, "splitfile of %d bytes exceeds %d", s.length, int64(MaxSplitfileLength))
+		return nil, 0, insertErr(fcpwire.InsertInternalError, nil, "splitfile of %d bytes exceeds %d", s.length, int64(MaxSplitfileLength))
 	}
 	return s.blocks, s.length, nil
 }
@@ -623,10 +624,10 @@ func (s *splitInserter) encodeSegment(b *segBuf) (*encSeg, error) {
 	}
 	enc, err := s.ins.c.rs(d, c)
 	if err != nil {
-		return nil, insertErr(InsertInternalError, err, "Reed-Solomon codec")
+		return nil, insertErr(fcpwire.InsertInternalError, err, "Reed-Solomon codec")
 	}
 	if err := enc.Encode(shards); err != nil {
-		return nil, insertErr(InsertInternalError, err, "Reed-Solomon encode")
+		return nil, insertErr(fcpwire.InsertInternalError, err, "Reed-Solomon encode")
 	}
 	// The last data block of the file keeps its true length.
 	shards[d-1] = shards[d-1][:b.n-(d-1)*bs]

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"testing"
 
+	"github.com/hamsnet/hams/fcp/fcpwire"
 	"github.com/hamsnet/hams/keys"
 )
 
@@ -29,7 +30,7 @@ func TestInsertNamedCHK(t *testing.T) {
 	}
 	// Only a single name is accepted.
 	_, err := c.Insert(t.Context(), bytes.NewReader([]byte("x")), InsertOptions{URI: keys.URI{Type: keys.CHK, Meta: []string{"a", "b"}}})
-	if code := codeOf(err); code != InsertMetaStringsNotSupported {
+	if code := codeOf(err); code != fcpwire.InsertMetaStringsNotSupported {
 		t.Fatalf("two names: %v", err)
 	}
 }

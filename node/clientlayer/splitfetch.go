@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 
+	"github.com/hamsnet/hams/fcp/fcpwire"
 	"github.com/hamsnet/hams/keys"
 )
 
@@ -111,7 +112,7 @@ func (f *fetcher) fetchSplitfile(m *Metadata, w interface{ Write([]byte) (int, e
 	cancel()
 	wg.Wait()
 	if f.ctx.Err() != nil {
-		err = fetchErr(FetchCancelled, f.ctx.Err(), "cancelled")
+		err = fetchErr(fcpwire.FetchCancelled, f.ctx.Err(), "cancelled")
 	}
 	return err
 }
@@ -165,10 +166,10 @@ func (f *fetcher) fetchSegment(ctx context.Context, m *Metadata, s Segment) ([][
 			buf, d, decodeFailed, err = f.getCHK(k, buf, *pp)
 			switch {
 			case decodeFailed:
-				err = fetchErr(FetchBlockDecodeError, err, "block %d of segment at %d", i, s.First)
+				err = fetchErr(fcpwire.FetchBlockDecodeError, err, "block %d of segment at %d", i, s.First)
 			case err != nil:
 			case len(d.Bytes) != wantLen(i):
-				err = fetchErr(FetchInvalidMetadata, nil, "block %d decodes to %d bytes, want %d", i, len(d.Bytes), wantLen(i))
+				err = fetchErr(fcpwire.FetchInvalidMetadata, nil, "block %d decodes to %d bytes, want %d", i, len(d.Bytes), wantLen(i))
 			default:
 				// The zero-padded payload: what Reed-Solomon coded.
 				data = *pp
@@ -207,7 +208,7 @@ func (f *fetcher) fetchSegment(ctx context.Context, m *Metadata, s Segment) ([][
 	}
 	if got < need {
 		releaseShards(shards)
-		return nil, fetchErr(FetchAllDataNotFound, lastErr,
+		return nil, fetchErr(fcpwire.FetchAllDataNotFound, lastErr,
 			"segment of blocks %d..%d: %d of %d blocks found, %d needed", s.First, s.First+n-1, got, n, need)
 	}
 	missing := false
@@ -217,11 +218,11 @@ func (f *fetcher) fetchSegment(ctx context.Context, m *Metadata, s Segment) ([][
 	if missing {
 		enc, err := f.c.rs(s.Data, s.Check)
 		if err != nil {
-			return nil, fetchErr(FetchInternalError, err, "Reed-Solomon codec")
+			return nil, fetchErr(fcpwire.FetchInternalError, err, "Reed-Solomon codec")
 		}
 		if err := enc.ReconstructData(shards); err != nil {
 			releaseShards(shards)
-			return nil, fetchErr(FetchInternalError, err, "Reed-Solomon decode")
+			return nil, fetchErr(fcpwire.FetchInternalError, err, "Reed-Solomon decode")
 		}
 	}
 	releaseShards(shards[need:])

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/hamsnet/hams/datastore"
+	"github.com/hamsnet/hams/fcp/fcpwire"
 	"github.com/hamsnet/hams/keys"
 )
 
@@ -15,7 +16,7 @@ type BlockStore interface {
 	// so it verifies; the store must not keep block after returning (the
 	// client reuses the buffer). A different block already stored under an
 	// SSK key is reported with an error matching ErrCollision (or an
-	// *InsertError of code InsertCollision).
+	// *InsertError of code fcpwire.InsertCollision).
 	PutBlock(ctx context.Context, rk keys.RoutingKey, block []byte) error
 	// GetBlock returns the block stored under rk, or an error matching
 	// ErrBlockNotFound. It should return promptly once ctx is done: a fetch
@@ -59,7 +60,7 @@ type BlockSyncer interface {
 
 // NewLocalStore returns a BlockStore over a datastore: puts go to
 // datastore.RegionStore, datastore.ErrNotFound becomes ErrBlockNotFound and
-// datastore.ErrCollision an *InsertError with code InsertCollision.
+// datastore.ErrCollision an *InsertError with code fcpwire.InsertCollision.
 func NewLocalStore(ds *datastore.Store) BlockStore {
 	return &localStore{ds: ds}
 }
@@ -72,7 +73,7 @@ func (s *localStore) PutBlock(ctx context.Context, rk keys.RoutingKey, block []b
 	}
 	err := s.ds.Put(rk, block, datastore.RegionStore)
 	if errors.Is(err, datastore.ErrCollision) {
-		return insertErr(InsertCollision, errors.Join(ErrCollision, err), "a different block is stored under %s", rk)
+		return insertErr(fcpwire.InsertCollision, errors.Join(ErrCollision, err), "a different block is stored under %s", rk)
 	}
 	return err
 }
@@ -89,7 +90,7 @@ func (s *localStore) PutBlocks(ctx context.Context, rks []keys.RoutingKey, block
 	// datastore need not hash them again; it verifies them when read.
 	err := s.ds.PutBatchEncoded(es, datastore.RegionStore)
 	if errors.Is(err, datastore.ErrCollision) {
-		return insertErr(InsertCollision, errors.Join(ErrCollision, err), "a different block is stored under a key of the batch")
+		return insertErr(fcpwire.InsertCollision, errors.Join(ErrCollision, err), "a different block is stored under a key of the batch")
 	}
 	return err
 }

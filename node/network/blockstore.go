@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/hamsnet/hams/datastore"
+	"github.com/hamsnet/hams/fcp/fcpwire"
 	"github.com/hamsnet/hams/keys"
 	"github.com/hamsnet/hams/node/clientlayer"
 	"github.com/hamsnet/hams/routing"
@@ -79,11 +80,11 @@ func (s *blockStore) PutBlock(ctx context.Context, rk keys.RoutingKey, block []b
 	case err == nil:
 		return nil
 	case errors.Is(err, routing.ErrRouteNotFound):
-		return &clientlayer.InsertError{Code: clientlayer.InsertRouteNotFound, Msg: "no peer took the insert of " + rk.String(), Err: err}
+		return &clientlayer.InsertError{Code: fcpwire.InsertRouteNotFound, Msg: "no peer took the insert of " + rk.String(), Err: err}
 	case errors.Is(err, routing.ErrOverloaded):
-		return &clientlayer.InsertError{Code: clientlayer.InsertRejectedOverload, Msg: "too many inserts waiting", Err: err}
+		return &clientlayer.InsertError{Code: fcpwire.InsertRejectedOverload, Msg: "too many inserts waiting", Err: err}
 	case errors.Is(err, routing.ErrTimedOut):
-		return &clientlayer.InsertError{Code: clientlayer.InsertRejectedOverload, Msg: "the insert of " + rk.String() + " timed out downstream", Err: err}
+		return &clientlayer.InsertError{Code: fcpwire.InsertRejectedOverload, Msg: "the insert of " + rk.String() + " timed out downstream", Err: err}
 	}
 	return err
 }

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/hamsnet/hams/fcp/fcpclient"
+	"github.com/hamsnet/hams/fcp/fcpwire"
 	"golang.org/x/term"
 )
 
@@ -271,7 +272,7 @@ func requestError(err error) error {
 		return errors.New("interrupted")
 	case errors.As(err, &ce):
 		return withHint(err, "the node closed the connection; check that it is still running (hams node)")
-	case errors.As(err, &gf) && (gf.Code == 13 || gf.Code == 28):
+	case errors.As(err, &gf) && (gf.Code == fcpwire.FetchDataNotFound || gf.Code == fcpwire.FetchAllDataNotFound):
 		return withHint(err, "nobody reachable holds this data yet; check the URI or try again later")
 	}
 	return err

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/hamsnet/hams/fcp/fcpclient"
+	"github.com/hamsnet/hams/fcp/fcpwire"
 )
 
 func init() {
@@ -62,7 +63,7 @@ func runPut(ctx context.Context, env *Env, args []string) error {
 	bar.done()
 	if err != nil {
 		var pf *fcpclient.PutFailedError
-		if errors.As(err, &pf) && pf.Code == 9 {
+		if errors.As(err, &pf) && pf.Code == fcpwire.InsertCollision {
 			return withHint(err, "something else is already inserted at this URI; use a new name or edition")
 		}
 		return requestError(err)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hamsnet/hams/fcp/fcpclient"
+	"github.com/hamsnet/hams/fcp/fcpwire"
 	"github.com/hamsnet/hams/tools/social/feed"
 )
 
@@ -121,7 +122,7 @@ func (a *App) catchUpOwn() error {
 	var buf bytes.Buffer
 	if _, err := fc.Get(ctx, uri, &buf, fcpclient.GetOptions{MaxSize: feed.MaxDocSize}); err != nil {
 		var gf *fcpclient.GetFailedError
-		if errors.As(err, &gf) && gf.Code == 13 {
+		if errors.As(err, &gf) && gf.Code == fcpwire.FetchDataNotFound {
 			return nil // data not found: nothing newer
 		}
 		return fmt.Errorf("social: looking for newer editions of your feed: %w", err)
@@ -243,7 +244,7 @@ func (a *App) publishOnce() error {
 	}
 	if _, err := fc.Put(ctx, bytes.NewReader(b), int64(len(b)), fcpclient.PutOptions{URI: uri, ContentType: "application/json"}); err != nil {
 		var pf *fcpclient.PutFailedError
-		if errors.As(err, &pf) && pf.Code == 9 { // collision: this edition exists already
+		if errors.As(err, &pf) && pf.Code == fcpwire.InsertCollision { // collision: this edition exists already
 			a.mu.Lock()
 			if a.own.Edition < ed {
 				a.own.Edition = ed
