@@ -39,38 +39,38 @@ type regionState struct {
 	evictFloor atomic.Uint64 // no index entry is older than this generation
 }
 
-func (rs *regionState) init(budget int64) {
-	rs.budget = budget
-	rs.genStep = max(budget/genDivisor, 1)
-	rs.gen.Store(1)
+func (reg *regionState) init(budget int64) {
+	reg.budget = budget
+	reg.genStep = max(budget/genDivisor, 1)
+	reg.gen.Store(1)
 }
 
 // addFresh accounts n bytes entering the region and advances the generation
 // every genStep bytes.
-func (rs *regionState) addFresh(n int64) {
+func (reg *regionState) addFresh(n int64) {
 	if n <= 0 {
 		return
 	}
-	if rs.genBytes.Add(n) < rs.genStep {
+	if reg.genBytes.Add(n) < reg.genStep {
 		return
 	}
 	// One goroutine wins the reset and advances the clock; the others'
 	// bytes count towards the next generation.
 	for {
-		cur := rs.genBytes.Load()
-		if cur < rs.genStep {
+		cur := reg.genBytes.Load()
+		if cur < reg.genStep {
 			return
 		}
-		if rs.genBytes.CompareAndSwap(cur, cur-rs.genStep) {
-			rs.gen.Add(1)
+		if reg.genBytes.CompareAndSwap(cur, cur-reg.genStep) {
+			reg.gen.Add(1)
 		}
 	}
 }
 
 // genFor returns the generation for an entry written after pending bytes
 // of the same batch, so a large batch keeps its insertion order.
-func (rs *regionState) genFor(pending int64) uint64 {
-	return rs.gen.Load() + uint64((rs.genBytes.Load()+pending)/rs.genStep)
+func (reg *regionState) genFor(pending int64) uint64 {
+	return reg.gen.Load() + uint64((reg.genBytes.Load()+pending)/reg.genStep)
 }
 
 // stale reports whether an entry is old enough that a read should refresh it.
@@ -81,13 +81,13 @@ func (s *Store) stale(m meta) bool {
 // maybeEvict evicts from region r until it is within budget. Only one
 // goroutine evicts a region at a time; the others return at once.
 func (s *Store) maybeEvict(r Region) {
-	rs := &s.regions[r.idx()]
-	for rs.bytes.Load() > rs.budget {
-		if !rs.evictMu.TryLock() {
+	reg := &s.regions[r.idx()]
+	for reg.bytes.Load() > reg.budget {
+		if !reg.evictMu.TryLock() {
 			return
 		}
 		n, err := s.evictSome(r)
-		rs.evictMu.Unlock()
+		reg.evictMu.Unlock()
 		if err != nil {
 			s.cfg.Logger.Error("datastore: eviction failed", "region", r.String(), "err", err.Error())
 			return
@@ -108,14 +108,14 @@ type evictCand struct {
 // many as needed to bring it within budget. It returns how many index
 // entries it removed (live or stale).
 func (s *Store) evictSome(r Region) (int, error) {
-	rs := &s.regions[r.idx()]
-	excess := rs.bytes.Load() - rs.budget
+	reg := &s.regions[r.idx()]
+	excess := reg.bytes.Load() - reg.budget
 	if excess <= 0 {
 		return 0, nil
 	}
 	_, upper := lruRegionBounds(r)
 	iter, err := s.db.NewIter(&pebble.IterOptions{
-		LowerBound: lruGenLower(r, rs.evictFloor.Load()),
+		LowerBound: lruGenLower(r, reg.evictFloor.Load()),
 		UpperBound: upper,
 	})
 	if err != nil {
@@ -141,7 +141,7 @@ func (s *Store) evictSome(r Region) (int, error) {
 		return 0, nil
 	}
 	if len(cands) > 0 {
-		rs.evictFloor.Store(cands[0].gen)
+		reg.evictFloor.Store(cands[0].gen)
 	}
 
 	rks := make([]keys.RoutingKey, len(cands))
@@ -215,9 +215,9 @@ func (s *Store) loadCounters() error {
 			continue // dropped on the next Get of that key
 		}
 		i := m.region.idx()
-		rs := &s.regions[i]
-		rs.blocks.Add(1)
-		rs.bytes.Add(int64(m.size))
+		reg := &s.regions[i]
+		reg.blocks.Add(1)
+		reg.bytes.Add(int64(m.size))
 		maxGen[i] = max(maxGen[i], m.gen)
 	}
 	err = iter.Close()

@@ -119,12 +119,12 @@ func writeAmp(m *pebble.Metrics, committed uint64, wal bool) float64 {
 	return float64(written) / float64(committed)
 }
 
-func (rs *regionState) stats() RegionStats {
+func (reg *regionState) stats() RegionStats {
 	return RegionStats{
-		Blocks:    rs.blocks.Load(),
-		Bytes:     rs.bytes.Load(),
-		Budget:    rs.budget,
-		Evictions: rs.evictions.Load(),
+		Blocks:    reg.blocks.Load(),
+		Bytes:     reg.bytes.Load(),
+		Budget:    reg.budget,
+		Evictions: reg.evictions.Load(),
 	}
 }
 

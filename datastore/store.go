@@ -747,11 +747,11 @@ func (d *delta) sub(r Region, size int64) { d.blocks[r.idx()]--; d.bytes[r.idx()
 // apply adds d to the store's counters after its batch committed.
 func (s *Store) apply(d *delta) {
 	for i := range s.regions {
-		rs := &s.regions[i]
-		rs.blocks.Add(d.blocks[i])
-		rs.bytes.Add(d.bytes[i])
-		rs.evictions.Add(d.evictions[i])
-		rs.addFresh(d.fresh[i])
+		reg := &s.regions[i]
+		reg.blocks.Add(d.blocks[i])
+		reg.bytes.Add(d.bytes[i])
+		reg.evictions.Add(d.evictions[i])
+		reg.addFresh(d.fresh[i])
 	}
 	s.inserts.Add(d.inserts)
 	s.promotions.Add(d.promotions)

@@ -131,9 +131,9 @@ func microdescDigests(body []byte) []string {
 // checkConsensus reports why the router list does not pass the gate for
 // the network's relays, or "" if it does. It also returns the
 // microdescriptor digest of every relay.
-func (n *Network) checkConsensus(rs []routerStatus) (string, []string) {
-	byID := make(map[string]routerStatus, len(rs))
-	for _, r := range rs {
+func (n *Network) checkConsensus(statuses []routerStatus) (string, []string) {
+	byID := make(map[string]routerStatus, len(statuses))
+	for _, r := range statuses {
 		byID[r.identity] = r
 	}
 	var missing []string

@@ -31,8 +31,8 @@ func New(bs BlockStore, cfg Config) (*Client, error) {
 	return &Client{bs: bs, cfg: cfg.withDefaults(), rss: make(map[[2]int]reedsolomon.Encoder)}, nil
 }
 
-// rs returns the (cached) Reed-Solomon codec for k data and m check shards.
-func (c *Client) rs(k, m int) (reedsolomon.Encoder, error) {
+// reedSolomon returns the (cached) Reed-Solomon codec for k data and m check shards.
+func (c *Client) reedSolomon(k, m int) (reedsolomon.Encoder, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e, ok := c.rss[[2]int{k, m}]; ok {

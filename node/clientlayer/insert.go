@@ -622,7 +622,7 @@ func (s *splitInserter) encodeSegment(b *segBuf) (*encSeg, error) {
 	for i := range c {
 		shards[d+i] = b.check[i*bs : (i+1)*bs]
 	}
-	enc, err := s.ins.c.rs(d, c)
+	enc, err := s.ins.c.reedSolomon(d, c)
 	if err != nil {
 		return nil, insertErr(fcpwire.InsertInternalError, err, "Reed-Solomon codec")
 	}

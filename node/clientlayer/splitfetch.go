@@ -216,7 +216,7 @@ func (f *fetcher) fetchSegment(ctx context.Context, m *Metadata, s Segment) ([][
 		missing = missing || sh == nil
 	}
 	if missing {
-		enc, err := f.c.rs(s.Data, s.Check)
+		enc, err := f.c.reedSolomon(s.Data, s.Check)
 		if err != nil {
 			return nil, fetchErr(fcpwire.FetchInternalError, err, "Reed-Solomon codec")
 		}

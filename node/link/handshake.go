@@ -232,18 +232,18 @@ func runHandshake(rwc io.ReadWriteCloser, initiator bool, key StaticKey, payload
 		}
 	}
 
-	var rs [32]byte
-	copy(rs[:], hs.PeerStatic())
-	return newLink(rwc, cfg, br, bw, send, recv, rs, remotePayload), nil
+	var remoteStatic [32]byte
+	copy(remoteStatic[:], hs.PeerStatic())
+	return newLink(rwc, cfg, br, bw, send, recv, remoteStatic, remotePayload), nil
 }
 
 // checkPeer calls verify on the peer's static key and payload.
 func checkPeer(hs *noise.HandshakeState, payload []byte, verify Verify) error {
-	var rs [32]byte
-	if copy(rs[:], hs.PeerStatic()) != len(rs) {
+	var remoteStatic [32]byte
+	if copy(remoteStatic[:], hs.PeerStatic()) != len(remoteStatic) {
 		return errors.New("link: handshake: no peer static key")
 	}
-	if err := verify(rs, payload); err != nil {
+	if err := verify(remoteStatic, payload); err != nil {
 		return fmt.Errorf("%w: %w", ErrRejected, err)
 	}
 	return nil

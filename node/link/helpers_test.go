@@ -41,9 +41,9 @@ func acceptAll([32]byte, []byte) error { return nil }
 
 // expectKey is a Verify that accepts only want with payload p.
 func expectKey(want [32]byte, p []byte) Verify {
-	return func(rs [32]byte, payload []byte) error {
-		if rs != want {
-			return fmt.Errorf("static key %x, want %x", rs[:4], want[:4])
+	return func(remoteStatic [32]byte, payload []byte) error {
+		if remoteStatic != want {
+			return fmt.Errorf("static key %x, want %x", remoteStatic[:4], want[:4])
 		}
 		if !bytes.Equal(payload, p) {
 			return fmt.Errorf("payload %q, want %q", payload, p)

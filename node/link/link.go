@@ -103,11 +103,11 @@ type Link struct {
 	waitSpace int           // SendWait calls waiting for space
 }
 
-func newLink(rwc io.ReadWriteCloser, cfg Config, br *bufio.Reader, bw *bufio.Writer, send, recv *transport, rs [32]byte, payload []byte) *Link {
+func newLink(rwc io.ReadWriteCloser, cfg Config, br *bufio.Reader, bw *bufio.Writer, send, recv *transport, remoteStatic [32]byte, payload []byte) *Link {
 	return &Link{
 		rwc:           rwc,
 		cfg:           cfg,
-		remoteStatic:  rs,
+		remoteStatic:  remoteStatic,
 		remotePayload: payload,
 		epoch:         time.Now(),
 		br:            br,

@@ -19,8 +19,8 @@ const maxInboundHandshakes = 16
 // verifyDialled checks that the node answering is the one whose noderef
 // was dialled.
 func (pm *peerManager) verifyDialled(want noderef.Ref) link.Verify {
-	return func(rs [32]byte, payload []byte) error {
-		if rs != want.Noise {
+	return func(peerKey [32]byte, payload []byte) error {
+		if peerKey != want.Noise {
 			return errors.New("node: the peer's link key is not the one in its noderef")
 		}
 		ref, err := noderef.Parse(payload)
@@ -36,12 +36,12 @@ func (pm *peerManager) verifyDialled(want noderef.Ref) link.Verify {
 
 // verifyInbound checks a node that dialled us: its noderef must be signed,
 // carry the link key it uses, and be a peer we have or have room for.
-func (pm *peerManager) verifyInbound(rs [32]byte, payload []byte) error {
+func (pm *peerManager) verifyInbound(peerKey [32]byte, payload []byte) error {
 	ref, err := noderef.Parse(payload)
 	if err != nil {
 		return err
 	}
-	if rs != ref.Noise {
+	if peerKey != ref.Noise {
 		return errors.New("node: the peer's link key is not the one in its noderef")
 	}
 	if ref.ID() == pm.self.ID() {
