@@ -20,4 +20,7 @@
 // docs/datastore.md describes the key schema, the eviction approximation,
 // corruption handling (including the Pebble v2.1.7 bugs worked around here)
 // and the Pebble tuning, with benchmark numbers.
+//
+// It imports only keys: it knows blocks and routing keys, never requests,
+// peers or FCP.
 package datastore

@@ -12,4 +12,7 @@
 //
 // docs/fcp.md lists every FCP 2.0 message and field and what the server
 // does with it; the transcripts in testdata pin the wire format.
+//
+// It imports only keys and fcp/fcpwire: the node is behind the Backend
+// interface, so nothing of node/ is imported here.
 package fcp

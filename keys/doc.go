@@ -15,4 +15,6 @@
 //   - VerifyBlock checks a block against its routing key alone. Every relaying
 //     node and the datastore call it; it needs no URI and learns nothing about
 //     the plaintext.
+//
+// It imports nothing of hams; every other package may import it.
 package keys

@@ -11,4 +11,8 @@
 // maximum and at 1, backtracks on RejectedLoop, RouteNotFound and timeouts,
 // and fails with DataNotFound when HTL runs out. docs/routing.md describes
 // the rules and their numbers.
+//
+// It imports only keys, and is pure (internal/layout checks it): the node's
+// network engine (node/network) and the simulator (routing/sim) are its two
+// drivers.
 package routing

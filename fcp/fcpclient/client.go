@@ -10,6 +10,9 @@
 // message midway), so a Put whose reader fails, or whose context is cancelled
 // while its data is still being written, breaks the connection: every other
 // pending request then fails with a *ConnectionError.
+//
+// It imports only fcp/fcpwire: a front-end that uses it pulls in nothing of
+// the node.
 package fcpclient
 
 import (

@@ -19,4 +19,7 @@
 // every malformed input yields a *ProtocolError carrying fred's error code,
 // with Fatal set when the stream cannot be resynchronised and the connection
 // must close.
+//
+// It imports nothing of hams: the client layer and the network import it for
+// fred's failure codes (codes.go), which FCP reports.
 package fcpwire

@@ -39,6 +39,8 @@
 // extensions or Google services, and no host name resolves but localhost,
 // so pages must be served on 127.0.0.1 or localhost. The test's cleanup kills
 // the browser and all its processes.
+//
+// It is test infrastructure: only tests import it.
 package browsertest
 
 import (

@@ -29,4 +29,7 @@
 // a second line of defence every tor is also told to exit when the process
 // that started it goes away (__OwningControllerProcess), so a crashed test
 // does not leave tors behind.
+//
+// It is test infrastructure: tests and hams testnet use it; no package of the
+// node does.
 package tornet

@@ -1,6 +1,8 @@
 // Package vectorfile reads the JSON test vectors in docs/vectors and checks
 // them against the MUST-reject rules their spec numbers. The vector tests of
 // keys and node/clientlayer share it.
+//
+// It imports nothing of hams; only tests and the vector generators import it.
 package vectorfile
 
 import (

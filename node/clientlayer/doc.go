@@ -18,4 +18,8 @@
 // The metadata format is specified in docs/metadata.md. Errors are
 // *FetchError and *InsertError values carrying fred's FetchException and
 // InsertException codes, which FCP reports as GetFailed and PutFailed.
+//
+// It imports keys, datastore (for NewLocalStore) and fcp/fcpwire (fred's
+// codes) only: the network is behind the BlockStore interface, and the FCP
+// server above it goes through node's backend.
 package clientlayer

@@ -9,8 +9,10 @@ import (
 	"github.com/hamsnet/hams/keys"
 )
 
-// BlockStore is where blocks go and come from: the local datastore now, the
-// network later. Implementations must be safe for concurrent use.
+// BlockStore is where blocks go and come from: the local datastore
+// (NewLocalStore) on a node without peers, the network (network.Network's
+// Store) on a node with peers. Implementations must be safe for concurrent
+// use.
 type BlockStore interface {
 	// PutBlock stores block under rk. The caller's encoder made the block,
 	// so it verifies; the store must not keep block after returning (the

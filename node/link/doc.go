@@ -20,4 +20,7 @@
 // closes the stream when ctx or the handshake timeout expires, stopped
 // before Handshake returns). Start starts three goroutines (reader, writer,
 // timer); the link stops them, and Close waits for them.
+//
+// It imports nothing of hams: frames are opaque here (node/peerwire gives
+// them meaning).
 package link

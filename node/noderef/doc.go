@@ -27,4 +27,6 @@
 //
 // Nothing here does I/O, reads a clock or draws randomness: Ed25519 signing
 // is deterministic.
+//
+// It imports only keys and routing (for Location), and is pure.
 package noderef

@@ -5,6 +5,9 @@
 //
 // The format is strict: Decode rejects anything Append would not produce,
 // so a frame has exactly one reading.
+//
+// It imports only routing and keys, and is pure. The core's message kinds
+// carry no wire numbers; this package maps them to its type codes.
 package peerwire
 
 import (

@@ -21,4 +21,6 @@
 //
 // Tests run against a private Tor network on 127.0.0.1 (package
 // internal/tornet): pass its ClientTorrc lines as Config.ExtraTorrc.
+//
+// It imports nothing of hams: node/network wires it into the node.
 package tor

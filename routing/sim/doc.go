@@ -10,4 +10,7 @@
 // from Config.Seed: the same Config gives the same Result.
 //
 // docs/simulation.md describes the models and publishes results.
+//
+// It imports only routing and keys, and is deterministic: no wall clock, no
+// goroutines, no global random source (internal/layout checks it).
 package sim

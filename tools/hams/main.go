@@ -1,14 +1,20 @@
-// Command hams is the single hams binary: it runs a node and talks to one
-// over FCP.
+// Command hams is the single hams binary: it runs a node, a test network
+// on one machine, the routing simulator and the social front-end, and talks
+// to a node over FCP.
 //
-//	hams put [--fcp ADDR] [--uri URI] FILE|-
-//	hams get [--fcp ADDR] [-o FILE] URI
-//	hams keygen [--fcp ADDR]
-//	hams sim [--nodes N] [--topology kleinberg|darknet|opennet] [--seed S] [--json] [--out DIR] …
+//	hams node [--dir DIR] [--fcp ADDR] [--transport tor|tcp|none] …   run a node
+//	hams put [--fcp ADDR] [--uri URI] FILE|-          insert a file, print its URI
+//	hams get [--fcp ADDR] [-o FILE] URI               fetch a file
+//	hams keygen [--fcp ADDR]                          make an SSK keypair
+//	hams peer [--fcp ADDR] add FILE|- | list | remove ID
+//	hams testnet --nodes N [--transport tcp|tor] …    full nodes on loopback
+//	hams sim [--nodes N] [--topology kleinberg|darknet|opennet] …
+//	hams social [--fcp ADDR] [--listen ADDR]          the social front-end
 //
-// Each subcommand lives in its own file and registers itself from init()
-// with register; main only wires the process (arguments, standard streams,
-// signals, exit status) to run.
+// "hams help" lists every command with its summary, "hams help COMMAND" its
+// flags. Each subcommand lives in its own file and registers itself from
+// init() with register; main only wires the process (arguments, standard
+// streams, signals, exit status) to run.
 package main
 
 import (

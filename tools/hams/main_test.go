@@ -328,3 +328,18 @@ func TestFollowRedirects(t *testing.T) {
 		t.Fatalf("redirect to itself: %v, want the GetFailed", err)
 	}
 }
+
+// TestPackageDocListsCommands: the command list in the package doc names
+// every registered command, so it cannot fall behind again.
+func TestPackageDocListsCommands(t *testing.T) {
+	src, err := os.ReadFile("main.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, _, _ := strings.Cut(string(src), "\npackage main")
+	for name := range commands {
+		if !strings.Contains(doc, "//\thams "+name+" ") {
+			t.Errorf("main.go's package doc does not list hams %s", name)
+		}
+	}
+}

@@ -1,6 +1,8 @@
 // Package fcptest provides fake FCP servers for testing FCP clients: a
 // scripted connection (Pipe, Server) for exact exchanges, and Node, a small
 // in-memory node that answers puts, gets and key generation.
+//
+// It imports only fcp/fcpwire and keys.
 package fcptest
 
 import (

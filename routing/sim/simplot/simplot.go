@@ -21,6 +21,8 @@
 //
 // Every title carries the run's topology, node count and seed. The same
 // Result gives the same SVG bytes (fonts are referenced, not embedded).
+//
+// It imports only routing/sim (and the plotting library).
 package simplot
 
 import (
