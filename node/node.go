@@ -161,10 +161,6 @@ func Run(ctx context.Context, cfg Config) error {
 // (network.TransportNone).
 var ErrNoNetwork = errors.New("node: this node has no peers (--transport none)")
 
-// Network returns the node's network engine, or nil for a node without
-// peers.
-func (n *Node) Network() *network.Network { return n.net }
-
 // Noderef returns this node's signed noderef (also in Dir/noderef), or nil
 // for a node without peers.
 func (n *Node) Noderef() []byte {
