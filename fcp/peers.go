@@ -51,6 +51,10 @@ const (
 	PeerDisconnected   = "DISCONNECTED"
 	PeerBackedOff      = "BACKED OFF"
 	PeerNeverConnected = "NEVER CONNECTED"
+	// PeerTooOld: the peer's protocol version is below this node's
+	// minimum; PeerTooNew: this node's is below the peer's minimum.
+	PeerTooOld = "TOO OLD"
+	PeerTooNew = "TOO NEW"
 )
 
 // PeerInfo is one peer as FCP reports it.
@@ -69,7 +73,8 @@ type PeerInfo struct {
 	// line break ('=' is not allowed in keys).
 	Fields [][2]string
 	// Status is fred's volatile.status: PeerConnected, PeerDisconnected,
-	// PeerBackedOff or PeerNeverConnected ("" is sent as "UNKNOWN STATUS").
+	// PeerBackedOff, PeerNeverConnected, PeerTooOld or PeerTooNew ("" is
+	// sent as "UNKNOWN STATUS").
 	Status string
 	// Location is the peer's current location in [0, 1), sent as
 	// volatile.location (the noderef's own location field is left as

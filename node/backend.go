@@ -130,6 +130,8 @@ var fcpStatus = map[network.PeerStatus]string{
 	network.PeerDisconnected:   fcp.PeerDisconnected,
 	network.PeerBackedOff:      fcp.PeerBackedOff,
 	network.PeerNeverConnected: fcp.PeerNeverConnected,
+	network.PeerTooOld:         fcp.PeerTooOld,
+	network.PeerTooNew:         fcp.PeerTooNew,
 }
 
 func fcpPeer(p network.PeerInfo) fcp.PeerInfo {

@@ -21,6 +21,7 @@ import (
 	"github.com/hamsnet/hams/keys"
 	"github.com/hamsnet/hams/node/network"
 	"github.com/hamsnet/hams/node/noderef"
+	"github.com/hamsnet/hams/node/peerwire"
 	"github.com/hamsnet/hams/routing"
 )
 
@@ -151,11 +152,23 @@ func (h *hopCounter) take(rk keys.RoutingKey) int {
 
 // TestNetworkFiftyNodes inserts 100 items (CHK splitfiles of 1 MiB, SSKs,
 // KSKs) from random nodes of a 50-node small world and fetches each from
-// another random node whose store does not hold it.
+// another random node whose store does not hold it. A random third of the
+// nodes do not speak offers (as nodes of another version might not): the
+// others link with them all the same.
 func TestNetworkFiftyNodes(t *testing.T) {
 	const nodes, items = 50, 100
 	hc := &hopCounter{n: map[keys.RoutingKey]int{}}
-	tn := startNet(t, nodes, 2, 7, func(c *Config) { c.Network.Hooks.Send = hc.trace })
+	noOffers := map[string]bool{}
+	for _, i := range rand.New(rand.NewPCG(7, 8)).Perm(nodes)[:nodes/3] {
+		noOffers[fmt.Sprintf("node-%d", i)] = true
+	}
+	tn := startNet(t, nodes, 2, 7, func(c *Config) {
+		c.Network.Hooks.Send = hc.trace
+		if noOffers[c.Network.Name] {
+			c.Network.Protocol = &network.Protocol{Version: peerwire.ProtocolVersion, MinVersion: peerwire.MinProtocolVersion,
+				Features: peerwire.AllFeatures &^ peerwire.FeatureOffers}
+		}
+	})
 	rng := rand.New(rand.NewPCG(7, 7))
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -243,6 +256,13 @@ func TestNetworkFiftyNodes(t *testing.T) {
 		ok, items, hops[0], hops[len(hops)/2], hops[len(hops)*9/10], hops[len(hops)-1], hist)
 	if ok < items*99/100 {
 		t.Fatalf("%d/%d fetched, want at least 99%%", ok, items)
+	}
+	for i, nd := range tn.nodes {
+		for _, p := range nd.ListPeers() {
+			if p.Status != network.PeerConnected || p.LastError != "" {
+				t.Errorf("node %d, peer %s: %v (%q), want connected", i, p.Ref.Name, p.Status, p.LastError)
+			}
+		}
 	}
 }
 

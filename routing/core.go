@@ -20,6 +20,8 @@ type peer struct {
 	// nbrs are the locations of the peer's own peers as it last told us
 	// (friend-of-a-friend routing), without this node's.
 	nbrs []Location
+	// feats are the optional kinds the link to the peer speaks.
+	feats PeerFeatures
 }
 
 // phase is where a request stands at this node.
@@ -100,7 +102,8 @@ func (c *Core) Location() Location { return c.cfg.Location }
 func (c *Core) SetLocation(l Location) { c.cfg.Location = l }
 
 // AddPeer adds or relocates a peer. A new peer's link draws its HTL
-// decisions from the Core's random source.
+// decisions from the Core's random source, and speaks every optional kind
+// (AllPeerFeatures) until SetPeerFeatures says otherwise.
 func (c *Core) AddPeer(id PeerID, loc Location) error {
 	if id == 0 {
 		return ErrReservedPeer
@@ -110,7 +113,7 @@ func (c *Core) AddPeer(id PeerID, loc Location) error {
 		c.peers[i].loc = loc
 		return nil
 	}
-	p := peer{id: id, loc: loc,
+	p := peer{id: id, loc: loc, feats: AllPeerFeatures,
 		decAtMax: c.rng.Float64() < c.cfg.DecrementAtMaxProb,
 		decAtMin: c.rng.Float64() < c.cfg.DecrementAtMinProb}
 	c.peers = slices.Insert(c.peers, i, p)
@@ -163,6 +166,20 @@ func (c *Core) RemovePeer(now time.Time, id PeerID) {
 			c.route(now, r)
 		}
 	}
+}
+
+// SetPeerFeatures sets the optional kinds the link to peer id speaks (the
+// features both sides declared). The Core never sends the peer a message of
+// a kind outside them, and a message of such a kind from the peer is an
+// error (ErrUndeclared). A peer without PeerOffers is not remembered as
+// having asked for a key (it could not be offered the block).
+func (c *Core) SetPeerFeatures(id PeerID, f PeerFeatures) error {
+	p := c.peer(id)
+	if p == nil {
+		return fmt.Errorf("%w %d given features", ErrPeerNotFound, id)
+	}
+	p.feats = f
+	return nil
 }
 
 // Peers returns the number of peers.
@@ -266,8 +283,8 @@ func (c *Core) startLocal(now time.Time, rk keys.RoutingKey, block []byte, inser
 }
 
 // Step feeds a message from peer m.Peer. Its errors match one of
-// ErrPeerNotFound (a race with RemovePeer: ignore it), ErrWrongKey or
-// ErrUnknownMessage (the peer misbehaves: drop its link).
+// ErrPeerNotFound (a race with RemovePeer: ignore it), ErrWrongKey,
+// ErrUnknownMessage or ErrUndeclared (the peer misbehaves: drop its link).
 func (c *Core) Step(now time.Time, m Message) error {
 	p := c.peer(m.Peer)
 	if p == nil {
@@ -278,6 +295,9 @@ func (c *Core) Step(now time.Time, m Message) error {
 		c.incoming(now, p, m)
 		return nil
 	case MsgOffer:
+		if p.feats&PeerOffers == 0 {
+			return fmt.Errorf("%w: peer %d sent an Offer", ErrUndeclared, m.Peer)
+		}
 		c.offered(now, m)
 		return nil
 	case MsgData, MsgDataNotFound, MsgRecentlyFailed, MsgRouteNotFound,
@@ -322,7 +342,7 @@ func (c *Core) incoming(now time.Time, p *peer, m Message) {
 		htl: htl, source: p.id, block: m.Block}
 	if !r.insert {
 		if f, ok := c.failed.get(now, m.Key); ok && f.htl >= htl {
-			c.failed.ask(m.Key, p.id)
+			c.ask(m.Key, p.id)
 			reject(MsgRecentlyFailed)
 			return
 		}
@@ -499,10 +519,21 @@ func (c *Core) route(now time.Time, r *request) {
 // askers records r's source and waiters as having asked for r's key,
 // which was not found (see offer).
 func (c *Core) askers(r *request) {
-	c.failed.ask(r.key, r.source)
+	c.ask(r.key, r.source)
 	for _, w := range r.waiters {
-		c.failed.ask(r.key, w.source)
+		c.ask(r.key, w.source)
 	}
+}
+
+// ask records that p (0: this node) asked for k, which was not found; a
+// peer whose link does not speak offers is left out.
+func (c *Core) ask(k keys.RoutingKey, p PeerID) {
+	if p != 0 {
+		if pp := c.peer(p); pp != nil && pp.feats&PeerOffers == 0 {
+			return
+		}
+	}
+	c.failed.ask(k, p)
 }
 
 // offer hands on a block for key k that reached this node (an insert, or
@@ -516,7 +547,7 @@ func (c *Core) offer(now time.Time, k keys.RoutingKey, block []byte, from PeerID
 		return
 	}
 	for _, p := range e.askers[:e.n] {
-		if p != from && c.peer(p) != nil {
+		if pp := c.peer(p); p != from && pp != nil && pp.feats&PeerOffers != 0 {
 			c.send(Message{Type: MsgOffer, Peer: p, ID: c.newID(), Key: k, Block: block})
 		}
 	}

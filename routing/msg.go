@@ -137,7 +137,25 @@ var (
 	ErrTooManyNeighbours = errors.New("routing: too many neighbours")
 	// ErrReservedPeer: AddPeer with PeerID 0, which names this node.
 	ErrReservedPeer = errors.New("routing: peer id 0 is reserved")
+	// ErrUndeclared: a message of an optional kind the link to the peer
+	// does not speak (SetPeerFeatures).
+	ErrUndeclared = errors.New("routing: a kind the link did not declare")
 )
+
+// PeerFeatures are the optional message kinds a link to a peer speaks,
+// beyond those every node speaks: the features both sides declared
+// (docs/wire.md, Versions and features). The driver maps its wire features
+// to these.
+type PeerFeatures uint8
+
+const (
+	// PeerOffers: the link carries MsgOffer (passive requests).
+	PeerOffers PeerFeatures = 1 << iota
+)
+
+// AllPeerFeatures are every optional kind the Core speaks: what a peer
+// has until SetPeerFeatures says otherwise.
+const AllPeerFeatures = PeerOffers
 
 // Offered is a block this node's own request asked for a short while ago,
 // when it was not found, that has reached the node since (MsgOffer, or an

@@ -28,6 +28,7 @@ var rewrite = flag.Bool("rewrite", false, "rewrite the expected output in routin
 //	peer ID loc=F                   AddPeer
 //	remove ID                       RemovePeer
 //	nbrs ID [F,F,...]               SetPeerNeighbours (friend-of-a-friend)
+//	features ID none|offers         SetPeerFeatures
 //	key NAME loc=F                  name a routing key at location F
 //	fetch NAME | insert NAME        a local request or insert
 //	fetch-remote NAME               a local request the driver looked up already
@@ -180,6 +181,15 @@ func (s *script) run(cmd string) []string {
 			}
 		}
 		if err := s.c.SetPeerNeighbours(PeerID(id), locs); err != nil {
+			notes = append(notes, "error: "+err.Error())
+		}
+	case "features":
+		id, _ := strconv.ParseUint(f[1], 10, 64)
+		var pf PeerFeatures
+		if f[2] == "offers" {
+			pf = PeerOffers
+		}
+		if err := s.c.SetPeerFeatures(PeerID(id), pf); err != nil {
 			notes = append(notes, "error: "+err.Error())
 		}
 	case "key":

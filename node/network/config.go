@@ -76,9 +76,37 @@ type Config struct {
 	// (a node passes its own).
 	Logger *slog.Logger
 
+	// Protocol, when set, replaces what this node declares it speaks
+	// (docs/wire.md, Versions and features): a test knob, so that tests run
+	// nodes of other versions, or without a feature, beside current ones.
+	// Nil: the current version, minimum and every feature.
+	Protocol *Protocol
 	// Hooks are test knobs, not settings: they let tests watch what the
 	// network does. A node never needs them.
 	Hooks Hooks
+}
+
+// Protocol is what a node declares it speaks, in its noderef: its protocol
+// version, the oldest version it links with, and its optional kinds.
+type Protocol struct {
+	Version, MinVersion int
+	Features            peerwire.Features
+}
+
+// currentProtocol is what this build speaks.
+var currentProtocol = Protocol{Version: peerwire.ProtocolVersion, MinVersion: peerwire.MinProtocolVersion, Features: peerwire.AllFeatures}
+
+// validate reports whether p can be declared.
+func (p Protocol) validate() error {
+	switch {
+	case p.Version < 1 || p.Version > 65535:
+		return fmt.Errorf("node: protocol version %d is not in 1 to 65535", p.Version)
+	case p.MinVersion < 1 || p.MinVersion > p.Version:
+		return fmt.Errorf("node: minimum protocol version %d is not in 1 to %d", p.MinVersion, p.Version)
+	case !peerwire.AllFeatures.Has(p.Features):
+		return fmt.Errorf("node: features %#x include some this build does not speak", uint32(p.Features))
+	}
+	return nil
 }
 
 // Hooks let tests watch a network; nil fields are skipped.
@@ -90,6 +118,9 @@ type Hooks struct {
 	Neighbours func(peer routing.Location, locs []routing.Location)
 	// TorDials sees every TCP connection the Tor transport opens.
 	TorDials func(network, addr string)
+	// Frame sees the wire type of every message the router sends a peer,
+	// with the peer's location (on the router's loop).
+	Frame func(peer routing.Location, typ byte)
 }
 
 // withDefaults fills zero fields.
@@ -144,5 +175,18 @@ func (c Config) Validate() error {
 		// list, and a refused list costs the peer its link.
 		return fmt.Errorf("node: Routing.MaxPeerNeighbours %d is below %d, the most locations a peer may send", n, peerwire.MaxPeerLocations)
 	}
+	if c.Protocol != nil {
+		if err := c.Protocol.validate(); err != nil {
+			return err
+		}
+	}
 	return c.Link.Validate()
+}
+
+// protocol returns what the node declares.
+func (c Config) protocol() Protocol {
+	if c.Protocol != nil {
+		return *c.Protocol
+	}
+	return currentProtocol
 }

@@ -16,6 +16,10 @@ const (
 	stableLink     = 30 * time.Second // a link that lived this long resets the backoff
 	badPeerBackoff = 5 * time.Minute  // a peer that sent garbage waits this long
 	dialTimeout    = 10 * time.Second
+	// incompatibleBackoff is how long a peer whose protocol version does
+	// not fit waits before this node dials it again (it may have upgraded;
+	// if it dials first, it is linked at once).
+	incompatibleBackoff = 30 * time.Minute
 )
 
 // dialer keeps ps linked while it has TCP addresses: it dials when ps has
@@ -54,7 +58,7 @@ func (pm *peerManager) dialer(ps *peerState) {
 			pm.failed(ps, err, false)
 			continue
 		}
-		pm.attach(ps, l, true)
+		_ = pm.attach(ps, l, true) // a refusal is kept on ps (its status, its next dial)
 	}
 }
 

@@ -27,13 +27,14 @@ func isMisbehaviour(err error) bool {
 // linkHandler decodes a link's frames, verifies their blocks and passes
 // them, and PeerLocations, to the router.
 type linkHandler struct {
-	pm  *peerManager
-	ps  *peerState
-	rid routing.PeerID
+	pm    *peerManager
+	ps    *peerState
+	rid   routing.PeerID
+	feats peerwire.Features // what the link negotiated
 }
 
 func (h *linkHandler) HandleFrame(l *link.Link, frame []byte) error {
-	wm, err := peerwire.DecodeMessage(frame)
+	wm, err := peerwire.DecodeFrom(frame, h.feats) // a kind not negotiated breaks W3
 	if err != nil {
 		return errMisbehaving{err}
 	}

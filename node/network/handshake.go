@@ -10,6 +10,7 @@ import (
 
 	"github.com/hamsnet/hams/node/link"
 	"github.com/hamsnet/hams/node/noderef"
+	"github.com/hamsnet/hams/node/peerwire"
 )
 
 // maxInboundHandshakes is how many inbound handshakes may run at once; a
@@ -80,8 +81,7 @@ func (pm *peerManager) accept(rwc io.ReadWriteCloser) error {
 		l.Close()
 		return ErrUnknownPeer
 	}
-	pm.attach(ps, l, false)
-	return nil
+	return pm.attach(ps, l, false)
 }
 
 // connect runs the outbound side of a link on rwc to the peer ref (which
@@ -102,8 +102,7 @@ func (pm *peerManager) connect(ctx context.Context, rwc io.ReadWriteCloser, ref 
 		l.Close()
 		return ErrUnknownPeer
 	}
-	pm.attach(ps, l, true)
-	return nil
+	return pm.attach(ps, l, true)
 }
 
 // serve accepts links on ln until it is closed.
@@ -139,35 +138,94 @@ func (pm *peerManager) initiatorKey(ps *peerState, initiated bool) []byte {
 	return ps.ref.Noise[:]
 }
 
-// attach makes l ps's live link. When two links to the same peer exist
-// (both dialled at once), both nodes keep the one dialled by the node with
-// the smaller link key.
-func (pm *peerManager) attach(ps *peerState, l *link.Link, initiated bool) {
+// attach makes l ps's live link, if the two nodes' protocols allow it:
+// the features both declared decide what the link speaks, and a peer whose
+// version is below this node's minimum (or whose minimum is above this
+// node's version) is not linked, and shown as such (a *VersionError). Both
+// sides of a link decide the same from the same two noderefs, so each one
+// reports the reason itself. When two links to the same peer exist (both
+// dialled at once), both nodes keep the one dialled by the node with the
+// smaller link key.
+func (pm *peerManager) attach(ps *peerState, l *link.Link, initiated bool) error {
+	remote, err := noderef.Parse(l.RemotePayload()) // verified in the handshake
+	if err != nil {
+		l.Close()
+		return err
+	}
+	feats, verr := pm.negotiate(remote)
 	pm.mu.Lock()
 	if pm.closed || isStopped(ps) {
 		pm.mu.Unlock()
 		l.Close()
-		return
+		return errRouterClosed
+	}
+	if remote.ID() == ps.ref.ID() && !bytes.Equal(remote.Marshal(), ps.ref.Marshal()) {
+		// The peer's current noderef (its version, features, addresses):
+		// keep it, as AddPeer would.
+		ps.ref = remote
+		if err := pm.save(remote); err != nil {
+			pm.log.Warn("keeping a peer's noderef", "peer", remote.ID(), "err", err)
+		}
+	}
+	if verr != nil {
+		pm.incompatible(ps, verr)
+		pm.mu.Unlock()
+		l.Close()
+		return verr
 	}
 	old := ps.link
 	if old != nil && ps.initiated != initiated &&
 		bytes.Compare(pm.initiatorKey(ps, ps.initiated), pm.initiatorKey(ps, initiated)) < 0 {
 		pm.mu.Unlock()
 		l.Close() // the old link is the one both sides keep
-		return
+		return nil
 	}
 	ps.link, ps.initiated, ps.since, ps.ever, ps.bad, ps.lastErr = l, initiated, time.Now(), true, false, ""
+	ps.incompat, ps.feats = nil, feats
 	loc := ps.ref.Location
 	pm.mu.Unlock()
 	if old != nil {
 		go old.Close()
 	}
-	h := &linkHandler{pm: pm, ps: ps}
-	rid, ok := pm.r.addPeer(linkSender{pm: pm, ps: ps, l: l}, loc)
+	h := &linkHandler{pm: pm, ps: ps, feats: feats}
+	rid, ok := pm.r.addPeer(linkSender{pm: pm, ps: ps, l: l}, loc, feats)
 	if !ok {
 		l.Close()
-		return
+		return errRouterClosed
 	}
 	h.rid = rid
 	l.Start(h)
+	return nil
+}
+
+// negotiate returns the features a link with the node whose current
+// noderef is ref speaks (those both declared; a noderef from before
+// negotiation declares peerwire.LegacyFeatures), or a *VersionError when
+// the two versions do not link.
+func (pm *peerManager) negotiate(ref noderef.Ref) (peerwire.Features, *VersionError) {
+	ve := &VersionError{Peer: ref.ProtocolVersion(), PeerMin: ref.MinProtocolVersion(), Mine: pm.proto.Version, MyMin: pm.proto.MinVersion}
+	switch {
+	case ve.Peer < ve.MyMin:
+		ve.TooOld = true
+		return 0, ve
+	case ve.Mine < ve.PeerMin:
+		return 0, ve
+	}
+	theirs := peerwire.LegacyFeatures
+	if ref.Negotiates() {
+		theirs = peerwire.ParseFeatures(ref.Features)
+	}
+	return pm.proto.Features & theirs, nil
+}
+
+// incompatible records that ps's version and this node's do not link; pm.mu
+// is held. The operator hears of it once per change (the log, and the
+// peer's status); the peer is dialled again after incompatibleBackoff, and
+// linked at once if it dials with a noderef that fits.
+func (pm *peerManager) incompatible(ps *peerState, ve *VersionError) {
+	if ps.incompat == nil || *ps.incompat != *ve {
+		pm.log.Warn("peer not linked: protocol versions do not fit", "peer", ps.ref.ID(), "name", ps.ref.Name, "err", ve)
+	}
+	ps.incompat, ps.lastErr = ve, ve.Error()
+	ps.retryAt = time.Now().Add(incompatibleBackoff)
 }

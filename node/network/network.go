@@ -93,7 +93,9 @@ func Start(ctx context.Context, dir string, ds *datastore.Store, cfg Config) (*N
 		}
 		nw.ln, onions, dial = nw.tor.Listener(), []string{nw.tor.Address()}, nw.tor.Dial
 	}
-	nw.self, err = noderef.New(id.sign, noderef.Ref{Noise: id.noise.Public, Location: id.loc, Name: cfg.Name, TCP: addrs, Onion: onions})
+	pr := cfg.protocol()
+	nw.self, err = noderef.New(id.sign, noderef.Ref{Noise: id.noise.Public, Location: id.loc, Name: cfg.Name, TCP: addrs, Onion: onions,
+		Protocol: pr.Version, MinProtocol: pr.MinVersion, Features: pr.Features.Names()})
 	if err != nil {
 		nw.closeListener()
 		return nil, err
@@ -104,7 +106,7 @@ func Start(ctx context.Context, dir string, ds *datastore.Store, cfg Config) (*N
 	}
 	nw.r = newRouter(core, ds, cfg.Logger, cfg.Hooks)
 	nw.store = &blockStore{ds: ds, r: nw.r}
-	nw.pm, err = newPeerManager(dir, cfg.MaxPeers, cfg.Link, dial, cfg.Transport == TransportTor, cfg.Logger, id, nw.self, nw.r)
+	nw.pm, err = newPeerManager(dir, cfg.MaxPeers, cfg.Link, dial, cfg.Transport == TransportTor, cfg.Logger, id, nw.self, pr, nw.r)
 	if err != nil {
 		nw.r.close()
 		nw.closeListener()

@@ -18,8 +18,9 @@ const peerLocationsDelay = time.Second
 
 // routerPeer is a live peer as the router's loop knows it.
 type routerPeer struct {
-	link sender
-	loc  routing.Location
+	link  sender
+	loc   routing.Location
+	feats peerwire.Features // what the link negotiated
 	// sent is the PeerLocations list last sent to the peer; announced says
 	// one was sent (sent is nil for an empty list too).
 	sent      []routing.Location
@@ -85,6 +86,9 @@ func peerLocationsFor(all []routing.Location, loc routing.Location) []routing.Lo
 // sendPeerLocations sends peer id its list, made from all (the live
 // peers' locations, ascending), unless it was sent that list last.
 func (r *router) sendPeerLocations(id routing.PeerID, p *routerPeer, all []routing.Location) {
+	if !p.feats.Has(peerwire.FeaturePeerLocations) {
+		return // the link does not speak them: the peer routes by locations alone
+	}
 	locs := peerLocationsFor(all, p.loc)
 	if p.announced && slices.Equal(locs, p.sent) {
 		return
@@ -95,8 +99,7 @@ func (r *router) sendPeerLocations(id routing.PeerID, p *routerPeer, all []routi
 		r.log.Error("router: encode", "err", err)
 		return
 	}
-	if err := p.link.send(r.frame); err != nil {
-		r.dropPeer(id, fmt.Errorf("node: send to peer: %w", err))
+	if !r.sendFrame(id, p) {
 		return
 	}
 	p.sent, p.announced = locs, true

@@ -68,7 +68,7 @@ func newLoopRouter(t *testing.T, cfg routing.Config) *loopRouter {
 
 func (lr *loopRouter) up(l *fakeLink, loc routing.Location) routing.PeerID {
 	reply := make(chan routing.PeerID, 1)
-	lr.handle(routerEvent{kind: evPeerUp, link: l, loc: loc, reply: reply})
+	lr.handle(routerEvent{kind: evPeerUp, link: l, loc: loc, feats: peerwire.AllFeatures, reply: reply})
 	return <-reply
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/hamsnet/hams/node/link"
 	"github.com/hamsnet/hams/node/noderef"
+	"github.com/hamsnet/hams/node/peerwire"
 	"github.com/hamsnet/hams/routing"
 )
 
@@ -33,10 +34,16 @@ const (
 	// PeerBackedOff: the peer misbehaved, and waits before it may link
 	// again.
 	PeerBackedOff
+	// PeerTooOld: the peer's protocol version is below this node's
+	// minimum: it must upgrade.
+	PeerTooOld
+	// PeerTooNew: the peer links only with versions newer than this
+	// node's: this node must upgrade.
+	PeerTooNew
 )
 
 var peerStatusNames = [...]string{PeerNeverConnected: "never connected", PeerConnected: "connected",
-	PeerDisconnected: "disconnected", PeerBackedOff: "backed off"}
+	PeerDisconnected: "disconnected", PeerBackedOff: "backed off", PeerTooOld: "too old", PeerTooNew: "too new"}
 
 // String names the state in words, for logs.
 func (s PeerStatus) String() string {
@@ -48,10 +55,36 @@ func (s PeerStatus) String() string {
 
 // PeerInfo describes one peer.
 type PeerInfo struct {
-	Ref       noderef.Ref
-	Status    PeerStatus
-	Since     time.Time // when the current link came up (Status PeerConnected)
-	LastError string    // why the last link or dial failed
+	// Ref is the peer's noderef: the one it last linked with, or else the
+	// one it was added with.
+	Ref    noderef.Ref
+	Status PeerStatus
+	// Since is when the current link came up (Status PeerConnected).
+	Since time.Time
+	// Features are the optional kinds the current link speaks: those both
+	// nodes declared (0 when not connected).
+	Features peerwire.Features
+	// LastError says why the last link or dial failed.
+	LastError string
+}
+
+// VersionError is why two nodes do not link: one's protocol version is
+// below the other's minimum (docs/wire.md, Versions and features). Each
+// side finds it from the two noderefs of the handshake.
+type VersionError struct {
+	// TooOld: the peer's version is below this node's minimum. Otherwise
+	// this node's version is below the peer's minimum.
+	TooOld bool
+	// Peer and PeerMin are the peer's version and minimum; Mine and MyMin
+	// this node's.
+	Peer, PeerMin, Mine, MyMin int
+}
+
+func (e *VersionError) Error() string {
+	if e.TooOld {
+		return fmt.Sprintf("node: the peer speaks protocol version %d, older than %d, the oldest this node links with: the peer must upgrade", e.Peer, e.MyMin)
+	}
+	return fmt.Sprintf("node: the peer links only with protocol version %d or later, and this node speaks %d: upgrade hams to link with it", e.PeerMin, e.Mine)
 }
 
 // ErrUnknownPeer is returned for a peer this node does not have.
@@ -69,6 +102,8 @@ type peerState struct {
 	backoff   time.Duration
 	retryAt   time.Time
 	bad       bool          // backed off for misbehaving
+	incompat  *VersionError // the versions did not fit, last time they met
+	feats     peerwire.Features
 	wake      chan struct{} // pokes the dialer (capacity 1)
 	stop      chan struct{} // closed when the peer is removed
 }
@@ -86,6 +121,7 @@ type peerManager struct {
 	self     noderef.Ref
 	selfText []byte
 	r        *router
+	proto    Protocol // what this node declares
 
 	ctx    context.Context // cancelled by close: ends dialers and handshakes
 	cancel context.CancelFunc
@@ -98,10 +134,10 @@ type peerManager struct {
 }
 
 func newPeerManager(dir string, maxPeers int, cfg link.Config, dial func(context.Context, string) (net.Conn, error), onion bool,
-	log *slog.Logger, id identity, self noderef.Ref, r *router) (*peerManager, error) {
+	log *slog.Logger, id identity, self noderef.Ref, proto Protocol, r *router) (*peerManager, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	pm := &peerManager{dir: filepath.Join(dir, peersDir), maxPeers: maxPeers, linkCfg: cfg, dial: dial, onion: onion, log: log,
-		id: id, self: self, selfText: self.Marshal(), r: r, ctx: ctx, cancel: cancel,
+		id: id, self: self, selfText: self.Marshal(), r: r, proto: proto, ctx: ctx, cancel: cancel,
 		hsSem: make(chan struct{}, maxInboundHandshakes), peers: map[string]*peerState{}}
 	if err := os.MkdirAll(pm.dir, 0o700); err != nil {
 		cancel()
@@ -161,7 +197,11 @@ func (pm *peerManager) info(ps *peerState) PeerInfo {
 	pi := PeerInfo{Ref: ps.ref, LastError: ps.lastErr}
 	switch {
 	case ps.link != nil:
-		pi.Status, pi.Since = PeerConnected, ps.since
+		pi.Status, pi.Since, pi.Features = PeerConnected, ps.since, ps.feats
+	case ps.incompat != nil && ps.incompat.TooOld:
+		pi.Status = PeerTooOld
+	case ps.incompat != nil:
+		pi.Status = PeerTooNew
 	case ps.bad:
 		pi.Status = PeerBackedOff
 	case !ps.ever:

@@ -37,8 +37,9 @@ type sender interface {
 type routerEvent struct {
 	kind  eventKind
 	peer  routing.PeerID
-	msg   routing.Message // evMessage
-	link  sender          // evPeerUp
+	msg   routing.Message   // evMessage
+	link  sender            // evPeerUp
+	feats peerwire.Features // evPeerUp: what the link negotiated
 	loc   routing.Location
 	locs  []routing.Location // evPeerLocations
 	local *localReq          // evLocal
@@ -100,8 +101,9 @@ type router struct {
 	// methods are safe to call from any goroutine.
 	offers *offers
 
-	trace     func(routing.Message)                                // tests: sees every message sent
-	traceNbrs func(peer routing.Location, locs []routing.Location) // tests: sees every PeerLocations the core took
+	trace      func(routing.Message)                                // tests: sees every message sent
+	traceNbrs  func(peer routing.Location, locs []routing.Location) // tests: sees every PeerLocations the core took
+	traceFrame func(peer routing.Location, typ byte)                // tests: sees the type of every message sent
 }
 
 func newRouter(core *routing.Core, ds *datastore.Store, log *slog.Logger, hooks Hooks) *router {
@@ -117,6 +119,7 @@ func newRouter(core *routing.Core, ds *datastore.Store, log *slog.Logger, hooks 
 		local:       make(map[routing.RequestID]*localReq),
 		trace:       hooks.Send,
 		traceNbrs:   hooks.Neighbours,
+		traceFrame:  hooks.Frame,
 		offers:      newOffers(time.Now),
 	}
 	for range lookupWorkers {
@@ -150,11 +153,11 @@ func (r *router) post(ctx context.Context, ev routerEvent) bool {
 	}
 }
 
-// addPeer registers a link with the core and returns the id the router
-// knows it by.
-func (r *router) addPeer(s sender, loc routing.Location) (routing.PeerID, bool) {
+// addPeer registers a link that speaks feats with the core and returns the
+// id the router knows it by.
+func (r *router) addPeer(s sender, loc routing.Location, feats peerwire.Features) (routing.PeerID, bool) {
 	reply := make(chan routing.PeerID, 1)
-	if !r.post(context.Background(), routerEvent{kind: evPeerUp, link: s, loc: loc, reply: reply}) {
+	if !r.post(context.Background(), routerEvent{kind: evPeerUp, link: s, loc: loc, feats: feats, reply: reply}) {
 		return 0, false
 	}
 	select {
@@ -247,7 +250,10 @@ func (r *router) handle(ev routerEvent) {
 		if err := r.core.AddPeer(id, ev.loc); err != nil { // cannot fail: id > 0
 			r.log.Error("router: add peer", "err", err)
 		}
-		p := &routerPeer{link: ev.link, loc: ev.loc}
+		if err := r.core.SetPeerFeatures(id, coreFeatures(ev.feats)); err != nil {
+			r.log.Error("router: peer features", "err", err)
+		}
+		p := &routerPeer{link: ev.link, loc: ev.loc, feats: ev.feats}
 		r.peers[id] = p
 		ev.reply <- id
 		// The new peer hears of the others now; they hear of it with the
@@ -391,11 +397,36 @@ func (r *router) sendMsg(m *routing.Message) {
 		r.log.Error("router: encode", "err", err)
 		return
 	}
+	r.sendFrame(m.Peer, p)
+}
+
+// sendFrame sends r.frame to peer id, unless its kind is one the link did
+// not negotiate (the core and the router never make one: a bug, logged).
+func (r *router) sendFrame(id routing.PeerID, p *routerPeer) bool {
+	typ := r.frame[1]
+	if need := peerwire.Needs(typ); !p.feats.Has(need) {
+		r.log.Error("router: not sending a kind the link did not negotiate", "type", peerwire.TypeName(typ), "peer", id)
+		return false
+	}
 	if err := p.link.send(r.frame); err != nil {
 		// The queue is full (a peer that does not read) or the link is
 		// closing: either way the link goes, and its requests reroute.
-		r.dropPeer(m.Peer, fmt.Errorf("node: send to peer: %w", err))
+		r.dropPeer(id, fmt.Errorf("node: send to peer: %w", err))
+		return false
 	}
+	if r.traceFrame != nil {
+		r.traceFrame(p.loc, typ)
+	}
+	return true
+}
+
+// coreFeatures maps the features a link negotiated to the routing core's.
+func coreFeatures(f peerwire.Features) routing.PeerFeatures {
+	var cf routing.PeerFeatures
+	if f.Has(peerwire.FeatureOffers) {
+		cf |= routing.PeerOffers
+	}
+	return cf
 }
 
 // lookup reads the datastore for the core, for a request from a peer (this

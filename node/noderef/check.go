@@ -192,15 +192,100 @@ func onionChecksum(pub []byte) [2]byte {
 // canonicalPort reports whether p is a port from 1 to 65535 in decimal
 // without a sign or leading zeros.
 func canonicalPort(p string) bool {
-	if p == "" || len(p) > 5 || p[0] == '0' {
-		return false
+	_, ok := parseDecimal16(p)
+	return ok
+}
+
+// parseDecimal16 reads a number from 1 to 65535 in decimal without a sign
+// or leading zeros: a port, or a protocol version.
+func parseDecimal16(s string) (int, bool) {
+	if s == "" || len(s) > 5 || s[0] == '0' {
+		return 0, false
 	}
 	n := 0
-	for i := 0; i < len(p); i++ {
-		if p[i] < '0' || p[i] > '9' {
-			return false
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
 		}
-		n = n*10 + int(p[i]-'0')
+		n = n*10 + int(s[i]-'0')
 	}
-	return n <= 65535
+	return n, n <= 65535
+}
+
+// parseProtocol reads protocol, protocol.min and protocol.features from
+// byKey into r and checks them (rule N13).
+func parseProtocol(byKey map[string]string, r *Ref) error {
+	for _, f := range []struct {
+		key string
+		dst *int
+	}{{keyProtocol, &r.Protocol}, {keyMinProto, &r.MinProtocol}} {
+		v, ok := byKey[f.key]
+		if !ok {
+			continue
+		}
+		n, ok := parseDecimal16(v)
+		if !ok {
+			return errorf("N13", f.key, "%s: not a decimal number from 1 to %d without sign or leading zeros", quote(v), MaxProtocol)
+		}
+		*f.dst = n
+	}
+	if v, ok := byKey[keyFeatures]; ok {
+		r.Features = strings.Split(v, ";")
+	}
+	return checkProtocol(r.Protocol, r.MinProtocol, r.Features)
+}
+
+// checkProtocol checks a protocol version, its minimum and its feature
+// names (rule N13); 0 and nil mean absent.
+func checkProtocol(protocol, minProtocol int, features []string) error {
+	if protocol < 0 || protocol > MaxProtocol {
+		return errorf("N13", keyProtocol, "%d: not from 1 to %d", protocol, MaxProtocol)
+	}
+	if minProtocol < 0 || minProtocol > MaxProtocol {
+		return errorf("N13", keyMinProto, "%d: not from 1 to %d", minProtocol, MaxProtocol)
+	}
+	if protocol == 0 {
+		if minProtocol != 0 {
+			return errorf("N13", keyMinProto, "present without %s", keyProtocol)
+		}
+		if len(features) > 0 {
+			return errorf("N13", keyFeatures, "present without %s", keyProtocol)
+		}
+		return nil
+	}
+	if minProtocol > protocol {
+		return errorf("N13", keyMinProto, "%d is above %s %d", minProtocol, keyProtocol, protocol)
+	}
+	if len(features) > MaxFeatures {
+		return errorf("N13", keyFeatures, "%d names, at most %d", len(features), MaxFeatures)
+	}
+	for i, name := range features {
+		if msg := checkFeature(name); msg != "" {
+			return errorf("N13", keyFeatures, "%s: %s", quote(name), msg)
+		}
+		if i > 0 && features[i-1] == name {
+			return errorf("N13", keyFeatures, "%s: listed twice", quote(name))
+		}
+		if i > 0 && features[i-1] > name {
+			return errorf("N13", keyFeatures, "%s: not in ascending order (after %s)", quote(name), quote(features[i-1]))
+		}
+	}
+	return nil
+}
+
+// checkFeature checks one feature name, returning what is wrong with it or
+// "": 1 to MaxFeatureLength characters from a-z, 0-9 and '-'.
+func checkFeature(name string) string {
+	if name == "" {
+		return "empty name"
+	}
+	if len(name) > MaxFeatureLength {
+		return "longer than " + strconv.Itoa(MaxFeatureLength) + " characters"
+	}
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
+			return "a character other than a-z, 0-9 and '-'"
+		}
+	}
+	return ""
 }

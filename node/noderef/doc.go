@@ -7,6 +7,12 @@
 // addresses (IP literals only: a node never resolves a host name) and Tor v3
 // onion addresses. None is allowed, for a node that only links out.
 //
+// A ref may also declare the protocol the node speaks (Ref.Protocol), the
+// oldest version it links with (Ref.MinProtocol) and its optional message
+// kinds (Ref.Features), so that nodes of different versions keep their
+// links; a ref without them predates negotiation and reads as version 1
+// (Ref.ProtocolVersion, Ref.Negotiates).
+//
 // The text is fred's SimpleFieldSet style, one "key=value" line per field
 // and a final "End" line:
 //

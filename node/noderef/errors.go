@@ -9,7 +9,7 @@ import (
 // Error is the error type every function in this package returns.
 type Error struct {
 	// Rule is the MUST-reject rule of docs/noderef.md the input breaks, "N1"
-	// to "N12". It is empty only for an argument error of New that no
+	// to "N13". It is empty only for an argument error of New that no
 	// reader rule covers (a private key of the wrong size, or an Identity
 	// that is not the private key's public key).
 	Rule string
@@ -40,7 +40,7 @@ func (e *Error) Is(target error) bool {
 	return ok && t.Field == "" && t.Msg == "" && t.Rule != "" && t.Rule == e.Rule
 }
 
-// RuleOf returns the rule of err ("N1" to "N12"), or "" when err is nil, not
+// RuleOf returns the rule of err ("N1" to "N13"), or "" when err is nil, not
 // from this package, or an argument error of New.
 func RuleOf(err error) string {
 	var e *Error

@@ -69,6 +69,9 @@ func FuzzParse(f *testing.F) {
 			f.Add([]byte(v.Text))
 		}
 	}
+	for _, seed := range protocolSeeds(f) {
+		f.Add(seed)
+	}
 	f.Fuzz(func(t *testing.T, text []byte) {
 		r, err := Parse(text)
 		if err != nil {
@@ -97,14 +100,48 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
+// protocolSeeds returns texts that exercise protocol, protocol.min and
+// protocol.features: a signed ref with all three, and variants of it whose
+// signature no longer verifies but that the unverified parser reads (some
+// valid, some breaking N13 or N2).
+func protocolSeeds(tb testing.TB) [][]byte {
+	r := mustNew(tb, testKey("fuzz protocol"), Ref{TCP: []string{"192.0.2.1:9700"},
+		Protocol: 2, MinProtocol: 1, Features: []string{"offers", "peerlocations"}})
+	text := string(r.Marshal())
+	seeds := [][]byte{[]byte(text)}
+	for _, rep := range [][2]string{
+		{"protocol=2\n", "protocol=65535\n"},
+		{"protocol=2\n", "protocol=65536\n"},
+		{"protocol=2\n", "protocol=0\n"},
+		{"protocol=2\n", "protocol=02\n"},
+		{"protocol=2\n", "protocol=+2\n"},
+		{"protocol=2\n", ""},
+		{"protocol.min=1\n", "protocol.min=2\n"},
+		{"protocol.min=1\n", "protocol.min=3\n"},
+		{"protocol.min=1\n", ""},
+		{"offers;peerlocations", "a;b;c-1;" + strings.Repeat("z", MaxFeatureLength)},
+		{"offers;peerlocations", "peerlocations;offers"},
+		{"offers;peerlocations", "offers;offers"},
+		{"offers;peerlocations", "offers;;peerlocations"},
+		{"offers;peerlocations", "offers;"},
+		{"offers;peerlocations", "Offers"},
+		{"offers;peerlocations", ""},
+		{"protocol.features=offers;peerlocations\n", ""},
+	} {
+		seeds = append(seeds, []byte(strings.Replace(text, rep[0], rep[1], 1)))
+	}
+	return seeds
+}
+
 // FuzzNew checks that New and Parse agree: a ref New signs parses back to
 // itself, and a ref New refuses is not one Parse accepts unchanged when it
 // is signed anyway.
 func FuzzNew(f *testing.F) {
-	f.Add("alice", "127.0.0.1:9700", "", "x.future", "1", uint64(0))
-	f.Add("", "[2001:db8::1]:1;192.0.2.1:2", testOnionA, "", "", uint64(1)<<63)
-	f.Add("a\tb", "[::ffff:1.2.3.4]:1", testOnionB+";"+testOnionA, "End", "x", ^uint64(0))
-	f.Add(strings.Repeat("n", 65), "localhost:1", strings.ToUpper(testOnionA), "version", "2", uint64(7))
+	f.Add("alice", "127.0.0.1:9700", "", "x.future", "1", uint64(0), 0, 0, "")
+	f.Add("", "[2001:db8::1]:1;192.0.2.1:2", testOnionA, "", "", uint64(1)<<63, 2, 1, "offers;peerlocations")
+	f.Add("a\tb", "[::ffff:1.2.3.4]:1", testOnionB+";"+testOnionA, "End", "x", ^uint64(0), 1, 2, "b;a")
+	f.Add(strings.Repeat("n", 65), "localhost:1", strings.ToUpper(testOnionA), "version", "2", uint64(7), 0, 1, "x")
+	f.Add("", "", "", "protocol", "1", uint64(3), 65536, -1, "a;;A;"+strings.Repeat("f", 33))
 	priv := testKey("fuzz new")
 	split := func(s string) []string {
 		if s == "" {
@@ -112,9 +149,10 @@ func FuzzNew(f *testing.F) {
 		}
 		return strings.Split(s, ";")
 	}
-	f.Fuzz(func(t *testing.T, name, tcp, onion, extraKey, extraValue string, loc uint64) {
+	f.Fuzz(func(t *testing.T, name, tcp, onion, extraKey, extraValue string, loc uint64,
+		protocol, minProtocol int, features string) {
 		in := Ref{Noise: [32]byte{byte(loc)}, Location: routing.Location(loc), Name: name,
-			TCP: split(tcp), Onion: split(onion)}
+			TCP: split(tcp), Onion: split(onion), Protocol: protocol, MinProtocol: minProtocol, Features: split(features)}
 		if extraKey != "" {
 			in.Extra = map[string]string{extraKey: extraValue}
 		}
@@ -129,7 +167,8 @@ func FuzzNew(f *testing.F) {
 			}
 			return
 		}
-		if !slices.Equal(r.TCP, in.TCP) || r.Name != name || r.Location != in.Location {
+		if !slices.Equal(r.TCP, in.TCP) || r.Name != name || r.Location != in.Location ||
+			r.Protocol != protocol || r.MinProtocol != minProtocol || !slices.Equal(r.Features, in.Features) {
 			t.Fatalf("New changed the fields: %+v", r)
 		}
 		checkCanonical(t, r.Marshal(), r, true)

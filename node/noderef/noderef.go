@@ -31,6 +31,13 @@ const (
 	MaxNameLength = 64
 	// MaxAddresses is the most addresses in physical.tcp, and in physical.onion.
 	MaxAddresses = 8
+	// MaxProtocol is the largest protocol version, in protocol and
+	// protocol.min.
+	MaxProtocol = 65535
+	// MaxFeatures is the most names in protocol.features.
+	MaxFeatures = 32
+	// MaxFeatureLength is the longest feature name, in bytes.
+	MaxFeatureLength = 32
 )
 
 // The keys of the fields this version knows.
@@ -42,13 +49,17 @@ const (
 	keyName     = "myName"
 	keyTCP      = "physical.tcp"
 	keyOnion    = "physical.onion"
+	keyProtocol = "protocol"
+	keyMinProto = "protocol.min"
+	keyFeatures = "protocol.features"
 	keySig      = "sig"
 )
 
 // known reports whether key is one of the fields this version knows.
 func known(key string) bool {
 	switch key {
-	case keyVersion, keyIdentity, keyNoise, keyLocation, keyName, keyTCP, keyOnion, keySig:
+	case keyVersion, keyIdentity, keyNoise, keyLocation, keyName, keyTCP, keyOnion,
+		keyProtocol, keyMinProto, keyFeatures, keySig:
 		return true
 	}
 	return false
@@ -77,6 +88,18 @@ type Ref struct {
 	// Onion holds Tor v3 onion service addresses, "<56 base32 chars>.onion:port",
 	// lowercase, in the writer's order of preference. Nil means none.
 	Onion []string
+	// Protocol is the protocol version the node speaks, 1 to 65535; 0 means
+	// the ref has no protocol field: it predates version negotiation (see
+	// ProtocolVersion and Negotiates).
+	Protocol int
+	// MinProtocol is the oldest protocol version the node links with, 1 to
+	// Protocol; 0 means absent (see MinProtocolVersion). Only with Protocol.
+	MinProtocol int
+	// Features names the optional message kinds the node speaks: at most 32
+	// names of 1 to 32 characters from a-z, 0-9 and '-', in strictly
+	// ascending byte order. Names this package does not know are kept. Only
+	// with Protocol; nil means none.
+	Features []string
 	// Extra holds the fields this version does not know, by key. They are
 	// kept and covered by the signature, so a ref from a newer writer still
 	// verifies. Nil means none.
@@ -90,8 +113,8 @@ type Ref struct {
 // and Identity to priv's public key, signs, and returns the signed copy. r's
 // Version must be 0 or 1; its Identity must be empty or priv's public key;
 // its Signature is ignored. The copy shares no slice or map with r; empty
-// TCP, Onion and Extra become nil. Ed25519 is deterministic, so the same
-// priv and fields always give the same text.
+// TCP, Onion, Features and Extra become nil. Ed25519 is deterministic, so
+// the same priv and fields always give the same text.
 func New(priv ed25519.PrivateKey, r Ref) (Ref, error) {
 	if len(priv) != ed25519.PrivateKeySize {
 		return Ref{}, errorf("", "", "private key of %d bytes, want %d", len(priv), ed25519.PrivateKeySize)
@@ -109,12 +132,18 @@ func New(priv ed25519.PrivateKey, r Ref) (Ref, error) {
 		Noise:    r.Noise,
 		Location: r.Location,
 		Name:     r.Name,
+
+		Protocol:    r.Protocol,
+		MinProtocol: r.MinProtocol,
 	}
 	if len(r.TCP) > 0 {
 		out.TCP = slices.Clone(r.TCP)
 	}
 	if len(r.Onion) > 0 {
 		out.Onion = slices.Clone(r.Onion)
+	}
+	if len(r.Features) > 0 {
+		out.Features = slices.Clone(r.Features)
 	}
 	if len(r.Extra) > 0 {
 		out.Extra = maps.Clone(r.Extra)
@@ -130,7 +159,7 @@ func New(priv ed25519.PrivateKey, r Ref) (Ref, error) {
 // its fields, in Parse's order; a ref that breaks one rule gets the rule
 // number Parse would report for it signed anyway.
 func checkNew(r Ref) error {
-	strs := append(append([]string{r.Name}, r.TCP...), r.Onion...)
+	strs := append(append(append([]string{r.Name}, r.TCP...), r.Onion...), r.Features...)
 	for k, v := range r.Extra {
 		strs = append(strs, k, v)
 	}
@@ -163,9 +192,11 @@ func checkNew(r Ref) error {
 		}
 	}
 	if len(r.Onion) > 0 {
-		return checkList(keyOnion, r.Onion, checkOnion)
+		if err := checkList(keyOnion, r.Onion, checkOnion); err != nil {
+			return err
+		}
 	}
-	return nil
+	return checkProtocol(r.Protocol, r.MinProtocol, r.Features)
 }
 
 // Marshal returns r's canonical text: one "key=value" line per field, sorted
@@ -188,6 +219,31 @@ func (r Ref) Marshal() []byte {
 // key, sig last), signature included: what FCP's Peer message carries.
 func (r Ref) Fields() [][2]string { return r.fields(true) }
 
+// ProtocolVersion returns the protocol version the node speaks: Protocol,
+// or 1 for a ref without the protocol field, which was written before
+// version negotiation existed.
+func (r Ref) ProtocolVersion() int {
+	if r.Protocol == 0 {
+		return 1
+	}
+	return r.Protocol
+}
+
+// MinProtocolVersion returns the oldest protocol version the node links
+// with: MinProtocol, or 1 when the ref has no protocol.min field.
+func (r Ref) MinProtocolVersion() int {
+	if r.MinProtocol == 0 {
+		return 1
+	}
+	return r.MinProtocol
+}
+
+// Negotiates reports whether the ref has the protocol field, and so
+// declares its version and features explicitly. A ref without it predates
+// negotiation: its Features are nil, and docs/wire.md says which features a
+// node of that era speaks.
+func (r Ref) Negotiates() bool { return r.Protocol != 0 }
+
 // ID returns the identity in Freenet base64 (keys.EncodeBase64): how FCP and
 // logs name a peer.
 func (r Ref) ID() string { return keys.EncodeBase64(r.Identity) }
@@ -195,7 +251,7 @@ func (r Ref) ID() string { return keys.EncodeBase64(r.Identity) }
 // fields returns r's fields sorted by key, then sig if withSig. Empty
 // optional fields are left out.
 func (r Ref) fields(withSig bool) [][2]string {
-	fs := make([][2]string, 0, 8+len(r.Extra))
+	fs := make([][2]string, 0, 11+len(r.Extra))
 	fs = append(fs,
 		[2]string{keyVersion, strconv.Itoa(r.Version)},
 		[2]string{keyIdentity, keys.EncodeBase64(r.Identity)},
@@ -210,6 +266,15 @@ func (r Ref) fields(withSig bool) [][2]string {
 	}
 	if len(r.Onion) > 0 {
 		fs = append(fs, [2]string{keyOnion, strings.Join(r.Onion, ";")})
+	}
+	if r.Protocol != 0 {
+		fs = append(fs, [2]string{keyProtocol, strconv.Itoa(r.Protocol)})
+	}
+	if r.MinProtocol != 0 {
+		fs = append(fs, [2]string{keyMinProto, strconv.Itoa(r.MinProtocol)})
+	}
+	if len(r.Features) > 0 {
+		fs = append(fs, [2]string{keyFeatures, strings.Join(r.Features, ";")})
 	}
 	for k, v := range r.Extra {
 		fs = append(fs, [2]string{k, v})

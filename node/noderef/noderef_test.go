@@ -34,6 +34,10 @@ func fullRef() Ref {
 		TCP:      []string{"127.0.0.1:9700", "[::1]:9700", "[2001:db8::42]:65535"},
 		Onion:    []string{testOnionA, testOnionB},
 		Extra:    map[string]string{"physical.i2p": "x.b32.i2p", "a": "first", "zz": "last"},
+
+		Protocol:    3,
+		MinProtocol: 2,
+		Features:    []string{"offers", "peerlocations", "z-unknown-9"},
 	}
 }
 
@@ -57,6 +61,9 @@ func forceSign(priv ed25519.PrivateKey, r Ref) Ref {
 	if len(r.Onion) == 0 {
 		r.Onion = nil
 	}
+	if len(r.Features) == 0 {
+		r.Features = nil
+	}
 	if len(r.Extra) == 0 {
 		r.Extra = nil
 	}
@@ -69,6 +76,7 @@ func clone(r Ref) Ref {
 	r.Identity = slices.Clone(r.Identity)
 	r.TCP = slices.Clone(r.TCP)
 	r.Onion = slices.Clone(r.Onion)
+	r.Features = slices.Clone(r.Features)
 	r.Extra = maps.Clone(r.Extra)
 	r.Signature = slices.Clone(r.Signature)
 	return r
@@ -77,11 +85,13 @@ func clone(r Ref) Ref {
 func TestRoundTrip(t *testing.T) {
 	priv := testKey("round trip")
 	for name, in := range map[string]Ref{
-		"full":    fullRef(),
-		"minimal": {Location: 1},
-		"tcp":     {TCP: []string{"10.0.0.1:1"}},
-		"onion":   {Onion: []string{testOnionB}},
-		"empty":   {TCP: []string{}, Onion: []string{}, Extra: map[string]string{}},
+		"full":     fullRef(),
+		"minimal":  {Location: 1},
+		"tcp":      {TCP: []string{"10.0.0.1:1"}},
+		"onion":    {Onion: []string{testOnionB}},
+		"protocol": {Protocol: 2},
+		"features": {Protocol: 1, MinProtocol: 1, Features: []string{"offers"}},
+		"empty":    {TCP: []string{}, Onion: []string{}, Features: []string{}, Extra: map[string]string{}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			r := mustNew(t, priv, in)
@@ -118,12 +128,12 @@ func TestCanonicalOrder(t *testing.T) {
 		got = append(got, f[0])
 	}
 	want := []string{"a", "identity", "location", "myName", "noise", "physical.i2p", "physical.onion",
-		"physical.tcp", "version", "zz", "sig"}
+		"physical.tcp", "protocol", "protocol.features", "protocol.min", "version", "zz", "sig"}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("keys %v, want %v", got, want)
 	}
 	text := string(r.Marshal())
-	if !strings.HasPrefix(text, "a=first\nidentity=") || !strings.HasSuffix(text, "\nzz=last\nsig="+r.Fields()[10][1]+"\nEnd\n") {
+	if !strings.HasPrefix(text, "a=first\nidentity=") || !strings.HasSuffix(text, "\nzz=last\nsig="+r.Fields()[13][1]+"\nEnd\n") {
 		t.Fatalf("text:\n%s", text)
 	}
 	if !strings.Contains(text, "\nphysical.tcp=127.0.0.1:9700;[::1]:9700;[2001:db8::42]:65535\n") {
@@ -131,6 +141,9 @@ func TestCanonicalOrder(t *testing.T) {
 	}
 	if !strings.Contains(text, "\nlocation=1234567890abcdef\n") {
 		t.Fatal("location not 16 hex digits")
+	}
+	if !strings.Contains(text, "\nprotocol=3\nprotocol.features=offers;peerlocations;z-unknown-9\nprotocol.min=2\n") {
+		t.Fatal("the protocol fields are not written as given")
 	}
 }
 
@@ -203,6 +216,12 @@ func TestTamper(t *testing.T) {
 		"extra value":   func(r *Ref) { r.Extra["a"] = "second" },
 		"extra added":   func(r *Ref) { r.Extra["b"] = "new" },
 		"extra removed": func(r *Ref) { delete(r.Extra, "zz") },
+		"protocol":      func(r *Ref) { r.Protocol = 4 },
+		"no protocol":   func(r *Ref) { r.Protocol, r.MinProtocol, r.Features = 0, 0, nil },
+		"min":           func(r *Ref) { r.MinProtocol = 1 },
+		"no min":        func(r *Ref) { r.MinProtocol = 0 },
+		"feature added": func(r *Ref) { r.Features = append(r.Features, "zz") },
+		"no features":   func(r *Ref) { r.Features = nil },
 	}
 	for i := range 64 {
 		muts["sig byte "+string(rune('A'+i/26))+string(rune('a'+i%26))] = func(r *Ref) { r.Signature[i] ^= 0x10 }
@@ -233,6 +252,10 @@ func TestNewChecks(t *testing.T) {
 	for i := range MaxFields - 4 {
 		bigExtra[strconv.Itoa(i)] = "1"
 	}
+	manyFeatures := make([]string, MaxFeatures+1)
+	for i := range manyFeatures {
+		manyFeatures[i] = strings.Repeat("f", MaxFeatureLength-2) + strconv.Itoa(10+i)
+	}
 	cases := map[string]struct {
 		r    Ref
 		rule string
@@ -258,6 +281,22 @@ func TestNewChecks(t *testing.T) {
 		"extra known key":  {Ref{Extra: map[string]string{"location": "0000000000000000"}}, "N3"},
 		"too many fields":  {Ref{Extra: bigExtra}, "N1"},
 		"too big":          {Ref{Extra: map[string]string{"x": strings.Repeat("v", MaxSize)}}, "N1"},
+
+		"extra protocol":    {Ref{Extra: map[string]string{"protocol": "1"}}, "N3"},
+		"protocol -1":       {Ref{Protocol: -1}, "N13"},
+		"protocol 65536":    {Ref{Protocol: MaxProtocol + 1}, "N13"},
+		"min -1":            {Ref{Protocol: 1, MinProtocol: -1}, "N13"},
+		"min above":         {Ref{Protocol: 1, MinProtocol: 2}, "N13"},
+		"min alone":         {Ref{MinProtocol: 1}, "N13"},
+		"features alone":    {Ref{Features: []string{"offers"}}, "N13"},
+		"features unsorted": {Ref{Protocol: 1, Features: []string{"b", "a"}}, "N13"},
+		"feature twice":     {Ref{Protocol: 1, Features: []string{"a", "a"}}, "N13"},
+		"feature empty":     {Ref{Protocol: 1, Features: []string{"a", ""}}, "N13"},
+		"feature upper":     {Ref{Protocol: 1, Features: []string{"A"}}, "N13"},
+		"feature with ;":    {Ref{Protocol: 1, Features: []string{"a;b"}}, "N13"},
+		"feature long":      {Ref{Protocol: 1, Features: []string{strings.Repeat("f", MaxFeatureLength+1)}}, "N13"},
+		"feature not utf8":  {Ref{Protocol: 1, Features: []string{"\xff"}}, "N1"},
+		"too many features": {Ref{Protocol: 1, Features: manyFeatures}, "N13"},
 	}
 	for name, c := range cases {
 		_, err := New(priv, c.r)
@@ -265,7 +304,8 @@ func TestNewChecks(t *testing.T) {
 			t.Errorf("%s: New: %v, want %s", name, err, c.rule)
 			continue
 		}
-		if name == "two in one" || name == "name with LF" || name == "extra known key" || name == "empty tcp item" {
+		switch name {
+		case "two in one", "name with LF", "extra known key", "empty tcp item", "extra protocol", "feature with ;":
 			continue // their text has other lines, keys or values: Parse sees another ref
 		}
 		_, err = Parse(forceSign(priv, c.r).Marshal())
@@ -281,6 +321,43 @@ func TestNewChecks(t *testing.T) {
 	delete(bigExtra, "2")
 	if _, err := New(priv, Ref{Name: strings.Repeat("n", 64), TCP: many[:MaxAddresses], Extra: bigExtra}); err != nil {
 		t.Errorf("at the limits: %v", err)
+	}
+	r, err := New(priv, Ref{Protocol: MaxProtocol, MinProtocol: MaxProtocol, Features: manyFeatures[:MaxFeatures]})
+	if err != nil {
+		t.Fatalf("protocol fields at the limits: %v", err)
+	}
+	if p, err := Parse(r.Marshal()); err != nil || !reflect.DeepEqual(p, r) {
+		t.Errorf("protocol fields at the limits: Parse = %+v, %v", p, err)
+	}
+}
+
+func TestProtocol(t *testing.T) {
+	priv := testKey("protocol")
+	for _, c := range []struct {
+		in           Ref
+		version, min int
+		negotiates   bool
+		features     []string
+	}{
+		{Ref{}, 1, 1, false, nil},
+		{Ref{Protocol: 3}, 3, 1, true, nil},
+		{Ref{Protocol: 3, MinProtocol: 2, Features: []string{"a", "b"}}, 3, 2, true, []string{"a", "b"}},
+		{Ref{Protocol: 1, Features: []string{}}, 1, 1, true, nil},
+	} {
+		r, err := Parse(mustNew(t, priv, c.in).Marshal())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Protocol != c.in.Protocol || r.MinProtocol != c.in.MinProtocol || !reflect.DeepEqual(r.Features, c.features) ||
+			r.ProtocolVersion() != c.version || r.MinProtocolVersion() != c.min || r.Negotiates() != c.negotiates {
+			t.Errorf("%+v: read as protocol %d (version %d), min %d (version %d), features %q, negotiates %v",
+				c.in, r.Protocol, r.ProtocolVersion(), r.MinProtocol, r.MinProtocolVersion(), r.Features, r.Negotiates())
+		}
+	}
+	// A ref without the field predates negotiation: no features are made up.
+	r := mustNew(t, priv, Ref{TCP: []string{"192.0.2.1:1"}})
+	if strings.Contains(string(r.Marshal()), "protocol") || r.Features != nil || r.Negotiates() {
+		t.Errorf("a ref without protocol: %+v", r)
 	}
 }
 

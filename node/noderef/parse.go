@@ -77,9 +77,9 @@ func splitText(text []byte) ([][2]string, error) {
 	return fs, nil
 }
 
-// parseFields applies the field rules (N1 to N11) to fs and, if verify, the
-// signature rule (N12). Rules are checked in order of their numbers, except
-// that N2 and N3 are checked field by field in fs's order.
+// parseFields applies the field rules (N1 to N11, N13) to fs and, if
+// verify, the signature rule (N12). Rules are checked in order of their
+// numbers, except that N2 and N3 are checked field by field in fs's order.
 func parseFields(fs [][2]string, verify bool) (Ref, error) {
 	if err := checkSize(fs); err != nil {
 		return Ref{}, err
@@ -174,6 +174,9 @@ func parseFields(fs [][2]string, verify bool) (Ref, error) {
 		if !ed25519.Verify(r.Identity, signedMessage(signed), r.Signature) {
 			return Ref{}, errorf("N12", keySig, "the signature does not verify")
 		}
+	}
+	if err := parseProtocol(byKey, &r); err != nil {
+		return Ref{}, err
 	}
 	return r, nil
 }

@@ -28,6 +28,9 @@ type vector struct {
 	Onion       []string          `json:"onion"`
 	Extra       map[string]string `json:"extra"`
 	ID          string            `json:"id"`
+	Protocol    int               `json:"protocol"`
+	MinProtocol int               `json:"min_protocol"`
+	Features    []string          `json:"features"`
 	Text        string            `json:"text"`
 	TextHex     string            `json:"text_hex"`
 	Canonical   string            `json:"canonical"`
@@ -118,10 +121,20 @@ func checkNewVector(t *testing.T, v vector) {
 		t.Fatal(err)
 	}
 	in := Ref{Noise: [32]byte(mustHex(t, v.Noise)), Location: routing.Location(loc),
-		Name: v.MyName, TCP: v.TCP, Onion: v.Onion, Extra: v.Extra}
+		Name: v.MyName, TCP: v.TCP, Onion: v.Onion, Extra: v.Extra,
+		Protocol: v.Protocol, MinProtocol: v.MinProtocol, Features: v.Features}
 	r, err := New(priv, in)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if r.Protocol != v.Protocol || r.MinProtocol != v.MinProtocol || !reflect.DeepEqual(r.Features, v.Features) {
+		t.Fatalf("New kept protocol %d, min %d, features %q; want %d, %d, %q",
+			r.Protocol, r.MinProtocol, r.Features, v.Protocol, v.MinProtocol, v.Features)
+	}
+	if r.Negotiates() != (v.Protocol != 0) || r.ProtocolVersion() != max(v.Protocol, 1) ||
+		r.MinProtocolVersion() != max(v.MinProtocol, 1) {
+		t.Fatalf("Negotiates %v, ProtocolVersion %d, MinProtocolVersion %d for protocol %d, min %d",
+			r.Negotiates(), r.ProtocolVersion(), r.MinProtocolVersion(), v.Protocol, v.MinProtocol)
 	}
 	if got := r.Marshal(); !bytes.Equal(got, []byte(v.Text)) {
 		t.Fatalf("New wrote\n%s\nwant\n%s", got, v.Text)

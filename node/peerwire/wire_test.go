@@ -39,6 +39,10 @@ type vector struct {
 	BlockLen     int      `json:"block_len,omitempty"`
 	Locations    []string `json:"locations,omitempty"`
 	Header       string   `json:"header"`
+	// Negotiated, on a reject vector, are the features the link negotiated
+	// (docs/wire.md, Versions and features): the message is well formed,
+	// and rejected only because its kind is not among them.
+	Negotiated []string `json:"negotiated,omitempty"`
 }
 
 // locations returns v's locations, nil when it has none.
@@ -145,6 +149,8 @@ func cases() []vector {
 		{Name: "reject-W8-partial", Op: "reject", Rule: "W8", Description: "PeerLocations with count 1 and 7 bytes of its location", Header: hdr(TypePeerLocations, "01"+oneEnc[:14])},
 		{Name: "reject-W8-trailing", Op: "reject", Rule: "W8", Description: "PeerLocations with count 1 and a byte after its location", Header: hdr(TypePeerLocations, "01"+oneEnc+"00")},
 		{Name: "reject-W8-count-0-trailing", Op: "reject", Rule: "W8", Description: "PeerLocations with count 0 and a location", Header: hdr(TypePeerLocations, "00"+oneEnc)},
+		{Name: "reject-W3-offer-undeclared", Op: "reject", Rule: "W3", Description: "an Offer on a link that negotiated PeerLocations only", Negotiated: []string{"peerlocations"}, BlockPattern: "a5", BlockLen: keys.SSKBlockSize, Header: hdr(TypeOffer, id+key)},
+		{Name: "reject-W3-peer-locations-undeclared", Op: "reject", Rule: "W3", Description: "a PeerLocations on a link that negotiated offers only", Negotiated: []string{"offers"}, Header: hdr(TypePeerLocations, "01"+oneEnc)},
 	}
 }
 
@@ -182,11 +188,24 @@ func TestVectors(t *testing.T) {
 	for _, v := range vs {
 		t.Run(v.Name, func(t *testing.T) {
 			enc := v.encoded(t)
+			if v.Op == "reject" && v.Negotiated != nil {
+				used[v.Rule] = true
+				if _, err := DecodeFrom(enc, AllFeatures); err != nil {
+					t.Fatalf("DecodeFrom with every feature = %v, want the message", err)
+				}
+				_, err := DecodeFrom(enc, ParseFeatures(v.Negotiated))
+				var we *Error
+				if !errors.As(err, &we) || we.Rule != v.Rule || !errors.Is(err, ErrMalformed) {
+					t.Fatalf("DecodeFrom(%v) = %v, want a %s error", v.Negotiated, err, v.Rule)
+				}
+				return
+			}
 			if v.Op == "reject" {
 				used[v.Rule] = true
 				_, err1 := DecodeMessage(enc)
 				_, err2 := Decode(enc)
-				for _, err := range []error{err1, err2} {
+				_, err3 := DecodeFrom(enc, AllFeatures)
+				for _, err := range []error{err1, err2, err3} {
 					var we *Error
 					if !errors.As(err, &we) || we.Rule != v.Rule || !errors.Is(err, ErrMalformed) {
 						t.Fatalf("Decode = %v, want a %s error", err, v.Rule)
@@ -293,6 +312,11 @@ func FuzzDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m, err := DecodeMessage(b)
 		rm, rerr := Decode(b)
+		negotiated := Features(len(b)) & AllFeatures // any set, drawn from the input
+		_, ferr := DecodeFrom(b, negotiated)
+		if wantErr := err != nil || !negotiated.Has(Needs(m.Type)); (ferr != nil) != wantErr || ferr != nil && !errors.Is(ferr, ErrMalformed) {
+			t.Fatalf("DecodeFrom(%v) = %v; DecodeMessage = %+v, %v", negotiated, ferr, m, err)
+		}
 		if err != nil {
 			if !errors.Is(err, ErrMalformed) {
 				t.Fatalf("error %v is not ErrMalformed", err)

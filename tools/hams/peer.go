@@ -70,9 +70,13 @@ func runPeer(ctx context.Context, env *Env, args []string) error {
 		return requestError(err)
 	}
 	tw := tabwriter.NewWriter(env.Stdout, 0, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "IDENTITY\tNAME\tLOCATION\tSTATUS")
+	fmt.Fprintln(tw, "IDENTITY\tNAME\tLOCATION\tVERSION\tSTATUS")
 	for _, p := range peers {
-		fmt.Fprintf(tw, "%s\t%s\t%.6f\t%s\n", p.Identity, p.Name, p.Location, p.Status)
+		version := p.Field("protocol")
+		if version == "" {
+			version = "1" // a noderef from before versions were declared
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%.6f\t%s\t%s\n", p.Identity, p.Name, p.Location, version, p.Status)
 	}
 	return tw.Flush()
 }

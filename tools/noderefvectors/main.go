@@ -60,6 +60,10 @@ type Vector struct {
 	Extra    map[string]string `json:"extra,omitempty"`    // new: unknown fields
 	ID       string            `json:"id,omitempty"`       // new, parse: the identity in Freenet base64
 
+	Protocol    int      `json:"protocol,omitempty"`     // new: protocol (0: absent)
+	MinProtocol int      `json:"min_protocol,omitempty"` // new: protocol.min (0: absent)
+	Features    []string `json:"features,omitempty"`     // new: protocol.features (nil: absent)
+
 	Text      string `json:"text,omitempty"`      // the ref text
 	TextHex   string `json:"text_hex,omitempty"`  // reject: the text's bytes, when they are not UTF-8 (JSON cannot hold them)
 	Canonical string `json:"canonical,omitempty"` // parse: the canonical text
@@ -103,6 +107,9 @@ const (
 	maxFields  = 32
 	maxNameLen = 64
 	maxAddrs   = 8
+	maxProto   = 65535
+	maxFeats   = 32
+	maxFeatLen = 32
 )
 
 type field = [2]string
@@ -183,6 +190,9 @@ type refSpec struct {
 	tcp      []string
 	onion    []string
 	extra    map[string]string
+	protocol int // 0: no protocol field
+	minProto int // 0: no protocol.min field
+	features []string
 }
 
 func (s refSpec) fields() []field {
@@ -200,6 +210,15 @@ func (s refSpec) fields() []field {
 	}
 	if len(s.onion) > 0 {
 		fs = append(fs, field{"physical.onion", strings.Join(s.onion, ";")})
+	}
+	if s.protocol != 0 {
+		fs = append(fs, field{"protocol", strconv.Itoa(s.protocol)})
+	}
+	if s.minProto != 0 {
+		fs = append(fs, field{"protocol.min", strconv.Itoa(s.minProto)})
+	}
+	if len(s.features) > 0 {
+		fs = append(fs, field{"protocol.features", strings.Join(s.features, ";")})
 	}
 	for k, v := range s.extra {
 		fs = append(fs, field{k, v})
@@ -248,6 +267,13 @@ func validVectors() []Vector {
 				onion: []string{onionAddress("extra a", 3, 443), onionAddress("extra b", 3, 9700)},
 				extra: map[string]string{"physical.i2p": "abcd.b32.i2p", "zz-future_1.x": "a value; with = and spaces "}}},
 		{"new-limits", "every limit at once: 64-byte name, 8+8 addresses, 32 fields, 4096 bytes", limits(0)},
+		{"new-protocol", "protocol version 1, links with 1 and up, two optional features",
+			refSpec{purpose: "protocol", location: 0x2000000000000000, tcp: []string{"192.0.2.30:9700"},
+				protocol: 1, minProto: 1, features: []string{"offers", "peerlocations"}}},
+		{"new-protocol-only", "protocol version 3 without protocol.min (so 1) and without features",
+			refSpec{purpose: "protocol only", location: 0x6000000000000000, protocol: 3}},
+		{"new-protocol-limits", fmt.Sprintf("protocol and protocol.min %d, %d features of %d characters",
+			maxProto, maxFeats, maxFeatLen), protocolLimits()},
 	}
 	var vs []Vector
 	for _, n := range news {
@@ -257,6 +283,7 @@ func validVectors() []Vector {
 			Noise:    hex.EncodeToString(noiseKey(s.purpose)),
 			Location: fmt.Sprintf("%016x", s.location),
 			MyName:   s.name, TCP: s.tcp, Onion: s.onion, Extra: s.extra,
+			Protocol: s.protocol, MinProtocol: s.minProto, Features: s.features,
 			ID:   keys.EncodeBase64(identityKey(s.purpose).Public().(ed25519.PublicKey)),
 			Text: s.text()}
 		if len(v.Extra) == 0 {
@@ -278,7 +305,30 @@ func validVectors() []Vector {
 		Vector{Name: "parse-no-final-lf", Description: "no LF after End: accepted",
 			Op: "parse", ID: id, Text: strings.TrimSuffix(canon, "\n"), Canonical: canon},
 	)
+
+	p := refSpec{purpose: "parse protocol", location: 0x0807060504030201, protocol: 2, minProto: 1,
+		features: []string{"0-new-feature", "offers"}}
+	canon = p.text()
+	ls = strings.Split(strings.TrimSuffix(canon, "End\n"), "\n")
+	ls = ls[:len(ls)-1]
+	slices.Reverse(ls) // protocol.min before protocol.features before protocol
+	vs = append(vs, Vector{Name: "parse-protocol-reordered",
+		Description: "the protocol fields in reverse order, and a feature no reader knows yet: accepted and kept",
+		Op:          "parse", ID: keys.EncodeBase64(identityKey(p.purpose).Public().(ed25519.PublicKey)),
+		Text: strings.Join(ls, "\n") + "\nEnd\n", Canonical: canon})
 	return vs
+}
+
+// protocolLimits is a ref with the protocol fields at their limits: the
+// largest versions, and the most features, each of the longest length.
+func protocolLimits() refSpec {
+	s := refSpec{purpose: "protocol limits", location: 0x7fffffffffffffff, protocol: maxProto, minProto: maxProto}
+	for i := range maxFeats {
+		f := fmt.Sprintf("feature-%02d-", i)
+		s.features = append(s.features, f+strings.Repeat("x", maxFeatLen-len(f)))
+	}
+	s.features[maxFeats-1] = "z-" + strings.Repeat("9", maxFeatLen-3) + "-" // digits, and '-' at both ends
+	return s
 }
 
 // base is the ref most reject vectors change one thing in.
@@ -286,10 +336,24 @@ var base = refSpec{purpose: "reject", location: 0x3fffffffffffffff, name: "mallo
 	tcp: []string{"192.0.2.1:9700"}, onion: []string{onionAddress("reject", 3, 9700)}}
 
 // with returns base's fields with key set to value ("" removes it).
-func with(key, value string) []field {
+func with(key, value string) []field { return set(base.fields(), key, value) }
+
+// withAll returns base's fields with each key of kv (key, value, key,
+// value, …) set to its value.
+func withAll(kv ...string) []field {
+	fs := base.fields()
+	for i := 0; i+1 < len(kv); i += 2 {
+		fs = set(fs, kv[i], kv[i+1])
+	}
+	return fs
+}
+
+// set returns fs with key set to value ("" removes it): replaced where it
+// is, or added at the end.
+func set(fs0 []field, key, value string) []field {
 	var fs []field
 	found := false
-	for _, f := range base.fields() {
+	for _, f := range fs0 {
 		if f[0] == key {
 			found = true
 			if value == "" {
@@ -352,6 +416,14 @@ func rejectVectors() []Vector {
 	}
 	over := limits(1)
 	withSig := func(sig string) string { return strings.TrimSuffix(sigLine(good), "End\n") + "sig=" + sig + "\nEnd\n" }
+	proto := func(kv ...string) string { return rc(withAll(kv...)) }
+	feats := func(names ...string) string {
+		return proto("protocol", "1", "protocol.features", strings.Join(names, ";"))
+	}
+	manyFeats := make([]string, maxFeats+1)
+	for i := range manyFeats {
+		manyFeats[i] = fmt.Sprintf("f%02d", i)
+	}
 	goodSig, err := keys.DecodeBase64(signature(priv, bs))
 	if err != nil {
 		panic(err)
@@ -376,6 +448,8 @@ func rejectVectors() []Vector {
 		{"N2", "key-space", "a key with a space", rc(with("x future", "1"))},
 		{"N2", "key-too-long", "a key of 65 characters", rc(with(strings.Repeat("k", 65), "1"))},
 		{"N2", "extra-control", "an unknown field whose value holds a tab", rc(with("x.future", "a\tb"))},
+		{"N2", "empty-features", "protocol.features with an empty value: a node with no features leaves it out",
+			rc(append(with("protocol", "1"), field{"protocol.features", ""}))},
 		{"N3", "location", "location twice", rc(dupLoc)},
 		{"N3", "extra", "an unknown key twice", rc(dupExtra)},
 		{"N4", "missing", "no version", rc(with("version", ""))},
@@ -433,6 +507,27 @@ func rejectVectors() []Vector {
 		{"N12", "no-label", "signed without the label", noLabel()},
 		{"N12", "unsorted", "signed over the fields in written order, not sorted by key", unsorted()},
 		{"N12", "extra-added", "an unknown field added after signing", strings.Replace(good, "\nsig=", "\nx.added=1\nsig=", 1)},
+		{"N12", "protocol-added", "a protocol field added after signing", strings.Replace(good, "\nversion=1\n", "\nprotocol=1\nversion=1\n", 1)},
+		{"N13", "protocol-zero", "protocol 0", proto("protocol", "0")},
+		{"N13", "protocol-leading-zero", "protocol 01", proto("protocol", "01")},
+		{"N13", "protocol-too-large", "protocol 65536", proto("protocol", "65536")},
+		{"N13", "protocol-not-number", "protocol v2", proto("protocol", "v2")},
+		{"N13", "protocol-sign", "protocol +1", proto("protocol", "+1")},
+		{"N13", "protocol-space", "protocol with a trailing space", proto("protocol", "1 ")},
+		{"N13", "min-zero", "protocol.min 0", proto("protocol", "1", "protocol.min", "0")},
+		{"N13", "min-leading-zero", "protocol.min 01", proto("protocol", "2", "protocol.min", "01")},
+		{"N13", "min-above-protocol", "protocol.min 3 above protocol 2", proto("protocol", "2", "protocol.min", "3")},
+		{"N13", "min-without-protocol", "protocol.min without protocol", proto("protocol.min", "1")},
+		{"N13", "features-without-protocol", "protocol.features without protocol", proto("protocol.features", "offers")},
+		{"N13", "features-unsorted", "feature names not in ascending order", feats("peerlocations", "offers")},
+		{"N13", "features-duplicate", "a feature name twice", feats("offers", "offers")},
+		{"N13", "features-empty-item", "an empty name between two ';'", feats("offers", "", "peerlocations")},
+		{"N13", "features-leading-separator", "an empty name before a leading ';'", feats("", "offers")},
+		{"N13", "features-trailing-separator", "an empty name after a trailing ';'", feats("offers", "")},
+		{"N13", "feature-uppercase", "a feature name with an uppercase letter", feats("Offers")},
+		{"N13", "feature-bad-char", "a feature name with '_'", feats("peer_locations")},
+		{"N13", "feature-too-long", fmt.Sprintf("a feature name of %d characters", maxFeatLen+1), feats(strings.Repeat("f", maxFeatLen+1))},
+		{"N13", "features-too-many", fmt.Sprintf("%d feature names", maxFeats+1), feats(manyFeats...)},
 	}
 	var vs []Vector
 	for _, c := range cases {
