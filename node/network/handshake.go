@@ -68,7 +68,7 @@ func (pm *peerManager) accept(rwc io.ReadWriteCloser) error {
 	}
 	ref, err := noderef.Parse(l.RemotePayload())
 	if err == nil {
-		_, err = pm.add(ref, true)
+		_, err = pm.addInbound(ref)
 	}
 	if err != nil {
 		l.Close()

@@ -159,6 +159,18 @@ func (pm *peerManager) addrs(ref noderef.Ref) []string {
 
 // add adds or updates a peer and persists it when save is set.
 func (pm *peerManager) add(ref noderef.Ref, save bool) (PeerInfo, error) {
+	return pm.addPeer(ref, save, false)
+}
+
+// addInbound adds or updates the peer whose link is being attached now (it
+// dialled this node): its dialer waits rather than dial a second link to
+// it, which one side would close at once (and the requests sent over it
+// with it).
+func (pm *peerManager) addInbound(ref noderef.Ref) (PeerInfo, error) {
+	return pm.addPeer(ref, true, true)
+}
+
+func (pm *peerManager) addPeer(ref noderef.Ref, save, inbound bool) (PeerInfo, error) {
 	if ref.ID() == pm.self.ID() {
 		return PeerInfo{}, errors.New("node: that noderef is this node's own")
 	}
@@ -181,9 +193,15 @@ func (pm *peerManager) add(ref noderef.Ref, save bool) (PeerInfo, error) {
 			go ps.link.Close() // the peer changed its link key: relink
 		}
 		ps.ref = ref
+		if inbound && ps.link == nil {
+			ps.retryAt = later(ps.retryAt, time.Now().Add(dialTimeout))
+		}
 		return pm.info(ps), nil
 	}
 	ps = &peerState{ref: ref, backoff: minBackoff, wake: make(chan struct{}, 1), stop: make(chan struct{})}
+	if inbound {
+		ps.retryAt = time.Now().Add(dialTimeout)
+	}
 	pm.peers[ref.ID()] = ps
 	if pm.dial != nil && len(pm.addrs(ref)) > 0 {
 		pm.wg.Add(1)
@@ -268,4 +286,12 @@ func isStopped(ps *peerState) bool {
 	default:
 		return false
 	}
+}
+
+// later returns the later of a and b.
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }

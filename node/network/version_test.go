@@ -119,3 +119,43 @@ func TestNegotiate(t *testing.T) {
 		t.Errorf("a noderef from before negotiation: %v, %v; want offers (the legacy set, as far as this node speaks it)", got, ve)
 	}
 }
+
+// TestInboundNotDialledBack: a node that a new peer dials adds it and links
+// over that link, and its dialer does not dial a second link to it at once
+// (one of the two would be closed, with the requests sent over it).
+func TestInboundNotDialledBack(t *testing.T) {
+	start := func(name string, loc routing.Location) *Network {
+		dir := t.TempDir()
+		ds, err := datastore.Open(filepath.Join(dir, "store"), datastore.Config{Logger: quiet()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		nw, err := Start(context.Background(), dir, ds, Config{Transport: TransportTCP, Listen: "127.0.0.1:0", Name: name, Location: &loc, Logger: quiet()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { nw.Close(); ds.Close() })
+		return nw
+	}
+	a, b := start("a", 1<<62), start("b", 3<<62)
+	if _, err := a.AddPeer(b.Noderef()); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if ps := b.ListPeers(); len(ps) == 1 && ps[0].Status == PeerConnected {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("b's peers: %+v", b.ListPeers())
+		}
+	}
+	b.pm.mu.Lock()
+	var retry time.Time
+	for _, ps := range b.pm.peers {
+		retry = ps.retryAt
+	}
+	b.pm.mu.Unlock()
+	if wait := time.Until(retry); wait < dialTimeout/2 {
+		t.Fatalf("b's dialer may dial a back at once (next dial in %v)", wait)
+	}
+}

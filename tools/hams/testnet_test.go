@@ -110,7 +110,7 @@ func testTestnet(t *testing.T, nodes int, transport string, wait time.Duration) 
 	}
 	r := hams(t, nil, nil, false, "put", "--fcp", addrs[0], file)
 	if r.code != 0 {
-		t.Fatalf("put on node 0: %+v", r)
+		t.Fatalf("put on node 0: %+v\ntestnet's log:\n%s", r, errOut.String())
 	}
 	uri := strings.TrimSpace(r.stdout)
 	last := addrs[nodes-1]
