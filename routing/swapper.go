@@ -185,6 +185,8 @@ type Swapper struct {
 	totalTokens float64
 	totalFilled time.Time
 
+	paused bool // starts no attempt of its own
+
 	// Counters, for the driver's status.
 	Attempts, Swaps, Relocations, Rejected int
 
@@ -215,6 +217,10 @@ func (s *Swapper) Beta() float64 {
 	}
 	return AnnealBeta(s.done, s.cfg.AnnealRamp, s.cfg.AnnealFrom)
 }
+
+// Pause stops (or, with false, resumes) this node's own attempts; it still
+// answers and relays others'.
+func (s *Swapper) Pause(paused bool) { s.paused = paused }
 
 // Ready returns what the driver must do and clears it.
 func (s *Swapper) Ready() SwapReady {
@@ -375,7 +381,7 @@ func (s *Swapper) Tick(now time.Time) {
 	s.seen.expire(now)
 	if !now.Before(s.next) {
 		s.schedule(now)
-		if s.cur == nil && len(s.peers) > 0 {
+		if s.cur == nil && len(s.peers) > 0 && !s.paused {
 			s.start(now)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"os"
+	"time"
 
 	"github.com/hamsnet/hams/node/link"
 	"github.com/hamsnet/hams/node/peerwire"
@@ -50,9 +51,18 @@ type Config struct {
 	Connect []string
 	// Name is the node's name in its noderef (fred's myName); optional.
 	Name string
-	// Location, when set, is the node's location on the circle (saved with
-	// its identity). Default: drawn at random on first start, then kept.
+	// Location, when set, pins the node's location on the circle (saved
+	// with its identity): it does not swap. Default: drawn at random on
+	// first start, then kept, and changed by swapping.
 	Location *routing.Location
+	// SwapInterval is the mean time between the node's swap attempts
+	// (docs/wire.md, Swapping); negative: the node does not swap. It swaps
+	// only when its location is not pinned. Default
+	// routing.DefaultSwapInterval; test networks swap faster.
+	SwapInterval time.Duration
+	// SwapAnnealRamp is how many of its first swap attempts the node
+	// anneals over; negative: none. Default routing.DefaultAnnealRamp.
+	SwapAnnealRamp int
 	// MaxPeers is the most peers the node links to. Default
 	// DefaultMaxPeers.
 	MaxPeers int
@@ -93,8 +103,9 @@ type Protocol struct {
 	Features            peerwire.Features
 }
 
-// currentProtocol is what this build speaks.
-var currentProtocol = Protocol{Version: peerwire.ProtocolVersion, MinVersion: peerwire.MinProtocolVersion, Features: peerwire.AllFeatures}
+// swaps reports whether the node swaps its location: it is not pinned, and
+// swapping is not off.
+func (c Config) swaps() bool { return c.Location == nil && c.SwapInterval >= 0 }
 
 // validate reports whether p can be declared.
 func (p Protocol) validate() error {
@@ -121,6 +132,9 @@ type Hooks struct {
 	// Frame sees the wire type of every message the router sends a peer,
 	// with the peer's location (on the router's loop).
 	Frame func(peer routing.Location, typ byte)
+	// SwapPaused, polled at every tick, pauses the node's own swap
+	// attempts while it returns true (it still answers others').
+	SwapPaused func() bool
 }
 
 // withDefaults fills zero fields.
@@ -183,10 +197,15 @@ func (c Config) Validate() error {
 	return c.Link.Validate()
 }
 
-// protocol returns what the node declares.
+// protocol returns what the node declares: every feature of this build,
+// but swapping when it does not swap.
 func (c Config) protocol() Protocol {
 	if c.Protocol != nil {
 		return *c.Protocol
 	}
-	return currentProtocol
+	p := Protocol{Version: peerwire.ProtocolVersion, MinVersion: peerwire.MinProtocolVersion, Features: peerwire.AllFeatures}
+	if !c.swaps() {
+		p.Features &^= peerwire.FeatureSwapping
+	}
+	return p
 }

@@ -25,7 +25,7 @@ func isMisbehaviour(err error) bool {
 }
 
 // linkHandler decodes a link's frames, verifies their blocks and passes
-// them, and PeerLocations, to the router.
+// them, PeerLocations, swap messages and Locations to the router.
 type linkHandler struct {
 	pm    *peerManager
 	ps    *peerState
@@ -38,8 +38,16 @@ func (h *linkHandler) HandleFrame(l *link.Link, frame []byte) error {
 	if err != nil {
 		return errMisbehaving{err}
 	}
-	if wm.Type == peerwire.TypePeerLocations {
+	switch {
+	case wm.Type == peerwire.TypePeerLocations:
 		h.pm.r.deliverPeerLocations(h.rid, wm.Locations)
+		return nil
+	case wm.Type == peerwire.TypeLocation:
+		h.pm.peerMoved(h.ps, wm.Location)
+		h.pm.r.deliverLocation(h.rid, wm.Location)
+		return nil
+	case peerwire.Needs(wm.Type) == peerwire.FeatureSwapping:
+		h.pm.r.deliverSwap(h.rid, wm.Swap) // a reveal's peers are its own: the frame is not kept
 		return nil
 	}
 	m := wm.Routing

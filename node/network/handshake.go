@@ -45,7 +45,7 @@ func (pm *peerManager) verifyInbound(peerKey [32]byte, payload []byte) error {
 	if peerKey != ref.Noise {
 		return errors.New("node: the peer's link key is not the one in its noderef")
 	}
-	if ref.ID() == pm.self.ID() {
+	if ref.ID() == pm.selfID {
 		return errors.New("node: a link from this node's own identity")
 	}
 	pm.mu.Lock()
@@ -62,7 +62,7 @@ func (pm *peerManager) verifyInbound(peerKey [32]byte, payload []byte) error {
 
 // accept runs the inbound side of a link on rwc.
 func (pm *peerManager) accept(rwc io.ReadWriteCloser) error {
-	l, err := link.Handshake(pm.ctx, rwc, false, pm.id.noise, pm.selfText, pm.verifyInbound, pm.linkCfg)
+	l, err := link.Handshake(pm.ctx, rwc, false, pm.id.noise, pm.selfNoderef(), pm.verifyInbound, pm.linkCfg)
 	if err != nil {
 		return err
 	}
@@ -91,7 +91,7 @@ func (pm *peerManager) connect(ctx context.Context, rwc io.ReadWriteCloser, ref 
 		rwc.Close()
 		return err
 	}
-	l, err := link.Handshake(ctx, rwc, true, pm.id.noise, pm.selfText, pm.verifyDialled(ref), pm.linkCfg)
+	l, err := link.Handshake(ctx, rwc, true, pm.id.noise, pm.selfNoderef(), pm.verifyDialled(ref), pm.linkCfg)
 	if err != nil {
 		return err
 	}
@@ -162,11 +162,12 @@ func (pm *peerManager) attach(ps *peerState, l *link.Link, initiated bool) error
 	if remote.ID() == ps.ref.ID() && !bytes.Equal(remote.Marshal(), ps.ref.Marshal()) {
 		// The peer's current noderef (its version, features, addresses):
 		// keep it, as AddPeer would.
-		ps.ref = remote
+		ps.ref, ps.loc = remote, remote.Location
 		if err := pm.save(remote); err != nil {
 			pm.log.Warn("keeping a peer's noderef", "peer", remote.ID(), "err", err)
 		}
 	}
+	ps.loc = remote.Location // where the peer is now
 	if verr != nil {
 		pm.incompatible(ps, verr)
 		pm.mu.Unlock()
@@ -182,7 +183,7 @@ func (pm *peerManager) attach(ps *peerState, l *link.Link, initiated bool) error
 	}
 	ps.link, ps.initiated, ps.since, ps.ever, ps.bad, ps.lastErr = l, initiated, time.Now(), true, false, ""
 	ps.incompat, ps.feats = nil, feats
-	loc := ps.ref.Location
+	loc := ps.loc
 	pm.mu.Unlock()
 	if old != nil {
 		go old.Close()

@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/hamsnet/hams/datastore"
 	"github.com/hamsnet/hams/node/clientlayer"
@@ -34,13 +35,16 @@ const FetchParallelism = 32
 // with Start, stop it with Close.
 type Network struct {
 	cfg   Config
-	id    identity
-	self  noderef.Ref
+	dir   string
 	r     *router
 	pm    *peerManager
 	store *blockStore
 	ln    net.Listener   // nil without a listener
 	tor   *tor.Transport // TransportTor only
+
+	mu   sync.Mutex // guards id's location and self, which change when the node moves
+	id   identity
+	self noderef.Ref
 }
 
 // Start starts a network over ds, keeping its files (identity, peers,
@@ -74,7 +78,7 @@ func Start(ctx context.Context, dir string, ds *datastore.Store, cfg Config) (*N
 	if err != nil {
 		return nil, err
 	}
-	nw := &Network{cfg: cfg, id: id}
+	nw := &Network{cfg: cfg, dir: dir, id: id}
 	var addrs, onions []string
 	var dial func(context.Context, string) (net.Conn, error)
 	switch cfg.Transport {
@@ -105,6 +109,13 @@ func Start(ctx context.Context, dir string, ds *datastore.Store, cfg Config) (*N
 		return nil, err
 	}
 	nw.r = newRouter(core, ds, cfg.Logger, cfg.Hooks)
+	if cfg.swaps() {
+		if err := nw.startSwapping(rnd); err != nil {
+			nw.r.close()
+			nw.closeListener()
+			return nil, err
+		}
+	}
 	nw.store = &blockStore{ds: ds, r: nw.r}
 	nw.pm, err = newPeerManager(dir, cfg.MaxPeers, cfg.Link, dial, cfg.Transport == TransportTor, cfg.Logger, id, nw.self, pr, nw.r)
 	if err != nil {
@@ -152,6 +163,11 @@ func (nw *Network) Close() {
 	}
 	nw.pm.close()
 	nw.r.close()
+	if sw := nw.r.swapper; sw != nil { // the loop has ended: the swapper is ours
+		if err := saveSwapAttempts(nw.dir, sw.Done()); err != nil {
+			nw.cfg.Logger.Warn("keeping the swap state", "err", err)
+		}
+	}
 	if nw.tor != nil {
 		nw.tor.Close()
 	}
@@ -168,10 +184,18 @@ func (nw *Network) Store() clientlayer.BlockStore { return nw.store }
 func (nw *Network) Arrivals() <-chan struct{} { return nw.r.offers.arrivals() }
 
 // Noderef returns this node's signed noderef (also in DIR/noderef).
-func (nw *Network) Noderef() []byte { return nw.self.Marshal() }
+func (nw *Network) Noderef() []byte {
+	nw.mu.Lock()
+	defer nw.mu.Unlock()
+	return nw.self.Marshal()
+}
 
 // Location returns the node's location.
-func (nw *Network) Location() routing.Location { return nw.id.loc }
+func (nw *Network) Location() routing.Location {
+	nw.mu.Lock()
+	defer nw.mu.Unlock()
+	return nw.id.loc
+}
 
 // OnionAddress returns the node's onion service address ("….onion:port"),
 // or "" when the transport is not Tor.

@@ -57,8 +57,11 @@ func (s PeerStatus) String() string {
 type PeerInfo struct {
 	// Ref is the peer's noderef: the one it last linked with, or else the
 	// one it was added with.
-	Ref    noderef.Ref
-	Status PeerStatus
+	Ref noderef.Ref
+	// Location is where the peer is: its noderef's location, or where it
+	// said it moved since (a swap).
+	Location routing.Location
+	Status   PeerStatus
 	// Since is when the current link came up (Status PeerConnected).
 	Since time.Time
 	// Features are the optional kinds the current link speaks: those both
@@ -104,8 +107,9 @@ type peerState struct {
 	bad       bool          // backed off for misbehaving
 	incompat  *VersionError // the versions did not fit, last time they met
 	feats     peerwire.Features
-	wake      chan struct{} // pokes the dialer (capacity 1)
-	stop      chan struct{} // closed when the peer is removed
+	loc       routing.Location // where the peer is: its noderef's, then its Location messages
+	wake      chan struct{}    // pokes the dialer (capacity 1)
+	stop      chan struct{}    // closed when the peer is removed
 }
 
 // peerManager keeps the peer table, dials peers, accepts links, and hands
@@ -118,8 +122,7 @@ type peerManager struct {
 	onion    bool                                                     // dial peers' onion addresses (Tor) rather than their TCP ones
 	log      *slog.Logger
 	id       identity
-	self     noderef.Ref
-	selfText []byte
+	selfID   string // this node's identity, as noderef.Ref.ID
 	r        *router
 	proto    Protocol // what this node declares
 
@@ -128,16 +131,17 @@ type peerManager struct {
 	wg     sync.WaitGroup // every goroutine the manager starts
 	hsSem  chan struct{}  // inbound handshakes in progress
 
-	mu     sync.Mutex // guards peers, closed and every peerState's fields
-	peers  map[string]*peerState
-	closed bool
+	mu       sync.Mutex // guards peers, closed, selfText and every peerState's fields
+	peers    map[string]*peerState
+	closed   bool
+	selfText []byte // this node's noderef, the handshake payload (it changes when the node moves)
 }
 
 func newPeerManager(dir string, maxPeers int, cfg link.Config, dial func(context.Context, string) (net.Conn, error), onion bool,
 	log *slog.Logger, id identity, self noderef.Ref, proto Protocol, r *router) (*peerManager, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	pm := &peerManager{dir: filepath.Join(dir, peersDir), maxPeers: maxPeers, linkCfg: cfg, dial: dial, onion: onion, log: log,
-		id: id, self: self, selfText: self.Marshal(), r: r, proto: proto, ctx: ctx, cancel: cancel,
+		id: id, selfID: self.ID(), selfText: self.Marshal(), r: r, proto: proto, ctx: ctx, cancel: cancel,
 		hsSem: make(chan struct{}, maxInboundHandshakes), peers: map[string]*peerState{}}
 	if err := os.MkdirAll(pm.dir, 0o700); err != nil {
 		cancel()
@@ -171,7 +175,7 @@ func (pm *peerManager) addInbound(ref noderef.Ref) (PeerInfo, error) {
 }
 
 func (pm *peerManager) addPeer(ref noderef.Ref, save, inbound bool) (PeerInfo, error) {
-	if ref.ID() == pm.self.ID() {
+	if ref.ID() == pm.selfID {
 		return PeerInfo{}, errors.New("node: that noderef is this node's own")
 	}
 	pm.mu.Lock()
@@ -192,13 +196,13 @@ func (pm *peerManager) addPeer(ref noderef.Ref, save, inbound bool) (PeerInfo, e
 		if ref.Noise != ps.ref.Noise && ps.link != nil {
 			go ps.link.Close() // the peer changed its link key: relink
 		}
-		ps.ref = ref
+		ps.ref, ps.loc = ref, ref.Location
 		if inbound && ps.link == nil {
 			ps.retryAt = later(ps.retryAt, time.Now().Add(dialTimeout))
 		}
 		return pm.info(ps), nil
 	}
-	ps = &peerState{ref: ref, backoff: minBackoff, wake: make(chan struct{}, 1), stop: make(chan struct{})}
+	ps = &peerState{ref: ref, loc: ref.Location, backoff: minBackoff, wake: make(chan struct{}, 1), stop: make(chan struct{})}
 	if inbound {
 		ps.retryAt = time.Now().Add(dialTimeout)
 	}
@@ -212,7 +216,7 @@ func (pm *peerManager) addPeer(ref noderef.Ref, save, inbound bool) (PeerInfo, e
 
 // info describes ps; pm.mu is held.
 func (pm *peerManager) info(ps *peerState) PeerInfo {
-	pi := PeerInfo{Ref: ps.ref, LastError: ps.lastErr}
+	pi := PeerInfo{Ref: ps.ref, Location: ps.loc, LastError: ps.lastErr}
 	switch {
 	case ps.link != nil:
 		pi.Status, pi.Since, pi.Features = PeerConnected, ps.since, ps.feats
@@ -294,4 +298,25 @@ func later(a, b time.Time) time.Time {
 		return a
 	}
 	return b
+}
+
+// peerMoved records that ps moved to loc (its Location message).
+func (pm *peerManager) peerMoved(ps *peerState, loc routing.Location) {
+	pm.mu.Lock()
+	ps.loc = loc
+	pm.mu.Unlock()
+}
+
+// selfNoderef returns this node's noderef, for a handshake.
+func (pm *peerManager) selfNoderef() []byte {
+	pm.mu.Lock()
+	defer pm.mu.Unlock()
+	return pm.selfText
+}
+
+// setSelf replaces this node's noderef (it moved).
+func (pm *peerManager) setSelf(ref noderef.Ref) {
+	pm.mu.Lock()
+	pm.selfText = ref.Marshal()
+	pm.mu.Unlock()
 }

@@ -41,8 +41,9 @@ type routerEvent struct {
 	link  sender            // evPeerUp
 	feats peerwire.Features // evPeerUp: what the link negotiated
 	loc   routing.Location
-	locs  []routing.Location // evPeerLocations
-	local *localReq          // evLocal
+	locs  []routing.Location  // evPeerLocations
+	local *localReq           // evLocal
+	swap  routing.SwapMessage // evSwap
 	reply chan routing.PeerID
 }
 
@@ -54,6 +55,8 @@ const (
 	evPeerDown
 	evLocal
 	evPeerLocations
+	evSwap     // a swap message from a peer
+	evLocation // a peer moved to loc
 )
 
 // localReq is a fetch or insert started by this node's client layer.
@@ -101,9 +104,16 @@ type router struct {
 	// methods are safe to call from any goroutine.
 	offers *offers
 
+	// swapper swaps this node's location (nil: it does not swap); loop-
+	// owned. onMove, called on the loop, keeps a new location (the
+	// identity, the noderef).
+	swapper *routing.Swapper
+	onMove  func(loc routing.Location, relocated bool)
+
 	trace      func(routing.Message)                                // tests: sees every message sent
 	traceNbrs  func(peer routing.Location, locs []routing.Location) // tests: sees every PeerLocations the core took
 	traceFrame func(peer routing.Location, typ byte)                // tests: sees the type of every message sent
+	swapPaused func() bool                                          // tests: pauses the swapper's own attempts
 }
 
 func newRouter(core *routing.Core, ds *datastore.Store, log *slog.Logger, hooks Hooks) *router {
@@ -120,6 +130,7 @@ func newRouter(core *routing.Core, ds *datastore.Store, log *slog.Logger, hooks 
 		trace:       hooks.Send,
 		traceNbrs:   hooks.Neighbours,
 		traceFrame:  hooks.Frame,
+		swapPaused:  hooks.SwapPaused,
 		offers:      newOffers(time.Now),
 	}
 	for range lookupWorkers {
@@ -237,6 +248,12 @@ func (r *router) loop() {
 // tick checks the core's timeouts and sends the PeerLocations that are due.
 func (r *router) tick(now time.Time) {
 	r.core.Tick(now)
+	if r.swapper != nil {
+		if r.swapPaused != nil {
+			r.swapper.Pause(r.swapPaused())
+		}
+		r.swapper.Tick(now)
+	}
 	r.startPending() // relayed requests may have freed room too
 	r.flushPeerLocations(now)
 }
@@ -255,6 +272,9 @@ func (r *router) handle(ev routerEvent) {
 		}
 		p := &routerPeer{link: ev.link, loc: ev.loc, feats: ev.feats}
 		r.peers[id] = p
+		if r.swapper != nil && ev.feats.Has(peerwire.FeatureSwapping) {
+			r.swapper.AddPeer(id, ev.loc)
+		}
 		ev.reply <- id
 		// The new peer hears of the others now; they hear of it with the
 		// next batch of changes.
@@ -264,6 +284,9 @@ func (r *router) handle(ev routerEvent) {
 		if _, ok := r.peers[ev.peer]; ok {
 			delete(r.peers, ev.peer)
 			r.core.RemovePeer(now, ev.peer)
+			if r.swapper != nil {
+				r.swapper.RemovePeer(ev.peer)
+			}
 			r.peerLocationsChanged(now)
 		}
 	case evMessage:
@@ -274,6 +297,13 @@ func (r *router) handle(ev routerEvent) {
 		r.stepErr(ev.peer, r.core.Step(now, ev.msg))
 	case evPeerLocations:
 		r.peerNeighbours(ev.peer, ev.locs)
+	case evSwap:
+		if _, ok := r.peers[ev.peer]; ok && r.swapper != nil {
+			ev.swap.Peer = ev.peer
+			r.stepErr(ev.peer, r.swapper.Step(now, ev.swap))
+		}
+	case evLocation:
+		r.peerMoved(now, ev.peer, ev.loc)
 	case evLocal:
 		r.start(now, ev.local)
 	}
@@ -329,6 +359,7 @@ func (r *router) dropPeer(id routing.PeerID, err error) {
 
 // process does what the core asked for, until it asks for nothing more.
 func (r *router) process() {
+	r.processSwap()
 	for {
 		rd := r.core.Ready()
 		if rd.Empty() {

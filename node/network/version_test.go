@@ -100,7 +100,7 @@ func TestNegotiate(t *testing.T) {
 		tooOld  bool
 		refused bool
 	}{
-		{ref(2, 1, "offers", "peerlocations"), peerwire.AllFeatures, false, false},
+		{ref(2, 1, "offers", "peerlocations"), peerwire.FeatureOffers | peerwire.FeaturePeerLocations, false, false},
 		{ref(2, 2, "offers"), peerwire.FeatureOffers, false, false},
 		{ref(5, 2, "future-kind", "peerlocations"), peerwire.FeaturePeerLocations, false, false},
 		{ref(2, 0), 0, false, false}, // declares no feature

@@ -31,10 +31,16 @@ const (
 	// FeatureOffers: Offer (type 11), a block for a key the receiver asked
 	// for a short while ago (passive requests).
 	FeatureOffers
+	// FeatureSwapping: the swap messages (types 12 to 18): location
+	// swapping between darknet peers. A node declares it only when it
+	// swaps.
+	FeatureSwapping
+	// FeatureLocation: Location (type 19), where a peer moved.
+	FeatureLocation
 )
 
 // AllFeatures are the features this build speaks.
-const AllFeatures = FeaturePeerLocations | FeatureOffers
+const AllFeatures = FeaturePeerLocations | FeatureOffers | FeatureSwapping | FeatureLocation
 
 // LegacyFeatures are the features of a node whose noderef predates
 // negotiation (it has no protocol field): every node of that era spoke
@@ -46,14 +52,24 @@ var featureNames = []struct {
 	f    Features
 	name string
 }{
+	{FeatureLocation, "location"},
 	{FeatureOffers, "offers"},
 	{FeaturePeerLocations, "peerlocations"},
+	{FeatureSwapping, "swapping"},
 }
 
 // neededBy is the feature each optional type needs.
 var neededBy = map[byte]Features{
-	TypePeerLocations: FeaturePeerLocations,
-	TypeOffer:         FeatureOffers,
+	TypePeerLocations:  FeaturePeerLocations,
+	TypeOffer:          FeatureOffers,
+	TypeSwapRequest:    FeatureSwapping,
+	TypeSwapReply:      FeatureSwapping,
+	TypeSwapCommit:     FeatureSwapping,
+	TypeSwapComplete:   FeatureSwapping,
+	TypeSwapRejected:   FeatureSwapping,
+	TypeSwapProbe:      FeatureSwapping,
+	TypeSwapProbeReply: FeatureSwapping,
+	TypeLocation:       FeatureLocation,
 }
 
 // ParseFeatures returns the set the names declare. Names this build does
@@ -100,8 +116,14 @@ func Needs(t byte) Features { return neededBy[t] }
 
 // TypeName names a type code, as docs/wire.md does.
 func TypeName(t byte) string {
-	if t == TypePeerLocations {
+	switch t {
+	case TypePeerLocations:
 		return "PeerLocations"
+	case TypeLocation:
+		return "Location"
+	}
+	if k, ok := swapKindOf[t]; ok {
+		return k.String()
 	}
 	if int(t) < len(msgOf) && msgOf[t] != 0 {
 		return msgOf[t].String()

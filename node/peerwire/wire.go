@@ -45,8 +45,8 @@ const (
 	// TypeOffer passes on a block to a peer that asked for its key a short
 	// while ago, when it was not found (routing.MsgOffer).
 	TypeOffer = 11
-	// maxType is the highest type code.
-	maxType = TypeOffer
+	// maxRoutingType is the highest type code of a routing message.
+	maxRoutingType = TypeOffer
 )
 
 // MaxPeerLocations is the most locations a PeerLocations message carries.
@@ -60,8 +60,8 @@ var typeOf = map[routing.MsgType]byte{
 	routing.MsgOffer: TypeOffer,
 }
 
-var msgOf = func() [maxType + 1]routing.MsgType {
-	var m [maxType + 1]routing.MsgType
+var msgOf = func() [maxRoutingType + 1]routing.MsgType {
+	var m [maxRoutingType + 1]routing.MsgType
 	for t, b := range typeOf {
 		m[b] = t
 	}
@@ -71,7 +71,7 @@ var msgOf = func() [maxType + 1]routing.MsgType {
 // layout says which fields a type carries, in order after the ID.
 type layout struct{ htl, key, block bool }
 
-var layouts = [maxType + 1]layout{
+var layouts = [maxRoutingType + 1]layout{
 	TypeRequest:       {htl: true, key: true},
 	TypeInsert:        {htl: true, key: true, block: true},
 	TypeData:          {key: true, block: true},
@@ -102,12 +102,16 @@ func bad(rule, format string, args ...any) error {
 // validBlockSize reports whether n is the size of a CHK or an SSK block.
 func validBlockSize(n int) bool { return n == keys.CHKBlockSize || n == keys.SSKBlockSize }
 
-// Message is one decoded message of any type: a routing message, or the
-// locations of a PeerLocations message.
+// Message is one decoded message of any type: a routing message, the
+// locations of a PeerLocations message, a swap message, or a Location.
 type Message struct {
-	// Type is the wire type code, TypeRequest to TypeOffer.
+	// Type is the wire type code, TypeRequest to TypeLocation.
 	Type byte
-	// Routing is the routing message (every type but TypePeerLocations).
+	// Swap is a swap message (TypeSwapRequest to TypeSwapProbeReply).
+	Swap routing.SwapMessage
+	// Location is a Location message's location: where the sender moved.
+	Location routing.Location
+	// Routing is the routing message (types 1 to 9 and 11).
 	Routing routing.Message
 	// Locations are a PeerLocations message's locations, nil when it has
 	// none.
@@ -115,7 +119,7 @@ type Message struct {
 }
 
 // ErrNotRouting is Decode's error for a well-formed message that is not a
-// routing message (a PeerLocations): DecodeMessage reads every type.
+// routing message: DecodeMessage reads every type.
 var ErrNotRouting = errors.New("wire: not a routing message")
 
 // Append appends the encoding of m to dst. m.Peer is not encoded (the link
@@ -162,11 +166,12 @@ func AppendPeerLocations(dst []byte, locs []routing.Location) ([]byte, error) {
 
 // Decode parses one routing message. The returned Block aliases b: copy it
 // to keep it beyond b's lifetime. Peer is left zero for the caller to fill.
-// A well-formed PeerLocations message fails with ErrNotRouting; a
-// malformed message of any type fails with an *Error.
+// A well-formed message that is not a routing message (PeerLocations, the
+// swap messages, Location) fails with ErrNotRouting; a malformed message of
+// any type fails with an *Error.
 func Decode(b []byte) (routing.Message, error) {
 	m, err := DecodeMessage(b)
-	if err == nil && m.Type == TypePeerLocations {
+	if err == nil && (m.Type == TypePeerLocations || m.Type > maxRoutingType) {
 		return routing.Message{}, ErrNotRouting
 	}
 	return m.Routing, err
@@ -180,7 +185,7 @@ func DecodeMessage(b []byte) (Message, error) {
 		return Message{}, bad("W1", "message of %d bytes is shorter than its header", len(b))
 	case b[0] != Version:
 		return Message{}, bad("W2", "version %d, want %d", b[0], Version)
-	case b[1] == 0 || b[1] > maxType:
+	case b[1] == 0 || b[1] > TypeLocation:
 		return Message{}, bad("W3", "unknown message type %d", b[1])
 	case b[1] == TypePeerLocations:
 		locs, err := decodePeerLocations(b[2:])
@@ -188,6 +193,8 @@ func DecodeMessage(b []byte) (Message, error) {
 			return Message{}, err
 		}
 		return Message{Type: TypePeerLocations, Locations: locs}, nil
+	case b[1] > maxRoutingType:
+		return decodeSwap(b)
 	}
 	m, err := decodeRouting(b)
 	if err != nil {

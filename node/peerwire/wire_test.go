@@ -43,6 +43,44 @@ type vector struct {
 	// (docs/wire.md, Versions and features): the message is well formed,
 	// and rejected only because its kind is not among them.
 	Negotiated []string `json:"negotiated,omitempty"`
+	// Swap messages: the commitment (hex), a reveal's nonce (hex),
+	// location (16 hex digits) and beta, with its peers' locations in
+	// Locations; a probe's target or a probe reply's closest location, or
+	// a Location message's location, in Target. Header holds the whole
+	// encoding.
+	Commit   string `json:"commit,omitempty"`
+	Nonce    string `json:"nonce,omitempty"`
+	Location string `json:"location,omitempty"`
+	Beta     int    `json:"beta,omitempty"`
+	Target   string `json:"target,omitempty"`
+}
+
+// isSwap reports whether v is a swap message or a Location.
+func (v *vector) isSwap() bool {
+	return strings.HasPrefix(v.Type, "Swap") || v.Type == "Location"
+}
+
+// swap returns the swap message v describes.
+func (v *vector) swap(t *testing.T) routing.SwapMessage {
+	m := routing.SwapMessage{HTL: uint8(v.HTL)}
+	for k := routing.SwapRequest; k <= routing.SwapProbeReply; k++ {
+		if k.String() == v.Type {
+			m.Type = k
+		}
+	}
+	id, _ := hex.DecodeString(v.ID)
+	m.ID = routing.RequestID(beUint64(id))
+	c, _ := hex.DecodeString(v.Commit)
+	copy(m.Commit[:], c)
+	n, _ := hex.DecodeString(v.Nonce)
+	copy(m.Reveal.Nonce[:], n)
+	l, _ := hex.DecodeString(v.Location)
+	m.Reveal.Location = routing.Location(beUint64(l))
+	m.Reveal.Beta = uint16(v.Beta)
+	m.Reveal.Peers = v.locations(t)
+	tg, _ := hex.DecodeString(v.Target)
+	m.Target = routing.Location(beUint64(tg))
+	return m
 }
 
 // locations returns v's locations, nil when it has none.
@@ -114,6 +152,8 @@ func cases() []vector {
 	one, oneEnc := []string{"c000000000000001"}, "c000000000000001"
 	l64, l64Enc := locs(64)
 	_, l65Enc := locs(65)
+	two, twoEnc := []string{"1000000000000000", "2000000000000000"}, "10000000000000002000000000000000"
+	nonce := "000102030405060708090a0b0c0d0e0f"
 	return []vector{
 		{Name: "request", Description: "a request at HTL 18", Op: "message", Type: "Request", ID: id, HTL: 18, Key: key, Header: hdr(TypeRequest, id+"12"+key)},
 		{Name: "insert-ssk", Description: "an insert of an SSK-sized block at HTL 7", Op: "message", Type: "Insert", ID: id, HTL: 7, Key: key, BlockPattern: "5a", BlockLen: keys.SSKBlockSize, Header: hdr(TypeInsert, id+"07"+key)},
@@ -133,7 +173,24 @@ func cases() []vector {
 		{Name: "reject-W2-version-2", Op: "reject", Rule: "W2", Description: "a future version", Header: "0204" + id},
 		{Name: "reject-W3-type-0", Op: "reject", Rule: "W3", Description: "type 0", Header: hdr(0, id)},
 		{Name: "offer-ssk", Op: "message", Description: "an Offer of an SSK block", Type: "Offer", ID: id, Key: key, BlockPattern: "a5", BlockLen: keys.SSKBlockSize, Header: hdr(TypeOffer, id+key)},
-		{Name: "reject-W3-type-12", Op: "reject", Rule: "W3", Description: "an unknown type", Header: hdr(12, id)},
+		{Name: "reject-W3-type-20", Op: "reject", Rule: "W3", Description: "an unknown type", Header: hdr(20, id)},
+		{Name: "swap-request", Op: "message", Description: "a swap request with 10 hops to walk", Type: "SwapRequest", ID: id, HTL: 10, Commit: key, Header: hdr(TypeSwapRequest, id+"0a"+key)},
+		{Name: "swap-reply", Op: "message", Description: "the partner's commitment", Type: "SwapReply", ID: id, Commit: key, Header: hdr(TypeSwapReply, id+key)},
+		{Name: "swap-commit", Op: "message", Description: "the initiator's reveal: nonce, location 0.25, beta 1, two peers", Type: "SwapCommit", ID: id,
+			Nonce: nonce, Location: "4000000000000000", Beta: 65535, Locations: two, Header: hdr(TypeSwapCommit, id+nonce+"4000000000000000"+"ffff"+"02"+twoEnc)},
+		{Name: "swap-complete", Op: "message", Description: "the partner's reveal, annealing (beta 0.25) and with no other peer", Type: "SwapComplete", ID: id,
+			Nonce: nonce, Location: "c000000000000000", Beta: 16384, Header: hdr(TypeSwapComplete, id+nonce+"c000000000000000"+"4000"+"00")},
+		{Name: "swap-rejected", Op: "message", Description: "the swap ends without a swap", Type: "SwapRejected", ID: id, Header: hdr(TypeSwapRejected, id)},
+		{Name: "swap-probe", Op: "message", Description: "a probe toward 0.75 with 17 hops left", Type: "SwapProbe", ID: id, HTL: 17, Target: "c000000000000000", Header: hdr(TypeSwapProbe, id+"11"+"c000000000000000")},
+		{Name: "swap-probe-reply", Op: "message", Description: "the closest location the probe reached", Type: "SwapProbeReply", ID: id, Target: "bfff000000000000", Header: hdr(TypeSwapProbeReply, id+"bfff000000000000")},
+		{Name: "location", Op: "message", Description: "the sender moved to 0.5", Type: "Location", Target: "8000000000000000", Header: hdr(TypeLocation, "8000000000000000")},
+		{Name: "reject-W4-swap-request-short", Op: "reject", Rule: "W4", Description: "a swap request without its commitment", Header: hdr(TypeSwapRequest, id+"0a")},
+		{Name: "reject-W4-location-trailing", Op: "reject", Rule: "W4", Description: "a Location with a byte after it", Header: hdr(TypeLocation, "8000000000000000"+"00")},
+		{Name: "reject-W6-swap-id-zero", Op: "reject", Rule: "W6", Description: "a SwapRejected with ID 0", Header: hdr(TypeSwapRejected, "0000000000000000")},
+		{Name: "reject-W9-reveal-count", Op: "reject", Rule: "W9", Description: "a reveal whose count says 3 peers with two there", Header: hdr(TypeSwapCommit, id+nonce+"4000000000000000"+"ffff"+"03"+twoEnc)},
+		{Name: "reject-W9-reveal-65", Op: "reject", Rule: "W9", Description: "a reveal of 65 peers", Header: hdr(TypeSwapComplete, id+nonce+"4000000000000000"+"ffff"+"41"+l65Enc)},
+		{Name: "reject-W9-reveal-short", Op: "reject", Rule: "W9", Description: "a reveal cut short in its nonce", Header: hdr(TypeSwapCommit, id+nonce[:20])},
+		{Name: "reject-W3-swap-undeclared", Op: "reject", Rule: "W3", Description: "a swap request on a link that negotiated everything but swapping", Negotiated: []string{"location", "offers", "peerlocations"}, HTL: 10, Header: hdr(TypeSwapRequest, id+"0a"+key)},
 		{Name: "reject-W3-type-255", Op: "reject", Rule: "W3", Description: "type 255", Header: hdr(255, "00")},
 		{Name: "reject-W4-short-request", Op: "reject", Rule: "W4", Description: "a request without its key", Header: hdr(TypeRequest, id+"12")},
 		{Name: "reject-W4-trailing", Op: "reject", Rule: "W4", Description: "DataNotFound with a byte after the ID", Header: hdr(TypeDataNotFound, id+"00")},
@@ -181,7 +238,7 @@ func TestVectors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := cases(); !reflect.DeepEqual(vs, sortedByName(want)) {
+	if want := cases(); !reflect.DeepEqual(sortedByName(vs), sortedByName(want)) {
 		t.Fatalf("docs/vectors/wire differs from the cases in this test; run go test ./node/peerwire -rewrite")
 	}
 	used := map[string]bool{}
@@ -215,6 +272,10 @@ func TestVectors(t *testing.T) {
 			}
 			if v.Type == "PeerLocations" {
 				checkPeerLocations(t, enc, v.locations(t))
+				return
+			}
+			if v.isSwap() {
+				checkSwap(t, v, enc)
 				return
 			}
 			m, err := Decode(enc)
@@ -259,6 +320,37 @@ func checkPeerLocations(t *testing.T, enc []byte, want []routing.Location) {
 	got, err := AppendPeerLocations(nil, want)
 	if err != nil || !bytes.Equal(got, enc) {
 		t.Fatalf("AppendPeerLocations = %x, %v; want %x", got, err, enc)
+	}
+}
+
+// checkSwap checks that enc decodes to the swap message or Location v
+// describes, and that it encodes to enc.
+func checkSwap(t *testing.T, v vector, enc []byte) {
+	t.Helper()
+	m, err := DecodeMessage(enc)
+	if err != nil || m.Type != enc[1] {
+		t.Fatalf("DecodeMessage = %+v, %v", m, err)
+	}
+	if _, err := Decode(enc); !errors.Is(err, ErrNotRouting) {
+		t.Fatalf("Decode = %v, want ErrNotRouting", err)
+	}
+	want := v.swap(t)
+	var got []byte
+	if v.Type == "Location" {
+		if m.Location != want.Target {
+			t.Fatalf("Location = %v, want %v", m.Location, want.Target)
+		}
+		got = AppendLocation(nil, want.Target)
+	} else {
+		if !reflect.DeepEqual(m.Swap, want) {
+			t.Fatalf("DecodeMessage = %+v, want %+v", m.Swap, want)
+		}
+		if got, err = AppendSwap(nil, &want); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !bytes.Equal(got, enc) {
+		t.Fatalf("encoding = %x, want %x", got, enc)
 	}
 }
 
@@ -327,12 +419,20 @@ func FuzzDecode(f *testing.F) {
 			return
 		}
 		var out []byte
-		if m.Type == TypePeerLocations {
+		switch {
+		case m.Type == TypePeerLocations:
 			if !errors.Is(rerr, ErrNotRouting) {
 				t.Fatalf("Decode of a PeerLocations = %v, want ErrNotRouting", rerr)
 			}
 			out, err = AppendPeerLocations(nil, m.Locations)
-		} else {
+		case m.Type == TypeLocation:
+			out = AppendLocation(nil, m.Location)
+		case m.Type > maxRoutingType:
+			if !errors.Is(rerr, ErrNotRouting) {
+				t.Fatalf("Decode of a swap message = %v, want ErrNotRouting", rerr)
+			}
+			out, err = AppendSwap(nil, &m.Swap)
+		default:
 			if rerr != nil || !reflect.DeepEqual(rm, m.Routing) {
 				t.Fatalf("Decode = %+v, %v; DecodeMessage = %+v", rm, rerr, m.Routing)
 			}
