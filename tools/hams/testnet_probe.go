@@ -1,0 +1,200 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	mrand "math/rand/v2"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/hamsnet/hams/fcp/fcpclient"
+	"github.com/hamsnet/hams/keys"
+	"github.com/hamsnet/hams/node/network"
+	"github.com/hamsnet/hams/routing"
+	"github.com/hamsnet/hams/routing/sim"
+)
+
+// probeResult is what hams testnet --probe prints: the formed network, its
+// traffic, and what the simulator predicts for the same topology and seed.
+type probeResult struct {
+	Topology  string `json:"topology"`
+	Transport string `json:"transport"`
+	Nodes     int    `json:"nodes"`
+	Degree    int    `json:"degree"`
+	Seed      uint64 `json:"seed"`
+	Requests  int    `json:"requests"`
+	// SwapsPerNode is the attempts each node of a darknet made before the
+	// traffic (0 for fixed).
+	SwapsPerNode int `json:"swaps_per_node"`
+	// InsertSuccessRate is the fraction of the inserts that succeeded;
+	// SuccessRate the fraction of the requests (one per inserted key, from
+	// another node) that got their block.
+	InsertSuccessRate float64 `json:"insert_success_rate"`
+	SuccessRate       float64 `json:"success_rate"`
+	// HopsMean is the mean number of links the block of a successful
+	// request crossed, counted by the testnet's own tracing (the Data
+	// messages for the key), never carried on the wire.
+	HopsMean float64 `json:"hops_mean"`
+	// PeersMin and PeersMean count each node's connected peers.
+	PeersMin  int     `json:"peers_min"`
+	PeersMean float64 `json:"peers_mean"`
+	// JoinSeconds*: how long the nodes took to link to all their peers.
+	JoinSecondsP50 float64 `json:"join_seconds_p50"`
+	JoinSecondsMax float64 `json:"join_seconds_max"`
+	// SimHopsMean and SimSuccessRate are the simulator's run of the same
+	// topology, nodes, degree and seed (hams sim).
+	SimHopsMean    float64 `json:"sim_hops_mean"`
+	SimSuccessRate float64 `json:"sim_success_rate"`
+}
+
+// hopTracer counts, per routing key, the Data messages the nodes send: the
+// links a block crosses on its way back to a requester.
+type hopTracer struct {
+	mu sync.Mutex // guards n
+	n  map[keys.RoutingKey]int
+}
+
+// trace is every node's Hooks.Send.
+func (h *hopTracer) trace(m routing.Message) {
+	if m.Type != routing.MsgData {
+		return
+	}
+	h.mu.Lock()
+	h.n[m.Key]++
+	h.mu.Unlock()
+}
+
+// take returns and forgets the count of rk.
+func (h *hopTracer) take(rk keys.RoutingKey) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := h.n[rk]
+	delete(h.n, rk)
+	return n
+}
+
+// probe measures the formed network: r keys (one block each) inserted from
+// random nodes and fetched each from another random node, one at a time,
+// with the darknet's swapping paused.
+func (tn *testnet) probe(ctx context.Context, r int) (probeResult, error) {
+	o := tn.o
+	res := probeResult{Topology: o.topology, Transport: o.transport, Nodes: o.n, Degree: o.degree(), Seed: o.seed, Requests: r}
+	if o.topology == topoDarknet && !o.twin {
+		res.SwapsPerNode = o.swapsPerNode
+	}
+	tn.swapPaused.Store(true)
+	defer tn.swapPaused.Store(false)
+	time.Sleep(4 * o.swapInterval) // the attempts under way end
+	clients := make([]*fcpclient.Client, o.n)
+	defer func() {
+		for _, c := range clients {
+			if c != nil {
+				c.Close()
+			}
+		}
+	}()
+	client := func(i int) (*fcpclient.Client, error) {
+		if clients[i] == nil {
+			c, err := fcpclient.Dial(ctx, tn.nodes[i].FCPAddr(), "testnet-probe")
+			if err != nil {
+				return nil, err
+			}
+			clients[i] = c
+		}
+		return clients[i], nil
+	}
+	rng := mrand.New(mrand.NewPCG(o.seed, 0x70726f6265))
+	type item struct {
+		uri  string
+		rk   keys.RoutingKey
+		from int
+		data []byte
+	}
+	var items []item
+	for range r {
+		from := rng.IntN(o.n)
+		data := make([]byte, 1024)
+		for i := range data {
+			data[i] = byte(rng.Uint32())
+		}
+		c, err := client(from)
+		if err != nil {
+			return res, err
+		}
+		uri, err := c.Put(ctx, bytes.NewReader(data), int64(len(data)), fcpclient.PutOptions{URI: "CHK@"})
+		if err != nil {
+			if ctx.Err() != nil {
+				return res, ctx.Err()
+			}
+			tn.log.Debug("probe insert failed", "node", from, "err", err)
+			continue
+		}
+		u, err := keys.Parse(uri)
+		if err != nil {
+			return res, err
+		}
+		rk, err := keys.RoutingKeyOf(u)
+		if err != nil {
+			return res, err
+		}
+		items = append(items, item{uri: uri, rk: rk, from: from, data: data})
+	}
+	res.InsertSuccessRate = float64(len(items)) / float64(r)
+	ok, hops := 0, 0
+	for _, it := range items {
+		to := rng.IntN(o.n - 1)
+		if to >= it.from {
+			to++
+		}
+		c, err := client(to)
+		if err != nil {
+			return res, err
+		}
+		tn.hops.take(it.rk)
+		var got bytes.Buffer
+		_, err = c.Get(ctx, it.uri, &got, fcpclient.GetOptions{})
+		h := tn.hops.take(it.rk)
+		if ctx.Err() != nil {
+			return res, ctx.Err()
+		}
+		if err == nil && bytes.Equal(got.Bytes(), it.data) {
+			ok++
+			hops += h
+		}
+	}
+	res.SuccessRate = float64(ok) / float64(r)
+	if ok > 0 {
+		res.HopsMean = float64(hops) / float64(ok)
+	}
+	res.PeersMin = -1
+	total := 0
+	for _, nd := range tn.nodes {
+		n := 0
+		for _, p := range nd.ListPeers() {
+			if p.Status == network.PeerConnected {
+				n++
+			}
+		}
+		total += n
+		if res.PeersMin < 0 || n < res.PeersMin {
+			res.PeersMin = n
+		}
+	}
+	res.PeersMean = float64(total) / float64(o.n)
+	joined := slices.Clone(tn.joined)
+	slices.Sort(joined)
+	res.JoinSecondsP50, res.JoinSecondsMax = joined[len(joined)/2].Seconds(), joined[len(joined)-1].Seconds()
+
+	sc := sim.Config{Nodes: o.n, Degree: o.degree(), Topology: sim.Kleinberg, Seed: o.seed, Requests: r}
+	if o.topology == topoDarknet && !o.twin {
+		sc.Topology, sc.SwapsPerNode, sc.Anneal = sim.Darknet, o.swapsPerNode, o.swapsPerNode/2
+	}
+	sr, err := sim.Run(ctx, sc)
+	if err != nil {
+		return res, fmt.Errorf("simulating the same network: %w", err)
+	}
+	res.SimHopsMean, res.SimSuccessRate = sr.Summary.HopsMean, sr.Summary.SuccessRate
+	return res, nil
+}
