@@ -206,6 +206,9 @@ func NewSwapper(cfg SwapConfig) (*Swapper, error) {
 // Location returns the node's location.
 func (s *Swapper) Location() Location { return s.loc }
 
+// Interval returns the mean time between the node's attempts.
+func (s *Swapper) Interval() time.Duration { return s.cfg.Interval }
+
 // Done returns how many swap attempts the node has made, Config.Done
 // included: what the driver keeps across restarts.
 func (s *Swapper) Done() int { return s.done }

@@ -108,14 +108,14 @@ func Start(ctx context.Context, dir string, ds *datastore.Store, cfg Config) (*N
 		nw.closeListener()
 		return nil, err
 	}
-	nw.r = newRouter(core, ds, cfg.Logger, cfg.Hooks)
+	var sw *routing.Swapper
 	if cfg.swaps() {
-		if err := nw.startSwapping(rnd); err != nil {
-			nw.r.close()
+		if sw, err = nw.newSwapper(rnd); err != nil {
 			nw.closeListener()
 			return nil, err
 		}
 	}
+	nw.r = newRouter(core, ds, cfg.Logger, cfg.Hooks, sw, nw.moved)
 	nw.store = &blockStore{ds: ds, r: nw.r}
 	nw.pm, err = newPeerManager(dir, cfg.MaxPeers, cfg.Link, dial, cfg.Transport == TransportTor, cfg.Logger, id, nw.self, pr, nw.r)
 	if err != nil {

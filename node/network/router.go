@@ -116,7 +116,9 @@ type router struct {
 	swapPaused func() bool                                          // tests: pauses the swapper's own attempts
 }
 
-func newRouter(core *routing.Core, ds *datastore.Store, log *slog.Logger, hooks Hooks) *router {
+// newRouter starts a router over core and ds; sw, when not nil, swaps the
+// node's location, and onMove keeps each new one.
+func newRouter(core *routing.Core, ds *datastore.Store, log *slog.Logger, hooks Hooks, sw *routing.Swapper, onMove func(routing.Location, bool)) *router {
 	r := &router{
 		core: core, ds: ds, log: log, now: time.Now,
 		events:      make(chan routerEvent, routerEvents),
@@ -131,6 +133,8 @@ func newRouter(core *routing.Core, ds *datastore.Store, log *slog.Logger, hooks 
 		traceNbrs:   hooks.Neighbours,
 		traceFrame:  hooks.Frame,
 		swapPaused:  hooks.SwapPaused,
+		swapper:     sw,
+		onMove:      onMove,
 		offers:      newOffers(time.Now),
 	}
 	for range lookupWorkers {
@@ -222,7 +226,7 @@ func (r *router) loop() {
 	defer r.workers.Wait()
 	defer close(r.stores)
 	defer close(r.lookups)
-	t := time.NewTicker(routerTick)
+	t := time.NewTicker(r.tickEvery())
 	defer t.Stop()
 	for {
 		select {

@@ -116,24 +116,19 @@ func saveSwapAttempts(dir string, n int) error {
 	return writeFileAtomic(filepath.Join(dir, swapStateFile), fmt.Appendf(nil, "hams-swap=1\nattempts=%d\nEnd\n", n))
 }
 
-// startSwapping gives the router a Swapper, seeded from rnd, that starts
-// from the node's location and the attempts it made before.
-func (nw *Network) startSwapping(rnd io.Reader) error {
+// newSwapper returns the node's Swapper, seeded from rnd, that starts from
+// its location and the attempts it made before.
+func (nw *Network) newSwapper(rnd io.Reader) (*routing.Swapper, error) {
 	done, err := loadSwapAttempts(nw.dir)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var seed [32]byte
 	if _, err := io.ReadFull(rnd, seed[:]); err != nil {
-		return fmt.Errorf("node: swap seed: %w", err)
+		return nil, fmt.Errorf("node: swap seed: %w", err)
 	}
-	sw, err := routing.NewSwapper(routing.SwapConfig{Location: nw.id.loc, Seed: seed, Interval: nw.cfg.SwapInterval,
+	return routing.NewSwapper(routing.SwapConfig{Location: nw.id.loc, Seed: seed, Interval: nw.cfg.SwapInterval,
 		AnnealRamp: nw.cfg.SwapAnnealRamp, Done: done})
-	if err != nil {
-		return err
-	}
-	nw.r.swapper, nw.r.onMove = sw, nw.moved
-	return nil
 }
 
 // moved keeps the node's new location: in its identity, its noderef (the
@@ -166,4 +161,14 @@ func (nw *Network) moved(loc routing.Location, relocated bool) {
 	if err := saveSwapAttempts(nw.dir, nw.r.swapper.Done()); err != nil {
 		nw.cfg.Logger.Warn("keeping the swap state", "err", err)
 	}
+}
+
+// tickEvery is how often the loop ticks: routerTick, or a quarter of the
+// swap interval when the node swaps faster than that allows (test
+// networks), so that attempts start on time.
+func (r *router) tickEvery() time.Duration {
+	if r.swapper != nil {
+		return max(min(routerTick, r.swapper.Interval()/4), time.Millisecond)
+	}
+	return routerTick
 }
