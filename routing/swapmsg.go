@@ -152,6 +152,11 @@ func BetaUnits(beta float64) uint16 {
 	return uint16(math.Round(min(max(beta, 0), 1) * math.MaxUint16))
 }
 
+// swapOwnLimit is the own-cost limit SwapDecide applies: a protocol
+// constant (both sides must apply the same), a variable only so that a
+// test can show what the network does without it.
+var swapOwnLimit = DefaultSwapOwnLimit
+
 // SwapDecide is the decision both sides of a swap reach from the two
 // reveals and the shared random number u: whether the nodes at a and b
 // exchange their locations. Each side leaves the other's location out of
@@ -166,8 +171,8 @@ func SwapDecide(a, b SwapReveal, u float64) bool {
 		return false
 	}
 	pa, pb := without(a.Peers, b.Location), without(b.Peers, a.Location)
-	if a.Beta == math.MaxUint16 && SwapOwnCost(a.Location, b.Location, pa) > DefaultSwapOwnLimit ||
-		b.Beta == math.MaxUint16 && SwapOwnCost(b.Location, a.Location, pb) > DefaultSwapOwnLimit {
+	if a.Beta == math.MaxUint16 && SwapOwnCost(a.Location, b.Location, pa) > swapOwnLimit ||
+		b.Beta == math.MaxUint16 && SwapOwnCost(b.Location, a.Location, pb) > swapOwnLimit {
 		return false
 	}
 	beta := float64(min(a.Beta, b.Beta)) / math.MaxUint16

@@ -434,3 +434,76 @@ func TestSwapInterleavings(t *testing.T) {
 		}
 	}
 }
+
+// TestPitchBlack: a node that lies in swaps (a Pitch Black attacker) does
+// not clump a 30-node darknet with the defence on: after 300 s of attack at
+// one attempt per node per second, the widest arc of the circle without an
+// honest node stays within 4 node spacings. The attacker here is stronger
+// than the protocol allows: when a walk ends at it, the harness lets it see
+// its partner's reveal before it answers (as if commitments leaked), and it
+// claims a location next to one of its 2 points with peers right next to
+// the partner's, so that by Hyphanet's rule alone the partner takes the
+// fabricated location. Without the own-cost limit and relocation the same
+// attack pulls the honest nodes onto its points (an empty arc of 8 spacings
+// or more; 14.5 measured).
+func TestPitchBlack(t *testing.T) {
+	points := []Location{1 << 61, 5 << 61}
+	clumped := func(defence bool) float64 {
+		t.Helper()
+		if !defence {
+			swapOwnLimit = math.Inf(1)
+			defer func() { swapOwnLimit = DefaultSwapOwnLimit }()
+		}
+		relocate := DefaultRelocateEvery
+		if !defence {
+			relocate = -1
+		}
+		locs, edges := scrambledRing(30, 11)
+		const attacker = 7
+		sn := newSwapNet(t, locs, edges, SwapConfig{Interval: time.Second, AnnealRamp: 20, RelocateEvery: relocate})
+		sn.run(300, 250*time.Millisecond) // honest until the network has settled and annealed
+		rng := rand.New(rand.NewPCG(5, 5))
+		sn.tamper = func(from, to int, m *SwapMessage) {
+			c := sn.nodes[to].cur
+			if from != attacker || m.Type != SwapComplete || c == nil || !c.initiator {
+				return
+			}
+			victim := sn.nodes[to]
+			f := SwapReveal{Location: points[rng.IntN(len(points))] + Location(rng.Uint64()>>40), Beta: math.MaxUint16}
+			for i := range 8 {
+				f.Peers = append(f.Peers, victim.Location()+Location(i+1))
+			}
+			m.Reveal = f
+			c.theirs = f.Commitment() // the leak: the commitment follows the lie
+		}
+		sn.run(1200, 250*time.Millisecond)
+		var honest []Location
+		for i, s := range sn.nodes {
+			if i != attacker {
+				honest = append(honest, s.Location())
+			}
+		}
+		return maxGap(honest)
+	}
+	on, off := clumped(true), clumped(false)
+	t.Logf("the widest arc without an honest node: %.1f node spacings with the defence, %.1f without", on, off)
+	if on > 4 {
+		t.Fatalf("with the defence the honest nodes left an arc of %.1f spacings empty: they clumped", on)
+	}
+	if off < 8 {
+		t.Fatalf("without the defence the widest empty arc is only %.1f spacings: the attack is too weak to test the defence", off)
+	}
+}
+
+// maxGap returns the widest arc of the circle without a location of ls, in
+// units of 1/len(ls) (1 when they are evenly spread).
+func maxGap(ls []Location) float64 {
+	s := slices.Clone(ls)
+	slices.Sort(s)
+	widest := Distance(0)
+	for i := range s {
+		next := s[(i+1)%len(s)]
+		widest = max(widest, Distance(next-s[i]))
+	}
+	return float64(widest) / math.Pow(2, 64) * float64(len(s))
+}
