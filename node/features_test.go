@@ -62,8 +62,8 @@ func (l *frameLog) count(loc routing.Location, f peerwire.Features) (touching, o
 // themselves, and every link stays up.
 func TestFeatureOff(t *testing.T) {
 	// What nodes with pinned locations (startNet's) declare: every feature
-	// but swapping.
-	const pinned = peerwire.AllFeatures &^ peerwire.FeatureSwapping
+	// but swapping and opennet.
+	const pinned = peerwire.AllFeatures &^ peerwire.FeatureSwapping &^ peerwire.FeatureOpennet
 	for _, off := range []peerwire.Features{peerwire.FeatureOffers, peerwire.FeaturePeerLocations} {
 		t.Run(off.String(), func(t *testing.T) {
 			const n, odd = 6, 3

@@ -197,13 +197,15 @@ func (c Config) Validate() error {
 	return c.Link.Validate()
 }
 
-// protocol returns what the node declares: every feature of this build,
-// but swapping when it does not swap.
+// protocol returns what the node declares: every feature of this build it
+// runs (swapping only when it swaps; opennet, whose messages the node does
+// not speak yet, never).
 func (c Config) protocol() Protocol {
 	if c.Protocol != nil {
 		return *c.Protocol
 	}
-	p := Protocol{Version: peerwire.ProtocolVersion, MinVersion: peerwire.MinProtocolVersion, Features: peerwire.AllFeatures}
+	p := Protocol{Version: peerwire.ProtocolVersion, MinVersion: peerwire.MinProtocolVersion,
+		Features: peerwire.AllFeatures &^ peerwire.FeatureOpennet}
 	if !c.swaps() {
 		p.Features &^= peerwire.FeatureSwapping
 	}

@@ -37,10 +37,13 @@ const (
 	FeatureSwapping
 	// FeatureLocation: Location (type 19), where a peer moved.
 	FeatureLocation
+	// FeatureOpennet: the opennet messages (types 20 to 24): announcement
+	// and path folding. A node declares it only when it runs opennet.
+	FeatureOpennet
 )
 
 // AllFeatures are the features this build speaks.
-const AllFeatures = FeaturePeerLocations | FeatureOffers | FeatureSwapping | FeatureLocation
+const AllFeatures = FeaturePeerLocations | FeatureOffers | FeatureSwapping | FeatureLocation | FeatureOpennet
 
 // LegacyFeatures are the features of a node whose noderef predates
 // negotiation (it has no protocol field): every node of that era spoke
@@ -54,6 +57,7 @@ var featureNames = []struct {
 }{
 	{FeatureLocation, "location"},
 	{FeatureOffers, "offers"},
+	{FeatureOpennet, "opennet"},
 	{FeaturePeerLocations, "peerlocations"},
 	{FeatureSwapping, "swapping"},
 }
@@ -70,6 +74,11 @@ var neededBy = map[byte]Features{
 	TypeSwapProbe:      FeatureSwapping,
 	TypeSwapProbeReply: FeatureSwapping,
 	TypeLocation:       FeatureLocation,
+	TypeAnnounce:       FeatureOpennet,
+	TypeAnnounceReply:  FeatureOpennet,
+	TypeAnnounceDone:   FeatureOpennet,
+	TypeFoldRef:        FeatureOpennet,
+	TypeFoldAck:        FeatureOpennet,
 }
 
 // ParseFeatures returns the set the names declare. Names this build does
@@ -121,6 +130,16 @@ func TypeName(t byte) string {
 		return "PeerLocations"
 	case TypeLocation:
 		return "Location"
+	case TypeAnnounce:
+		return "Announce"
+	case TypeAnnounceReply:
+		return "AnnounceReply"
+	case TypeAnnounceDone:
+		return "AnnounceDone"
+	case TypeFoldRef:
+		return "FoldRef"
+	case TypeFoldAck:
+		return "FoldAck"
 	}
 	if k, ok := swapKindOf[t]; ok {
 		return k.String()

@@ -105,10 +105,12 @@ func validBlockSize(n int) bool { return n == keys.CHKBlockSize || n == keys.SSK
 // Message is one decoded message of any type: a routing message, the
 // locations of a PeerLocations message, a swap message, or a Location.
 type Message struct {
-	// Type is the wire type code, TypeRequest to TypeLocation.
+	// Type is the wire type code, TypeRequest to TypeFoldAck.
 	Type byte
 	// Swap is a swap message (TypeSwapRequest to TypeSwapProbeReply).
 	Swap routing.SwapMessage
+	// Opennet is an opennet message (TypeAnnounce to TypeFoldAck).
+	Opennet OpennetMessage
 	// Location is a Location message's location: where the sender moved.
 	Location routing.Location
 	// Routing is the routing message (types 1 to 9 and 11).
@@ -185,7 +187,7 @@ func DecodeMessage(b []byte) (Message, error) {
 		return Message{}, bad("W1", "message of %d bytes is shorter than its header", len(b))
 	case b[0] != Version:
 		return Message{}, bad("W2", "version %d, want %d", b[0], Version)
-	case b[1] == 0 || b[1] > TypeLocation:
+	case b[1] == 0 || b[1] > maxType:
 		return Message{}, bad("W3", "unknown message type %d", b[1])
 	case b[1] == TypePeerLocations:
 		locs, err := decodePeerLocations(b[2:])
@@ -193,6 +195,8 @@ func DecodeMessage(b []byte) (Message, error) {
 			return Message{}, err
 		}
 		return Message{Type: TypePeerLocations, Locations: locs}, nil
+	case b[1] >= TypeAnnounce:
+		return decodeOpennet(b)
 	case b[1] > maxRoutingType:
 		return decodeSwap(b)
 	}

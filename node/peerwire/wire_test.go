@@ -53,6 +53,17 @@ type vector struct {
 	Location string `json:"location,omitempty"`
 	Beta     int    `json:"beta,omitempty"`
 	Target   string `json:"target,omitempty"`
+	// Ref: an opennet message's noderef, as text (it follows Header).
+	Ref string `json:"ref,omitempty"`
+}
+
+// isOpennet reports whether v is an opennet message.
+func (v *vector) isOpennet() bool {
+	switch v.Type {
+	case "Announce", "AnnounceReply", "AnnounceDone", "FoldRef", "FoldAck":
+		return true
+	}
+	return false
 }
 
 // isSwap reports whether v is a swap message or a Location.
@@ -122,7 +133,7 @@ func (v *vector) encoded(t *testing.T) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return append(h, v.block()...)
+	return append(append(h, v.block()...), v.Ref...)
 }
 
 func testKey() keys.RoutingKey {
@@ -154,6 +165,7 @@ func cases() []vector {
 	_, l65Enc := locs(65)
 	two, twoEnc := []string{"1000000000000000", "2000000000000000"}, "10000000000000002000000000000000"
 	nonce := "000102030405060708090a0b0c0d0e0f"
+	ref := "identity=…\nversion=1\nEnd\n" // opennet messages carry a noderef's text; the network parses it
 	return []vector{
 		{Name: "request", Description: "a request at HTL 18", Op: "message", Type: "Request", ID: id, HTL: 18, Key: key, Header: hdr(TypeRequest, id+"12"+key)},
 		{Name: "insert-ssk", Description: "an insert of an SSK-sized block at HTL 7", Op: "message", Type: "Insert", ID: id, HTL: 7, Key: key, BlockPattern: "5a", BlockLen: keys.SSKBlockSize, Header: hdr(TypeInsert, id+"07"+key)},
@@ -173,7 +185,16 @@ func cases() []vector {
 		{Name: "reject-W2-version-2", Op: "reject", Rule: "W2", Description: "a future version", Header: "0204" + id},
 		{Name: "reject-W3-type-0", Op: "reject", Rule: "W3", Description: "type 0", Header: hdr(0, id)},
 		{Name: "offer-ssk", Op: "message", Description: "an Offer of an SSK block", Type: "Offer", ID: id, Key: key, BlockPattern: "a5", BlockLen: keys.SSKBlockSize, Header: hdr(TypeOffer, id+key)},
-		{Name: "reject-W3-type-20", Op: "reject", Rule: "W3", Description: "an unknown type", Header: hdr(20, id)},
+		{Name: "reject-W3-type-25", Op: "reject", Rule: "W3", Description: "an unknown type", Header: hdr(25, id)},
+		{Name: "announce", Op: "message", Description: "a newcomer's announcement toward 0.25 with 18 hops, and its noderef", Type: "Announce", ID: id, HTL: 18, Target: "4000000000000000", Ref: ref, Header: hdr(TypeAnnounce, id+"12"+"4000000000000000")},
+		{Name: "announce-reply", Op: "message", Description: "a node that takes the newcomer: its noderef", Type: "AnnounceReply", ID: id, Ref: ref, Header: hdr(TypeAnnounceReply, id)},
+		{Name: "announce-done", Op: "message", Description: "the announcement ended", Type: "AnnounceDone", ID: id, Header: hdr(TypeAnnounceDone, id)},
+		{Name: "fold-ref", Op: "message", Description: "the noderef of the node that answered a request, on its way to the originator", Type: "FoldRef", ID: id, Ref: ref, Header: hdr(TypeFoldRef, id)},
+		{Name: "fold-ack", Op: "message", Description: "the originator's noderef, on its way back", Type: "FoldAck", ID: id, Ref: ref, Header: hdr(TypeFoldAck, id)},
+		{Name: "reject-W10-fold-ref-empty", Op: "reject", Rule: "W10", Description: "a FoldRef without a noderef", Header: hdr(TypeFoldRef, id)},
+		{Name: "reject-W10-announce-no-ref", Op: "reject", Rule: "W10", Description: "an Announce without a noderef", Header: hdr(TypeAnnounce, id+"12"+"4000000000000000")},
+		{Name: "reject-W4-announce-done-trailing", Op: "reject", Rule: "W4", Description: "an AnnounceDone with a byte after its ID", Header: hdr(TypeAnnounceDone, id+"00")},
+		{Name: "reject-W4-announce-short", Op: "reject", Rule: "W4", Description: "an Announce cut short in its target", Header: hdr(TypeAnnounce, id+"12"+"4000")},
 		{Name: "swap-request", Op: "message", Description: "a swap request with 10 hops to walk", Type: "SwapRequest", ID: id, HTL: 10, Commit: key, Header: hdr(TypeSwapRequest, id+"0a"+key)},
 		{Name: "swap-reply", Op: "message", Description: "the partner's commitment", Type: "SwapReply", ID: id, Commit: key, Header: hdr(TypeSwapReply, id+key)},
 		{Name: "swap-commit", Op: "message", Description: "the initiator's reveal: nonce, location 0.25, beta 1, two peers", Type: "SwapCommit", ID: id,
@@ -278,6 +299,10 @@ func TestVectors(t *testing.T) {
 				checkSwap(t, v, enc)
 				return
 			}
+			if v.isOpennet() {
+				checkOpennet(t, v, enc)
+				return
+			}
 			m, err := Decode(enc)
 			if err != nil {
 				t.Fatal(err)
@@ -354,6 +379,25 @@ func checkSwap(t *testing.T, v vector, enc []byte) {
 	}
 }
 
+// checkOpennet checks that enc decodes to the opennet message v describes,
+// and that it encodes to enc.
+func checkOpennet(t *testing.T, v vector, enc []byte) {
+	t.Helper()
+	m, err := DecodeMessage(enc)
+	if err != nil || m.Type != enc[1] {
+		t.Fatalf("DecodeMessage = %+v, %v", m, err)
+	}
+	want := v.swap(t) // for ID, HTL and Target
+	o := m.Opennet
+	if o.Type != enc[1] || o.ID != want.ID || o.HTL != want.HTL || o.Target != want.Target || string(o.Ref) != v.Ref {
+		t.Fatalf("DecodeMessage = %+v, want %+v with ref %q", o, want, v.Ref)
+	}
+	got, err := AppendOpennet(nil, &o)
+	if err != nil || !bytes.Equal(got, enc) {
+		t.Fatalf("AppendOpennet = %x, %v; want %x", got, err, enc)
+	}
+}
+
 func sortedByName(vs []vector) []vector {
 	out := append([]vector(nil), vs...)
 	for i := range out {
@@ -427,6 +471,8 @@ func FuzzDecode(f *testing.F) {
 			out, err = AppendPeerLocations(nil, m.Locations)
 		case m.Type == TypeLocation:
 			out = AppendLocation(nil, m.Location)
+		case m.Type >= TypeAnnounce:
+			out, err = AppendOpennet(nil, &m.Opennet)
 		case m.Type > maxRoutingType:
 			if !errors.Is(rerr, ErrNotRouting) {
 				t.Fatalf("Decode of a swap message = %v, want ErrNotRouting", rerr)
