@@ -98,7 +98,7 @@ func (pm *peerManager) failed(ps *peerState, err error, bad bool) {
 
 // detached is called when l, a link of ps, has ended.
 func (pm *peerManager) detached(ps *peerState, l *link.Link, rid routing.PeerID, err error) {
-	pm.r.removePeer(rid)
+	pm.r.removePeer(rid, linkSender{pm: pm, ps: ps, l: l})
 	pm.mu.Lock()
 	if ps.link != l {
 		pm.mu.Unlock()

@@ -189,7 +189,7 @@ func (pm *peerManager) attach(ps *peerState, l *link.Link, initiated bool) error
 		go old.Close()
 	}
 	h := &linkHandler{pm: pm, ps: ps, feats: feats}
-	rid, ok := pm.r.addPeer(linkSender{pm: pm, ps: ps, l: l}, loc, feats)
+	rid, ok := pm.r.addPeer(linkSender{pm: pm, ps: ps, l: l}, ps.ref.ID(), loc, feats)
 	if !ok {
 		l.Close()
 		return errRouterClosed

@@ -19,6 +19,7 @@ const peerLocationsDelay = time.Second
 // routerPeer is a live peer as the router's loop knows it.
 type routerPeer struct {
 	link  sender
+	ident string // the peer's identity
 	loc   routing.Location
 	feats peerwire.Features // what the link negotiated
 	// sent is the PeerLocations list last sent to the peer; announced says
@@ -119,4 +120,27 @@ func (r *router) peerNeighbours(id routing.PeerID, locs []routing.Location) {
 	if r.traceNbrs != nil {
 		r.traceNbrs(p.loc, locs)
 	}
+}
+
+// relink makes ev's link the live link of peer id, which had one: the core
+// keeps the peer (its requests are answered over the new link), and the
+// peer hears the lists again on it.
+func (r *router) relink(now time.Time, id routing.PeerID, ev routerEvent) {
+	p := r.peers[id]
+	p.link, p.feats, p.sent, p.announced = ev.link, ev.feats, nil, false
+	if err := r.core.SetPeerFeatures(id, coreFeatures(ev.feats)); err != nil {
+		r.log.Error("router: peer features", "err", err)
+	}
+	if p.loc != ev.loc {
+		r.peerMoved(now, id, ev.loc)
+	}
+	if r.swapper != nil {
+		if ev.feats.Has(peerwire.FeatureSwapping) {
+			r.swapper.AddPeer(id, p.loc)
+		} else {
+			r.swapper.RemovePeer(id)
+		}
+	}
+	ev.reply <- id
+	r.sendPeerLocations(id, p, r.liveLocations())
 }

@@ -2,6 +2,7 @@ package network
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"reflect"
@@ -62,17 +63,19 @@ func newLoopRouter(t *testing.T, cfg routing.Config) *loopRouter {
 	}
 	lr := &loopRouter{clock: time.Unix(1_000_000, 0)}
 	lr.router = &router{core: core, log: quiet(), now: func() time.Time { return lr.clock },
-		peers: map[routing.PeerID]*routerPeer{}, local: map[routing.RequestID]*localReq{}}
+		peers: map[routing.PeerID]*routerPeer{}, byIdent: map[string]routing.PeerID{}, local: map[routing.RequestID]*localReq{}}
 	return lr
 }
 
 func (lr *loopRouter) up(l *fakeLink, loc routing.Location) routing.PeerID {
 	reply := make(chan routing.PeerID, 1)
-	lr.handle(routerEvent{kind: evPeerUp, link: l, loc: loc, feats: peerwire.AllFeatures, reply: reply})
+	lr.handle(routerEvent{kind: evPeerUp, link: l, ident: fmt.Sprintf("%p", l), loc: loc, feats: peerwire.AllFeatures, reply: reply})
 	return <-reply
 }
 
-func (lr *loopRouter) down(id routing.PeerID) { lr.handle(routerEvent{kind: evPeerDown, peer: id}) }
+func (lr *loopRouter) down(id routing.PeerID) {
+	lr.handle(routerEvent{kind: evPeerDown, peer: id, link: lr.peers[id].link})
+}
 
 // advance moves the clock by d and runs a tick.
 func (lr *loopRouter) advance(d time.Duration) {

@@ -38,7 +38,8 @@ type routerEvent struct {
 	kind  eventKind
 	peer  routing.PeerID
 	msg   routing.Message   // evMessage
-	link  sender            // evPeerUp
+	link  sender            // evPeerUp, evPeerDown
+	ident string            // evPeerUp: the peer's identity (noderef.Ref.ID)
 	feats peerwire.Features // evPeerUp: what the link negotiated
 	loc   routing.Location
 	locs  []routing.Location  // evPeerLocations
@@ -94,6 +95,7 @@ type router struct {
 
 	// loop-owned
 	peers   map[routing.PeerID]*routerPeer
+	byIdent map[string]routing.PeerID // the live peers by identity
 	nextID  routing.PeerID
 	local   map[routing.RequestID]*localReq
 	pending []*localReq // waiting for the window, oldest first
@@ -128,6 +130,7 @@ func newRouter(core *routing.Core, ds *datastore.Store, log *slog.Logger, hooks 
 		lookupsDone: make(chan lookupResult, lookupQueue+lookupWorkers),
 		stores:      make(chan routing.StoreOp, storeQueue),
 		peers:       make(map[routing.PeerID]*routerPeer),
+		byIdent:     make(map[string]routing.PeerID),
 		local:       make(map[routing.RequestID]*localReq),
 		trace:       hooks.Send,
 		traceNbrs:   hooks.Neighbours,
@@ -168,11 +171,14 @@ func (r *router) post(ctx context.Context, ev routerEvent) bool {
 	}
 }
 
-// addPeer registers a link that speaks feats with the core and returns the
-// id the router knows it by.
-func (r *router) addPeer(s sender, loc routing.Location, feats peerwire.Features) (routing.PeerID, bool) {
+// addPeer registers a link that speaks feats to the peer whose identity is
+// ident, and returns the id the router knows the peer by. A peer keeps its
+// id while it has a link: a second link (both sides dialled at once)
+// replaces the first without the core noticing, so requests sent over the
+// first are answered over the second.
+func (r *router) addPeer(s sender, ident string, loc routing.Location, feats peerwire.Features) (routing.PeerID, bool) {
 	reply := make(chan routing.PeerID, 1)
-	if !r.post(context.Background(), routerEvent{kind: evPeerUp, link: s, loc: loc, feats: feats, reply: reply}) {
+	if !r.post(context.Background(), routerEvent{kind: evPeerUp, link: s, ident: ident, loc: loc, feats: feats, reply: reply}) {
 		return 0, false
 	}
 	select {
@@ -183,9 +189,10 @@ func (r *router) addPeer(s sender, loc routing.Location, feats peerwire.Features
 	}
 }
 
-// removePeer forgets a link; its requests move on to other routes.
-func (r *router) removePeer(id routing.PeerID) {
-	r.post(context.Background(), routerEvent{kind: evPeerDown, peer: id})
+// removePeer forgets the link s of peer id, unless another link replaced
+// it; the peer's requests move on to other routes.
+func (r *router) removePeer(id routing.PeerID, s sender) {
+	r.post(context.Background(), routerEvent{kind: evPeerDown, peer: id, link: s})
 }
 
 // deliver passes a decoded, verified message from peer id to the core.
@@ -266,15 +273,20 @@ func (r *router) handle(ev routerEvent) {
 	now := r.now()
 	switch ev.kind {
 	case evPeerUp:
+		if id, ok := r.byIdent[ev.ident]; ok {
+			r.relink(now, id, ev)
+			return
+		}
 		r.nextID++
 		id := r.nextID
+		r.byIdent[ev.ident] = id
 		if err := r.core.AddPeer(id, ev.loc); err != nil { // cannot fail: id > 0
 			r.log.Error("router: add peer", "err", err)
 		}
 		if err := r.core.SetPeerFeatures(id, coreFeatures(ev.feats)); err != nil {
 			r.log.Error("router: peer features", "err", err)
 		}
-		p := &routerPeer{link: ev.link, loc: ev.loc, feats: ev.feats}
+		p := &routerPeer{link: ev.link, ident: ev.ident, loc: ev.loc, feats: ev.feats}
 		r.peers[id] = p
 		if r.swapper != nil && ev.feats.Has(peerwire.FeatureSwapping) {
 			r.swapper.AddPeer(id, ev.loc)
@@ -285,8 +297,9 @@ func (r *router) handle(ev routerEvent) {
 		r.sendPeerLocations(id, p, r.liveLocations())
 		r.peerLocationsChanged(now)
 	case evPeerDown:
-		if _, ok := r.peers[ev.peer]; ok {
+		if p, ok := r.peers[ev.peer]; ok && p.link == ev.link {
 			delete(r.peers, ev.peer)
+			delete(r.byIdent, p.ident)
 			r.core.RemovePeer(now, ev.peer)
 			if r.swapper != nil {
 				r.swapper.RemovePeer(ev.peer)

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/hamsnet/hams/keys"
+	"github.com/hamsnet/hams/node/peerwire"
 	"github.com/hamsnet/hams/routing"
 )
 
@@ -27,5 +28,31 @@ func TestLocalFetchReadsOnce(t *testing.T) {
 	lr.handle(routerEvent{kind: evMessage, peer: id, msg: routing.Message{Type: routing.MsgRequest, ID: 77, Key: rk, HTL: 10}})
 	if rd := lr.core.Ready(); len(rd.Lookups) != 1 {
 		t.Fatalf("a peer's request: %d lookups, want 1", len(rd.Lookups))
+	}
+}
+
+// TestRelink: a second link to a peer (both sides dialled at once)
+// replaces the first under the same id, so the core never loses the peer
+// and its requests are answered over the new link; the end of the first
+// link does not remove the peer.
+func TestRelink(t *testing.T) {
+	lr := newLoopRouter(t, routing.Config{Location: tenths(5)[0]})
+	first, second := &fakeLink{}, &fakeLink{}
+	up := func(l *fakeLink) routing.PeerID {
+		reply := make(chan routing.PeerID, 1)
+		lr.handle(routerEvent{kind: evPeerUp, link: l, ident: "the same peer", loc: tenths(6)[0], feats: peerwire.AllFeatures, reply: reply})
+		return <-reply
+	}
+	id := up(first)
+	if again := up(second); again != id || lr.peers[id].link != second || lr.core.Peers() != 1 {
+		t.Fatalf("second link: id %d (first %d), %d peers in the core", again, id, lr.core.Peers())
+	}
+	lr.handle(routerEvent{kind: evPeerDown, peer: id, link: first})
+	if lr.core.Peers() != 1 || lr.peers[id] == nil {
+		t.Fatal("the end of the replaced link removed the peer")
+	}
+	lr.handle(routerEvent{kind: evPeerDown, peer: id, link: second})
+	if lr.core.Peers() != 0 || lr.peers[id] != nil || len(lr.byIdent) != 0 {
+		t.Fatal("the end of the live link did not remove the peer")
 	}
 }

@@ -77,7 +77,10 @@ func TestNetworkSwaps(t *testing.T) {
 			}
 		}
 	}
-	before := energyOf(nws, edges)
+	before := 0.0 // the energy of the locations drawn at start
+	for _, ed := range edges {
+		before += math.Log(float64(max(start[ed[0]].DistanceTo(start[ed[1]]), 1)))
+	}
 	time.Sleep(4 * time.Second)
 	after := energyOf(nws, edges)
 	var end []routing.Location
@@ -95,7 +98,7 @@ func TestNetworkSwaps(t *testing.T) {
 		ideal += math.Log(float64(routing.Location(uint64(ed[0]) * (^uint64(0) / n)).DistanceTo(routing.Location(uint64(ed[1]) * (^uint64(0) / n)))))
 	}
 	t.Logf("energy %.1f → %.1f (the ring in order: %.1f); %d of %d nodes moved", before, after, ideal, moved, n)
-	if after >= before || moved == 0 {
+	if after > before-5 || moved == 0 { // measured: 1688.3 → 1665 to 1675
 		t.Fatalf("energy %.1f → %.1f, %d nodes moved: the nodes did not swap their way to order", before, after, moved)
 	}
 	// Stop new attempts, let the last ones finish, then check the
