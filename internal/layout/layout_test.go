@@ -46,7 +46,7 @@ var allowed = map[string][]string{
 		"node/peerwire", "node/tor", "routing"},
 
 	// Programs.
-	"tools/hams": {"fcp/fcpclient", "fcp/fcpwire", "internal/tornet", "node", "node/network", "node/tor",
+	"tools/hams": {"fcp/fcpclient", "fcp/fcpwire", "internal/tornet", "keys", "node", "node/network", "node/noderef", "node/tor",
 		"routing", "routing/sim", "routing/sim/simplot", "tools/social"},
 	"tools/social":         {"fcp/fcpclient", "fcp/fcpwire", "keys", "tools/social/assets", "tools/social/feed"},
 	"tools/social/assets":  {},

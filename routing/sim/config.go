@@ -90,8 +90,9 @@ type Config struct {
 	// Nodes is the number of nodes. Default 1,000.
 	Nodes int
 	// Degree is the average number of peers per node (the two ring links
-	// count). Default 8; at least 2 for kleinberg and darknet (the ring),
-	// the maximum of peers per node for opennet.
+	// count), at least 2: default 8 for kleinberg and darknet; for opennet
+	// the number of opennet peers every node keeps (routing.Opennet.Peers),
+	// default DefaultOpennetDegree (20).
 	Degree int
 	// Topology is how the network is built. Default Kleinberg.
 	Topology Topology
@@ -178,12 +179,11 @@ type Config struct {
 	// opennet before the measured traffic, so that path folding shapes
 	// it. Default 4×Nodes for opennet.
 	Warmup int
-	// FoldProb is the probability that a successful opennet request folds
-	// the path: its requester links to the node that answered. Default
-	// 0.2.
-	FoldProb float64
 	// Seeds is the number of opennet seed nodes. Default 16.
 	Seeds int
+	// Opennet is the opennet rules every node follows; Peers is set to
+	// Degree. The zero value is the routing package's defaults.
+	Opennet routing.Opennet
 
 	// Routing is the template of every node's routing.Config; Seed,
 	// Location and MaxHTL are set by the simulator.
@@ -195,6 +195,9 @@ const (
 	DefaultNodes    = 1000
 	DefaultDegree   = 8
 	DefaultRequests = 1000
+	// DefaultOpennetDegree is the default Degree of an opennet: the
+	// opennet peers a node keeps (routing.DefaultOpennetPeers).
+	DefaultOpennetDegree = routing.DefaultOpennetPeers
 )
 
 // withDefaults returns c with every zero field defaulted.
@@ -205,6 +208,9 @@ func (c Config) withDefaults() Config {
 		}
 	}
 	def(&c.Nodes, DefaultNodes)
+	if c.Topology == Opennet {
+		def(&c.Degree, DefaultOpennetDegree)
+	}
 	def(&c.Degree, DefaultDegree)
 	def(&c.Requests, DefaultRequests)
 	if c.Topology == "" {
@@ -274,9 +280,8 @@ func (c Config) withDefaults() Config {
 	if c.Topology == Opennet {
 		def(&c.Warmup, 4*c.Nodes)
 	}
-	if c.FoldProb == 0 {
-		c.FoldProb = 0.2
-	}
+	c.Opennet.Peers = c.Degree
+	c.Opennet = c.Opennet.WithDefaults()
 	def(&c.Seeds, 16)
 	return c
 }
@@ -326,10 +331,11 @@ func (c Config) Validate() error {
 		return bad("--attackers %d without --attack", c.Attackers)
 	case c.AttackPoints < 1 || c.AttackRate < 1 || c.MitigationEvery < 1:
 		return bad("AttackPoints, AttackRate and MitigationEvery must be positive")
-	case c.FoldProb < 0 || c.FoldProb > 1:
-		return bad("FoldProb %v is not a probability", c.FoldProb)
 	case c.Seeds < 1:
 		return bad("Seeds %d must be positive", c.Seeds)
+	}
+	if err := c.Opennet.Validate(); err != nil {
+		return fmt.Errorf("sim: %w", err)
 	}
 	rc := c.Routing
 	rc.MaxHTL = c.HTL

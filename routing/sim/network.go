@@ -4,14 +4,16 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"time"
 
 	"github.com/hamsnet/hams/routing"
 )
 
 // link is one entry of a node's peer list.
 type link struct {
-	peer int32
-	used int64 // virtual ns the link last carried a block (opennet LRU)
+	peer  int32
+	added int32 // virtual second the link came up (opennet)
+	used  int64 // virtual ns the peer last brought this node a block (opennet); 0: never
 }
 
 // node is one simulated node.
@@ -98,8 +100,9 @@ func (nw *network) connect(a, b int32, now int64) {
 	if a == b || nw.linked(a, b) {
 		return
 	}
-	nw.nodes[a].adj = append(nw.nodes[a].adj, link{peer: b, used: now})
-	nw.nodes[b].adj = append(nw.nodes[b].adj, link{peer: a, used: now})
+	added := int32(now / int64(time.Second))
+	nw.nodes[a].adj = append(nw.nodes[a].adj, link{peer: b, added: added})
+	nw.nodes[b].adj = append(nw.nodes[b].adj, link{peer: a, added: added})
 	if nw.nodes[a].online && nw.nodes[b].online {
 		nw.nodes[a].core.AddPeer(peerID(b), nw.nodes[b].loc)
 		nw.nodes[b].core.AddPeer(peerID(a), nw.nodes[a].loc)

@@ -4,121 +4,167 @@ import (
 	"cmp"
 	"math/rand/v2"
 	"slices"
+	"time"
 
 	"github.com/hamsnet/hams/routing"
 )
 
-// opennet grows and rewires the network the way Hyphanet's opennet does:
-// nodes join by announcing themselves through a seed node, and a
-// successful request lets its requester link to the node that answered
-// (path folding); a node with no free slot drops its least recently
-// useful peer. Degree is every node's maximum of peers.
+// joinEvery is the virtual time between two joins: the network grows
+// by one node a minute, the last joining as the traffic starts, so that
+// routing.Opennet.MinAge protects new links as it would in a real
+// network (the numbers hardly change from one join a second to one in
+// ten minutes).
+const joinEvery = time.Minute
+
+// opennet grows and rewires the network by the opennet rules of the
+// routing package (routing.Opennet): nodes join by announcing themselves
+// through a seed node, and a successful request may link its requester to
+// the node that answered (path folding). Every node is an opennet node;
+// Config.Degree is every node's number of opennet peers.
 type opennet struct {
-	e   *engine
-	rng *rand.Rand
+	e     *engine
+	rng   *rand.Rand
+	rules routing.Opennet
+	peers []routing.OpennetPeer // scratch
+	mark  map[int32]bool        // nodes an announcement reached
+	path  []int32
 }
 
 // buildOpennet makes cfg.Seeds seed nodes linked to each other and lets
-// the other nodes join one by one, as Hyphanet's announcements do: the
-// newcomer's announcement goes from a random seed greedily towards the
-// newcomer's location, going on to the closest peer not yet visited for
-// HTL hops like an insert, and the nodes closest to the newcomer's location link to it
-// until it has Degree peers. A full node takes it by dropping its least
-// recently used peer, half the time.
+// the other nodes join one by one (join).
 func buildOpennet(e *engine) *opennet {
-	o := &opennet{e: e, rng: newRand(e.cfg.Seed, streamOpennet)}
+	o := &opennet{e: e, rng: newRand(e.cfg.Seed, streamOpennet), rules: e.cfg.Opennet, mark: make(map[int32]bool)}
 	nw, seeds := e.nw, min(e.cfg.Seeds, len(e.nw.nodes))
 	for a := range seeds {
-		for b := a + 1; b < seeds && len(nw.nodes[a].adj) < e.cfg.Degree; b++ {
-			if len(nw.nodes[b].adj) < e.cfg.Degree {
-				nw.connect(int32(a), int32(b), 0)
+		for b := a + 1; b < seeds && len(nw.nodes[a].adj) < o.rules.Peers; b++ {
+			if len(nw.nodes[b].adj) < o.rules.Peers {
+				nw.connect(int32(a), int32(b), -int64(len(nw.nodes))*int64(joinEvery))
 			}
 		}
 	}
-	var cands []int32
-	mark := make(map[int32]bool)
+	// Node i joins at -(N-i)·joinEvery: the last one as the traffic starts.
 	for i := int32(seeds); int(i) < len(nw.nodes); i++ {
-		target := nw.nodes[i].loc
-		s := int32(o.rng.IntN(seeds))
-		cands = cands[:0]
-		clear(mark)
-		add := func(v int32) {
-			if !mark[v] && v != i {
-				mark[v] = true
-				cands = append(cands, v)
-			}
-		}
-		// The announcement goes like an insert: to the closest peer not yet
-		// visited, for HTL hops, so that it ends among the nodes around
-		// target; they and their peers are the candidates.
-		cur := s
-		add(cur)
-		for range e.cfg.HTL {
-			next := int32(-1)
-			var nd routing.Distance
-			for _, l := range nw.nodes[cur].adj {
-				if d := nw.nodes[l.peer].loc.DistanceTo(target); !mark[l.peer] && (next < 0 || d < nd) {
-					next, nd = l.peer, d
-				}
-			}
-			if next < 0 {
-				break
-			}
-			cur = next
-			add(cur)
-		}
-		for _, v := range slices.Clone(cands) {
-			for _, l := range nw.nodes[v].adj {
-				add(l.peer)
-			}
-		}
-		slices.SortStableFunc(cands, func(a, b int32) int {
-			return cmp.Compare(nw.nodes[a].loc.DistanceTo(target), nw.nodes[b].loc.DistanceTo(target))
-		})
-		for _, v := range cands {
-			if len(nw.nodes[i].adj) >= e.cfg.Degree {
-				break
-			}
-			o.offer(v, i)
-		}
-		if len(nw.nodes[i].adj) == 0 {
-			o.makeRoom(s)
-			nw.connect(s, i, 0)
-		}
+		e.now = -int64(len(nw.nodes)-int(i)) * int64(joinEvery)
+		o.join(i, seeds)
 	}
+	e.now = 0
 	return o
 }
 
-// offer asks v to link to newcomer i.
-func (o *opennet) offer(v, i int32) {
-	nw := o.e.nw
-	if len(nw.nodes[v].adj) < o.e.cfg.Degree {
-		nw.connect(v, i, o.e.now)
-		return
+// peersOf fills o.peers with what node v knows of its peers.
+func (o *opennet) peersOf(v int32) []routing.OpennetPeer {
+	o.peers = o.peers[:0]
+	for _, l := range o.e.nw.nodes[v].adj {
+		p := routing.OpennetPeer{Loc: o.e.nw.nodes[l.peer].loc, Added: time.Unix(int64(l.added), 0)}
+		if l.used > 0 {
+			p.LastSuccess = time.Unix(0, l.used)
+		}
+		o.peers = append(o.peers, p)
 	}
-	if o.rng.IntN(2) == 0 && o.makeRoom(v) {
-		nw.connect(v, i, o.e.now)
+	return o.peers
+}
+
+// join lets node i announce itself while routing.Opennet.Announcing says
+// so, at most 2·Peers times: each announcement starts at a random seed
+// and is routed towards the target routing.Opennet.Announcement gives,
+// like an insert: to the peer closest to the target (with
+// friend-of-a-friend lookahead, as the Cores route) not yet reached, for
+// HTL hops. The nodes it reached answer, closest to the target first,
+// when routing.Opennet.Accept says so, and i links to as many as
+// Announcement said while it accepts them too. A node that found no
+// peer at all links to its seed.
+func (o *opennet) join(i int32, seeds int) {
+	nw := o.e.nw
+	for a := 0; a < 2*o.rules.Peers && o.rules.Announcing(o.peersOf(i)); a++ {
+		s := int32(o.rng.IntN(seeds))
+		target, take := o.rules.Announcement(nw.nodes[i].loc, o.peersOf(i), o.rng.Float64())
+		path := o.route(s, target, i)
+		slices.SortStableFunc(path, func(a, b int32) int {
+			return cmp.Compare(nw.nodes[a].loc.DistanceTo(target), nw.nodes[b].loc.DistanceTo(target))
+		})
+		for _, v := range path {
+			if take == 0 {
+				break
+			}
+			if nw.linked(v, i) {
+				continue
+			}
+			if o.link(i, v) {
+				take--
+			}
+		}
+	}
+	if len(nw.nodes[i].adj) == 0 {
+		s := int32(o.rng.IntN(seeds))
+		nw.connect(s, i, o.e.now)
 	}
 }
 
-// makeRoom drops v's least recently used peer among those with more than
-// Degree/2 peers (so that nobody is stranded), when v is full. It reports
-// whether v has a free slot.
-func (o *opennet) makeRoom(v int32) bool {
+// route returns the nodes an announcement from s towards target reaches
+// (s included, i left out).
+func (o *opennet) route(s int32, target routing.Location, i int32) []int32 {
 	nw := o.e.nw
-	if len(nw.nodes[v].adj) < o.e.cfg.Degree {
-		return true
-	}
-	drop := -1
-	for k, l := range nw.nodes[v].adj {
-		if len(nw.nodes[l.peer].adj) > o.e.cfg.Degree/2 && (drop < 0 || l.used < nw.nodes[v].adj[drop].used) {
-			drop = k
+	clear(o.mark)
+	o.mark[i] = true
+	o.path = append(o.path[:0], s)
+	o.mark[s] = true
+	cur := s
+	for range o.e.cfg.HTL {
+		next := int32(-1)
+		var nd, nown routing.Distance
+		for _, l := range nw.nodes[cur].adj {
+			if o.mark[l.peer] {
+				continue
+			}
+			own := nw.nodes[l.peer].loc.DistanceTo(target)
+			d := own
+			if !o.e.cfg.Routing.NoFOAF {
+				for _, l2 := range nw.nodes[l.peer].adj {
+					if !o.mark[l2.peer] {
+						d = min(d, nw.nodes[l2.peer].loc.DistanceTo(target))
+					}
+				}
+			}
+			if next < 0 || d < nd || (d == nd && own < nown) {
+				next, nd, nown = l.peer, d, own
+			}
 		}
+		if next < 0 {
+			break
+		}
+		cur = next
+		o.mark[cur] = true
+		o.path = append(o.path, cur)
 	}
-	if drop < 0 {
+	return o.path
+}
+
+// link links a and b when both accept the other by routing.Opennet.Accept,
+// each dropping the peer it names; it reports whether they linked.
+func (o *opennet) link(a, b int32) bool {
+	nw, now := o.e.nw, o.e.time()
+	okA, dropA := o.rules.Accept(nw.nodes[a].loc, o.peersOf(a), nw.nodes[b].loc, now)
+	if !okA {
 		return false
 	}
-	o.disconnect(v, nw.nodes[v].adj[drop].peer)
+	okB, dropB := o.rules.Accept(nw.nodes[b].loc, o.peersOf(b), nw.nodes[a].loc, now)
+	if !okB {
+		return false
+	}
+	pa, pb := int32(-1), int32(-1)
+	if dropA >= 0 {
+		pa = nw.nodes[a].adj[dropA].peer
+	}
+	if dropB >= 0 {
+		pb = nw.nodes[b].adj[dropB].peer
+	}
+	if pa >= 0 {
+		o.disconnect(a, pa)
+	}
+	if pb >= 0 && nw.linked(b, pb) {
+		o.disconnect(b, pb)
+	}
+	nw.connect(a, b, o.e.now)
 	return true
 }
 
@@ -137,30 +183,29 @@ func (o *opennet) disconnect(a, b int32) {
 	}
 }
 
-// touch marks the link a-b as having carried a block now.
+// touch records that node a got a block from its peer b now: b was
+// useful to a (routing.OpennetPeer.LastSuccess; fred's
+// OpennetManager.onSuccess promotes the peer that returned the data).
 func (o *opennet) touch(a, b int32) {
-	for _, x := range [2][2]int32{{a, b}, {b, a}} {
-		adj := o.e.nw.nodes[x[0]].adj
-		for k := range adj {
-			if adj[k].peer == x[1] {
-				adj[k].used = o.e.now
-			}
+	adj := o.e.nw.nodes[a].adj
+	for k := range adj {
+		if adj[k].peer == b {
+			adj[k].used = o.e.now
 		}
 	}
 }
 
-// fold links a successful request's requester to the node that answered,
-// with probability FoldProb, making room on both sides.
+// fold: when a request succeeds, the node that answered offers its
+// noderef to the requester with routing.Opennet.Fold's probability, and
+// the two link if both accept (link).
 func (o *opennet) fold(op *op) {
 	a, b := op.origin, op.source
 	nw := o.e.nw
 	if b < 0 || a == b || nw.linked(a, b) || !nw.nodes[a].online || !nw.nodes[b].online {
 		return
 	}
-	if o.rng.Float64() >= o.e.cfg.FoldProb {
+	if !o.rules.Fold(o.rng.Float64()) {
 		return
 	}
-	if o.makeRoom(a) && o.makeRoom(b) {
-		nw.connect(a, b, o.e.now)
-	}
+	o.link(a, b)
 }

@@ -1,12 +1,14 @@
 package sim
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"github.com/hamsnet/hams/routing"
 	"reflect"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -175,12 +177,17 @@ func TestPitchBlack(t *testing.T) {
 	}
 }
 
-// TestOpennet: nodes join through seeds and path folding rewires them;
-// with 20 peers per node the network routes as well as a Kleinberg one.
+// TestOpennet: nodes join by the opennet rules (routing.Opennet) and path
+// folding rewires them; with the default 20 peers per node every request
+// succeeds with hardly any backtracking.
 func TestOpennet(t *testing.T) {
-	r := run(t, Config{Nodes: 1000, Degree: 20, Requests: 500, Seed: 4, Topology: Opennet, Warmup: 1000})
-	if s := r.Summary.SuccessRate; s < 0.98 {
-		t.Fatalf("opennet success %v", s)
+	r := run(t, Config{Nodes: 1000, Requests: 500, Seed: 4, Topology: Opennet, Warmup: 1000})
+	s := r.Summary
+	if s.Degree != routing.DefaultOpennetPeers {
+		t.Fatalf("opennet degree %d by default, want %d", s.Degree, routing.DefaultOpennetPeers)
+	}
+	if s.SuccessRate < 0.99 || s.MessagesMean > 1.5*s.HopsMean {
+		t.Fatalf("opennet success %v, %v messages per request for %v hops", s.SuccessRate, s.MessagesMean, s.HopsMean)
 	}
 	for i, l := range r.Load {
 		if l == 0 {
@@ -189,12 +196,51 @@ func TestOpennet(t *testing.T) {
 	}
 }
 
+// TestOpennetJoin: after the joins every node is linked to its neighbours
+// on the circle, has nearly all its peers, and its links are spread over
+// the scales of distance (about as many shorter than 1/100 of the circle
+// as longer, where uniform link lengths would give 2%).
+func TestOpennetJoin(t *testing.T) {
+	cfg := Config{Nodes: 2000, Seed: 3, Topology: Opennet}.withDefaults()
+	nw, err := newNetwork(cfg, randomLocations(cfg.Nodes, newRand(cfg.Seed, streamLocations)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	buildOpennet(newEngine(cfg, nw))
+	order := make([]int32, cfg.Nodes)
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int { return cmp.Compare(nw.nodes[a].loc, nw.nodes[b].loc) })
+	ring, links, short := 0, 0, 0
+	for k, i := range order {
+		if nw.linked(i, order[(k+1)%len(order)]) {
+			ring++
+		}
+		for _, l := range nw.nodes[i].adj {
+			links++
+			if nw.nodes[i].loc.DistanceTo(nw.nodes[l.peer].loc).Float() < 0.01 {
+				short++
+			}
+		}
+	}
+	if ring < cfg.Nodes*98/100 {
+		t.Errorf("%d of %d nodes linked to the next one on the circle", ring, cfg.Nodes)
+	}
+	if mean := float64(links) / float64(cfg.Nodes); mean < 0.9*float64(cfg.Degree) || mean > float64(cfg.Degree) {
+		t.Errorf("mean degree %.1f, want at least 90%% of %d", mean, cfg.Degree)
+	}
+	if f := float64(short) / float64(links); f < 0.3 || f > 0.7 {
+		t.Errorf("%.0f%% of the links shorter than 0.01", 100*f)
+	}
+}
+
 func TestValidate(t *testing.T) {
 	for _, c := range []Config{
 		{Nodes: 1}, {Degree: 1}, {Nodes: 10, Degree: 10}, {Topology: "ring"}, {Requests: -1},
 		{HTL: 2}, {SwapsPerNode: -1}, {Topology: Opennet, SwapsPerNode: 5}, {Churn: "poisson"},
 		{Attack: "sybil"}, {Attack: PitchBlack, Attackers: 1000}, {Attackers: 3},
-		{Attack: PitchBlack, Topology: Opennet}, {FoldProb: 2}, {RequestDelay: time.Hour},
+		{Attack: PitchBlack, Topology: Opennet}, {Topology: Opennet, Opennet: routing.Opennet{FoldProb: 2}}, {RequestDelay: time.Hour},
 		{Weibull: Weibull{Shape: -1}}, {Topology: Darknet, SwapsPerNode: 10, Anneal: 11},
 		{Anneal: -1}, {AnnealFrom: 1.5}, {AnnealFrom: -0.1},
 	} {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -45,7 +46,8 @@ type simOpts struct {
 func simConfig(env *Env, args []string) (sim.Config, simOpts, error) {
 	fs := newFlags(env, commands["sim"])
 	nodes := fs.Int("nodes", sim.DefaultNodes, "number of nodes")
-	degree := fs.Int("degree", sim.DefaultDegree, "average peers per node (kleinberg, darknet); most peers per node (opennet)")
+	degree := fs.Int("degree", sim.DefaultDegree, "average peers per node (kleinberg, darknet); opennet peers every node keeps (opennet, where the default is "+
+		strconv.Itoa(sim.DefaultOpennetDegree)+")")
 	topology := fs.String("topology", string(sim.Kleinberg), "kleinberg (ideal small world), darknet (small world with scrambled locations, recovered by swapping) or opennet (path folding)")
 	requests := fs.Int("requests", sim.DefaultRequests, "keys inserted, then each requested from another node")
 	seed := fs.Uint64("seed", 1, "seed of every random choice: the same flags give the same result")
@@ -68,6 +70,13 @@ func simConfig(env *Env, args []string) (sim.Config, simOpts, error) {
 	}
 	if len(pos) != 0 {
 		return sim.Config{}, simOpts{}, usagef("sim takes no arguments, got %q", pos[0])
+	}
+	// An opennet node keeps more peers than a darknet node has friends:
+	// without --degree, opennet takes its own default.
+	degreeSet := false
+	fs.Visit(func(f *flag.Flag) { degreeSet = degreeSet || f.Name == "degree" })
+	if !degreeSet && sim.Topology(*topology) == sim.Opennet {
+		*degree = sim.DefaultOpennetDegree
 	}
 	// Zero means "default" in sim.Config: an explicit 0 must not become
 	// 1,000 nodes behind the user's back.

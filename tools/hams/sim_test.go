@@ -54,8 +54,13 @@ func TestSimConfigFlags(t *testing.T) {
 		t.Errorf("--mitigation relocate: %+v, %v", cfg, err)
 	}
 	cfg, _, err = parseSim("--topology", "opennet", "--warmup", "99", "--mitigation", "off")
-	if err != nil || cfg.Warmup != 99 || cfg.Topology != sim.Opennet || cfg.Mitigation {
+	if err != nil || cfg.Warmup != 99 || cfg.Topology != sim.Opennet || cfg.Mitigation || cfg.Degree != sim.DefaultOpennetDegree {
 		t.Errorf("opennet: %+v, %v", cfg, err)
+	}
+	// An opennet node keeps 20 peers unless told otherwise.
+	cfg, _, err = parseSim("--degree", "8", "--topology", "opennet")
+	if err != nil || cfg.Degree != 8 {
+		t.Errorf("opennet --degree 8: %+v, %v", cfg, err)
 	}
 }
 
