@@ -86,6 +86,13 @@ type PeerInfo struct {
 	// LastConnected is when the peer was last connected (for a connected
 	// peer: now); zero if never. Sent as metadata.timeLastConnected.
 	LastConnected time.Time
+	// ConnectedSince is when the peer's current link came up (zero when
+	// it has none). Sent as volatile.connectedSince (hams).
+	ConnectedSince time.Time
+	// Kind is how the node came to have the peer: "darknet" (a friend),
+	// "opennet", "seed" or "seed client"; "" sends nothing. Sent as
+	// volatile.kind (hams).
+	Kind string
 }
 
 // FindPeer returns the index of the peer that id names, or -1: a peer whose
@@ -362,6 +369,12 @@ func (c *conn) peerMessage(p PeerInfo, withMeta, withVolatile bool, req *fcpwire
 			status = "UNKNOWN STATUS"
 		}
 		add("volatile.status", status)
+		if !p.ConnectedSince.IsZero() {
+			add("volatile.connectedSince", ms(p.ConnectedSince))
+		}
+		if p.Kind != "" {
+			add("volatile.kind", p.Kind)
+		}
 	}
 	if id, ok := req.Lookup("Identifier"); ok {
 		add("Identifier", id)

@@ -136,7 +136,7 @@ var fcpStatus = map[network.PeerStatus]string{
 
 func fcpPeer(p network.PeerInfo) fcp.PeerInfo {
 	fp := fcp.PeerInfo{Identity: p.Ref.ID(), Name: p.Ref.Name, Fields: p.Ref.Fields(), Status: fcpStatus[p.Status],
-		Location: p.Location.Float(), LastConnected: p.Since}
+		Location: p.Location.Float(), LastConnected: p.Since, ConnectedSince: p.Since, Kind: p.Kind.String()}
 	fp.Addresses = append(append(fp.Addresses, p.Ref.TCP...), p.Ref.Onion...)
 	return fp
 }

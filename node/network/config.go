@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hamsnet/hams/node/link"
+	"github.com/hamsnet/hams/node/noderef"
 	"github.com/hamsnet/hams/node/peerwire"
 	"github.com/hamsnet/hams/routing"
 )
@@ -55,6 +56,22 @@ type Config struct {
 	// with its identity): it does not swap. Default: drawn at random on
 	// first start, then kept, and changed by swapping.
 	Location *routing.Location
+	// Opennet makes the node join strangers' nodes (docs/wire.md,
+	// Opennet): it announces itself through Seeds and its peers until it
+	// holds Rules.Peers opennet peers, links to the nodes whose answers it
+	// chose, and folds paths; it does not swap (its location stays the one
+	// drawn at its first start). It links to no stranger that it did not
+	// ask for. False: friends only (darknet).
+	Opennet bool
+	// Seeds are the noderefs of the seed nodes an opennet node announces
+	// itself through (hams node --seednodes).
+	Seeds []noderef.Ref
+	// Seed makes the node a seed: it takes links from newcomers it does
+	// not know (at most 16 at once) and passes their announcements on.
+	Seed bool
+	// Rules are the opennet rules' parameters (routing.Opennet); zero
+	// fields take its defaults.
+	Rules routing.Opennet
 	// SwapInterval is the mean time between the node's swap attempts
 	// (docs/wire.md, Swapping); negative: the node does not swap. It swaps
 	// only when its location is not pinned. Default
@@ -103,9 +120,9 @@ type Protocol struct {
 	Features            peerwire.Features
 }
 
-// swaps reports whether the node swaps its location: it is not pinned, and
-// swapping is not off.
-func (c Config) swaps() bool { return c.Location == nil && c.SwapInterval >= 0 }
+// swaps reports whether the node swaps its location: a friends-only node
+// whose location is not pinned, and swapping is not off.
+func (c Config) swaps() bool { return c.Location == nil && c.SwapInterval >= 0 && !c.Opennet }
 
 // validate reports whether p can be declared.
 func (p Protocol) validate() error {
@@ -194,20 +211,25 @@ func (c Config) Validate() error {
 			return err
 		}
 	}
+	if err := c.Rules.Validate(); err != nil {
+		return err
+	}
 	return c.Link.Validate()
 }
 
 // protocol returns what the node declares: every feature of this build it
-// runs (swapping only when it swaps; opennet, whose messages the node does
-// not speak yet, never).
+// runs (swapping only when it swaps, opennet only when it runs opennet or
+// is a seed).
 func (c Config) protocol() Protocol {
 	if c.Protocol != nil {
 		return *c.Protocol
 	}
-	p := Protocol{Version: peerwire.ProtocolVersion, MinVersion: peerwire.MinProtocolVersion,
-		Features: peerwire.AllFeatures &^ peerwire.FeatureOpennet}
+	p := Protocol{Version: peerwire.ProtocolVersion, MinVersion: peerwire.MinProtocolVersion, Features: peerwire.AllFeatures}
 	if !c.swaps() {
 		p.Features &^= peerwire.FeatureSwapping
+	}
+	if !c.Opennet && !c.Seed {
+		p.Features &^= peerwire.FeatureOpennet
 	}
 	return p
 }

@@ -46,6 +46,9 @@ func (h *linkHandler) HandleFrame(l *link.Link, frame []byte) error {
 		h.pm.peerMoved(h.ps, wm.Location)
 		h.pm.r.deliverLocation(h.rid, wm.Location)
 		return nil
+	case peerwire.Needs(wm.Type) == peerwire.FeatureOpennet:
+		h.pm.r.deliverOpennet(h.rid, wm.Opennet)
+		return nil
 	case peerwire.Needs(wm.Type) == peerwire.FeatureSwapping:
 		h.pm.r.deliverSwap(h.rid, wm.Swap) // a reveal's peers are its own: the frame is not kept
 		return nil

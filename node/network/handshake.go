@@ -13,9 +13,16 @@ import (
 	"github.com/hamsnet/hams/node/peerwire"
 )
 
-// maxInboundHandshakes is how many inbound handshakes may run at once; a
-// connection beyond them is closed at once.
-const maxInboundHandshakes = 16
+const (
+	// maxInboundHandshakes is how many inbound handshakes may run at once;
+	// a connection beyond them is closed at once.
+	maxInboundHandshakes = 16
+	// maxSeedClients is how many newcomers a seed node takes at once.
+	maxSeedClients = 16
+	// allowFor is how long a node this node asked to link to may take to
+	// dial in.
+	allowFor = 5 * time.Minute
+)
 
 // verifyDialled checks that the node answering is the one whose noderef
 // was dialled.
@@ -51,13 +58,52 @@ func (pm *peerManager) verifyInbound(peerKey [32]byte, payload []byte) error {
 	pm.mu.Lock()
 	defer pm.mu.Unlock()
 	ps := pm.peers[ref.ID()]
+	if ps != nil {
+		if ps.bad && time.Now().Before(ps.retryAt) {
+			return errors.New("node: peer is backed off for misbehaving")
+		}
+		return nil
+	}
+	kind, ok := pm.strangerKind(ref.ID())
 	switch {
-	case ps == nil && len(pm.peers) >= pm.maxPeers:
+	case !ok:
+		return errors.New("node: a node this node does not know, nor asked for")
+	case pm.full(kind):
 		return errors.New("node: no room for another peer")
-	case ps != nil && ps.bad && time.Now().Before(ps.retryAt):
-		return errors.New("node: peer is backed off for misbehaving")
 	}
 	return nil
+}
+
+// strangerKind returns the kind a node this node has no peer for becomes
+// when it dials in, and whether it may: an opennet peer this node asked
+// for (its announcement's answer, or a path fold); a seed client, on a
+// seed; a friend, on a node that does not run opennet (whoever holds a
+// friends-only node's noderef was given it). pm.mu is held.
+func (pm *peerManager) strangerKind(id string) (PeerKind, bool) {
+	if until, ok := pm.allowed[id]; ok && time.Now().Before(until) {
+		return PeerOpennet, true
+	}
+	switch {
+	case pm.seed:
+		return PeerSeedClient, true
+	case !pm.opennet:
+		return PeerDarknet, true
+	}
+	return 0, false
+}
+
+// allow lets the node whose identity is id dial in as an opennet peer for a
+// while (this node answered its announcement, or folded a path to it).
+func (pm *peerManager) allow(id string) {
+	pm.mu.Lock()
+	defer pm.mu.Unlock()
+	now := time.Now()
+	for k, until := range pm.allowed {
+		if now.After(until) {
+			delete(pm.allowed, k)
+		}
+	}
+	pm.allowed[id] = now.Add(allowFor)
 }
 
 // accept runs the inbound side of a link on rwc.
@@ -68,7 +114,20 @@ func (pm *peerManager) accept(rwc io.ReadWriteCloser) error {
 	}
 	ref, err := noderef.Parse(l.RemotePayload())
 	if err == nil {
-		_, err = pm.addInbound(ref)
+		pm.mu.Lock()
+		kind, ok := PeerDarknet, true
+		if ps := pm.peers[ref.ID()]; ps != nil {
+			kind = ps.kind
+		} else {
+			kind, ok = pm.strangerKind(ref.ID())
+			delete(pm.allowed, ref.ID())
+		}
+		pm.mu.Unlock()
+		if !ok {
+			err = errors.New("node: a node this node does not know, nor asked for")
+		} else {
+			_, err = pm.addInbound(ref, kind)
+		}
 	}
 	if err != nil {
 		l.Close()
@@ -163,7 +222,7 @@ func (pm *peerManager) attach(ps *peerState, l *link.Link, initiated bool) error
 		// The peer's current noderef (its version, features, addresses):
 		// keep it, as AddPeer would.
 		ps.ref, ps.loc = remote, remote.Location
-		if err := pm.save(remote); err != nil {
+		if err := pm.saveIfKept(remote, ps.kind); err != nil {
 			pm.log.Warn("keeping a peer's noderef", "peer", remote.ID(), "err", err)
 		}
 	}
@@ -183,13 +242,13 @@ func (pm *peerManager) attach(ps *peerState, l *link.Link, initiated bool) error
 	}
 	ps.link, ps.initiated, ps.since, ps.ever, ps.bad, ps.lastErr = l, initiated, time.Now(), true, false, ""
 	ps.incompat, ps.feats = nil, feats
-	loc := ps.loc
+	loc, kind := ps.loc, ps.kind
 	pm.mu.Unlock()
 	if old != nil {
 		go old.Close()
 	}
 	h := &linkHandler{pm: pm, ps: ps, feats: feats}
-	rid, ok := pm.r.addPeer(linkSender{pm: pm, ps: ps, l: l}, ps.ref.ID(), loc, feats)
+	rid, ok := pm.r.addPeer(linkSender{pm: pm, ps: ps, l: l}, ps.ref.ID(), loc, feats, kind)
 	if !ok {
 		l.Close()
 		return errRouterClosed

@@ -115,13 +115,37 @@ func Start(ctx context.Context, dir string, ds *datastore.Store, cfg Config) (*N
 			return nil, err
 		}
 	}
-	nw.r = newRouter(core, ds, cfg.Logger, cfg.Hooks, sw, nw.moved)
+	var open *openState
+	if cfg.Opennet || cfg.Seed {
+		var seed [32]byte
+		if _, err := io.ReadFull(rnd, seed[:]); err != nil {
+			nw.closeListener()
+			return nil, fmt.Errorf("node: opennet seed: %w", err)
+		}
+		open = newOpenState(cfg.Rules, cfg.Opennet, seed, nw.Noderef, func(msg string, args ...any) { cfg.Logger.Info(msg, args...) })
+	}
+	nw.r = newRouter(core, ds, cfg.Logger, cfg.Hooks, sw, nw.moved, open)
 	nw.store = &blockStore{ds: ds, r: nw.r}
-	nw.pm, err = newPeerManager(dir, cfg.MaxPeers, cfg.Link, dial, cfg.Transport == TransportTor, cfg.Logger, id, nw.self, pr, nw.r)
+	nw.pm, err = newPeerManager(dir, cfg, dial, id, nw.self, nw.r)
 	if err != nil {
 		nw.r.close()
 		nw.closeListener()
 		return nil, err
+	}
+	if open != nil {
+		nw.r.runOnLoop(func() { open.pm = nw.pm })
+	}
+	for _, ref := range cfg.Seeds {
+		if ref.ID() == nw.pm.selfID {
+			continue // a seed's own seednodes list holds it
+		}
+		if _, err := nw.pm.addPeer(ref, PeerSeed, false, false); err != nil {
+			cfg.Logger.Warn("opennet: skipping a seed node", "seed", ref.ID(), "err", err)
+		}
+	}
+	if cfg.Opennet && !cfg.Seed && len(cfg.Seeds) == 0 && len(nw.pm.list()) == 0 {
+		cfg.Logger.Warn("opennet: this node knows no seed node and no friend, so it cannot join the network",
+			"hint", "put seed nodes' noderefs in DIR/seednodes (or pass --seednodes FILE), or add a friend's noderef with 'hams peer add FILE'")
 	}
 	for _, f := range cfg.Connect {
 		b, err := os.ReadFile(f)

@@ -19,7 +19,9 @@ const peerLocationsDelay = time.Second
 // routerPeer is a live peer as the router's loop knows it.
 type routerPeer struct {
 	link  sender
-	ident string // the peer's identity
+	ident string   // the peer's identity
+	kind  PeerKind // seeds and seed clients are not routed through
+	since time.Time
 	loc   routing.Location
 	feats peerwire.Features // what the link negotiated
 	// sent is the PeerLocations list last sent to the peer; announced says
@@ -45,7 +47,9 @@ func (r *router) flushPeerLocations(now time.Time) {
 	r.locsDue = time.Time{}
 	all := r.liveLocations()
 	for id, p := range r.peers {
-		r.sendPeerLocations(id, p, all)
+		if p.kind.routable() {
+			r.sendPeerLocations(id, p, all)
+		}
 	}
 }
 
@@ -54,7 +58,9 @@ func (r *router) flushPeerLocations(now time.Time) {
 func (r *router) liveLocations() []routing.Location {
 	all := make([]routing.Location, 0, len(r.peers))
 	for _, p := range r.peers {
-		all = append(all, p.loc)
+		if p.kind.routable() {
+			all = append(all, p.loc)
+		}
 	}
 	slices.Sort(all)
 	return all
@@ -128,6 +134,10 @@ func (r *router) peerNeighbours(id routing.PeerID, locs []routing.Location) {
 func (r *router) relink(now time.Time, id routing.PeerID, ev routerEvent) {
 	p := r.peers[id]
 	p.link, p.feats, p.sent, p.announced = ev.link, ev.feats, nil, false
+	if !p.kind.routable() {
+		ev.reply <- id
+		return
+	}
 	if err := r.core.SetPeerFeatures(id, coreFeatures(ev.feats)); err != nil {
 		r.log.Error("router: peer features", "err", err)
 	}
@@ -135,7 +145,7 @@ func (r *router) relink(now time.Time, id routing.PeerID, ev routerEvent) {
 		r.peerMoved(now, id, ev.loc)
 	}
 	if r.swapper != nil {
-		if ev.feats.Has(peerwire.FeatureSwapping) {
+		if ev.feats.Has(peerwire.FeatureSwapping) && p.kind == PeerDarknet {
 			r.swapper.AddPeer(id, p.loc)
 		} else {
 			r.swapper.RemovePeer(id)

@@ -53,6 +53,39 @@ func (s PeerStatus) String() string {
 	return fmt.Sprintf("PeerStatus(%d)", uint8(s))
 }
 
+// PeerKind is how a node came to have a peer.
+type PeerKind uint8
+
+// Peer kinds.
+const (
+	// PeerDarknet: a friend, added by its noderef (AddPeer, --connect);
+	// kept in DIR/peers and never dropped for an opennet peer.
+	PeerDarknet PeerKind = iota
+	// PeerOpennet: a stranger's node linked by announcement or path
+	// folding (docs/wire.md, Opennet); kept in DIR/opennet, dropped when a
+	// more useful one comes.
+	PeerOpennet
+	// PeerSeed: a seed node this node announces itself through; not routed
+	// through, and let go once the node has its opennet peers.
+	PeerSeed
+	// PeerSeedClient: a newcomer announcing itself through this seed
+	// node; not routed through.
+	PeerSeedClient
+)
+
+var peerKindNames = [...]string{PeerDarknet: "darknet", PeerOpennet: "opennet", PeerSeed: "seed", PeerSeedClient: "seed client"}
+
+// String names the kind.
+func (k PeerKind) String() string {
+	if int(k) < len(peerKindNames) {
+		return peerKindNames[k]
+	}
+	return fmt.Sprintf("PeerKind(%d)", uint8(k))
+}
+
+// routable reports whether requests are routed over links of this kind.
+func (k PeerKind) routable() bool { return k == PeerDarknet || k == PeerOpennet }
+
 // PeerInfo describes one peer.
 type PeerInfo struct {
 	// Ref is the peer's noderef: the one it last linked with, or else the
@@ -61,7 +94,9 @@ type PeerInfo struct {
 	// Location is where the peer is: its noderef's location, or where it
 	// said it moved since (a swap).
 	Location routing.Location
-	Status   PeerStatus
+	// Kind is how this node came to have the peer.
+	Kind   PeerKind
+	Status PeerStatus
 	// Since is when the current link came up (Status PeerConnected).
 	Since time.Time
 	// Features are the optional kinds the current link speaks: those both
@@ -108,14 +143,18 @@ type peerState struct {
 	incompat  *VersionError // the versions did not fit, last time they met
 	feats     peerwire.Features
 	loc       routing.Location // where the peer is: its noderef's, then its Location messages
-	wake      chan struct{}    // pokes the dialer (capacity 1)
-	stop      chan struct{}    // closed when the peer is removed
+	kind      PeerKind
+	wake      chan struct{} // pokes the dialer (capacity 1)
+	stop      chan struct{} // closed when the peer is removed
 }
 
 // peerManager keeps the peer table, dials peers, accepts links, and hands
 // every link to the router.
 type peerManager struct {
-	dir      string
+	dir      string // friends' noderefs
+	openDir  string // opennet peers' noderefs
+	opennet  bool   // the node runs opennet: it links to strangers it asked for, not to any
+	seed     bool   // the node is a seed: it takes newcomers, for their announcements
 	maxPeers int
 	linkCfg  link.Config
 	dial     func(ctx context.Context, addr string) (net.Conn, error) // nil: no outbound links
@@ -131,21 +170,28 @@ type peerManager struct {
 	wg     sync.WaitGroup // every goroutine the manager starts
 	hsSem  chan struct{}  // inbound handshakes in progress
 
-	mu       sync.Mutex // guards peers, closed, selfText and every peerState's fields
+	mu       sync.Mutex // guards peers, closed, selfText, allowed and every peerState's fields
 	peers    map[string]*peerState
+	allowed  map[string]time.Time // identities this node asked to link to as opennet peers, until when
 	closed   bool
 	selfText []byte // this node's noderef, the handshake payload (it changes when the node moves)
 }
 
-func newPeerManager(dir string, maxPeers int, cfg link.Config, dial func(context.Context, string) (net.Conn, error), onion bool,
-	log *slog.Logger, id identity, self noderef.Ref, proto Protocol, r *router) (*peerManager, error) {
+// newPeerManager returns the peer manager of a network over dir, with the
+// settings of cfg, dialling with dial (nil: no outbound links), and loads
+// the peers kept there.
+func newPeerManager(dir string, cfg Config, dial func(context.Context, string) (net.Conn, error),
+	id identity, self noderef.Ref, r *router) (*peerManager, error) {
 	ctx, cancel := context.WithCancel(context.Background())
-	pm := &peerManager{dir: filepath.Join(dir, peersDir), maxPeers: maxPeers, linkCfg: cfg, dial: dial, onion: onion, log: log,
-		id: id, selfID: self.ID(), selfText: self.Marshal(), r: r, proto: proto, ctx: ctx, cancel: cancel,
-		hsSem: make(chan struct{}, maxInboundHandshakes), peers: map[string]*peerState{}}
-	if err := os.MkdirAll(pm.dir, 0o700); err != nil {
-		cancel()
-		return nil, fmt.Errorf("node: %w", err)
+	pm := &peerManager{dir: filepath.Join(dir, peersDir), openDir: filepath.Join(dir, opennetDir), maxPeers: cfg.MaxPeers,
+		linkCfg: cfg.Link, dial: dial, onion: cfg.Transport == TransportTor, opennet: cfg.Opennet, seed: cfg.Seed, log: cfg.Logger,
+		id: id, selfID: self.ID(), selfText: self.Marshal(), r: r, proto: cfg.protocol(), ctx: ctx, cancel: cancel,
+		hsSem: make(chan struct{}, maxInboundHandshakes), peers: map[string]*peerState{}, allowed: map[string]time.Time{}}
+	for _, d := range []string{pm.dir, pm.openDir} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			cancel()
+			return nil, fmt.Errorf("node: %w", err)
+		}
 	}
 	pm.loadStored()
 	return pm, nil
@@ -161,20 +207,24 @@ func (pm *peerManager) addrs(ref noderef.Ref) []string {
 	return ref.TCP
 }
 
-// add adds or updates a peer and persists it when save is set.
+// add adds or updates a friend's peer (darknet) and persists it when save
+// is set.
 func (pm *peerManager) add(ref noderef.Ref, save bool) (PeerInfo, error) {
-	return pm.addPeer(ref, save, false)
+	return pm.addPeer(ref, PeerDarknet, save, false)
 }
 
-// addInbound adds or updates the peer whose link is being attached now (it
-// dialled this node): its dialer waits rather than dial a second link to
-// it, which one side would close at once (and the requests sent over it
-// with it).
-func (pm *peerManager) addInbound(ref noderef.Ref) (PeerInfo, error) {
-	return pm.addPeer(ref, true, true)
+// addInbound adds or updates the peer of kind whose link is being attached
+// now (it dialled this node): its dialer waits rather than dial a second
+// link to it, which one side would close at once.
+func (pm *peerManager) addInbound(ref noderef.Ref, kind PeerKind) (PeerInfo, error) {
+	return pm.addPeer(ref, kind, true, true)
 }
 
-func (pm *peerManager) addPeer(ref noderef.Ref, save, inbound bool) (PeerInfo, error) {
+// addPeer adds or updates a peer of kind. A friend stays a friend: a peer
+// added as darknet is never made another kind, and an opennet peer added
+// as darknet becomes one. Darknet and opennet peers are kept (when save
+// is set), seeds and seed clients are not.
+func (pm *peerManager) addPeer(ref noderef.Ref, kind PeerKind, save, inbound bool) (PeerInfo, error) {
 	if ref.ID() == pm.selfID {
 		return PeerInfo{}, errors.New("node: that noderef is this node's own")
 	}
@@ -184,15 +234,30 @@ func (pm *peerManager) addPeer(ref noderef.Ref, save, inbound bool) (PeerInfo, e
 		return PeerInfo{}, errRouterClosed
 	}
 	ps, ok := pm.peers[ref.ID()]
-	if !ok && len(pm.peers) >= pm.maxPeers {
+	if ok && ps.kind == PeerDarknet {
+		kind = PeerDarknet
+	}
+	if !ok && pm.full(kind) {
 		return PeerInfo{}, fmt.Errorf("node: already %d peers, the most this node takes", pm.maxPeers)
 	}
-	if save {
-		if err := pm.save(ref); err != nil {
+	if ok && ps.kind != kind && ps.kind.routable() {
+		if err := pm.forget(ps.ref, ps.kind); err != nil { // it moves to the other folder
+			return PeerInfo{}, err
+		}
+	}
+	if save && kind.routable() {
+		if err := pm.save(ref, kind); err != nil {
 			return PeerInfo{}, err
 		}
 	}
 	if ok {
+		if ps.kind != kind && ps.link != nil {
+			// A seed (client) becomes an opennet peer, or a stranger a
+			// friend: the router starts routing over the live link.
+			ident := ref.ID()
+			go pm.r.setKind(ident, kind)
+		}
+		ps.kind = kind
 		if ref.Noise != ps.ref.Noise && ps.link != nil {
 			go ps.link.Close() // the peer changed its link key: relink
 		}
@@ -202,21 +267,37 @@ func (pm *peerManager) addPeer(ref noderef.Ref, save, inbound bool) (PeerInfo, e
 		}
 		return pm.info(ps), nil
 	}
-	ps = &peerState{ref: ref, loc: ref.Location, backoff: minBackoff, wake: make(chan struct{}, 1), stop: make(chan struct{})}
+	ps = &peerState{ref: ref, loc: ref.Location, kind: kind, backoff: minBackoff, wake: make(chan struct{}, 1), stop: make(chan struct{})}
 	if inbound {
 		ps.retryAt = time.Now().Add(dialTimeout)
 	}
 	pm.peers[ref.ID()] = ps
-	if pm.dial != nil && len(pm.addrs(ref)) > 0 {
+	if pm.dial != nil && len(pm.addrs(ref)) > 0 && kind != PeerSeedClient {
 		pm.wg.Add(1)
 		go pm.dialer(ps)
 	}
 	return pm.info(ps), nil
 }
 
+// full reports whether a new peer of kind has no room; pm.mu is held. Seed
+// clients have a budget of their own; every other peer counts against
+// maxPeers.
+func (pm *peerManager) full(kind PeerKind) bool {
+	clients := 0
+	for _, ps := range pm.peers {
+		if ps.kind == PeerSeedClient {
+			clients++
+		}
+	}
+	if kind == PeerSeedClient {
+		return clients >= maxSeedClients
+	}
+	return len(pm.peers)-clients >= pm.maxPeers
+}
+
 // info describes ps; pm.mu is held.
 func (pm *peerManager) info(ps *peerState) PeerInfo {
-	pi := PeerInfo{Ref: ps.ref, Location: ps.loc, LastError: ps.lastErr}
+	pi := PeerInfo{Ref: ps.ref, Location: ps.loc, Kind: ps.kind, LastError: ps.lastErr}
 	switch {
 	case ps.link != nil:
 		pi.Status, pi.Since, pi.Features = PeerConnected, ps.since, ps.feats
@@ -262,7 +343,7 @@ func (pm *peerManager) remove(id string) (PeerInfo, error) {
 	if l != nil {
 		l.Close()
 	}
-	return pi, pm.forget(ps.ref)
+	return pi, pm.forget(ps.ref, ps.kind)
 }
 
 // close stops every dialer and handshake and closes every link.

@@ -35,17 +35,20 @@ type sender interface {
 
 // routerEvent is one input to the router's loop.
 type routerEvent struct {
-	kind  eventKind
-	peer  routing.PeerID
-	msg   routing.Message   // evMessage
-	link  sender            // evPeerUp, evPeerDown
-	ident string            // evPeerUp: the peer's identity (noderef.Ref.ID)
-	feats peerwire.Features // evPeerUp: what the link negotiated
-	loc   routing.Location
-	locs  []routing.Location  // evPeerLocations
-	local *localReq           // evLocal
-	swap  routing.SwapMessage // evSwap
-	reply chan routing.PeerID
+	kind     eventKind
+	peer     routing.PeerID
+	msg      routing.Message   // evMessage
+	link     sender            // evPeerUp, evPeerDown
+	ident    string            // evPeerUp: the peer's identity (noderef.Ref.ID)
+	peerKind PeerKind          // evPeerUp
+	feats    peerwire.Features // evPeerUp: what the link negotiated
+	loc      routing.Location
+	locs     []routing.Location      // evPeerLocations
+	local    *localReq               // evLocal
+	swap     routing.SwapMessage     // evSwap
+	open     peerwire.OpennetMessage // evOpennet
+	run      func()                  // evRun
+	reply    chan routing.PeerID
 }
 
 type eventKind uint8
@@ -58,6 +61,8 @@ const (
 	evPeerLocations
 	evSwap     // a swap message from a peer
 	evLocation // a peer moved to loc
+	evOpennet  // an opennet message from a peer
+	evRun      // run a function on the loop
 )
 
 // localReq is a fetch or insert started by this node's client layer.
@@ -112,6 +117,10 @@ type router struct {
 	swapper *routing.Swapper
 	onMove  func(loc routing.Location, relocated bool)
 
+	// open runs opennet (nil: the node neither runs opennet nor is a
+	// seed); loop-owned.
+	open *openState
+
 	trace      func(routing.Message)                                // tests: sees every message sent
 	traceNbrs  func(peer routing.Location, locs []routing.Location) // tests: sees every PeerLocations the core took
 	traceFrame func(peer routing.Location, typ byte)                // tests: sees the type of every message sent
@@ -120,7 +129,7 @@ type router struct {
 
 // newRouter starts a router over core and ds; sw, when not nil, swaps the
 // node's location, and onMove keeps each new one.
-func newRouter(core *routing.Core, ds *datastore.Store, log *slog.Logger, hooks Hooks, sw *routing.Swapper, onMove func(routing.Location, bool)) *router {
+func newRouter(core *routing.Core, ds *datastore.Store, log *slog.Logger, hooks Hooks, sw *routing.Swapper, onMove func(routing.Location, bool), open *openState) *router {
 	r := &router{
 		core: core, ds: ds, log: log, now: time.Now,
 		events:      make(chan routerEvent, routerEvents),
@@ -138,6 +147,7 @@ func newRouter(core *routing.Core, ds *datastore.Store, log *slog.Logger, hooks 
 		swapPaused:  hooks.SwapPaused,
 		swapper:     sw,
 		onMove:      onMove,
+		open:        open,
 		offers:      newOffers(time.Now),
 	}
 	for range lookupWorkers {
@@ -176,9 +186,9 @@ func (r *router) post(ctx context.Context, ev routerEvent) bool {
 // id while it has a link: a second link (both sides dialled at once)
 // replaces the first without the core noticing, so requests sent over the
 // first are answered over the second.
-func (r *router) addPeer(s sender, ident string, loc routing.Location, feats peerwire.Features) (routing.PeerID, bool) {
+func (r *router) addPeer(s sender, ident string, loc routing.Location, feats peerwire.Features, kind PeerKind) (routing.PeerID, bool) {
 	reply := make(chan routing.PeerID, 1)
-	if !r.post(context.Background(), routerEvent{kind: evPeerUp, link: s, ident: ident, loc: loc, feats: feats, reply: reply}) {
+	if !r.post(context.Background(), routerEvent{kind: evPeerUp, link: s, ident: ident, loc: loc, feats: feats, peerKind: kind, reply: reply}) {
 		return 0, false
 	}
 	select {
@@ -265,6 +275,9 @@ func (r *router) tick(now time.Time) {
 		}
 		r.swapper.Tick(now)
 	}
+	if r.open != nil {
+		r.openTick(now)
+	}
 	r.startPending() // relayed requests may have freed room too
 	r.flushPeerLocations(now)
 }
@@ -280,15 +293,19 @@ func (r *router) handle(ev routerEvent) {
 		r.nextID++
 		id := r.nextID
 		r.byIdent[ev.ident] = id
+		p := &routerPeer{link: ev.link, ident: ev.ident, loc: ev.loc, feats: ev.feats, kind: ev.peerKind, since: now}
+		r.peers[id] = p
+		if !p.kind.routable() {
+			ev.reply <- id // a seed's link carries announcements only
+			return
+		}
 		if err := r.core.AddPeer(id, ev.loc); err != nil { // cannot fail: id > 0
 			r.log.Error("router: add peer", "err", err)
 		}
 		if err := r.core.SetPeerFeatures(id, coreFeatures(ev.feats)); err != nil {
 			r.log.Error("router: peer features", "err", err)
 		}
-		p := &routerPeer{link: ev.link, ident: ev.ident, loc: ev.loc, feats: ev.feats}
-		r.peers[id] = p
-		if r.swapper != nil && ev.feats.Has(peerwire.FeatureSwapping) {
+		if r.swapper != nil && ev.feats.Has(peerwire.FeatureSwapping) && p.kind == PeerDarknet {
 			r.swapper.AddPeer(id, ev.loc)
 		}
 		ev.reply <- id
@@ -307,10 +324,23 @@ func (r *router) handle(ev routerEvent) {
 			r.peerLocationsChanged(now)
 		}
 	case evMessage:
-		if _, ok := r.peers[ev.peer]; !ok {
+		p, ok := r.peers[ev.peer]
+		if !ok {
 			return // the link went down after its reader queued this
 		}
+		if !p.kind.routable() {
+			// A seed's link, which the other side may already route
+			// over (it took this node, which has not chosen it yet):
+			// refuse at once rather than leave the request to time out.
+			if t := ev.msg.Type; t == routing.MsgRequest || t == routing.MsgInsert {
+				r.sendMsg(&routing.Message{Type: routing.MsgRejectedLoop, Peer: ev.peer, ID: ev.msg.ID})
+			}
+			return
+		}
 		ev.msg.Peer = ev.peer
+		if ev.msg.Type == routing.MsgData && r.open != nil {
+			r.openDataIn(now, ev.peer, ev.msg.ID)
+		}
 		r.stepErr(ev.peer, r.core.Step(now, ev.msg))
 	case evPeerLocations:
 		r.peerNeighbours(ev.peer, ev.locs)
@@ -321,6 +351,10 @@ func (r *router) handle(ev routerEvent) {
 		}
 	case evLocation:
 		r.peerMoved(now, ev.peer, ev.loc)
+	case evOpennet:
+		r.openMessage(now, ev.peer, ev.open)
+	case evRun:
+		ev.run()
 	case evLocal:
 		r.start(now, ev.local)
 	}
@@ -445,7 +479,50 @@ func (r *router) sendMsg(m *routing.Message) {
 		r.log.Error("router: encode", "err", err)
 		return
 	}
-	r.sendFrame(m.Peer, p)
+	if r.sendFrame(m.Peer, p) && m.Type == routing.MsgData && r.open != nil {
+		r.openDataOut(r.now(), m.Peer, m.ID)
+	}
+}
+
+// setKind records that the peer whose identity is ident is now of kind: a
+// link that was not routed over (a seed's) is from now on.
+func (r *router) setKind(ident string, kind PeerKind) {
+	r.runOnLoop(func() {
+		id, ok := r.byIdent[ident]
+		if !ok {
+			return
+		}
+		p := r.peers[id]
+		was := p.kind
+		p.kind = kind
+		if was.routable() || !kind.routable() {
+			return
+		}
+		now := r.now()
+		p.since = now
+		if err := r.core.AddPeer(id, p.loc); err != nil {
+			r.log.Error("router: add peer", "err", err)
+		}
+		if err := r.core.SetPeerFeatures(id, coreFeatures(p.feats)); err != nil {
+			r.log.Error("router: peer features", "err", err)
+		}
+		r.sendPeerLocations(id, p, r.liveLocations())
+		r.peerLocationsChanged(now)
+	})
+}
+
+// runOnLoop runs f on the loop, and reports whether it did.
+func (r *router) runOnLoop(f func()) bool {
+	done := make(chan struct{})
+	if !r.post(context.Background(), routerEvent{kind: evRun, run: func() { f(); close(done) }}) {
+		return false
+	}
+	select {
+	case <-done:
+		return true
+	case <-r.done:
+		return false
+	}
 }
 
 // sendFrame sends r.frame to peer id, unless its kind is one the link did

@@ -76,7 +76,7 @@ func (r *router) moved(loc routing.Location, relocated bool) {
 // in their next PeerLocations.
 func (r *router) peerMoved(now time.Time, id routing.PeerID, loc routing.Location) {
 	p, ok := r.peers[id]
-	if !ok {
+	if !ok || !p.kind.routable() {
 		return
 	}
 	p.loc = loc

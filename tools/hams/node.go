@@ -3,19 +3,25 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"runtime/debug"
 	"syscall"
 
 	"github.com/hamsnet/hams/node"
 	"github.com/hamsnet/hams/node/network"
+	"github.com/hamsnet/hams/node/noderef"
 	"github.com/hamsnet/hams/node/tor"
 )
 
 func init() {
 	register(&Command{
-		Name:    "node",
-		Usage:   "node [--dir DIR] [--fcp ADDR] [--transport tor|tcp|none] [--tor-path PATH] [--listen ADDR] [--connect FILE]... [--name NAME] [--store-size SIZE] [--usk-poll DURATION]",
+		Name: "node",
+		Usage: "node [--dir DIR] [--fcp ADDR] [--transport tor|tcp|none] [--tor-path PATH] [--listen ADDR] [--connect FILE]... [--name NAME] [--store-size SIZE] [--usk-poll DURATION] " +
+			"[--seednodes FILE] [--opennet=true|false] [--seed]",
 		Summary: "run a node: its datastore, its peer links and the FCP server apps talk to (stops on Ctrl-C)",
 		Run:     runNode,
 	})
@@ -52,6 +58,9 @@ func runNode(ctx context.Context, env *Env, args []string) error {
 	name := fs.String("name", "", "this node's name in its noderef (optional)")
 	storeSize := fs.String("store-size", "1G", "datastore size, e.g. 500M, 10G")
 	uskPoll := fs.Duration("usk-poll", 0, "how often subscriptions (FCP SubscribeUSK) look for new editions (default 5m)")
+	seednodes := fs.String("seednodes", "", "a file of seed nodes' noderefs, one after another, to join the network through (default DIR/seednodes when it exists)")
+	opennet := fs.Bool("opennet", false, "join strangers' nodes (announcement, path folding); false: friends only, swapping locations with them (default true with --transport tor)")
+	seed := fs.Bool("seed", false, "act as a seed node: take links from newcomers and pass their announcements on")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -77,6 +86,19 @@ func runNode(ctx context.Context, env *Env, args []string) error {
 			return withHint(errors.New("tor not found"), torInstallHint)
 		}
 	}
+	opennetSet := false
+	fs.Visit(func(f *flag.Flag) { opennetSet = opennetSet || f.Name == "opennet" })
+	if !opennetSet {
+		*opennet = network.Transport(*transport) == network.TransportTor
+	}
+	var seeds []noderef.Ref
+	if *opennet || *seed {
+		if seeds, err = readSeednodes(*seednodes, *dir); err != nil {
+			return err
+		}
+	} else if *seednodes != "" {
+		return withHint(usagef("--seednodes is for opennet nodes"), "add --opennet")
+	}
 	cfg := node.Config{
 		Dir:                 *dir,
 		FCPAddr:             *fcpAddr,
@@ -90,6 +112,9 @@ func runNode(ctx context.Context, env *Env, args []string) error {
 			TorPath:   *torPath,
 			Connect:   connect,
 			Name:      *name,
+			Opennet:   *opennet,
+			Seed:      *seed,
+			Seeds:     seeds,
 		},
 	}
 	if env.Getenv("GOMEMLIMIT") == "" {
@@ -103,4 +128,33 @@ func runNode(ctx context.Context, env *Env, args []string) error {
 		return withHint(err, "another node (or program) uses that FCP address; stop it or pass --fcp 127.0.0.1:PORT")
 	}
 	return err
+}
+
+// readSeednodes reads the seed nodes' noderefs from path, or from
+// DIR/seednodes when path is empty and that file exists (none when it does
+// not).
+func readSeednodes(path, dir string) ([]noderef.Ref, error) {
+	explicit := path != ""
+	if !explicit {
+		d := dir
+		if d == "" {
+			var err error
+			if d, err = node.DefaultDir(); err != nil {
+				return nil, err
+			}
+		}
+		path = filepath.Join(d, "seednodes")
+	}
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) && !explicit {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("seed nodes: %w", err)
+	}
+	refs, err := noderef.ParseList(b)
+	if err != nil {
+		return nil, withHint(fmt.Errorf("seed nodes in %s: %w", path, err), "the file holds seed nodes' noderefs as they write them (DIR/noderef), one after another")
+	}
+	return refs, nil
 }

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"text/tabwriter"
+	"time"
 
 	"github.com/hamsnet/hams/fcp/fcpclient"
 )
@@ -70,13 +72,21 @@ func runPeer(ctx context.Context, env *Env, args []string) error {
 		return requestError(err)
 	}
 	tw := tabwriter.NewWriter(env.Stdout, 0, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "IDENTITY\tNAME\tLOCATION\tVERSION\tSTATUS")
+	fmt.Fprintln(tw, "IDENTITY\tNAME\tLOCATION\tKIND\tVERSION\tSTATUS\tUP")
+	now := time.Now()
 	for _, p := range peers {
 		version := p.Field("protocol")
 		if version == "" {
 			version = "1" // a noderef from before versions were declared
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%.6f\t%s\t%s\n", p.Identity, p.Name, p.Location, version, p.Status)
+		kind, up := p.Field("volatile.kind"), "-"
+		if kind == "" {
+			kind = "-"
+		}
+		if ms, err := strconv.ParseInt(p.Field("volatile.connectedSince"), 10, 64); err == nil {
+			up = now.Sub(time.UnixMilli(ms)).Round(time.Second).String()
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%.6f\t%s\t%s\t%s\t%s\n", p.Identity, p.Name, p.Location, kind, version, p.Status, up)
 	}
 	return tw.Flush()
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/hamsnet/hams/keys"
 	"github.com/hamsnet/hams/node"
 	"github.com/hamsnet/hams/node/network"
+	"github.com/hamsnet/hams/node/noderef"
 	"github.com/hamsnet/hams/node/tor"
 	"github.com/hamsnet/hams/routing"
 	"github.com/hamsnet/hams/routing/sim"
@@ -28,8 +29,8 @@ import (
 func init() {
 	register(&Command{
 		Name: "testnet",
-		Usage: "testnet --nodes N [--dir DIR] [--transport tcp|tor] [--topology fixed|darknet] [--fcp-port-base PORT] [--long K] [--seed S] " +
-			"[--store-size SIZE] [--usk-poll DURATION] [--swap-interval D] [--swaps-per-node K] [--probe R --json]",
+		Usage: "testnet --nodes N [--dir DIR] [--transport tcp|tor] [--topology fixed|darknet|opennet] [--fcp-port-base PORT] [--long K] [--seed S] " +
+			"[--store-size SIZE] [--usk-poll DURATION] [--swap-interval D] [--swaps-per-node K] [--seeds K] [--opennet-peers K] [--probe R --json]",
 		Summary: "run N full nodes on loopback, linked as a small world; prints each node's FCP address (stops on Ctrl-C); " +
 			"--probe measures the formed network and prints one JSON line",
 		Run: runTestnet,
@@ -49,6 +50,22 @@ const (
 	// the same nodes, degree (2 + 2 long) and seed, from random locations;
 	// the nodes swap until the network settles.
 	topoDarknet = "darknet"
+	// topoOpennet: --seeds seed nodes start first, linked to each other;
+	// every other node joins through them by announcement alone, from an
+	// empty peer list.
+	topoOpennet = "opennet"
+)
+
+// openJoinWait bounds how long an opennet testnet waits for its nodes to
+// reach their opennet peers; it stops earlier once no node has gained a
+// peer for openSettle.
+const (
+	openJoinWait = 3 * time.Minute
+	openSettle   = 10 * time.Second
+	// testnetOpenMinAge is how long a test network's opennet nodes keep a
+	// new peer before they may drop it (routing.DefaultDropMinAge in a
+	// real network, where nodes join over days).
+	testnetOpenMinAge = 5 * time.Second
 )
 
 // testnetOpts are a test network's settings.
@@ -63,6 +80,7 @@ type testnetOpts struct {
 	topology           string
 	swapInterval       time.Duration
 	swapsPerNode       int
+	seeds, openPeers   int // opennet: seed nodes, and the opennet peers each node wants
 	// twin (tests only): the darknet's friend graph with the nodes pinned
 	// at i/N, to compare the darknet with.
 	twin bool
@@ -78,7 +96,7 @@ func runTestnet(ctx context.Context, env *Env, args []string) error {
 	fs.StringVar(&o.root, "dir", "", "directory for the nodes (node-0, node-1, …); kept, and reused by the next run; default a temporary directory removed at exit")
 	fs.StringVar(&o.transport, "transport", string(network.TransportTCP), "how nodes link: tcp (loopback TCP), or tor (onion services on a private Tor network started on 127.0.0.1)")
 	fs.StringVar(&o.torPath, "tor-path", "", "the tor binary for --transport tor (default: tor on PATH)")
-	fs.StringVar(&o.topology, "topology", topoFixed, "fixed (nodes at i/N, linked as a small world) or darknet (the friend graph of hams sim --topology darknet, random locations, swapping until settled)")
+	fs.StringVar(&o.topology, "topology", topoFixed, "fixed (nodes at i/N, linked as a small world), darknet (the friend graph of hams sim --topology darknet, random locations, swapping until settled) or opennet (seed nodes first, the others joining through them by announcement)")
 	fs.IntVar(&o.portBase, "fcp-port-base", 0, "node i serves FCP on 127.0.0.1:PORT+i (default: free ports)")
 	fs.IntVar(&o.long, "long", 2, "long-range links each node draws (∝ 1/distance) besides its ring neighbours: degree 2+2K")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the links (and of a darknet's locations and a probe's traffic)")
@@ -86,6 +104,8 @@ func runTestnet(ctx context.Context, env *Env, args []string) error {
 	fs.DurationVar(&o.uskPoll, "usk-poll", 0, "how often the nodes look for new editions of subscribed USKs (default 5m)")
 	fs.DurationVar(&o.swapInterval, "swap-interval", 100*time.Millisecond, "darknet: the mean time between a node's swap attempts (a real node: 8s)")
 	fs.IntVar(&o.swapsPerNode, "swaps-per-node", 300, "darknet: the swap attempts each node makes before the network counts as settled")
+	fs.IntVar(&o.seeds, "seeds", 3, "opennet: how many seed nodes the others join through")
+	fs.IntVar(&o.openPeers, "opennet-peers", routing.DefaultOpennetPeers, "opennet: the opennet peers each node wants")
 	probe := fs.Int("probe", 0, "once the network has formed, insert R keys from random nodes, fetch each from another, print one JSON line and exit")
 	jsonOut := fs.Bool("json", false, "with --probe: print the measurement as JSON (the only output format)")
 	pos, err := parseArgs(fs, args)
@@ -103,8 +123,10 @@ func runTestnet(ctx context.Context, env *Env, args []string) error {
 		return usagef("--long must not be negative")
 	case o.uskPoll < 0:
 		return usagef("--usk-poll must not be negative")
-	case o.topology != topoFixed && o.topology != topoDarknet:
-		return usagef("unknown topology %q (want fixed or darknet)", o.topology)
+	case o.topology != topoFixed && o.topology != topoDarknet && o.topology != topoOpennet:
+		return usagef("unknown topology %q (want fixed, darknet or opennet)", o.topology)
+	case o.topology == topoOpennet && (o.seeds < 1 || o.seeds >= o.n || o.openPeers < 1):
+		return usagef("--seeds must be 1 to --nodes-1, and --opennet-peers positive")
 	case o.swapInterval <= 0 || o.swapsPerNode < 0:
 		return usagef("--swap-interval must be positive and --swaps-per-node not negative")
 	case *probe < 0 || *probe > 10000:
@@ -169,8 +191,11 @@ type testnet struct {
 	tor    *tornet.Network // --transport tor
 	nodes  []*node.Node
 	edges  [][2]int
-	joined []time.Duration // how long each node took to link to all its peers
-	hops   hopTracer
+	joined []time.Duration // how long each node took to link to all its peers (opennet: the joining nodes')
+	// firstPeer is how long each joining node of an opennet took to its
+	// first opennet peer.
+	firstPeer []time.Duration
+	hops      hopTracer
 	// swapPaused pauses the nodes' own swap attempts (while a probe runs).
 	swapPaused atomic.Bool
 }
@@ -188,12 +213,20 @@ func startTestnet(ctx context.Context, o testnetOpts, log *slog.Logger) (*testne
 		}
 		tn.tor, torrc = t, t.ClientTorrc()
 	}
-	darknet := o.topology == topoDarknet
-	if darknet {
+	darknet, opennet := o.topology == topoDarknet, o.topology == topoOpennet
+	switch {
+	case darknet:
 		tn.edges = sim.FriendGraph(sim.Config{Nodes: o.n, Degree: o.degree(), Seed: o.seed})
-	} else {
+	case opennet: // the seeds are friends of each other; the rest joins
+		for i := range o.seeds {
+			for j := i + 1; j < o.seeds; j++ {
+				tn.edges = append(tn.edges, [2]int{i, j})
+			}
+		}
+	default:
 		tn.edges = routing.SmallWorld(o.n, o.long, o.seed)
 	}
+	var seedRefs []noderef.Ref
 	for i := range o.n {
 		fcpAddr := "127.0.0.1:0"
 		if o.portBase > 0 {
@@ -201,7 +234,20 @@ func startTestnet(ctx context.Context, o testnetOpts, log *slog.Logger) (*testne
 		}
 		nc := network.Config{Transport: network.TransportTCP, Listen: "127.0.0.1:0", Name: fmt.Sprintf("node-%d", i),
 			Hooks: network.Hooks{Send: tn.hops.trace}}
-		if !darknet || o.twin {
+		if opennet {
+			var seed [32]byte
+			binary.BigEndian.PutUint64(seed[:], o.seed)
+			binary.BigEndian.PutUint64(seed[8:], uint64(i))
+			nc.Rand = mrand.NewChaCha8(seed)
+			// All the nodes start at once, not over days: a new peer is
+			// protected from being dropped for seconds, not 5 minutes.
+			nc.Opennet, nc.Rules = true, routing.Opennet{Peers: o.openPeers, MinAge: testnetOpenMinAge}
+			if i < o.seeds {
+				nc.Seed = true
+			} else {
+				nc.Seeds = seedRefs
+			}
+		} else if !darknet || o.twin {
 			loc := routing.Location(uint64(i) * (^uint64(0) / uint64(o.n)))
 			nc.Location = &loc
 		} else {
@@ -225,22 +271,23 @@ func startTestnet(ctx context.Context, o testnetOpts, log *slog.Logger) (*testne
 			return tn, fmt.Errorf("node %d: %w", i, err)
 		}
 		tn.nodes = append(tn.nodes, nd)
-	}
-	// A restarted node listens on a new port (and a new private Tor
-	// network is a new network): every node forgets the peers of the last
-	// run, then the links are made again.
-	for _, nd := range tn.nodes {
-		for _, p := range nd.ListPeers() {
-			nd.RemovePeer(p.Ref.ID())
+		if opennet && i < o.seeds {
+			ref, err := noderef.Parse(nd.Noderef())
+			if err != nil {
+				return tn, err
+			}
+			seedRefs = append(seedRefs, ref)
+		}
+		if opennet && i == o.seeds-1 { // the seeds link first, then the others start
+			if err := tn.linkEdges(ctx); err != nil {
+				return tn, err
+			}
 		}
 	}
-	for _, e := range tn.edges {
-		if _, err := tn.nodes[e[0]].AddPeer(tn.nodes[e[1]].Noderef()); err != nil {
-			return tn, fmt.Errorf("link node %d to node %d: %w", e[0], e[1], err)
-		}
+	if opennet {
+		return tn, tn.joinOpennet(ctx)
 	}
-	var err error
-	if tn.joined, err = waitLinks(ctx, tn.nodes, tn.edges); err != nil {
+	if err := tn.linkEdges(ctx); err != nil {
 		return tn, err
 	}
 	if darknet && !o.twin {
@@ -249,6 +296,41 @@ func startTestnet(ctx context.Context, o testnetOpts, log *slog.Logger) (*testne
 		}
 	}
 	return tn, nil
+}
+
+// linkEdges links the nodes of tn.edges (as friends) and waits for the
+// links. A restarted node listens on a new port (and a new private Tor
+// network is a new network): every node forgets the peers of the last run
+// first.
+func (tn *testnet) linkEdges(ctx context.Context) error {
+	for _, nd := range tn.nodes {
+		for _, p := range nd.ListPeers() {
+			nd.RemovePeer(p.Ref.ID())
+		}
+	}
+	for _, e := range tn.edges {
+		a, b := tn.nodes[e[0]], tn.nodes[e[1]]
+		if _, err := a.AddPeer(b.Noderef()); err != nil {
+			return fmt.Errorf("link node %d to node %d: %w", e[0], e[1], err)
+		}
+		if tn.o.topology == topoOpennet { // opennet nodes take no stranger: friends add each other
+			if _, err := b.AddPeer(a.Noderef()); err != nil {
+				return fmt.Errorf("link node %d to node %d: %w", e[1], e[0], err)
+			}
+		}
+	}
+	var err error
+	tn.joined, err = waitLinks(ctx, tn.nodes[:min(len(tn.nodes), maxNode(tn.edges)+1)], tn.edges)
+	return err
+}
+
+// maxNode returns the highest node index in edges (-1 for none).
+func maxNode(edges [][2]int) int {
+	m := -1
+	for _, e := range edges {
+		m = max(m, e[0], e[1])
+	}
+	return m
 }
 
 // settle lets a darknet swap: each node makes --swaps-per-node attempts on

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -61,4 +63,54 @@ func TestTestnetFlags(t *testing.T) {
 			t.Errorf("%v: %+v", args, r)
 		}
 	}
+}
+
+// TestTestnetOpennet: 30 nodes over TCP, 3 seeds; the 27 others know
+// nothing but the seeds' noderefs and join by announcement alone, then
+// route 100 keys.
+func TestTestnetOpennet(t *testing.T) {
+	res := runOpennetTestnet(t, 30, "tcp", 8, 100)
+	if res.SuccessRate < 0.95 || res.PeersMin < 1 || res.FirstPeerSecondsMax == 0 {
+		t.Fatalf("opennet testnet: %+v", res)
+	}
+}
+
+// TestTestnetOpennetTor: 6 nodes on the private Tor network join through an
+// onion seed.
+func TestTestnetOpennetTor(t *testing.T) {
+	if _, err := exec.LookPath("tor"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("tor is not installed; .ci/run installs it")
+		}
+		t.Skip("tor is not installed (.ci/run installs it)")
+	}
+	res := runOpennetTestnet(t, 6, "tor", 3, 20)
+	if res.SuccessRate < 0.95 || res.PeersMin < 1 {
+		t.Fatalf("opennet over Tor: %+v", res)
+	}
+}
+
+func runOpennetTestnet(t *testing.T, n int, transport string, peers, probe int) probeResult {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	seeds := min(3, n/2)
+	if transport == "tor" {
+		seeds = 1
+	}
+	o := testnetOpts{n: n, root: t.TempDir(), transport: transport, long: 2, seed: 5, size: 64 << 20, topology: topoOpennet,
+		seeds: seeds, openPeers: peers, swapInterval: time.Second}
+	tn, err := startTestnet(ctx, o, quiet)
+	defer tn.close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := tn.probe(ctx, probe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(res)
+	t.Logf("%s", b)
+	return res
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	mrand "math/rand/v2"
 	"slices"
@@ -40,9 +41,14 @@ type probeResult struct {
 	// PeersMin and PeersMean count each node's connected peers.
 	PeersMin  int     `json:"peers_min"`
 	PeersMean float64 `json:"peers_mean"`
-	// JoinSeconds*: how long the nodes took to link to all their peers.
+	// JoinSeconds*: how long the nodes took to link to all their peers
+	// (opennet: to reach their opennet peers, or as many as they got).
 	JoinSecondsP50 float64 `json:"join_seconds_p50"`
 	JoinSecondsMax float64 `json:"join_seconds_max"`
+	// FirstPeerSeconds* (opennet): how long the joining nodes took to
+	// their first opennet peer.
+	FirstPeerSecondsP50 float64 `json:"first_peer_seconds_p50,omitempty"`
+	FirstPeerSecondsMax float64 `json:"first_peer_seconds_max,omitempty"`
 	// SimHopsMean and SimSuccessRate are the simulator's run of the same
 	// topology, nodes, degree and seed (hams sim).
 	SimHopsMean    float64 `json:"sim_hops_mean"`
@@ -183,13 +189,18 @@ func (tn *testnet) probe(ctx context.Context, r int) (probeResult, error) {
 		}
 	}
 	res.PeersMean = float64(total) / float64(o.n)
-	joined := slices.Clone(tn.joined)
-	slices.Sort(joined)
-	res.JoinSecondsP50, res.JoinSecondsMax = joined[len(joined)/2].Seconds(), joined[len(joined)-1].Seconds()
+	res.JoinSecondsP50, res.JoinSecondsMax = p50max(tn.joined)
+	if len(tn.firstPeer) > 0 {
+		res.FirstPeerSecondsP50, res.FirstPeerSecondsMax = p50max(tn.firstPeer)
+	}
 
 	sc := sim.Config{Nodes: o.n, Degree: o.degree(), Topology: sim.Kleinberg, Seed: o.seed, Requests: r}
-	if o.topology == topoDarknet && !o.twin {
+	switch {
+	case o.topology == topoDarknet && !o.twin:
 		sc.Topology, sc.SwapsPerNode, sc.Anneal = sim.Darknet, o.swapsPerNode, o.swapsPerNode/2
+	case o.topology == topoOpennet:
+		sc.Topology, sc.Degree = sim.Opennet, o.openPeers
+		res.Degree = o.openPeers
 	}
 	sr, err := sim.Run(ctx, sc)
 	if err != nil {
@@ -197,4 +208,61 @@ func (tn *testnet) probe(ctx context.Context, r int) (probeResult, error) {
 	}
 	res.SimHopsMean, res.SimSuccessRate = sr.Summary.HopsMean, sr.Summary.SuccessRate
 	return res, nil
+}
+
+// joinOpennet waits for the nodes that join an opennet testnet (all but the
+// seeds) to reach their opennet peers: until every one has them, or until
+// none has gained a peer for openSettle once each has at least one (at most
+// openJoinWait). It records each node's time to its first peer and to its
+// last gain (its peers, or as many as it got).
+func (tn *testnet) joinOpennet(ctx context.Context) error {
+	o := tn.o
+	start := time.Now()
+	n := len(tn.nodes)
+	tn.firstPeer, tn.joined = make([]time.Duration, n), make([]time.Duration, n)
+	last := make([]int, n)
+	lastGain := start
+	for {
+		now := time.Now()
+		all, full := true, true
+		for i := o.seeds; i < n; i++ {
+			got := 0
+			for _, p := range tn.nodes[i].ListPeers() {
+				if p.Status == network.PeerConnected && p.Kind == network.PeerOpennet {
+					got++
+				}
+			}
+			if got > 0 && tn.firstPeer[i] == 0 {
+				tn.firstPeer[i] = now.Sub(start)
+			}
+			if got > last[i] {
+				last[i], tn.joined[i], lastGain = got, now.Sub(start), now
+			}
+			all = all && got > 0
+			full = full && got >= o.openPeers
+		}
+		if full || all && now.Sub(lastGain) >= openSettle {
+			tn.joined, tn.firstPeer = tn.joined[o.seeds:], tn.firstPeer[o.seeds:]
+			tn.log.Info(fmt.Sprintf("opennet: the nodes joined (%d want %d peers each)", n-o.seeds, o.openPeers))
+			return nil
+		}
+		if now.Sub(start) > openJoinWait {
+			return fmt.Errorf("opennet: not every node found a peer within %v", openJoinWait)
+		}
+		select {
+		case <-ctx.Done():
+			return errors.New("interrupted while the nodes joined")
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// p50max returns the median and the largest of ds, in seconds.
+func p50max(ds []time.Duration) (float64, float64) {
+	if len(ds) == 0 {
+		return 0, 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2].Seconds(), s[len(s)-1].Seconds()
 }

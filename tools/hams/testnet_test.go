@@ -119,8 +119,8 @@ func testTestnet(t *testing.T, nodes int, transport string, wait time.Duration) 
 		t.Fatalf("get on node %d: code %d, %d bytes, stderr %s", nodes-1, r.code, len(r.stdout), r.stderr)
 	}
 	r = hams(t, nil, nil, false, "peer", "list", "--fcp", last)
-	if r.code != 0 || strings.Count(r.stdout, "CONNECTED") < 2 || !regexp.MustCompile(`(?m)^IDENTITY +NAME +LOCATION +VERSION +STATUS$`).MatchString(r.stdout) ||
-		!regexp.MustCompile(`(?m) 1 +CONNECTED$`).MatchString(r.stdout) {
+	if r.code != 0 || strings.Count(r.stdout, "CONNECTED") < 2 || !regexp.MustCompile(`(?m)^IDENTITY +NAME +LOCATION +KIND +VERSION +STATUS +UP$`).MatchString(r.stdout) ||
+		!regexp.MustCompile(`(?m) darknet +1 +CONNECTED +\d+s$`).MatchString(r.stdout) {
 		t.Fatalf("peer list on node %d: %+v", nodes-1, r)
 	}
 	cancel()
