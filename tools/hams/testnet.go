@@ -193,8 +193,9 @@ type testnet struct {
 	edges  [][2]int
 	joined []time.Duration // how long each node took to link to all its peers (opennet: the joining nodes')
 	// firstPeer is how long each joining node of an opennet took to its
-	// first opennet peer.
+	// first opennet peer; started is when each node was up.
 	firstPeer []time.Duration
+	started   []time.Time
 	hops      hopTracer
 	// swapPaused pauses the nodes' own swap attempts (while a probe runs).
 	swapPaused atomic.Bool
@@ -271,6 +272,7 @@ func startTestnet(ctx context.Context, o testnetOpts, log *slog.Logger) (*testne
 			return tn, fmt.Errorf("node %d: %w", i, err)
 		}
 		tn.nodes = append(tn.nodes, nd)
+		tn.started = append(tn.started, time.Now())
 		if opennet && i < o.seeds {
 			ref, err := noderef.Parse(nd.Noderef())
 			if err != nil {

@@ -226,17 +226,27 @@ func (tn *testnet) joinOpennet(ctx context.Context) error {
 		now := time.Now()
 		all, full := true, true
 		for i := o.seeds; i < n; i++ {
+			// The links' own start times, not this loop's polls: the
+			// nodes started one after another (over Tor, seconds apart)
+			// and the early ones linked before the loop began.
 			got := 0
+			var first, latest time.Time
 			for _, p := range tn.nodes[i].ListPeers() {
 				if p.Status == network.PeerConnected && p.Kind == network.PeerOpennet {
 					got++
+					if first.IsZero() || p.Since.Before(first) {
+						first = p.Since
+					}
+					if p.Since.After(latest) {
+						latest = p.Since
+					}
 				}
 			}
 			if got > 0 && tn.firstPeer[i] == 0 {
-				tn.firstPeer[i] = now.Sub(start)
+				tn.firstPeer[i] = max(first.Sub(tn.started[i]), time.Millisecond)
 			}
 			if got > last[i] {
-				last[i], tn.joined[i], lastGain = got, now.Sub(start), now
+				last[i], tn.joined[i], lastGain = got, max(latest.Sub(tn.started[i]), time.Millisecond), now
 			}
 			all = all && got > 0
 			full = full && got >= o.openPeers
