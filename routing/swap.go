@@ -99,6 +99,37 @@ func SwapOwnCost(from, to Location, ps []Location) float64 {
 	return c / float64(len(ps))
 }
 
+// SwapOwnRefuses reports whether a node at from with peers ps refuses, by
+// what it can check itself whatever its partner claims, to move to to:
+// when the move costs it more than limit (SwapOwnCost) or lands it on top
+// of a peer (SwapOntoPeer).
+func SwapOwnRefuses(from, to Location, ps []Location, limit float64) bool {
+	return SwapOwnCost(from, to, ps) > limit || SwapOntoPeer(from, to, ps)
+}
+
+// SwapOntoPeer reports whether a node at from with peers ps would land on
+// top of one of them by moving to to: within 1/DefaultRelocateFactor of
+// its present distance to its nearest peer. Honest locations are hardly
+// ever that close (a relocation probe would take such a node for one in
+// a clump), but a Pitch Black clump is: a node that has relocated away
+// from a clump that holds some of its peers would otherwise gain by
+// moving back onto them, and the attacker hands it the location to do so.
+func SwapOntoPeer(from, to Location, ps []Location) bool {
+	if len(ps) == 0 {
+		return false
+	}
+	nearest := Distance(math.MaxUint64)
+	for _, p := range ps {
+		nearest = min(nearest, from.DistanceTo(p))
+	}
+	for _, p := range ps {
+		if float64(to.DistanceTo(p))*DefaultRelocateFactor < float64(nearest) {
+			return true
+		}
+	}
+	return false
+}
+
 // DefaultRelocateFactor is the factor of Relocate that the simulator and
 // docs/simulation.md use: high enough that a healthy network, whose gaps
 // vary by a factor of tens, hardly ever moves a node (at 8, a 10,000-node

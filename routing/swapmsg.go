@@ -152,27 +152,27 @@ func BetaUnits(beta float64) uint16 {
 	return uint16(math.Round(min(max(beta, 0), 1) * math.MaxUint16))
 }
 
-// swapOwnLimit is the own-cost limit SwapDecide applies: a protocol
-// constant (both sides must apply the same), a variable only so that a
-// test can show what the network does without it.
-var swapOwnLimit = DefaultSwapOwnLimit
+// swapOwnChecks says whether SwapDecide applies SwapOwnRefuses: a
+// protocol rule (both sides must apply the same), a variable only so that
+// a test can show what the network does without it.
+var swapOwnChecks = true
 
 // SwapDecide is the decision both sides of a swap reach from the two
 // reveals and the shared random number u: whether the nodes at a and b
 // exchange their locations. Each side leaves the other's location out of
 // its peers (it does not change when they swap). The swap is refused when
 // the two are at the same location, or when a node whose annealing is over
-// (Beta 65535) would move away from its own peers by more than
-// DefaultSwapOwnLimit (SwapOwnCost: the Pitch Black defence, which either
-// side can check for the other); otherwise it follows SwapAcceptAt at the
+// (Beta 65535) refuses the move on its own (SwapOwnRefuses with
+// DefaultSwapOwnLimit: the Pitch Black defence, which either side can
+// check for the other); otherwise it follows SwapAcceptAt at the
 // lower of the two inverse temperatures.
 func SwapDecide(a, b SwapReveal, u float64) bool {
 	if a.Location == b.Location {
 		return false
 	}
 	pa, pb := without(a.Peers, b.Location), without(b.Peers, a.Location)
-	if a.Beta == math.MaxUint16 && SwapOwnCost(a.Location, b.Location, pa) > swapOwnLimit ||
-		b.Beta == math.MaxUint16 && SwapOwnCost(b.Location, a.Location, pb) > swapOwnLimit {
+	if swapOwnChecks && (a.Beta == math.MaxUint16 && SwapOwnRefuses(a.Location, b.Location, pa, DefaultSwapOwnLimit) ||
+		b.Beta == math.MaxUint16 && SwapOwnRefuses(b.Location, a.Location, pb, DefaultSwapOwnLimit)) {
 		return false
 	}
 	beta := float64(min(a.Beta, b.Beta)) / math.MaxUint16

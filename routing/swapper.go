@@ -62,6 +62,12 @@ type SwapConfig struct {
 	ProbeHTL uint8
 	// Queue: see DefaultSwapQueue.
 	Queue int
+
+	// Lie is a test knob, never set in a real node: it rewrites each
+	// reveal this node draws, before the node commits to it, making it a
+	// peer that lies in swaps (the Pitch Black attack) for tests of the
+	// defence.
+	Lie func(SwapReveal) SwapReveal
 }
 
 func (c SwapConfig) withDefaults() SwapConfig {
@@ -328,6 +334,9 @@ func (s *Swapper) reveal() SwapReveal {
 			r.Peers[j] = r.Peers[j*n/MaxSwapPeers]
 		}
 		r.Peers = r.Peers[:MaxSwapPeers]
+	}
+	if s.cfg.Lie != nil {
+		r = s.cfg.Lie(r)
 	}
 	return r
 }

@@ -321,8 +321,8 @@ func TestSwapperRelocates(t *testing.T) {
 // number is shared.
 func TestSwapDecide(t *testing.T) {
 	near := func(l Location, d uint64) Location { return l + Location(d) }
-	a := SwapReveal{Location: 1 << 62, Beta: math.MaxUint16, Peers: []Location{near(1<<62, 1<<40), near(1<<62, 1<<41)}}
-	b := SwapReveal{Location: 3 << 62, Beta: math.MaxUint16, Peers: []Location{near(3<<62, 1<<40)}}
+	a := SwapReveal{Location: 1 << 62, Beta: math.MaxUint16, Peers: []Location{near(1<<62, 1<<54), near(1<<62, 1<<55)}}
+	b := SwapReveal{Location: 3 << 62, Beta: math.MaxUint16, Peers: []Location{near(3<<62, 1<<54)}}
 	// Both would move far from their peers: refused by the limit.
 	if SwapDecide(a, b, 0) {
 		t.Fatal("a swap far from both nodes' peers was accepted at beta 1")
@@ -332,6 +332,19 @@ func TestSwapDecide(t *testing.T) {
 	if !SwapDecide(a, b, 0.999) || !SwapDecide(b, a, 0.999) {
 		t.Fatal("a swap that brings both nodes next to their peers was refused")
 	}
+	// Onto a peer: a's peers sit within a thousandth of its distance to
+	// the nearest of them from b's place (a Pitch Black clump).
+	onto := a
+	onto.Peers = []Location{near(3<<62, 1<<40), near(3<<62, 1<<41)}
+	if SwapDecide(onto, b, 0.999) || SwapDecide(b, onto, 0.999) {
+		t.Fatal("a swap that lands a node on top of its peers was accepted at beta 1")
+	}
+	onto.Beta = math.MaxUint16 / 2
+	b.Beta = onto.Beta
+	if !SwapDecide(onto, b, 0.999) {
+		t.Fatal("a node still annealing refused to land next to its peers")
+	}
+	b.Beta = math.MaxUint16
 	// Same location: never.
 	if SwapDecide(a, SwapReveal{Location: a.Location}, 0) {
 		t.Fatal("a swap with a node at the same location")
@@ -451,8 +464,8 @@ func TestPitchBlack(t *testing.T) {
 	clumped := func(defence bool) float64 {
 		t.Helper()
 		if !defence {
-			swapOwnLimit = math.Inf(1)
-			defer func() { swapOwnLimit = DefaultSwapOwnLimit }()
+			swapOwnChecks = false
+			defer func() { swapOwnChecks = true }()
 		}
 		relocate := DefaultRelocateEvery
 		if !defence {

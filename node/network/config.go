@@ -152,6 +152,11 @@ type Hooks struct {
 	// SwapPaused, polled at every tick, pauses the node's own swap
 	// attempts while it returns true (it still answers others').
 	SwapPaused func() bool
+	// SwapReveal sees each of the node's swap reveals before the node
+	// commits to it, on the router's loop, and returns what the node
+	// reveals: the reveal itself, or a lie (routing.SwapConfig.Lie; a
+	// Pitch Black attacker).
+	SwapReveal func(routing.SwapReveal) routing.SwapReveal
 }
 
 // withDefaults fills zero fields.

@@ -128,7 +128,7 @@ func (nw *Network) newSwapper(rnd io.Reader) (*routing.Swapper, error) {
 		return nil, fmt.Errorf("node: swap seed: %w", err)
 	}
 	return routing.NewSwapper(routing.SwapConfig{Location: nw.id.loc, Seed: seed, Interval: nw.cfg.SwapInterval,
-		AnnealRamp: nw.cfg.SwapAnnealRamp, Done: done})
+		AnnealRamp: nw.cfg.SwapAnnealRamp, Done: done, Lie: nw.cfg.Hooks.SwapReveal})
 }
 
 // moved keeps the node's new location: in its identity, its noderef (the

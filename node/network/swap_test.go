@@ -21,6 +21,12 @@ import (
 // every interval.
 func swapTestNet(t *testing.T, n int, interval time.Duration, dirs []string, paused *atomic.Bool) ([]*Network, [][2]int, []routing.Location) {
 	t.Helper()
+	return swapTestNetHooks(t, n, interval, dirs, func(int) Hooks { return Hooks{SwapPaused: paused.Load} })
+}
+
+// swapTestNetHooks is swapTestNet with node i's hooks from hooks(i).
+func swapTestNetHooks(t *testing.T, n int, interval time.Duration, dirs []string, hooks func(i int) Hooks) ([]*Network, [][2]int, []routing.Location) {
+	t.Helper()
 	nws := make([]*Network, n)
 	for i := range nws {
 		ds, err := datastore.Open(filepath.Join(dirs[i], "store"), datastore.Config{Logger: quiet()})
@@ -30,7 +36,7 @@ func swapTestNet(t *testing.T, n int, interval time.Duration, dirs []string, pau
 		var seed [32]byte
 		seed[0], seed[1] = byte(i), 77
 		nw, err := Start(context.Background(), dirs[i], ds, Config{Transport: TransportMemory, Logger: quiet(),
-			Rand: rand.NewChaCha8(seed), SwapInterval: interval, SwapAnnealRamp: 50, Hooks: Hooks{SwapPaused: paused.Load}})
+			Rand: rand.NewChaCha8(seed), SwapInterval: interval, SwapAnnealRamp: 50, Hooks: hooks(i)})
 		if err != nil {
 			t.Fatal(err)
 		}

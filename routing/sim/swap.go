@@ -120,7 +120,7 @@ func (s *swapper) attempt(a int32) {
 		f := s.fabricated()
 		if s.limited() {
 			s.pa = s.peerLocs(s.pa, honest, attacker)
-			if routing.SwapOwnCost(s.nw.nodes[honest].loc, f, s.pa) > s.cfg.OwnLimit {
+			if routing.SwapOwnRefuses(s.nw.nodes[honest].loc, f, s.pa, s.cfg.OwnLimit) {
 				break // the honest node refuses to move away from its peers
 			}
 		}
@@ -129,8 +129,8 @@ func (s *swapper) attempt(a int32) {
 	default:
 		s.pa = s.peerLocs(s.pa, a, b)
 		s.pb = s.peerLocs(s.pb, b, a)
-		if s.limited() && (routing.SwapOwnCost(na.loc, nb.loc, s.pa) > s.cfg.OwnLimit ||
-			routing.SwapOwnCost(nb.loc, na.loc, s.pb) > s.cfg.OwnLimit) {
+		if s.limited() && (routing.SwapOwnRefuses(na.loc, nb.loc, s.pa, s.cfg.OwnLimit) ||
+			routing.SwapOwnRefuses(nb.loc, na.loc, s.pb, s.cfg.OwnLimit)) {
 			break
 		}
 		if routing.SwapAcceptAt(na.loc, s.pa, nb.loc, s.pb, s.rng.Float64(), s.beta) {
