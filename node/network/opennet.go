@@ -40,13 +40,13 @@ type openState struct {
 	rng     *rand.Rand
 	log     func(msg string, args ...any)
 
-	own    *announcement
-	next   time.Time // when this node may announce again
+	own  *announcement
+	next time.Time // when this node may announce again
 	// sent counts this node's announcements: at most 2 × Peers (the
 	// simulator's rule: a node that announces again whenever it loses a
 	// peer sets off a cascade of displaced peers), counted afresh when it
 	// has no opennet peer left.
-	sent int
+	sent   int
 	status time.Time // when it last said how many peers it has
 	hinted bool      // it said how to get peers
 
@@ -266,6 +266,28 @@ func (r *router) announced(now time.Time) {
 	for _, ref := range a.refs[:min(a.links, len(a.refs))] {
 		if _, err := o.pm.addPeer(ref, PeerOpennet, true, false); err != nil {
 			o.log("opennet: linking to a node that took this one", "peer", ref.ID(), "err", err)
+		}
+	}
+}
+
+// openPeerGone ends the announcements that went through peer id, whose
+// link is gone: an AnnounceDone can no longer come back over it, so
+// this node's own ends now (it links to the nodes that took it so far)
+// instead of at its deadline, and a relayed one is answered upstream.
+// (Taking a newcomer drops a peer, which may be the next hop of the very
+// announcement: over Tor, waiting out the deadline cost a late joiner
+// two minutes.)
+func (r *router) openPeerGone(now time.Time, id routing.PeerID) {
+	o := r.open
+	if o.own != nil && o.own.via == id {
+		r.announced(now)
+	}
+	for rid, rl := range o.relays {
+		if rl.to == id {
+			delete(o.relays, rid)
+			r.sendOpen(rl.from, peerwire.OpennetMessage{Type: peerwire.TypeAnnounceDone, ID: rid})
+		} else if rl.from == id {
+			delete(o.relays, rid)
 		}
 	}
 }

@@ -17,7 +17,12 @@ import (
 // startTCP starts a TCP network on loopback with cfg's opennet settings.
 func startTCP(t *testing.T, name string, seed uint64, cfg Config) (*Network, *datastore.Store) {
 	t.Helper()
-	dir := t.TempDir()
+	return startTCPIn(t, t.TempDir(), name, seed, cfg)
+}
+
+// startTCPIn is startTCP in dir.
+func startTCPIn(t *testing.T, dir, name string, seed uint64, cfg Config) (*Network, *datastore.Store) {
+	t.Helper()
 	ds, err := datastore.Open(filepath.Join(dir, "store"), datastore.Config{Logger: quiet()})
 	if err != nil {
 		t.Fatal(err)
@@ -76,8 +81,10 @@ func TestOpennetJoin(t *testing.T) {
 	}
 	var joiners []*Network
 	var stores []*datastore.Store
+	dirs := make([]string, 9)
 	for i := range 9 {
-		nw, ds := startTCP(t, fmt.Sprintf("node-%d", i), uint64(100+i), Config{Opennet: true, Seeds: seedRefs, Rules: rules})
+		dirs[i] = t.TempDir()
+		nw, ds := startTCPIn(t, dirs[i], fmt.Sprintf("node-%d", i), uint64(100+i), Config{Opennet: true, Seeds: seedRefs, Rules: rules})
 		joiners = append(joiners, nw)
 		stores = append(stores, ds)
 	}
@@ -117,5 +124,37 @@ func TestOpennetJoin(t *testing.T) {
 	defer cancel()
 	if _, err := joiners[8].Store().GetBlock(ctx, rk); err != nil {
 		t.Fatalf("a block stored at one joiner, fetched at another: %v", err)
+	}
+
+	// A node restarted without its seeds links again to the opennet
+	// peers it had (DIR/opennet), at the same location.
+	before := joiners[3]
+	loc := before.Location()
+	had := map[string]bool{}
+	for _, p := range before.ListPeers() {
+		if p.Status == PeerConnected && p.Kind == PeerOpennet {
+			had[p.Ref.ID()] = true
+		}
+	}
+	before.Close()
+	stores[3].Close()
+	again, _ := startTCPIn(t, dirs[3], "node-3", 103, Config{Opennet: true, Rules: rules})
+	if again.Location() != loc {
+		t.Fatalf("restarted at %v, was at %v", again.Location(), loc)
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		back := 0
+		for _, p := range again.ListPeers() {
+			if p.Status == PeerConnected && p.Kind == PeerOpennet && had[p.Ref.ID()] {
+				back++
+			}
+		}
+		if back >= 2 {
+			t.Logf("restarted: linked again to %d of its %d opennet peers", back, len(had))
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("restarted: %d of its %d opennet peers linked again within 30 s", back, len(had))
+		}
 	}
 }

@@ -321,6 +321,9 @@ func (r *router) handle(ev routerEvent) {
 			if r.swapper != nil {
 				r.swapper.RemovePeer(ev.peer)
 			}
+			if r.open != nil {
+				r.openPeerGone(now, ev.peer)
+			}
 			r.peerLocationsChanged(now)
 		}
 	case evMessage:
