@@ -179,7 +179,9 @@ type Config struct {
 	// opennet before the measured traffic, so that path folding shapes
 	// it. Default 4×Nodes for opennet.
 	Warmup int
-	// Seeds is the number of opennet seed nodes. Default 16.
+	// Seeds is the number of opennet seed nodes, linked to each other:
+	// at most Degree+1 of them (a seed keeps at most Degree peers) and at
+	// most Nodes; the other nodes join through them. Default 16.
 	Seeds int
 	// Opennet is the opennet rules every node follows; Peers is set to
 	// Degree. The zero value is the routing package's defaults.

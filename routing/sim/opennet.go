@@ -30,16 +30,14 @@ type opennet struct {
 	path  []int32
 }
 
-// buildOpennet makes cfg.Seeds seed nodes linked to each other and lets
-// the other nodes join one by one (join).
+// buildOpennet makes the seed nodes (seedCount) linked to each other and
+// lets the other nodes join one by one (join).
 func buildOpennet(e *engine) *opennet {
 	o := &opennet{e: e, rng: newRand(e.cfg.Seed, streamOpennet), rules: e.cfg.Opennet, mark: make(map[int32]bool)}
-	nw, seeds := e.nw, min(e.cfg.Seeds, len(e.nw.nodes))
+	nw, seeds := e.nw, seedCount(e.cfg)
 	for a := range seeds {
-		for b := a + 1; b < seeds && len(nw.nodes[a].adj) < o.rules.Peers; b++ {
-			if len(nw.nodes[b].adj) < o.rules.Peers {
-				nw.connect(int32(a), int32(b), -int64(len(nw.nodes))*int64(joinEvery))
-			}
+		for b := a + 1; b < seeds; b++ {
+			nw.connect(int32(a), int32(b), -int64(len(nw.nodes))*int64(joinEvery))
 		}
 	}
 	// Node i joins at -(N-i)·joinEvery: the last one as the traffic starts.
@@ -49,6 +47,18 @@ func buildOpennet(e *engine) *opennet {
 	}
 	e.now = 0
 	return o
+}
+
+// seedCount is the number of seed nodes of an opennet: cfg.Seeds, but at
+// most Peers+1, so that the seeds are linked to each other with every
+// seed keeping at most Peers peers, and at most Nodes. More seeds than
+// Peers+1 cannot all be linked to each other: linking them in index order
+// while both ends had room made disjoint cliques of Peers+1 (16 seeds at
+// 5 peers: 0-5, 6-11, 12-15), which only the joins could bridge, and a
+// network of no more nodes than seeds had no join at all (10 nodes at 5
+// peers: two cliques, half the keys out of reach).
+func seedCount(cfg Config) int {
+	return min(cfg.Seeds, cfg.Opennet.Peers+1, cfg.Nodes)
 }
 
 // peersOf fills o.peers with what node v knows of its peers.
