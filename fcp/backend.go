@@ -93,6 +93,16 @@ type ArrivalWatcher interface {
 	Arrivals() <-chan struct{}
 }
 
+// StatusField is one field of the node's state that NodeData carries.
+type StatusField struct{ Key, Value string }
+
+// NodeStatuser is implemented by backends that report the node's state
+// (its tor, its links): NodeData, when GetNode asks WithVolatile=true,
+// carries each field as "volatile.<Key>" (docs/fcp.md, NodeData).
+type NodeStatuser interface {
+	NodeStatus() []StatusField
+}
+
 // FetchCoder is implemented by fetch errors that carry one of fred's
 // FetchException codes.
 type FetchCoder interface{ FetchCode() int }

@@ -136,10 +136,14 @@ func (c *conn) unsubscribeUSK(m *fcpwire.Message) error {
 // getNode answers NodeData with what the node says about itself. hams
 // noderefs are not fred noderefs; only descriptive fields are given.
 func (c *conn) getNode(m *fcpwire.Message) error {
-	for _, f := range []string{"GiveOpennetRef", "WithPrivate", "WithVolatile"} {
+	for _, f := range []string{"GiveOpennetRef", "WithPrivate"} {
 		if _, err := m.Bool(f, false); err != nil {
 			return err
 		}
+	}
+	volatile, err := m.Bool("WithVolatile", false)
+	if err != nil {
+		return err
 	}
 	ni := c.s.cfg.NodeInfo
 	out := &fcpwire.Message{Name: "NodeData"}
@@ -149,5 +153,10 @@ func (c *conn) getNode(m *fcpwire.Message) error {
 	out.Set("opennet", "false").Set("identity", ni.Identity).
 		Set("version", ni.Version).
 		Set("lastGoodVersion", ni.Version+","+strconv.Itoa(ni.Build))
+	if ns, ok := c.s.b.(NodeStatuser); ok && volatile {
+		for _, f := range ns.NodeStatus() {
+			out.Set("volatile."+f.Key, f.Value)
+		}
+	}
 	return c.send(out)
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strconv"
+	"time"
 
 	"github.com/hamsnet/hams/fcp"
 	"github.com/hamsnet/hams/keys"
@@ -85,7 +87,44 @@ func (n *Node) backend(cl *clientlayer.Client) fcp.Backend {
 	return peerBackend{backend{cl}, n}
 }
 
-var _ fcp.ArrivalWatcher = peerBackend{}
+var (
+	_ fcp.ArrivalWatcher = peerBackend{}
+	_ fcp.NodeStatuser   = peerBackend{}
+)
+
+// NodeStatus reports the node's links and, in Tor mode, its tor
+// (docs/fcp.md, NodeData): what a person needs to see while the node
+// cannot reach the network.
+func (b peerBackend) NodeStatus() []fcp.StatusField {
+	linked := 0
+	for _, p := range b.n.net.ListPeers() {
+		if p.Status == network.PeerConnected {
+			linked++
+		}
+	}
+	fs := []fcp.StatusField{{Key: "peers.connected", Value: strconv.Itoa(linked)}}
+	st := b.n.net.TorStatus()
+	if st.State == "" {
+		return fs
+	}
+	fs = append(fs,
+		fcp.StatusField{Key: "tor.state", Value: string(st.State)},
+		fcp.StatusField{Key: "tor.bootstrapPercent", Value: strconv.Itoa(st.Progress)},
+		fcp.StatusField{Key: "tor.attempts", Value: strconv.Itoa(st.Attempts)},
+		fcp.StatusField{Key: "tor.bridges", Value: strconv.Itoa(st.Bridges)},
+		fcp.StatusField{Key: "tor.onion", Value: st.Onion},
+		fcp.StatusField{Key: "tor.description", Value: st.Describe()},
+	)
+	for _, f := range []fcp.StatusField{{Key: "tor.bootstrapSummary", Value: st.Summary}, {Key: "tor.problem", Value: st.Problem}, {Key: "tor.hint", Value: st.Hint}} {
+		if f.Value != "" { // fields a node in trouble has
+			fs = append(fs, f)
+		}
+	}
+	if st.State == network.TorWaiting {
+		fs = append(fs, fcp.StatusField{Key: "tor.retryInSeconds", Value: strconv.Itoa(max(0, int(time.Until(st.RetryAt).Seconds())))})
+	}
+	return fs
+}
 
 // Arrivals is closed when a block this node looked for, and did not find,
 // arrives later (an Offer from a peer): USK subscriptions look again at

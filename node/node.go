@@ -42,7 +42,8 @@ type Node struct {
 
 // Start opens the node's directory and datastore, starts the FCP server and
 // returns once it accepts connections, after logging "fcp listening on ADDR".
-// In Tor mode it first starts tor and publishes the onion service.
+// In Tor mode tor starts in the background (TorUp, TorStatus): the node
+// serves its clients from its own store at once, whatever tor is doing.
 func Start(cfg Config) (*Node, error) { return StartContext(context.Background(), cfg) }
 
 // StartContext is Start; ctx can cut tor's start short.
@@ -168,6 +169,25 @@ func (n *Node) Noderef() []byte {
 		return nil
 	}
 	return n.net.Noderef()
+}
+
+// TorUp returns a channel closed once the node's onion service is first
+// up; nil when the node is not in Tor mode. Start does not wait for it:
+// FCP serves at once, and links wait for tor.
+func (n *Node) TorUp() <-chan struct{} {
+	if n.net == nil {
+		return nil
+	}
+	return n.net.TorUp()
+}
+
+// TorStatus returns what the node's tor is doing (State "" when the node
+// is not in Tor mode).
+func (n *Node) TorStatus() network.TorStatus {
+	if n.net == nil {
+		return network.TorStatus{}
+	}
+	return n.net.TorStatus()
 }
 
 // AddPeer adds (or updates) the peer whose noderef is ref and keeps it in

@@ -29,6 +29,7 @@ var allowed = map[string][]string{
 	"node/noderef":         {"keys", "routing"},
 	"node/peerwire":        {"keys", "routing"},
 	"node/tor":             {},
+	"node/torbridge":       {},
 	"internal/vectorfile":  {},
 	"internal/browsertest": {},
 	"internal/tornet":      {},
@@ -46,7 +47,7 @@ var allowed = map[string][]string{
 		"node/peerwire", "node/tor", "routing"},
 
 	// Programs.
-	"tools/hams": {"fcp/fcpclient", "fcp/fcpwire", "internal/tornet", "keys", "node", "node/network", "node/noderef", "node/tor",
+	"tools/hams": {"fcp/fcpclient", "fcp/fcpwire", "internal/tornet", "keys", "node", "node/network", "node/noderef", "node/tor", "node/torbridge",
 		"routing", "routing/sim", "routing/sim/simplot", "tools/social"},
 	"tools/social":         {"fcp/fcpclient", "fcp/fcpwire", "keys", "tools/social/assets", "tools/social/feed"},
 	"tools/social/assets":  {},

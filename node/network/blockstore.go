@@ -3,7 +3,9 @@ package network
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
+	"time"
 
 	"github.com/hamsnet/hams/datastore"
 	"github.com/hamsnet/hams/fcp/fcpwire"
@@ -25,6 +27,42 @@ import (
 type blockStore struct {
 	ds *datastore.Store
 	r  *router
+	// unlinked says why the node has no link (its tor's state), for the
+	// error of a fetch that found none; nil: no reason known.
+	unlinked func() string
+}
+
+// noLinkWait is how long a fetch waits for the node's first link when it
+// has none (tor starting, every peer down) before it fails: as long as a
+// request at the most hops may take (routing.Config.HopTimeout × 19).
+var noLinkWait = routing.DefaultHopTimeout * time.Duration(routing.DefaultMaxHTL+1)
+
+// waitLinked waits until the node has a link to route through, at most
+// limit (0: until ctx ends). It returns a RouteNotFound error saying why
+// when none came.
+func (s *blockStore) waitLinked(ctx context.Context, limit time.Duration) error {
+	if s.r.links.linked() {
+		return nil
+	}
+	wctx := ctx
+	if limit > 0 {
+		var cancel context.CancelFunc
+		wctx, cancel = context.WithTimeout(ctx, limit)
+		defer cancel()
+	}
+	if s.r.links.wait(wctx) {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	why := "no peer is linked"
+	if s.unlinked != nil {
+		if w := s.unlinked(); w != "" {
+			why += ": " + w
+		}
+	}
+	return &clientlayer.FetchError{Code: fcpwire.FetchRouteNotFound, Msg: fmt.Sprintf("%s (waited %v)", why, limit)}
 }
 
 var (
@@ -59,6 +97,9 @@ func (s *blockStore) get(ctx context.Context, dst []byte, rk keys.RoutingKey, re
 	if blk, ok := s.r.offers.get(rk); ok { // verified by the link that brought it
 		return append(dst, blk...), nil
 	}
+	if err := s.waitLinked(ctx, noLinkWait); err != nil {
+		return dst, err
+	}
 	res, err := s.r.request(ctx, false, rk, nil)
 	switch {
 	case errors.Is(err, routing.ErrDataNotFound), errors.Is(err, routing.ErrRecentlyFailed),
@@ -74,7 +115,15 @@ func (s *blockStore) get(ctx context.Context, dst []byte, rk keys.RoutingKey, re
 // PutBlock inserts block into the network and waits for the insert to
 // end. The block is copied: the core may still route it after a cancelled
 // caller has reused its buffer.
+//
+// With no link to route through (tor still starting, every peer down) it
+// waits for one for as long as ctx lets it: an insert made before the
+// network is up goes out when it is (a persistent one survives a restart
+// in the FCP server's queue).
 func (s *blockStore) PutBlock(ctx context.Context, rk keys.RoutingKey, block []byte) error {
+	if err := s.waitLinked(ctx, 0); err != nil {
+		return err
+	}
 	_, err := s.r.request(ctx, true, rk, append([]byte(nil), block...))
 	switch {
 	case err == nil:

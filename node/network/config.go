@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/hamsnet/hams/node/link"
@@ -96,6 +97,16 @@ type Config struct {
 	// TorExtraTorrc are extra torrc lines for the node's tor: a private
 	// test network's (internal/tornet) client lines.
 	TorExtraTorrc []string
+	// TorBridges are the torrc lines that make tor reach the Tor network
+	// only through bridges (node/torbridge.Torrc: UseBridges, Bridge and
+	// ClientTransportPlugin lines); empty: tor connects directly. They are
+	// secret: never logged, never in the noderef.
+	TorBridges []string
+	// TorAttemptTimeout bounds one attempt at starting tor (bootstrap and
+	// onion publication); the node then starts tor again, after a wait
+	// that grows from 5 s to 5 minutes, for as long as it runs. Default
+	// tor.DefaultStartTimeout (3 minutes).
+	TorAttemptTimeout time.Duration
 	// Rand is the source of the node's keys, location and routing seed.
 	// Default crypto/rand; tests pass a seeded one.
 	Rand io.Reader
@@ -122,6 +133,23 @@ type Protocol struct {
 
 // swaps reports whether the node swaps its location: a friends-only node
 // whose location is not pinned, and swapping is not off.
+// torrc returns the extra torrc lines of the node's tor: the test
+// network's, then the bridges'.
+func (c Config) torrc() []string {
+	return append(append([]string(nil), c.TorExtraTorrc...), c.TorBridges...)
+}
+
+// bridges counts the bridges of TorBridges.
+func (c Config) bridges() int {
+	n := 0
+	for _, l := range c.TorBridges {
+		if strings.HasPrefix(l, "Bridge ") {
+			n++
+		}
+	}
+	return n
+}
+
 func (c Config) swaps() bool { return c.Location == nil && c.SwapInterval >= 0 && !c.Opennet }
 
 // validate reports whether p can be declared.

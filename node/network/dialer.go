@@ -49,6 +49,15 @@ func (pm *peerManager) dialer(ps *peerState) {
 		if len(addrs) == 0 {
 			return // updated to a ref this transport cannot dial
 		}
+		if pm.ready != nil { // the transport (tor) is not up yet: no dial, no backoff
+			select {
+			case <-pm.ready:
+			case <-pm.ctx.Done():
+				return
+			case <-ps.stop:
+				return
+			}
+		}
 		addr := addrs[n%len(addrs)]
 		l, err := pm.dialOne(addr, ref)
 		if err != nil {

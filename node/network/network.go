@@ -15,7 +15,6 @@ import (
 	"github.com/hamsnet/hams/datastore"
 	"github.com/hamsnet/hams/node/clientlayer"
 	"github.com/hamsnet/hams/node/noderef"
-	"github.com/hamsnet/hams/node/tor"
 	"github.com/hamsnet/hams/routing"
 )
 
@@ -39,8 +38,8 @@ type Network struct {
 	r     *router
 	pm    *peerManager
 	store *blockStore
-	ln    net.Listener   // nil without a listener
-	tor   *tor.Transport // TransportTor only
+	ln    net.Listener // TransportTCP's; nil without one
+	tor   *torRunner   // TransportTor only
 
 	mu   sync.Mutex // guards id's location and self, which change when the node moves
 	id   identity
@@ -92,10 +91,14 @@ func Start(ctx context.Context, dir string, ds *datastore.Store, cfg Config) (*N
 		var d net.Dialer
 		dial = func(ctx context.Context, addr string) (net.Conn, error) { return d.DialContext(ctx, "tcp", addr) }
 	case TransportTor:
-		if nw.tor, err = startTor(ctx, dir, rnd, cfg); err != nil {
+		// Tor starts in the background (torRunner): the node serves its
+		// clients at once, and links once the onion service is up.
+		key, err := loadOnionKey(filepath.Join(dir, onionKeyFile), rnd)
+		if err != nil {
 			return nil, err
 		}
-		nw.ln, onions, dial = nw.tor.Listener(), []string{nw.tor.Address()}, nw.tor.Dial
+		nw.tor = newTorRunner(cfg, dir, key, cfg.bridges())
+		onions, dial = []string{nw.tor.onion}, nw.tor.dial
 	}
 	pr := cfg.protocol()
 	nw.self, err = noderef.New(id.sign, noderef.Ref{Noise: id.noise.Public, Location: id.loc, Name: cfg.Name, TCP: addrs, Onion: onions,
@@ -125,8 +128,12 @@ func Start(ctx context.Context, dir string, ds *datastore.Store, cfg Config) (*N
 		open = newOpenState(cfg.Rules, cfg.Opennet, seed, nw.Noderef, func(msg string, args ...any) { cfg.Logger.Info(msg, args...) })
 	}
 	nw.r = newRouter(core, ds, cfg.Logger, cfg.Hooks, sw, nw.moved, open)
-	nw.store = &blockStore{ds: ds, r: nw.r}
-	nw.pm, err = newPeerManager(dir, cfg, dial, id, nw.self, nw.r)
+	nw.store = &blockStore{ds: ds, r: nw.r, unlinked: nw.unlinked}
+	var ready <-chan struct{}
+	if nw.tor != nil {
+		ready = nw.tor.ready
+	}
+	nw.pm, err = newPeerManager(dir, cfg, dial, ready, id, nw.self, nw.r)
 	if err != nil {
 		nw.r.close()
 		nw.closeListener()
@@ -160,11 +167,13 @@ func Start(ctx context.Context, dir string, ds *datastore.Store, cfg Config) (*N
 	if nw.ln != nil {
 		nw.pm.wg.Add(1)
 		go nw.pm.serve(nw.ln)
-		if nw.tor != nil {
-			cfg.Logger.Info("reachable at " + nw.tor.Address())
-		} else {
-			cfg.Logger.Info("peers link to " + nw.ln.Addr().String())
-		}
+		cfg.Logger.Info("peers link to " + nw.ln.Addr().String())
+	}
+	if nw.tor != nil {
+		nw.tor.start(func(ln net.Listener) {
+			nw.pm.wg.Add(1)
+			go nw.pm.serve(ln)
+		})
 	}
 	return nw, nil
 }
@@ -172,9 +181,6 @@ func Start(ctx context.Context, dir string, ds *datastore.Store, cfg Config) (*N
 func (nw *Network) closeListener() {
 	if nw.ln != nil {
 		nw.ln.Close()
-	}
-	if nw.tor != nil {
-		nw.tor.Close()
 	}
 }
 
@@ -185,15 +191,15 @@ func (nw *Network) Close() {
 	if nw.ln != nil {
 		nw.ln.Close()
 	}
+	if nw.tor != nil {
+		nw.tor.stop() // closes the onion listener: serve returns
+	}
 	nw.pm.close()
 	nw.r.close()
 	if sw := nw.r.swapper; sw != nil { // the loop has ended: the swapper is ours
 		if err := saveSwapAttempts(nw.dir, sw.Done()); err != nil {
 			nw.cfg.Logger.Warn("keeping the swap state", "err", err)
 		}
-	}
-	if nw.tor != nil {
-		nw.tor.Close()
 	}
 }
 
@@ -222,12 +228,31 @@ func (nw *Network) Location() routing.Location {
 }
 
 // OnionAddress returns the node's onion service address ("….onion:port"),
-// or "" when the transport is not Tor.
+// or "" when the transport is not Tor. It is known before the service is
+// up (TorUp).
 func (nw *Network) OnionAddress() string {
 	if nw.tor == nil {
 		return ""
 	}
-	return nw.tor.Address()
+	return nw.tor.onion
+}
+
+// TorUp returns a channel closed once the node's onion service is first
+// up; nil when the transport is not Tor.
+func (nw *Network) TorUp() <-chan struct{} {
+	if nw.tor == nil {
+		return nil
+	}
+	return nw.tor.ready
+}
+
+// TorStatus returns what the node's tor is doing (State "" when the
+// transport is not Tor).
+func (nw *Network) TorStatus() TorStatus {
+	if nw.tor == nil {
+		return TorStatus{}
+	}
+	return nw.tor.Status()
 }
 
 // AddPeer adds (or updates) the peer whose noderef is ref and keeps it in

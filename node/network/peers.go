@@ -158,6 +158,7 @@ type peerManager struct {
 	maxPeers int
 	linkCfg  link.Config
 	dial     func(ctx context.Context, addr string) (net.Conn, error) // nil: no outbound links
+	ready    <-chan struct{}                                          // closed once dial works (tor up); nil: at once
 	onion    bool                                                     // dial peers' onion addresses (Tor) rather than their TCP ones
 	log      *slog.Logger
 	id       identity
@@ -180,11 +181,11 @@ type peerManager struct {
 // newPeerManager returns the peer manager of a network over dir, with the
 // settings of cfg, dialling with dial (nil: no outbound links), and loads
 // the peers kept there.
-func newPeerManager(dir string, cfg Config, dial func(context.Context, string) (net.Conn, error),
+func newPeerManager(dir string, cfg Config, dial func(context.Context, string) (net.Conn, error), ready <-chan struct{},
 	id identity, self noderef.Ref, r *router) (*peerManager, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	pm := &peerManager{dir: filepath.Join(dir, peersDir), openDir: filepath.Join(dir, opennetDir), maxPeers: cfg.MaxPeers,
-		linkCfg: cfg.Link, dial: dial, onion: cfg.Transport == TransportTor, opennet: cfg.Opennet, seed: cfg.Seed, log: cfg.Logger,
+		linkCfg: cfg.Link, dial: dial, ready: ready, onion: cfg.Transport == TransportTor, opennet: cfg.Opennet, seed: cfg.Seed, log: cfg.Logger,
 		id: id, selfID: self.ID(), selfText: self.Marshal(), r: r, proto: cfg.protocol(), ctx: ctx, cancel: cancel,
 		hsSem: make(chan struct{}, maxInboundHandshakes), peers: map[string]*peerState{}, allowed: map[string]time.Time{}}
 	for _, d := range []string{pm.dir, pm.openDir} {

@@ -110,6 +110,9 @@ type router struct {
 	// offers holds the blocks handed on to this node's own requests; its
 	// methods are safe to call from any goroutine.
 	offers *offers
+	// links says whether the node has a peer to route through; safe to
+	// use from any goroutine, set on the loop.
+	links *linkWatch
 
 	// swapper swaps this node's location (nil: it does not swap); loop-
 	// owned. onMove, called on the loop, keeps a new location (the
@@ -149,6 +152,7 @@ func newRouter(core *routing.Core, ds *datastore.Store, log *slog.Logger, hooks 
 		onMove:      onMove,
 		open:        open,
 		offers:      newOffers(time.Now),
+		links:       newLinkWatch(),
 	}
 	for range lookupWorkers {
 		r.workers.Add(1)
@@ -240,6 +244,7 @@ func (r *router) request(ctx context.Context, insert bool, rk keys.RoutingKey, b
 
 func (r *router) loop() {
 	defer close(r.done)
+	defer r.links.close()
 	defer r.workers.Wait()
 	defer close(r.stores)
 	defer close(r.lookups)
@@ -257,6 +262,9 @@ func (r *router) loop() {
 			return
 		case ev := <-r.events:
 			r.handle(ev)
+			if ev.kind == evPeerUp || ev.kind == evPeerDown || ev.kind == evRun {
+				r.countLinks()
+			}
 		case lr := <-r.lookupsDone:
 			r.core.LookupDone(r.now(), lr.id, lr.block)
 		case <-t.C:

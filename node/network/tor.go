@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/hamsnet/hams/node/tor"
 )
@@ -19,29 +20,39 @@ import (
 // address is the same after a restart.
 const onionKeyFile = "onion-key"
 
-// startTor starts the node's own tor and its onion service.
-// Its files are in dir: the onion key and tor's data directory.
-func startTor(ctx context.Context, dir string, rnd io.Reader, cfg Config) (*tor.Transport, error) {
-	key, err := loadOnionKey(filepath.Join(dir, onionKeyFile), rnd)
-	if err != nil {
-		return nil, err
-	}
+// errTorNotUp is why a dial fails while the node's tor is not up.
+var errTorNotUp = errors.New("node: tor is not up yet")
+
+// startTor makes one attempt at starting the node's own tor and its onion
+// service with key; its files are in dir/tor. It reports bootstrap
+// progress and problems to tr.
+func startTor(ctx context.Context, dir string, key ed25519.PrivateKey, cfg Config, tr *torRunner) (*tor.Transport, error) {
 	last := -1
 	t, err := tor.Start(ctx, tor.Config{
-		TorPath:    cfg.TorPath,
-		DataDir:    filepath.Join(dir, "tor"),
-		OnionKey:   key,
-		Port:       cfg.TorPort,
-		ExtraTorrc: cfg.TorExtraTorrc,
+		TorPath:      cfg.TorPath,
+		DataDir:      filepath.Join(dir, "tor"),
+		OnionKey:     key,
+		Port:         cfg.TorPort,
+		ExtraTorrc:   cfg.torrc(),
+		StartTimeout: cfg.TorAttemptTimeout,
 		// Every outbound connection goes through the transport's one
 		// dialer, to tor's own ports on loopback; tests watch it.
 		DialRecorder: cfg.Hooks.TorDials,
 		Logger:       cfg.Logger,
 		Progress: func(pct int, summary string) {
+			tr.update(func(s *TorStatus) {
+				s.Progress, s.Summary = pct, summary
+				if pct >= 100 {
+					s.State, s.Since = TorPublishing, time.Now()
+				}
+			})
 			if pct/25 != last/25 || pct == 100 { // a line per quarter, not per step
 				last = pct
 				cfg.Logger.Info(fmt.Sprintf("tor bootstrap %d%%: %s", pct, summary))
 			}
+		},
+		Warning: func(problem string) {
+			tr.update(func(s *TorStatus) { s.Problem, s.Hint = problem, tr.hint() })
 		},
 	})
 	if err != nil {

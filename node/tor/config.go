@@ -45,6 +45,10 @@ type Config struct {
 	// Progress, if set, is called during Start, on Start's goroutine, with
 	// each new bootstrap percentage and tor's summary of the phase.
 	Progress func(percent int, summary string)
+	// Warning, if set, is called during Start, on Start's goroutine, with
+	// each bootstrap problem tor reports, in its words (its WARNING and
+	// REASON, e.g. "Connection refused (CONNECTREFUSED)").
+	Warning func(problem string)
 	// Logger receives the transport's own log lines; nil discards them.
 	Logger *slog.Logger
 	// DialRecorder, if set, is called with every outbound TCP connection the

@@ -34,6 +34,16 @@ func onionID(pub ed25519.PublicKey) string {
 	return strings.ToLower(onionEncoding.EncodeToString(b))
 }
 
+// OnionAddress returns the address ("<id>.onion:port") of the v3 onion
+// service whose key is key, on virtual port port (0: DefaultPort): the
+// address Start publishes with that key, known before tor runs.
+func OnionAddress(key ed25519.PrivateKey, port int) string {
+	if port == 0 {
+		port = DefaultPort
+	}
+	return net.JoinHostPort(onionID(key.Public().(ed25519.PublicKey))+".onion", strconv.Itoa(port))
+}
+
 // errNotOnion is wrapped by every refusal of parseOnionAddr.
 var errNotOnion = errors.New("not a v3 onion address")
 

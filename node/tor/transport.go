@@ -237,6 +237,10 @@ func (t *Transport) watch() {
 	t.ln.ln.Close()
 }
 
+// Died is closed when tor exits while the transport is open (not when
+// Close stops it); Accept and Dial fail from then on.
+func (t *Transport) Died() <-chan struct{} { return t.died }
+
 // dead returns diedErr once tor has exited unexpectedly, else nil.
 func (t *Transport) dead() error {
 	if t.died == nil {
@@ -291,6 +295,9 @@ func (t *Transport) bootstrapEvent(s status, st *startState) {
 		st.warning = w
 		if r := s.args["REASON"]; r != "" {
 			st.warning += " (" + r + ")"
+		}
+		if t.cfg.Warning != nil {
+			t.cfg.Warning(st.warning)
 		}
 		return
 	}

@@ -9,19 +9,22 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/hamsnet/hams/node"
 	"github.com/hamsnet/hams/node/network"
 	"github.com/hamsnet/hams/node/noderef"
 	"github.com/hamsnet/hams/node/tor"
+	"github.com/hamsnet/hams/node/torbridge"
 )
 
 func init() {
 	register(&Command{
 		Name: "node",
 		Usage: "node [--dir DIR] [--fcp ADDR] [--transport tor|tcp|none] [--tor-path PATH] [--listen ADDR] [--connect FILE]... [--name NAME] [--store-size SIZE] [--usk-poll DURATION] " +
-			"[--seednodes FILE] [--opennet=true|false] [--seed]",
+			"[--seednodes FILE] [--opennet=true|false] [--seed] [--bridge LINE]... [--bridges FILE] [--obfs4proxy PATH] [--snowflake-client PATH] [--webtunnel-client PATH]",
 		Summary: "run a node: its datastore, its peer links and the FCP server apps talk to (stops on Ctrl-C)",
 		Run:     runNode,
 	})
@@ -61,6 +64,15 @@ func runNode(ctx context.Context, env *Env, args []string) error {
 	seednodes := fs.String("seednodes", "", "a file of seed nodes' noderefs, one after another, to join the network through (default DIR/seednodes when it exists)")
 	opennet := fs.Bool("opennet", false, "join strangers' nodes (announcement, path folding); false: friends only, swapping locations with them (default true with --transport tor)")
 	seed := fs.Bool("seed", false, "act as a seed node: take links from newcomers and pass their announcements on")
+	var bridgeLines stringList
+	fs.Var(&bridgeLines, "bridge", "a Tor bridge line, as Tor Browser shows it (obfs4 IP:PORT FINGERPRINT cert=… iat-mode=…; repeatable): tor then reaches the Tor network only through the bridges")
+	bridgesFile := fs.String("bridges", "", "a file of Tor bridge lines, one per line (default DIR/bridges when it exists)")
+	plugins := map[string]*string{}
+	for _, tr := range torbridge.Transports() {
+		if tr.Flag != "" && plugins[tr.Flag] == nil {
+			plugins[tr.Flag] = fs.String(strings.TrimPrefix(tr.Flag, "--"), "", "the "+strings.Join(tr.Programs, " or ")+" program (default: on PATH)")
+		}
+	}
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -85,6 +97,13 @@ func runNode(ctx context.Context, env *Env, args []string) error {
 		if _, err := tor.Find(*torPath); err != nil {
 			return withHint(errors.New("tor not found"), torInstallHint)
 		}
+	}
+	bridgeTorrc, nBridges, err := readBridges(bridgeLines, *bridgesFile, *dir, plugins)
+	if err != nil {
+		return err
+	}
+	if nBridges > 0 && network.Transport(*transport) != network.TransportTor {
+		return withHint(usagef("--bridge and --bridges are for --transport tor"), "bridges are how tor reaches the Tor network where it is blocked")
 	}
 	opennetSet := false
 	fs.Visit(func(f *flag.Flag) { opennetSet = opennetSet || f.Name == "opennet" })
@@ -115,6 +134,8 @@ func runNode(ctx context.Context, env *Env, args []string) error {
 			Opennet:   *opennet,
 			Seed:      *seed,
 			Seeds:     seeds,
+
+			TorBridges: bridgeTorrc,
 		},
 	}
 	if env.Getenv("GOMEMLIMIT") == "" {
@@ -157,4 +178,90 @@ func readSeednodes(path, dir string) ([]noderef.Ref, error) {
 		return nil, withHint(fmt.Errorf("seed nodes in %s: %w", path, err), "the file holds seed nodes' noderefs as they write them (DIR/noderef), one after another")
 	}
 	return refs, nil
+}
+
+// readBridges reads the bridge lines of --bridge and of --bridges FILE (or
+// DIR/bridges when it exists and no bridge was given), checks them and
+// finds their transports' programs: all before tor starts, so that a bad
+// line is refused with its number and what is wrong. It returns the torrc
+// lines (none without bridges) and the number of bridges. The lines are
+// secret: nothing here logs or prints them.
+func readBridges(lines []string, path, dir string, plugins map[string]*string) ([]string, int, error) {
+	var bridges []torbridge.Bridge
+	for i, l := range lines {
+		b, err := torbridge.Parse(l)
+		if err != nil {
+			return nil, 0, withHint(fmt.Errorf("--bridge (the %s): %w", ordinal(i+1), err), "a bridge line looks like: obfs4 IP:PORT FINGERPRINT cert=… iat-mode=0 (docs/operator.md)")
+		}
+		bridges = append(bridges, b)
+	}
+	explicit := path != ""
+	if !explicit && len(lines) == 0 {
+		d := dir
+		if d == "" {
+			var err error
+			if d, err = node.DefaultDir(); err != nil {
+				return nil, 0, err
+			}
+		}
+		path = filepath.Join(d, "bridges")
+	}
+	if path != "" {
+		f, err := os.Open(path)
+		switch {
+		case errors.Is(err, fs.ErrNotExist) && !explicit:
+		case err != nil:
+			return nil, 0, fmt.Errorf("bridges: %w", err)
+		default:
+			bs, err := torbridge.ParseFile(f)
+			f.Close()
+			if err != nil {
+				return nil, 0, withHint(fmt.Errorf("bridges in %s: %w", path, err), "one bridge line per line, as Tor Browser shows them; # starts a comment (docs/operator.md)")
+			}
+			if len(bs) == 0 && explicit {
+				return nil, 0, withHint(fmt.Errorf("bridges: %s holds no bridge line", path), "get bridge lines as docs/operator.md says")
+			}
+			bridges = append(bridges, bs...)
+		}
+	}
+	if len(bridges) == 0 {
+		return nil, 0, nil
+	}
+	paths := map[string]string{}
+	for _, b := range bridges {
+		if b.Transport == "" || paths[b.Transport] != "" {
+			continue
+		}
+		given := ""
+		for _, tr := range torbridge.Transports() {
+			if tr.Name == b.Transport && plugins[tr.Flag] != nil {
+				given = *plugins[tr.Flag]
+			}
+		}
+		p, err := torbridge.Find(b.Transport, given)
+		if err != nil {
+			return nil, 0, err
+		}
+		paths[b.Transport] = p
+	}
+	torrc, err := torbridge.Torrc(bridges, paths)
+	if err != nil {
+		return nil, 0, err
+	}
+	return torrc, len(bridges), nil
+}
+
+// ordinal returns "1st", "2nd", "3rd", "4th", ….
+func ordinal(n int) string {
+	suffix := "th"
+	switch {
+	case n%100 >= 11 && n%100 <= 13:
+	case n%10 == 1:
+		suffix = "st"
+	case n%10 == 2:
+		suffix = "nd"
+	case n%10 == 3:
+		suffix = "rd"
+	}
+	return strconv.Itoa(n) + suffix
 }

@@ -185,6 +185,10 @@ func runTestnet(ctx context.Context, env *Env, args []string) error {
 }
 
 // testnet is a running test network.
+// testnetTorWait bounds the wait for one node's onion service on the
+// private Tor network (seconds, usually).
+const testnetTorWait = 3 * time.Minute
+
 type testnet struct {
 	o      testnetOpts
 	log    *slog.Logger
@@ -272,6 +276,15 @@ func startTestnet(ctx context.Context, o testnetOpts, log *slog.Logger) (*testne
 			return tn, fmt.Errorf("node %d: %w", i, err)
 		}
 		tn.nodes = append(tn.nodes, nd)
+		if up := nd.TorUp(); up != nil { // one onion at a time, as the nodes start
+			select {
+			case <-up:
+			case <-ctx.Done():
+				return tn, errors.New("interrupted while the nodes started")
+			case <-time.After(testnetTorWait):
+				return tn, fmt.Errorf("node %d: its onion service did not come up in %v: %s", i, testnetTorWait, nd.TorStatus().Describe())
+			}
+		}
 		tn.started = append(tn.started, time.Now())
 		if opennet && i < o.seeds {
 			ref, err := noderef.Parse(nd.Noderef())
