@@ -138,8 +138,16 @@ func (n *Network) checkConsensus(statuses []routerStatus) (string, []string) {
 	}
 	var missing []string
 	var mds []string
+	relays := 0
 	for _, nd := range n.nodes {
 		r, ok := byID[nd.fpr]
+		if nd.bridge {
+			if ok {
+				missing = append(missing, nd.name+" listed, but a bridge must not be")
+			}
+			continue
+		}
+		relays++
 		switch {
 		case !ok:
 			missing = append(missing, nd.name+" absent")
@@ -160,7 +168,7 @@ func (n *Network) checkConsensus(statuses []routerStatus) (string, []string) {
 		}
 	}
 	if len(missing) > 0 {
-		return fmt.Sprintf("consensus: %d/%d relays usable (%s)", len(mds), len(n.nodes), strings.Join(missing, "; ")), nil
+		return fmt.Sprintf("consensus: %d/%d relays usable (%s)", len(mds), relays, strings.Join(missing, "; ")), nil
 	}
 	return "", mds
 }
@@ -200,12 +208,19 @@ type nodeState struct {
 	ok         bool
 	validAfter time.Time // of the consensus it serves; zero if none
 	why        string    // why it does not pass, if !ok
+	// dirInfo: the bridge holds the complete consensus and
+	// microdescriptors, so a SIGHUP would not help it.
+	dirInfo bool
 }
 
 // checkNode checks whether the tor nd passes the gate: its DirPort must
 // serve a consensus that lists every relay of the network with gateFlags,
-// and the microdescriptors of all of them.
+// and the microdescriptors of all of them. The bridge, which has no
+// DirPort, is checked by checkBridge instead.
 func (n *Network) checkNode(ctx context.Context, nd *node) nodeState {
+	if nd.bridge {
+		return n.checkBridge(nd)
+	}
 	doc, err := dirGet(ctx, nd.dirPort, "/tor/status-vote/current/consensus-microdesc")
 	if err != nil {
 		return nodeState{why: "no consensus yet (" + err.Error() + ")"}
@@ -253,11 +268,12 @@ const nudgeEvery = 3 * time.Second
 // Relays start together with the authorities and ask them for the
 // consensus before there is one. Every 404 makes a relay back off
 // exponentially, at times for half a minute, so once the authorities pass
-// the gate, waitGate sends SIGHUP to each relay that has no consensus yet
-// (or lacks microdescriptors): the reload makes tor reset its download
-// backoff and fetch at once. A relay that holds an older consensus fetches
-// the new one on its own schedule (FetchDirInfoExtraEarly), within a few
-// seconds after that consensus becomes fresh.
+// the gate, waitGate sends SIGHUP to each relay (and the bridge) that has
+// no consensus yet (or lacks microdescriptors): the reload makes tor reset
+// its download backoff and fetch at once. A relay that holds an older
+// consensus fetches the new one on its own schedule
+// (FetchDirInfoExtraEarly), within a few seconds after that consensus
+// becomes fresh.
 func (n *Network) waitGate(ctx context.Context) error {
 	t := time.NewTicker(gatePoll)
 	defer t.Stop()
@@ -292,8 +308,8 @@ func (n *Network) waitGate(ctx context.Context) error {
 		if authsOK {
 			for i, nd := range n.nodes {
 				st := states[i]
-				if st.ok || nd.auth || st.validAfter.Before(current) && !st.validAfter.IsZero() {
-					continue // ready, an authority, or holding an older consensus
+				if st.ok || nd.auth || st.dirInfo || st.validAfter.Before(current) && !st.validAfter.IsZero() {
+					continue // ready, an authority, done fetching, or holding an older consensus
 				}
 				if time.Since(nudged[i]) >= nudgeEvery {
 					nudged[i] = time.Now()

@@ -28,9 +28,13 @@ const logName = "tor.log"
 type node struct {
 	name    string
 	auth    bool
+	bridge  bool   // the obfs4 bridge (Config.Bridge); in no consensus
 	dir     string // DataDirectory
 	orPort  int
-	dirPort int
+	dirPort int    // 0 for the bridge: tor refuses a DirPort on a bridge
+	ptPort  int    // the bridge's obfs4 port
+	cert    string // the bridge's obfs4 cert, once its gate check read it
+	iatMode string // the bridge's obfs4 iat-mode, likewise
 	fpr     string // RSA identity fingerprint, 40 upper-case hex digits
 	v3ident string // authorities: fingerprint of the authority certificate
 
@@ -100,6 +104,10 @@ func (n *Network) prepare(ctx context.Context, gencert string) error {
 		nd.dir = filepath.Join(cfg.Dir, nd.name)
 		n.nodes = append(n.nodes, nd)
 	}
+	if cfg.Bridge {
+		n.nodes = append(n.nodes, &node{name: "bridge0", bridge: true, dir: filepath.Join(cfg.Dir, "bridge0")})
+		total++
+	}
 	for _, nd := range n.nodes {
 		if _, err := os.Lstat(nd.dir); err == nil {
 			return fmt.Errorf("tornet: %s already exists; Start needs a fresh Config.Dir", nd.dir)
@@ -114,7 +122,11 @@ func (n *Network) prepare(ctx context.Context, gencert string) error {
 	}
 	n.releasePorts = release
 	for i, nd := range n.nodes {
-		nd.orPort, nd.dirPort = ports[2*i], ports[2*i+1]
+		if nd.bridge {
+			nd.orPort, nd.ptPort = ports[2*i], ports[2*i+1]
+		} else {
+			nd.orPort, nd.dirPort = ports[2*i], ports[2*i+1]
+		}
 		if err := os.MkdirAll(filepath.Join(nd.dir, "keys"), 0o700); err != nil {
 			return fmt.Errorf("tornet: %w", err)
 		}
@@ -277,7 +289,11 @@ func (n *Network) startAll(set []*node) error {
 		if err := nd.start(n.cfg.TorPath); err != nil {
 			return err
 		}
-		n.cfg.Logf("tornet: %s pid %d orport %d dirport %d fingerprint %s", nd.name, nd.cmd.Process.Pid, nd.orPort, nd.dirPort, nd.fpr)
+		if nd.bridge {
+			n.cfg.Logf("tornet: %s pid %d orport %d obfs4 port %d fingerprint %s", nd.name, nd.cmd.Process.Pid, nd.orPort, nd.ptPort, nd.fpr)
+		} else {
+			n.cfg.Logf("tornet: %s pid %d orport %d dirport %d fingerprint %s", nd.name, nd.cmd.Process.Pid, nd.orPort, nd.dirPort, nd.fpr)
+		}
 	}
 	return nil
 }

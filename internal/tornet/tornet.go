@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -26,6 +27,16 @@ type Config struct {
 	// negative value means none. Onion rendezvous needs at least 4 relays
 	// in all, authorities included.
 	Relays int
+	// Bridge additionally starts an obfs4 bridge, "bridge0": a relay with
+	// BridgeRelay 1 that publishes no descriptor (so it is in no
+	// consensus) and is reachable only by its bridge line (see
+	// Network.BridgeLine and Network.BridgeClientTorrc). It needs
+	// obfs4proxy.
+	Bridge bool
+	// Obfs4Proxy is the obfs4 pluggable transport binary, used only with
+	// Bridge. Default: "obfs4proxy" looked up on PATH, then its successor
+	// "lyrebird".
+	Obfs4Proxy string
 	// ReadyTimeout bounds the time from starting the tors to passing the
 	// gate (see Start). Default 90s.
 	ReadyTimeout time.Duration
@@ -61,7 +72,13 @@ type Network struct {
 // the network, authorities and relays alike, serves on its DirPort a
 // consensus that lists every relay with the Running, Valid and HSDir
 // flags, and serves the microdescriptors of all of them. Clients started
-// after the gate bootstrap in about two seconds.
+// after the gate bootstrap in about two seconds. With Config.Bridge the
+// gate also waits for the bridge: obfs4proxy has written its bridge line,
+// tor has registered the obfs4 listener, the bridge has bootstrapped
+// ("Bootstrapped 100%" in its log) and it holds a consensus that lists
+// every relay as above (its cached-microdesc-consensus), together with
+// their microdescriptors, which it serves to bridge clients. The bridge
+// itself must not be in the consensus.
 //
 // Two measures keep the time to the gate short (see the package doc for
 // measurements): the tors start outside the authorities' voting window
@@ -70,11 +87,12 @@ type Network struct {
 // consensus too early, and now backs off exponentially, gets a SIGHUP,
 // which makes it fetch at once.
 //
-// All ports (ORPort, DirPort) are free ports on 127.0.0.1, picked at start
-// and kept bound by Start until just before the tors start, so concurrent
-// networks on one machine do not collide. Should another program still
-// take one in that instant, the failing tor's log tail in the error says
-// "Failed to bind"; Start again with a fresh Dir picks new ports.
+// All ports (ORPort, DirPort, the bridge's obfs4 port) are free ports on
+// 127.0.0.1, picked at start and kept bound by Start until just before the
+// tors start, so concurrent networks on one machine do not collide.
+// Should another program still take one in that instant, the failing
+// tor's log tail in the error says "Failed to bind"; Start again with a
+// fresh Dir picks new ports.
 //
 // ctx bounds Start only: cancelling it after Start returns does not stop
 // the network. On failure (including ctx cancellation and ReadyTimeout)
@@ -108,6 +126,11 @@ func Start(ctx context.Context, cfg Config) (*Network, error) {
 		return nil, err
 	}
 	cfg.TorPath = tor
+	if cfg.Bridge {
+		if cfg.Obfs4Proxy, err = findObfs4Proxy(cfg.Obfs4Proxy); err != nil {
+			return nil, err
+		}
+	}
 	dir, err := filepath.Abs(cfg.Dir)
 	if err != nil {
 		return nil, fmt.Errorf("tornet: %w", err)
@@ -139,7 +162,11 @@ func Start(ctx context.Context, cfg Config) (*Network, error) {
 	defer cancel()
 	err = n.startAll(n.nodes)
 	if err == nil {
-		cfg.Logf("tornet: started %d authorities and %d relays; waiting for the consensus", cfg.Authorities, cfg.Relays)
+		bridge := ""
+		if cfg.Bridge {
+			bridge = " and a bridge"
+		}
+		cfg.Logf("tornet: started %d authorities and %d relays%s; waiting for the consensus", cfg.Authorities, cfg.Relays, bridge)
 		err = n.waitGate(gctx)
 	}
 	if err != nil {
@@ -203,4 +230,24 @@ func (n *Network) Close() error {
 		n.closeErr = errors.Join(errs...)
 	})
 	return n.closeErr
+}
+
+// Pause stops every tor of the network (SIGSTOP, by PID) without closing
+// its ports: to a client the network is there but answers nothing, as
+// where Tor is blocked by dropping packets. Resume lets it go on.
+func (n *Network) Pause() error { return n.signal(syscall.SIGSTOP) }
+
+// Resume continues the tors Pause stopped (SIGCONT).
+func (n *Network) Resume() error { return n.signal(syscall.SIGCONT) }
+
+func (n *Network) signal(sig syscall.Signal) error {
+	var errs []error
+	for _, nd := range n.nodes {
+		if pid := nd.pid(); pid != 0 {
+			if err := syscall.Kill(pid, sig); err != nil {
+				errs = append(errs, fmt.Errorf("tornet: %s (pid %d): %v: %w", nd.name, pid, sig, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -28,18 +29,26 @@ func needTor(t *testing.T) {
 // clientTor is a tor started by the test with ClientTorrc lines.
 type clientTor struct {
 	name string
+	dir  string // its DataDirectory
 	log  string // its stdout and stderr
+	pid  int
 }
 
 // startClient starts a client tor with n.ClientTorrc() plus extra lines,
 // in a directory of its own under the network's, and stops it in cleanup.
 func startClient(t *testing.T, n *Network, name string, extra ...string) *clientTor {
 	t.Helper()
+	return startClientWith(t, n, name, n.ClientTorrc(), extra...)
+}
+
+// startClientWith is startClient with base instead of n.ClientTorrc().
+func startClientWith(t *testing.T, n *Network, name string, base []string, extra ...string) *clientTor {
+	t.Helper()
 	dir := filepath.Join(n.cfg.Dir, name)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	lines := append(n.ClientTorrc(),
+	lines := append(slices.Clip(base),
 		"DataDirectory "+dir,
 		"Log notice stdout",
 		fmt.Sprintf("__OwningControllerProcess %d", os.Getpid()),
@@ -49,7 +58,7 @@ func startClient(t *testing.T, n *Network, name string, extra ...string) *client
 	if err := os.WriteFile(torrc, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	c := &clientTor{name: name, log: filepath.Join(dir, "tor.log")}
+	c := &clientTor{name: name, dir: dir, log: filepath.Join(dir, "tor.log")}
 	logf, err := os.Create(c.log)
 	if err != nil {
 		t.Fatal(err)
@@ -60,6 +69,7 @@ func startClient(t *testing.T, n *Network, name string, extra ...string) *client
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	c.pid = cmd.Process.Pid
 	done := make(chan struct{})
 	go func() { cmd.Wait(); close(done) }()
 	t.Cleanup(func() {

@@ -36,18 +36,37 @@ func (n *Network) torrc(nd *node) string {
 	w("ContactInfo %s@hams.invalid", nd.name)
 	w("Address 127.0.0.1")
 	w("ORPort 127.0.0.1:%d", nd.orPort)
-	w("DirPort 127.0.0.1:%d", nd.dirPort)
+	if !nd.bridge {
+		w("DirPort 127.0.0.1:%d", nd.dirPort)
+	}
 	w("SocksPort 0")
 	// Empty values: no GeoIP database to parse (26 MB, about a second).
 	w("GeoIPFile")
 	w("GeoIPv6File")
 	w("DirReqStatistics 0")
-	// Exit only to loopback: the network never carries traffic elsewhere.
-	w("ExitRelay 1")
-	w("ExitPolicyRejectPrivate 0")
-	w("ExitPolicy accept 127.0.0.0/8:*")
-	w("ExitPolicy reject *:*")
-	w("IPv6Exit 0")
+	if nd.bridge {
+		// A bridge relays bridge clients into the network and exits
+		// nowhere. It publishes no descriptor, so it is in no consensus;
+		// clients fetch its descriptor from the bridge itself, which a
+		// bridge serves as a directory cache (DirCache is on by default,
+		// over the ORPort: tor refuses a DirPort on a bridge).
+		w("BridgeRelay 1")
+		w("PublishServerDescriptor 0")
+		w("BridgeDistribution none")
+		w("ExitRelay 0")
+		w("ExitPolicy reject *:*")
+		w("ServerTransportPlugin obfs4 exec %s", n.cfg.Obfs4Proxy)
+		w("ServerTransportListenAddr obfs4 127.0.0.1:%d", nd.ptPort)
+		w("ExtORPort auto")
+	} else {
+		// Exit only to loopback: the network never carries traffic
+		// elsewhere.
+		w("ExitRelay 1")
+		w("ExitPolicyRejectPrivate 0")
+		w("ExitPolicy accept 127.0.0.0/8:*")
+		w("ExitPolicy reject *:*")
+		w("IPv6Exit 0")
+	}
 	// Skip reachability self-tests and the authorities' flag requirements.
 	w("AssumeReachable 1")
 	w("TestingDirAuthVoteGuard *")
