@@ -85,9 +85,9 @@ func TestNodeBeforeTor(t *testing.T) {
 	defer tn.Resume() // before Close (deferred calls run last first)
 
 	dirA := t.TempDir()
-	startA := func() (*Node, time.Duration) {
+	startA := func(attempt time.Duration) (*Node, time.Duration) {
 		t0 := time.Now()
-		a := torNode(ctx, t, tn, dirA, "a", 411, func(c *network.Config) { c.TorAttemptTimeout = 20 * time.Second })
+		a := torNode(ctx, t, tn, dirA, "a", 411, func(c *network.Config) { c.TorAttemptTimeout = attempt })
 		c, err := fcpclient.Dial(ctx, a.FCPAddr(), "before-tor")
 		if err != nil {
 			t.Fatal(err)
@@ -95,7 +95,7 @@ func TestNodeBeforeTor(t *testing.T) {
 		c.Close()
 		return a, time.Since(t0)
 	}
-	a, open := startA()
+	a, open := startA(4 * time.Second) // short attempts: the test sees one fail
 	defer func() { a.Close() }()
 	if st := a.TorStatus(); st.State == network.TorUp {
 		t.Fatalf("tor is up on a blocked network: %+v", st)
@@ -133,6 +133,36 @@ func TestNodeBeforeTor(t *testing.T) {
 		t.Fatalf("NodeData volatile.tor.onion = %q, the node's address is %q", on, a.net.OnionAddress())
 	}
 
+	// The attempt fails; the node says why and when it tries again, and
+	// does.
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(50 * time.Millisecond) {
+		if st := a.TorStatus(); st.State == network.TorWaiting && st.Problem != "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no failed attempt in a minute: %+v", a.TorStatus())
+		}
+	}
+	nd, err = c.GetNode(ctx, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"volatile.tor.problem", "volatile.tor.hint", "volatile.tor.retryInSeconds"} {
+		if v, _ := nd.Lookup(f); v == "" {
+			t.Fatalf("NodeData lacks %s after a failed attempt", f)
+		}
+	}
+	if h, _ := nd.Lookup("volatile.tor.hint"); !strings.Contains(h, "--bridge") {
+		t.Fatalf("the hint does not say to try bridges: %q", h)
+	}
+	p, _ := nd.Lookup("volatile.tor.problem")
+	t.Logf("after a failed attempt: problem %q", p)
+	for deadline := time.Now().Add(time.Minute); a.TorStatus().Attempts < 2; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no second attempt: %+v", a.TorStatus())
+		}
+	}
+
 	// A persistent insert, with a peer that cannot be reached yet.
 	if _, err := a.AddPeer(b.Noderef()); err != nil {
 		t.Fatal(err)
@@ -157,7 +187,7 @@ func TestNodeBeforeTor(t *testing.T) {
 	}
 	c.Close()
 	a.Close()
-	a, open = startA()
+	a, open = startA(0)
 	t.Logf("restarted: FCP served %v after the start", open.Round(time.Microsecond))
 
 	resumed := time.Now()

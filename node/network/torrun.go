@@ -149,6 +149,7 @@ func (tr *torRunner) run(ctx context.Context) {
 				return
 			}
 			problem, _, _ := strings.Cut(err.Error(), "\n") // the rest is tor's log tail
+			problem = strings.TrimPrefix(problem, "node: ")
 			at := time.Now().Add(wait)
 			tr.update(func(s *TorStatus) {
 				s.State, s.Since, s.RetryAt, s.Problem, s.Hint = TorWaiting, time.Now(), at, problem, tr.hint()

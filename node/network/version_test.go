@@ -21,12 +21,20 @@ import (
 // declares proto (nil: the current one).
 func startTestNetwork(t *testing.T, name string, loc routing.Location, proto *Protocol) *Network {
 	t.Helper()
+	return startTestNetworkWith(t, name, loc, func(c *Config) { c.Protocol = proto })
+}
+
+// startTestNetworkWith is startTestNetwork with more settings.
+func startTestNetworkWith(t *testing.T, name string, loc routing.Location, more func(*Config)) *Network {
+	t.Helper()
 	dir := t.TempDir()
 	ds, err := datastore.Open(filepath.Join(dir, "store"), datastore.Config{Logger: quiet()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	nw, err := Start(context.Background(), dir, ds, Config{Transport: TransportMemory, Name: name, Location: &loc, Logger: quiet(), Protocol: proto})
+	cfg := Config{Transport: TransportMemory, Name: name, Location: &loc, Logger: quiet()}
+	more(&cfg)
+	nw, err := Start(context.Background(), dir, ds, cfg)
 	if err != nil {
 		ds.Close()
 		t.Fatal(err)

@@ -15,7 +15,7 @@
 // Parse reads one line, ParseFile a file of them (blank lines and #
 // comments skipped, errors numbered by line). Bridge.Line gives the
 // canonical line back; Torrc builds "UseBridges 1", the Bridge lines and
-// one ClientTransportPlugin line per transport in use; Find locates a
+// one ClientTransportPlugin line per transport program; Find locates a
 // transport's program (obfs4proxy, snowflake-client, ...) with an install
 // hint when it is missing.
 //

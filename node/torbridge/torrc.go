@@ -3,13 +3,15 @@ package torbridge
 import (
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // Torrc returns the torrc lines that make tor reach the network only
 // through bridges: "UseBridges 1", then one "Bridge <line>" per bridge in
 // the given order (an exact repeat of an earlier bridge is left out), then
-// one "ClientTransportPlugin <name> exec <path>" per transport the bridges
-// use, sorted by name.
+// one "ClientTransportPlugin <names> exec <path>" per program the bridges'
+// transports use, naming its transports (sorted, comma-separated: one
+// obfs4proxy serves obfs4 and meek_lite).
 //
 // plugins maps a transport name to the absolute path of its executable, as
 // Find returns it; entries for transports no bridge uses are ignored (tor
@@ -41,6 +43,8 @@ func Torrc(bridges []Bridge, plugins map[string]string) ([]string, error) {
 		}
 	}
 	slices.Sort(used)
+	var paths []string              // in the order of their first transport
+	names := map[string][]string{} // transports by program
 	for _, name := range used {
 		path := plugins[name]
 		if path == "" {
@@ -49,7 +53,15 @@ func Torrc(bridges []Bridge, plugins map[string]string) ([]string, error) {
 		if why := pluginPathProblem(path); why != "" {
 			return nil, errorf(ErrNoPlugin, "%s: %s", name, why)
 		}
-		lines = append(lines, "ClientTransportPlugin "+name+" exec "+path)
+		if names[path] == nil {
+			paths = append(paths, path)
+		}
+		names[path] = append(names[path], name)
+	}
+	// One line per program: tor runs one process per line, and one
+	// obfs4proxy serves both obfs4 and meek_lite.
+	for _, path := range paths {
+		lines = append(lines, "ClientTransportPlugin "+strings.Join(names[path], ",")+" exec "+path)
 	}
 	return lines, nil
 }

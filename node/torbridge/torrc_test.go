@@ -56,8 +56,7 @@ func TestTorrc(t *testing.T) {
 				"UseBridges 1",
 				"Bridge " + meekLine,
 				"Bridge " + obfs4Line,
-				"ClientTransportPlugin meek_lite exec /usr/bin/obfs4proxy",
-				"ClientTransportPlugin obfs4 exec /usr/bin/obfs4proxy",
+				"ClientTransportPlugin meek_lite,obfs4 exec /usr/bin/obfs4proxy",
 			}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
