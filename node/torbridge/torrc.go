@@ -43,7 +43,7 @@ func Torrc(bridges []Bridge, plugins map[string]string) ([]string, error) {
 		}
 	}
 	slices.Sort(used)
-	var paths []string              // in the order of their first transport
+	var paths []string             // in the order of their first transport
 	names := map[string][]string{} // transports by program
 	for _, name := range used {
 		path := plugins[name]
