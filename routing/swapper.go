@@ -277,7 +277,7 @@ func (s *Swapper) RemovePeer(id PeerID) {
 	}
 	s.peers = slices.Delete(s.peers, i, i+1)
 	if s.cur != nil && s.cur.peer == id {
-		s.endCur()
+		s.abandon()
 	}
 	if s.probe != nil && s.probe.peer == id {
 		s.probe = nil
@@ -372,7 +372,7 @@ func (s *Swapper) Tick(now time.Time) {
 	}
 	if s.cur != nil && now.After(s.cur.deadline) {
 		s.send(SwapMessage{Type: SwapRejected, Peer: s.cur.peer, ID: s.cur.id})
-		s.endCur()
+		s.abandon()
 	}
 	for len(s.queue) > 0 && now.Sub(s.queue[0].at) > s.cfg.Timeout/2 {
 		q := s.queue[0]
@@ -557,6 +557,21 @@ func (s *Swapper) endCur() {
 	s.cur = nil
 }
 
+// abandon ends the current swap without its last message. An initiator
+// that has revealed cannot tell whether its partner took the swap (and
+// its location): the SwapComplete may be lost with a link on the way. So
+// that two nodes never keep one location, it moves to a fresh random one,
+// as a relocation (the partner, if it moved, holds this node's old one;
+// if it did not, the network only lost one location and gained a random
+// one).
+func (s *Swapper) abandon() {
+	c := s.cur
+	s.endCur()
+	if c.initiator && c.revealed {
+		s.move(Location(s.rng.Uint64()), true)
+	}
+}
+
 func (s *Swapper) reply(now time.Time, m SwapMessage) {
 	if c := s.cur; c != nil && c.initiator && !c.revealed && c.id == m.ID && c.peer == m.Peer {
 		c.theirs, c.revealed = m.Commit, true
@@ -608,7 +623,7 @@ func (s *Swapper) complete(now time.Time, m SwapMessage) {
 
 func (s *Swapper) rejected(m SwapMessage) {
 	if c := s.cur; c != nil && c.id == m.ID && c.peer == m.Peer {
-		s.endCur()
+		s.abandon()
 		return
 	}
 	if i := slices.IndexFunc(s.queue, func(q queued) bool { return q.m.ID == m.ID && q.m.Peer == m.Peer }); i >= 0 {

@@ -189,7 +189,9 @@ func TestSwapDeterministic(t *testing.T) {
 }
 
 // TestSwapBrokenCommitment: a partner whose initiator reveals something
-// other than what it committed to refuses, and neither moves.
+// other than what it committed to refuses, and no swap happens. (The
+// initiator, having revealed and heard no SwapComplete, relocates: see
+// TestSwapLostComplete.)
 func TestSwapBrokenCommitment(t *testing.T) {
 	sn := newSwapNet(t, []Location{1 << 60, 9 << 60}, [][2]int{{0, 1}}, SwapConfig{HTL: 1, Interval: time.Second, RelocateEvery: -1})
 	sn.tamper = func(from, to int, m *SwapMessage) {
@@ -205,8 +207,58 @@ func TestSwapBrokenCommitment(t *testing.T) {
 		return false
 	}
 	sn.run(20, 500*time.Millisecond)
-	if sn.moves != 0 || rejected == 0 {
-		t.Fatalf("%d moves, %d rejections; want none and some", sn.moves, rejected)
+	swaps := sn.nodes[0].Swaps + sn.nodes[1].Swaps
+	if swaps != 0 || rejected == 0 {
+		t.Fatalf("%d swaps, %d rejections; want none and some", swaps, rejected)
+	}
+}
+
+// TestSwapLostComplete: when the partner's SwapComplete is lost (a link on
+// the way went down), the partner may have taken the initiator's location;
+// the initiator, which cannot tell, takes a fresh random one, so that no
+// two nodes keep one location, whether the SwapRejected of the broken path
+// reaches it or it times out.
+func TestSwapLostComplete(t *testing.T) {
+	for _, rejection := range []bool{true, false} {
+		locs, edges := scrambledRing(6, 3)
+		sn := newSwapNet(t, locs, edges, SwapConfig{Interval: time.Second, Timeout: 5 * time.Second, AnnealRamp: -1, RelocateEvery: -1})
+		lost, completes := 0, 0
+		sn.drop = func(from, to int, m SwapMessage) bool {
+			if m.Type == SwapComplete {
+				completes++
+			}
+			if m.Type == SwapComplete && completes%2 == 0 { // every other one, on whichever hop
+				lost++
+				if rejection {
+					sn.queue = append(sn.queue, routedSwap{from: from, to: to, m: SwapMessage{Type: SwapRejected, Peer: m.Peer, ID: m.ID}})
+				}
+				return true
+			}
+			return false
+		}
+		sn.run(200, 250*time.Millisecond)
+		sn.drop = nil
+		for _, n := range sn.nodes {
+			n.Pause(true) // no new attempts; the last ones time out
+		}
+		sn.run(40, 250*time.Millisecond)
+		if lost == 0 {
+			t.Fatal("no SwapComplete was lost: the test tests nothing")
+		}
+		var all []Location
+		relocations := 0
+		for _, n := range sn.nodes {
+			all = append(all, n.Location())
+			relocations += n.Relocations
+		}
+		slices.Sort(all)
+		if len(slices.Compact(slices.Clone(all))) != len(sn.nodes) {
+			t.Fatalf("rejection %v: %d SwapCompletes lost, two nodes at one location: %v", rejection, lost, all)
+		}
+		if relocations == 0 {
+			t.Fatalf("rejection %v: %d SwapCompletes lost and no relocation", rejection, lost)
+		}
+		t.Logf("rejection %v: %d SwapCompletes lost, %d relocations, every location distinct", rejection, lost, relocations)
 	}
 }
 
