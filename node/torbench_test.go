@@ -8,7 +8,6 @@ import (
 	"github.com/hamsnet/hams/fcp/fcpclient"
 	"github.com/hamsnet/hams/internal/tornet"
 	"github.com/hamsnet/hams/node/network"
-	"github.com/hamsnet/hams/node/torbridge"
 )
 
 // BenchmarkTorUp measures, on the private Tor network, the time from a
@@ -24,18 +23,7 @@ func BenchmarkTorUp(b *testing.B) {
 	defer cancel()
 	tn := startTornetConfig(ctx, b, tornet.Config{Bridge: true})
 	defer tn.Close()
-	br, err := torbridge.Parse(tn.BridgeLine())
-	if err != nil {
-		b.Fatal(err)
-	}
-	obfs4, err := torbridge.Find("obfs4", "")
-	if err != nil {
-		b.Fatal(err)
-	}
-	bridged, err := torbridge.Torrc([]torbridge.Bridge{br}, map[string]string{"obfs4": obfs4})
-	if err != nil {
-		b.Fatal(err)
-	}
+	_, bridged := bridgeTorrc(b, tn)
 	for _, way := range []struct {
 		name    string
 		bridges []string

@@ -229,18 +229,7 @@ func TestNodeThroughBridge(t *testing.T) {
 	defer cancel()
 	tn := startTornetConfig(ctx, t, tornet.Config{Bridge: true})
 	defer tn.Close()
-	br, err := torbridge.Parse(tn.BridgeLine())
-	if err != nil {
-		t.Fatalf("the private bridge's line: %v", err)
-	}
-	obfs4, err := torbridge.Find("obfs4", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines, err := torbridge.Torrc([]torbridge.Bridge{br}, map[string]string{"obfs4": obfs4})
-	if err != nil {
-		t.Fatal(err)
-	}
+	br, lines := bridgeTorrc(t, tn)
 	b := torNode(ctx, t, tn, t.TempDir(), "b", 420, nil)
 	defer b.Close()
 	plain := waitTorUp(t, b, 2*time.Minute)
@@ -308,4 +297,24 @@ func startTornetConfig(ctx context.Context, t testing.TB, cfg tornet.Config) *to
 	}
 	t.Fatal(fmt.Errorf("private Tor network: %w", err))
 	return nil
+}
+
+// bridgeTorrc returns the private network's bridge, read from its line as
+// a person would give it, and the torrc lines (node/torbridge) that make a
+// node's tor use only it, through Debian's obfs4proxy.
+func bridgeTorrc(t testing.TB, tn *tornet.Network) (torbridge.Bridge, []string) {
+	t.Helper()
+	br, err := torbridge.Parse(tn.BridgeLine())
+	if err != nil {
+		t.Fatalf("the private bridge's line: %v", err)
+	}
+	obfs4, err := torbridge.Find("obfs4", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines, err := torbridge.Torrc([]torbridge.Bridge{br}, map[string]string{"obfs4": obfs4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return br, lines
 }
