@@ -274,9 +274,11 @@ func TestNodeThroughBridge(t *testing.T) {
 	if bytes.Contains(all.Bytes(), []byte(port)) || bytes.Contains(all.Bytes(), []byte(br.Fingerprint)) {
 		t.Fatalf("NodeData gives the bridge away: %s", all.String())
 	}
-	fi, err := os.Stat(filepath.Join(dirA, "tor", "torrc"))
-	if err != nil || fi.Mode().Perm() != 0o600 {
-		t.Fatalf("the torrc, which holds the bridge: %v, mode %v", err, fi.Mode())
+	for _, f := range []string{"torrc", "tor.log"} { // the bridge is in both
+		fi, err := os.Stat(filepath.Join(dirA, "tor", f))
+		if err != nil || fi.Mode().Perm() != 0o600 {
+			t.Fatalf("%s: %v, mode %v", f, err, fi.Mode())
+		}
 	}
 }
 

@@ -52,7 +52,13 @@ func startTor(ctx context.Context, dir string, key ed25519.PrivateKey, cfg Confi
 			}
 		},
 		Warning: func(problem string) {
-			tr.update(func(s *TorStatus) { s.Problem, s.Hint = problem, tr.hint() })
+			tr.mu.Lock()
+			repeat := tr.status.Problem == problem
+			tr.status.Problem, tr.status.Hint = problem, tr.hint()
+			tr.mu.Unlock()
+			if !repeat { // each new problem once, not tor's every retry
+				cfg.Logger.Warn("tor: bootstrap problem", "problem", problem, "hint", tr.hint())
+			}
 		},
 	})
 	if err != nil {

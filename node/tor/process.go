@@ -253,7 +253,17 @@ func readLogTail(path string, offset int64, n int) []string {
 
 // prepareLog moves an oversized tor.log aside and returns the size of the
 // log, the offset from which this run's lines will be read.
+//
+// The log is made (or kept) with mode 0600 before tor opens it: tor logs
+// the addresses of bridges it cannot reach, and the bridges a person uses
+// are secret.
 func prepareLog(path string) int64 {
+	defer func() {
+		if f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600); err == nil {
+			f.Close()
+		}
+		os.Chmod(path, 0o600)
+	}()
 	fi, err := os.Stat(path)
 	if err != nil {
 		return 0

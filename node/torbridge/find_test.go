@@ -66,8 +66,8 @@ func TestFindMissing(t *testing.T) {
 		{"obfs4", "torbridge: obfs4 needs obfs4proxy, which is not installed: apt install obfs4proxy (or give its path with --obfs4proxy)"},
 		{"meek_lite", "torbridge: meek_lite needs obfs4proxy, which is not installed: apt install obfs4proxy (or give its path with --obfs4proxy)"},
 		{"snowflake", "torbridge: snowflake needs snowflake-client, which is not installed: apt install snowflake-client (or give its path with --snowflake-client)"},
-		{"webtunnel", "torbridge: webtunnel needs webtunnel-client, which is not installed: Debian has no package for it; " +
-			"build webtunnel-client, or lyrebird 0.2.0 or newer, from the Tor Project's sources (or give its path with --webtunnel-client)"},
+		{"webtunnel", "torbridge: webtunnel needs webtunnel-client, which is not installed: apt install webtunnel where the distribution packages it (Debian 12 does not); " +
+			"else build webtunnel-client, or lyrebird 0.2.0 or newer, from the Tor Project's sources (or give its path with --webtunnel-client)"},
 	} {
 		got, err := Find(tc.transport, "")
 		if !errors.Is(err, ErrNotInstalled) {

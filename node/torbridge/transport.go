@@ -56,12 +56,13 @@ var transports = []Transport{
 		check:    checkSnowflake,
 	},
 	{
-		// webtunnel looks like HTTPS to a web server. Debian packages
+		// webtunnel looks like HTTPS to a web server. Debian 12 packages
 		// neither its client nor lyrebird (which includes it from version
-		// 0.2.0 on; Debian's obfs4proxy does not).
+		// 0.2.0 on; Debian's obfs4proxy does not); newer distributions
+		// have a webtunnel package with webtunnel-client.
 		Name:     "webtunnel",
 		Programs: []string{"webtunnel-client", "lyrebird"},
-		Install:  "Debian has no package for it; build webtunnel-client, or lyrebird 0.2.0 or newer, from the Tor Project's sources",
+		Install:  "apt install webtunnel where the distribution packages it (Debian 12 does not); else build webtunnel-client, or lyrebird 0.2.0 or newer, from the Tor Project's sources",
 		Flag:     "--webtunnel-client",
 		check:    checkWebtunnel,
 	},
