@@ -1,8 +1,9 @@
 // Command socialvectors writes the test vectors of the hams-social feed
 // format (docs/social.md) to docs/vectors/social/: one JSON file per case,
 // documents that parse (with what they parse to and their canonical form)
-// and, for every MUST-reject rule S1…S26, documents that break it and
-// nothing else. The output is deterministic: keys come from fixed seeds.
+// and, for every MUST-reject rule S1…S31, documents that break it and
+// nothing else. The vectors of version 1.1 are named parse-v11-…,
+// parse-v10-… and reject-S27… (and reject-S8…–S20… for the 1.1 fields). The output is deterministic: keys come from fixed seeds.
 // tools/social/feed's vector test loads every file; this command's test
 // checks that the committed files are current.
 //
@@ -13,6 +14,8 @@ package main
 
 import (
 	"bytes"
+	"crypto/ecdh"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"flag"
@@ -430,8 +433,139 @@ func vectors() []Vector {
 	rej("S26", "greater", "older above edition", 12, withTop(`"older":13`))
 	rej("S26", "negative", "older -1", 12, withTop(`"older":-1`))
 	rej("S26", "edition-zero", "edition 0 with older 0", 0, mut(minDoc, `}}`, `},"older":0}`))
+	return append(vs, vectors11(r, layla, omar, sam, others, baseDoc, post3)...)
+}
+
+// vectors11 returns the vectors of version 1.1 (docs/social.md §10,
+// docs/social-inbox.md §2). It draws its keys from r after every key of
+// the 1.0 vectors, so that those stay as they were.
+func vectors11(r *rand.ChaCha8, layla, omar, sam identity, others []identity, baseDoc, post3 string) []Vector {
+	box := func() string {
+		var seed [32]byte
+		r.Read(seed[:])
+		k := must(ecdh.X25519().NewPrivateKey(seed[:]))
+		return feed.EncodeBox([32]byte(k.PublicKey().Bytes()))
+	}
+	laylaBox, samBox := box(), box()
+	spam := newIdentity(r)
+	avatar, img1 := chk("avatar of Layla (a PNG in real life)"), chk("photo 1: the sea at Beirut")
+	q := func(s string) string { return string(must(json.Marshal(s))) }
+
+	full := &feed.Doc{
+		Edition: 13, Time: ts("2026-12-06T10:00:00Z"), Device: 1187,
+		Profile: feed.Profile{Name: "ليلى", Bio: "أكتب عن الشعر والمدن.\nI write about poetry and cities.", Avatar: avatar,
+			Box: laylaBox, InboxWork: 22},
+		Posts: []feed.Post{
+			{N: 5283, Time: ts("2026-12-06T09:30:00Z"), Text: "@عمر @Sam شكراً على الدعوة!", Mentions: []string{omar.at(9), sam.at(2)}},
+			{N: 17, Time: ts("2026-12-05T09:58:00Z"), Text: "صباح الخير من بيروت ☀️", Images: []string{img1}},
+			{N: 16, Time: ts("2026-12-04T21:10:00Z"), Text: "شكراً يا @عمر!", ReplyTo: &feed.PostRef{Feed: omar.at(3), N: 5},
+				Mentions: []string{omar.at(3)}},
+		},
+		Likes:   []feed.Like{{PostRef: feed.PostRef{Feed: omar.at(4), N: 2}, Time: ts("2026-12-04T20:00:00Z")}},
+		Follows: []feed.Follow{{Feed: omar.at(9)}, {Feed: sam.at(2)}},
+		Blocks:  []feed.Block{{Feed: spam.at(40)}},
+		Deleted: []int64{4, 9},
+		Older:   new(int64(7)),
+	}
+	fullDoc := enc(full)
+	// base is baseDoc of the 1.0 vectors as version 1.1, without a field
+	// of 1.1; reject vectors add one that breaks one rule.
+	base := mut(baseDoc, `"version":"1.0"`, `"version":"1.1"`)
+	withTop := func(fields string) string { return mut(base, `]}`, `],`+fields+`}`) }
+	withDevice := func(v string) string {
+		return mut(base, `"time":"2026-12-05T10:00:00Z",`, `"time":"2026-12-05T10:00:00Z","device":`+v+`,`)
+	}
+	withProfile := func(fields string) string { return mut(base, `"ليلى"}`, `"ليلى",`+fields+`}`) }
+	withBox := func(s string) string { return withProfile(`"box":` + s) }
+	withPost := func(fields string) string {
+		return mut(base, post3, `{"n":3,"time":"2026-12-05T09:00:00Z","text":"مرحبا",`+fields+`}`)
+	}
+	list := func(n int, f func(i int) string) string {
+		parts := make([]string, n)
+		for i := range parts {
+			parts[i] = f(i)
+		}
+		return strings.Join(parts, ",")
+	}
+	mentions := func(n int) string {
+		return `"mentions":[` + list(n, func(i int) string { return q(others[i].at(int64(i))) }) + `]`
+	}
+	blocks := func(n int) string {
+		return `"blocks":[` + list(n, func(i int) string { return `{"feed":` + q(others[i].at(int64(i))) + `}` }) + `]`
+	}
+
+	var vs []Vector
+	parse := func(name, desc string, ed int64, doc string) {
+		vs = append(vs, Vector{Name: "parse-" + name, Description: desc, Op: "parse", Edition: ed, Doc: doc})
+	}
+	rej := func(rule, name, desc string, doc string) {
+		vs = append(vs, Vector{Name: "reject-" + rule + "-" + name, Description: desc, Op: "reject", Rule: rule, Edition: 12, Doc: doc})
+	}
+	parse("v11-full", "version 1.1: every field of 1.0, and device, the profile's box and inbox_work, mentions in posts, blocks", 13, fullDoc)
+	parse("v11-box", "a minimal document with a box is written as version 1.1", 0, enc(&feed.Doc{
+		Edition: 0, Time: ts("2026-12-01T00:00:00Z"), Profile: feed.Profile{Name: "Sam", Box: samBox}}))
+	parse("v11-bounds-low", "inbox_work 16 and device 1, the lowest allowed", 12, mut(withProfile(`"inbox_work":16`), `"time":"2026-12-05T10:00:00Z",`,
+		`"time":"2026-12-05T10:00:00Z","device":1,`))
+	parse("v11-bounds-high", "inbox_work 32 and device 4095, the highest allowed", 12, mut(withProfile(`"inbox_work":32`), `"time":"2026-12-05T10:00:00Z",`,
+		`"time":"2026-12-05T10:00:00Z","device":4095,`))
+	parse("v11-max-mentions", "a post that mentions 10 feeds", 12, withPost(mentions(feed.MaxMentions)))
+	parse("v11-max-blocks", "1000 blocks", 12, withTop(blocks(feed.MaxBlocks)))
+	parse("v11-overlap", "a feed both followed and blocked, and the author's own feed blocked and mentioned: accepted (a reader takes the block, and ignores its own feed)", 12,
+		mut(withTop(`"follows":[{"feed":`+q(omar.at(3))+`}],"blocks":[{"feed":`+q(omar.at(5))+`},{"feed":`+q(layla.at(12))+`}]`),
+			`"text":"مرحبا"`, `"text":"مرحبا","mentions":[`+q(layla.at(11))+`]`))
+	parse("v11-minor-version", "version 1.2 with the fields of 1.1 and a field 1.1 does not know: the fields of 1.1 are read, the other ignored, the version kept", 13,
+		mut(mut(fullDoc, `"1.1"`, `"1.2"`), `"inbox_work":22}`, `"inbox_work":22,"pronouns":"she/her"}`))
+	parse("v11-empty", "version 1.1 with empty blocks and mentions, the same as leaving them out; the version is kept", 12,
+		mut(withTop(`"blocks":[]`), `"text":"مرحبا"`, `"text":"مرحبا","mentions":[]`))
+	parse("v11-noncanonical", "version 1.1 with white space, another key order and escapes; the canonical form differs", 3,
+		"{\n  \"version\": \"1.1\", \"blocks\": [ {\"feed\": "+q(spam.at(1))+"} ],\n"+
+			"  \"profile\": {\"inbox_\\u0077ork\": 24, \"box\": "+q(samBox)+", \"name\": \"Sam\"},\n"+
+			"  \"posts\": [ {\"mentions\": ["+q(omar.at(2))+"], \"text\": \"hi @Omar\", \"n\": 4103, \"time\": \"2026-12-06T09:00:00Z\"} ],\n"+
+			"  \"device\": 7, \"time\": \"2026-12-06T10:00:00Z\", \"edition\": 3, \"format\": \"hams-social\"\n}\n")
+	parse("v10-ignores-v11-fields", "version 1.0 with the fields of 1.1, each malformed (box, inbox_work 0, device -1, blocks null, a mention that is no URI): "+
+		"a 1.0 document has no such fields, so they are unknown fields and ignored; the canonical form drops them and stays 1.0", 12,
+		mut(mut(mut(baseDoc, `"ليلى"}`, `"ليلى","box":"x","inbox_work":0}`), `"time":"2026-12-05T10:00:00Z",`, `"time":"2026-12-05T10:00:00Z","device":-1,`),
+			`"text":"مرحبا"}]}`, `"text":"مرحبا","mentions":["@omar"]}],"blocks":null}`))
+
+	noncanon := []byte(laylaBox)
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	noncanon[len(noncanon)-1] = alphabet[strings.IndexByte(alphabet, noncanon[len(noncanon)-1])|1]
+	rej("S27", "empty", "an empty box (no key is no box field)", withBox(`""`))
+	rej("S27", "short", "a box of 42 characters", withBox(q(laylaBox[:42])))
+	rej("S27", "long", "a box of 44 characters (33 bytes)", withBox(q(laylaBox+"A")))
+	rej("S27", "padded", "a box with base64 padding '='", withBox(q(laylaBox+"=")))
+	rej("S27", "std-alphabet", "a box in the standard base64 alphabet ('+' and '/' for '-' and '_')", withBox(q("+/"+laylaBox[2:])))
+	rej("S27", "noncanonical", "a box whose last character sets the 2 bits beyond the key: the same key, spelled another way", withBox(q(string(noncanon))))
+	rej("S27", "newline", "a box of 42 characters and a newline (43 bytes; some base64 decoders skip line breaks)", withBox(q(laylaBox[:42]+"\n")))
+	rej("S27", "hex", "a box in hex (64 characters)", withBox(q(hex.EncodeToString(must(base64URL(laylaBox))))))
+	rej("S28", "low", "inbox_work 15", withProfile(`"inbox_work":15`))
+	rej("S28", "high", "inbox_work 33", withProfile(`"inbox_work":33`))
+	rej("S28", "zero", "inbox_work 0 (no value is no inbox_work field)", withProfile(`"inbox_work":0`))
+	rej("S29", "zero", "device 0 (no device is no device field)", withDevice(`0`))
+	rej("S29", "high", "device 4096", withDevice(`4096`))
+	rej("S29", "negative", "device -1", withDevice(`-1`))
+	rej("S30", "count", "1001 blocks", withTop(blocks(feed.MaxBlocks+1)))
+	rej("S30", "duplicate", "the same feed blocked twice, under two edition hints", withTop(`"blocks":[{"feed":`+q(omar.at(3))+`},{"feed":`+q(sam.at(1))+`},{"feed":`+q(omar.at(9))+`}]`))
+	rej("S31", "count", "a post that mentions 11 feeds", withPost(mentions(feed.MaxMentions+1)))
+	rej("S31", "duplicate", "a post that mentions the same feed twice, under two edition hints", withPost(`"mentions":[`+q(omar.at(3))+`,`+q(omar.at(9))+`]`))
+	rej("S8", "device-string", "device as a string", withDevice(`"7"`))
+	rej("S8", "box-bytes", "a box as an array of bytes", withBox(`[1,2,3]`))
+	rej("S8", "inbox-work-null", "inbox_work null", withProfile(`"inbox_work":null`))
+	rej("S8", "mention-object", "a mention that is an object, not a feed URI string", withPost(`"mentions":[{"feed":`+q(omar.at(3))+`}]`))
+	rej("S8", "block-string", "a block that is a feed URI string, not an object", withTop(`"blocks":[`+q(omar.at(3))+`]`))
+	rej("S9", "block-feed", "a block without feed", withTop(`"blocks":[{"uri":`+q(omar.at(3))+`}]`))
+	rej("S10", "device-fraction", "device 7.0", withDevice(`7.0`))
+	rej("S10", "inbox-work-exponent", "inbox_work 2e1", withProfile(`"inbox_work":2e1`))
+	rej("S19", "block-ssk", "a block of an SSK", withTop(`"blocks":[{"feed":`+q(mustSSK(omar))+`}]`))
+	rej("S19", "mention-site", "a mention of a USK of another site", withPost(`"mentions":[`+q(omar.request.WithEdition(3).String()[:strings.LastIndex(omar.at(3), "/hams-social/")]+"/blog/3")+`]`))
+	rej("S19", "mention-name", "a mention that is a name, not a feed URI", withPost(`"mentions":["@omar"]`))
+	rej("S20", "mention-insert", "a mention holding an insert URI (a private key)", withPost(`"mentions":[`+q(omar.insert.WithEdition(3).String())+`]`))
+	rej("S20", "block-insert", "a block holding the author's own insert URI", withTop(`"blocks":[{"feed":`+q(layla.insert.WithEdition(0).String())+`}]`))
 	return vs
 }
+
+// base64URL decodes unpadded base64url.
+func base64URL(s string) ([]byte, error) { return base64.RawURLEncoding.DecodeString(s) }
 
 // mustSSK returns id's key as an SSK request URI.
 func mustSSK(id identity) string {

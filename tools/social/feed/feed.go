@@ -1,12 +1,19 @@
 // Package feed reads and writes hams social feed documents, the format of
 // docs/social.md: one UTF-8 JSON document per edition of a USK whose site
 // name is "hams-social", holding a person's profile, their newest posts,
-// likes, follows and deleted post numbers.
+// likes, follows and deleted post numbers, and since version 1.1 their
+// blocks, the device that wrote the edition and the key and proof of work
+// of their inbox (docs/social-inbox.md).
 //
 // Decode checks a fetched document against every MUST-reject rule of the
 // spec and returns a *Doc; Encode writes a *Doc in the canonical form, so
 // that Decode followed by Encode gives back a canonical document byte for
-// byte. Errors are *Error values naming the rule broken ("S1" … "S26").
+// byte. Errors are *Error values naming the rule broken ("S1" … "S31").
+//
+// Encode writes version 1.0 unless the document sets a field of 1.1, so
+// that a 1.0 document stays what it was. Decode reads the fields of 1.1
+// only in a document whose version is 1.1 or later: in a 1.0 document they
+// are unknown fields, ignored as a 1.0 reader ignores them.
 //
 // The signature over a document is the SSK signature of its USK edition:
 // this package checks the document, not who published it. A reader MUST
@@ -19,6 +26,7 @@
 package feed
 
 import (
+	"encoding/base64"
 	"fmt"
 	"slices"
 	"strconv"
@@ -33,7 +41,9 @@ import (
 type Doc struct {
 	// Version is "MAJOR.MINOR" with MAJOR equal to Major. Decode sets it to
 	// the version read (a newer minor version is accepted); Encode writes
-	// it, or Version ("1.0") when it is empty.
+	// it, except that an empty Version is written as Version ("1.0"), and
+	// an empty Version or "1.0" as Version11 ("1.1") when a field of 1.1
+	// is set.
 	Version string
 	// Edition is the USK edition the document is published as; Decode
 	// rejects a document whose edition differs from the one it was fetched
@@ -42,6 +52,9 @@ type Doc struct {
 	// Time is when the edition was published: whole seconds, 1970 to 9999.
 	// Encode writes it in UTC; Decode returns it in UTC.
 	Time time.Time
+	// Device (1.1) is the number, MinDevice to MaxDevice, of the device
+	// that wrote this edition (docs/social-inbox.md §8), or 0 for none.
+	Device int
 	// Profile describes the author.
 	Profile Profile
 	// Posts are the newest posts, newest first: strictly descending N.
@@ -50,6 +63,8 @@ type Doc struct {
 	Likes []Like
 	// Follows are the feeds the author follows.
 	Follows []Follow
+	// Blocks (1.1) are the feeds the author blocks, no feed twice.
+	Blocks []Block
 	// Deleted are the numbers of the author's deleted posts, ascending. A
 	// reader hides a post whose number is in Deleted of the newest edition
 	// it has, whichever edition listed the post.
@@ -69,6 +84,15 @@ type Profile struct {
 	Bio string
 	// Avatar is optional: the CHK request URI of an image, canonical.
 	Avatar string
+	// Box (1.1) is optional: the author's X25519 public key for notes and
+	// messages (docs/social-inbox.md), as BoxLen characters of unpadded
+	// base64url in canonical form, so that equal keys are equal strings.
+	// EncodeBox writes it; BoxKey reads it.
+	Box string
+	// InboxWork (1.1) is the proof of work, MinInboxWork to MaxInboxWork
+	// bits, that the author asks of a note, or 0 when the profile gives
+	// none (DefaultInboxWork applies).
+	InboxWork int
 }
 
 // Post is one post.
@@ -86,6 +110,9 @@ type Post struct {
 	Images []string
 	// ReplyTo is the post this one answers, or nil.
 	ReplyTo *PostRef
+	// Mentions (1.1) are canonical USK request URIs of the feeds the post
+	// mentions, at most MaxMentions, no feed twice; each edition is a hint.
+	Mentions []string
 }
 
 // PostRef names a post: post N of a feed. It is what reply_to and a like
@@ -113,6 +140,13 @@ type Follow struct {
 	Feed string
 }
 
+// Block (1.1) is a feed the author blocks. Blocks are public.
+type Block struct {
+	// Feed is a canonical USK request URI of the feed; the edition is a
+	// hint: the newest the author knew of.
+	Feed string
+}
+
 var (
 	minTime = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
 	maxTime = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
@@ -123,7 +157,8 @@ var (
 // more than MaxDocSize bytes (checked first), invalid UTF-8, bad JSON,
 // duplicate keys, a wrong format or major version, missing or mistyped
 // fields, an edition other than edition, and every limit and rule of
-// Validate. Unknown fields are ignored. Empty arrays decode to nil slices.
+// Validate. Unknown fields are ignored, and so are the fields of 1.1 in a
+// document of version 1.0. Empty arrays decode to nil slices.
 func Decode(b []byte, edition int64) (*Doc, error) {
 	if len(b) > MaxDocSize {
 		return nil, errorf("S1", "", "document is %d bytes, more than %d", len(b), MaxDocSize)
@@ -143,7 +178,7 @@ func Decode(b []byte, edition int64) (*Doc, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := reader{decoder{b}}
+	r := reader{decoder: decoder{b}}
 	top := r.members(root)
 
 	if v, ok := top["format"]; !ok {
@@ -162,6 +197,7 @@ func Decode(b []byte, edition int64) (*Doc, error) {
 	if err := checkVersion(doc.Version); err != nil {
 		return nil, err
 	}
+	r.v11 = reads11(doc.Version)
 	if doc.Edition, err = r.reqInt(top, "edition", ""); err != nil {
 		return nil, err
 	}
@@ -174,6 +210,11 @@ func Decode(b []byte, edition int64) (*Doc, error) {
 	if doc.Time, err = r.reqTime(top, "time", ""); err != nil {
 		return nil, err
 	}
+	if r.v11 {
+		if doc.Device, err = r.optRange(top, "device", "", MinDevice, MaxDevice, "S29"); err != nil {
+			return nil, err
+		}
+	}
 	if err := r.profile(top, &doc.Profile); err != nil {
 		return nil, err
 	}
@@ -184,6 +225,9 @@ func Decode(b []byte, edition int64) (*Doc, error) {
 		return nil, err
 	}
 	if err := r.follows(top, doc); err != nil {
+		return nil, err
+	}
+	if err := r.blocks(top, doc); err != nil {
 		return nil, err
 	}
 	deleted, err := r.optArray(top, "deleted", "", MaxDeleted, "S24")
@@ -213,7 +257,20 @@ func Decode(b []byte, edition int64) (*Doc, error) {
 }
 
 // reader maps the JSON values of a checked document to Doc fields.
-type reader struct{ decoder }
+type reader struct {
+	decoder
+	// v11 is set when the document's version is 1.1 or later: the fields
+	// of 1.1 are read. In a 1.0 document they are unknown fields.
+	v11 bool
+}
+
+// reads11 reports whether a document of version v (checked by
+// checkVersion) has the fields of 1.1: whether its minor version is at
+// least 1 (it is decimal without leading zeros).
+func reads11(v string) bool {
+	_, minor, _ := strings.Cut(v, ".")
+	return minor != "0"
+}
 
 func join(path, key string) string {
 	if path == "" {
@@ -304,6 +361,25 @@ func (r *reader) reqInt(obj map[string]jval, key, path string) (int64, error) {
 	return r.integer(v, join(path, key))
 }
 
+// optRange reads an optional integer that must lie in min..max (else
+// rule); 0 when it is absent. The range is checked before the value is
+// made an int.
+func (r *reader) optRange(obj map[string]jval, key, path string, min, max int, rule string) (int, error) {
+	v, ok, err := r.opt(obj, key, path)
+	if err != nil || !ok {
+		return 0, err
+	}
+	p := join(path, key)
+	n, err := r.integer(v, p)
+	if err != nil {
+		return 0, err
+	}
+	if n < int64(min) || n > int64(max) {
+		return 0, errorf(rule, p, "is %d, want %d to %d", n, min, max)
+	}
+	return int(n), nil
+}
+
 func (r *reader) reqTime(obj map[string]jval, key, path string) (time.Time, error) {
 	s, err := r.reqString(obj, key, path)
 	if err != nil {
@@ -358,6 +434,18 @@ func (r *reader) profile(top map[string]jval, p *Profile) error {
 		// Doc holds no avatar as "", but "" is no CHK URI.
 		return errorf("S15", "profile.avatar", "is empty (leave it out when there is no avatar)")
 	}
+	if !r.v11 {
+		return nil
+	}
+	if p.Box, err = r.optString(obj, "box", "profile"); err != nil {
+		return err
+	}
+	if _, ok := obj["box"]; ok && p.Box == "" {
+		return errorf("S27", "profile.box", "is empty (leave it out when there is no key)")
+	}
+	if p.InboxWork, err = r.optRange(obj, "inbox_work", "profile", MinInboxWork, MaxInboxWork, "S28"); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -410,6 +498,19 @@ func (r *reader) posts(top map[string]jval, doc *Doc) error {
 			}
 			p.ReplyTo = &ref
 		}
+		if r.v11 {
+			mentions, err := r.optArray(obj, "mentions", path, MaxMentions, "S31")
+			if err != nil {
+				return err
+			}
+			for j, mv := range mentions {
+				s, err := r.string(mv, path+".mentions["+strconv.Itoa(j)+"]")
+				if err != nil {
+					return err
+				}
+				p.Mentions = append(p.Mentions, s)
+			}
+		}
 		doc.Posts = append(doc.Posts, p)
 	}
 	return nil
@@ -461,6 +562,29 @@ func (r *reader) follows(top map[string]jval, doc *Doc) error {
 	return nil
 }
 
+func (r *reader) blocks(top map[string]jval, doc *Doc) error {
+	if !r.v11 {
+		return nil
+	}
+	vs, err := r.optArray(top, "blocks", "", MaxBlocks, "S30")
+	if err != nil {
+		return err
+	}
+	for i, v := range vs {
+		path := "blocks[" + strconv.Itoa(i) + "]"
+		obj, err := r.object(v, path)
+		if err != nil {
+			return err
+		}
+		var b Block
+		if b.Feed, err = r.reqString(obj, "feed", path); err != nil {
+			return err
+		}
+		doc.Blocks = append(doc.Blocks, b)
+	}
+	return nil
+}
+
 // parseTime reads a time in exactly the form TimeLayout (S12).
 func parseTime(s, path string) (time.Time, error) {
 	t, err := time.Parse(TimeLayout, s)
@@ -495,19 +619,38 @@ func isDecimal(s string) bool {
 	return true
 }
 
+// version returns the version Encode writes: d.Version, or Version when
+// it is empty, raised to Version11 when d sets a field of 1.1.
 func (d *Doc) version() string {
-	if d.Version == "" {
+	switch {
+	case (d.Version == "" || d.Version == Version) && d.uses11():
+		return Version11
+	case d.Version == "":
 		return Version
 	}
 	return d.Version
 }
 
+// uses11 reports whether d sets a field of version 1.1.
+func (d *Doc) uses11() bool {
+	if d.Device != 0 || len(d.Blocks) > 0 || d.Profile.Box != "" || d.Profile.InboxWork != 0 {
+		return true
+	}
+	for _, p := range d.Posts {
+		if len(p.Mentions) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // Validate checks d against the rules of docs/social.md that apply to a
 // document's content: version (S6, S7), edition ≥ 0 (S11), times (S12),
-// profile (S13–S15), posts (S15–S18, S21, S25), URIs (S19, S20), likes
-// (S22), follows (S23), deleted (S24) and older (S26). It does not know the
-// edition d was fetched from (Decode checks that) nor its encoded size
-// (Encode checks that). Strings that are not valid UTF-8 break S2.
+// device (S29), profile (S13–S15, S27, S28), posts (S15–S18, S21, S25,
+// S31), URIs (S19, S20), likes (S22), follows (S23), blocks (S30), deleted
+// (S24) and older (S26). It does not know the edition d was fetched from
+// (Decode checks that) nor its encoded size (Encode checks that). Strings
+// that are not valid UTF-8 break S2. A zero Device or InboxWork is no value.
 func (d *Doc) Validate() error {
 	if err := checkVersion(d.version()); err != nil {
 		return err
@@ -517,6 +660,9 @@ func (d *Doc) Validate() error {
 	}
 	if err := checkTime(d.Time, "time"); err != nil {
 		return err
+	}
+	if d.Device != 0 && (d.Device < MinDevice || d.Device > MaxDevice) {
+		return errorf("S29", "device", "is %d, want %d to %d", d.Device, MinDevice, MaxDevice)
 	}
 	if err := checkName(d.Profile.Name); err != nil {
 		return err
@@ -528,6 +674,14 @@ func (d *Doc) Validate() error {
 		if err := checkCHK(d.Profile.Avatar, "profile.avatar"); err != nil {
 			return err
 		}
+	}
+	if d.Profile.Box != "" {
+		if _, err := decodeBox(d.Profile.Box, "profile.box"); err != nil {
+			return err
+		}
+	}
+	if w := d.Profile.InboxWork; w != 0 && (w < MinInboxWork || w > MaxInboxWork) {
+		return errorf("S28", "profile.inbox_work", "is %d, want %d to %d", w, MinInboxWork, MaxInboxWork)
 	}
 	if len(d.Posts) > MaxPosts {
 		return errorf("S16", "posts", "%d posts, more than %d", len(d.Posts), MaxPosts)
@@ -558,6 +712,10 @@ func (d *Doc) Validate() error {
 			if _, err := checkRef(*p.ReplyTo, path+".reply_to"); err != nil {
 				return err
 			}
+		}
+		if err := checkFeedSet(len(p.Mentions), func(j int) string { return p.Mentions[j] }, path+".mentions", MaxMentions, "S31", "mentions",
+			func(j int) string { return path + ".mentions[" + strconv.Itoa(j) + "]" }); err != nil {
+			return err
 		}
 	}
 	if len(d.Likes) > MaxLikes {
@@ -595,6 +753,10 @@ func (d *Doc) Validate() error {
 			return errorf("S23", path, "follows %s a second time", key)
 		}
 		followed[key] = true
+	}
+	if err := checkFeedSet(len(d.Blocks), func(i int) string { return d.Blocks[i].Feed }, "blocks", MaxBlocks, "S30", "blocks",
+		func(i int) string { return "blocks[" + strconv.Itoa(i) + "].feed" }); err != nil {
+		return err
 	}
 	if len(d.Deleted) > MaxDeleted {
 		return errorf("S24", "deleted", "%d numbers, more than %d", len(d.Deleted), MaxDeleted)
@@ -727,6 +889,58 @@ func checkFeed(s, path string) (string, error) {
 	return u.WithEdition(0).String(), nil
 }
 
+// checkFeedSet checks a list of n feed URIs (S19, S20), feed(i) at
+// path(i): at most max of them and no feed key twice, else rule. list is
+// the list's path, verb what it does to a feed ("blocks", "mentions").
+func checkFeedSet(n int, feed func(i int) string, list string, max int, rule, verb string, path func(i int) string) error {
+	if n > max {
+		return errorf(rule, list, "%d feeds, more than %d", n, max)
+	}
+	seen := make(map[string]bool, n)
+	for i := range n {
+		key, err := checkFeed(feed(i), path(i))
+		if err != nil {
+			return err
+		}
+		if seen[key] {
+			return errorf(rule, path(i), "%s %s a second time", verb, key)
+		}
+		seen[key] = true
+	}
+	return nil
+}
+
+// decodeBox reads a box key (S27): exactly BoxLen characters of unpadded
+// base64url that decode to 32 bytes and are the encoding of those bytes
+// (the 2 bits the last character holds beyond the key are zero), so that a
+// key has one spelling.
+func decodeBox(s, path string) (key [32]byte, err error) {
+	if len(s) != BoxLen {
+		return key, errorf("S27", path, "%s is %d bytes, want %d characters of unpadded base64url", describe(s), len(s), BoxLen)
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(b) != len(key) {
+		return key, errorf("S27", path, "%s is not 32 bytes in unpadded base64url", describe(s))
+	}
+	if base64.RawURLEncoding.EncodeToString(b) != s {
+		return key, errorf("S27", path, "%s is not in canonical form: its last character must be one of AEIMQUYcgkosw048", describe(s))
+	}
+	return [32]byte(b), nil
+}
+
+// EncodeBox returns an X25519 public key as Profile.Box holds it.
+func EncodeBox(key [32]byte) string { return base64.RawURLEncoding.EncodeToString(key[:]) }
+
+// BoxKey returns the X25519 public key of p.Box; ok is false when the
+// profile has none or it is not valid (S27).
+func (p Profile) BoxKey() (key [32]byte, ok bool) {
+	if p.Box == "" {
+		return key, false
+	}
+	key, err := decodeBox(p.Box, "")
+	return key, err == nil
+}
+
 // checkRef checks a reply_to or like (S19–S21) and returns it with Feed
 // replaced by its FeedKey.
 func checkRef(p PostRef, path string) (PostRef, error) {
@@ -779,6 +993,10 @@ func (d *Doc) Encode() ([]byte, error) {
 	b = strconv.AppendInt(b, d.Edition, 10)
 	b = append(b, `,"time":`...)
 	b = appendTime(b, d.Time)
+	if d.Device != 0 {
+		b = append(b, `,"device":`...)
+		b = strconv.AppendInt(b, int64(d.Device), 10)
+	}
 	b = append(b, `,"profile":{"name":`...)
 	b = appendString(b, d.Profile.Name)
 	if d.Profile.Bio != "" {
@@ -788,6 +1006,14 @@ func (d *Doc) Encode() ([]byte, error) {
 	if d.Profile.Avatar != "" {
 		b = append(b, `,"avatar":`...)
 		b = appendString(b, d.Profile.Avatar)
+	}
+	if d.Profile.Box != "" {
+		b = append(b, `,"box":`...)
+		b = appendString(b, d.Profile.Box)
+	}
+	if d.Profile.InboxWork != 0 {
+		b = append(b, `,"inbox_work":`...)
+		b = strconv.AppendInt(b, int64(d.Profile.InboxWork), 10)
 	}
 	b = append(b, '}')
 	if len(d.Posts) > 0 {
@@ -818,6 +1044,16 @@ func (d *Doc) Encode() ([]byte, error) {
 				b = append(b, `,"n":`...)
 				b = strconv.AppendInt(b, p.ReplyTo.N, 10)
 				b = append(b, '}')
+			}
+			if len(p.Mentions) > 0 {
+				b = append(b, `,"mentions":[`...)
+				for j, m := range p.Mentions {
+					if j > 0 {
+						b = append(b, ',')
+					}
+					b = appendString(b, m)
+				}
+				b = append(b, ']')
 			}
 			b = append(b, '}')
 		}
@@ -851,6 +1087,18 @@ func (d *Doc) Encode() ([]byte, error) {
 		}
 		b = append(b, ']')
 	}
+	if len(d.Blocks) > 0 {
+		b = append(b, `,"blocks":[`...)
+		for i, f := range d.Blocks {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"feed":`...)
+			b = appendString(b, f.Feed)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
 	if len(d.Deleted) > 0 {
 		b = append(b, `,"deleted":[`...)
 		for i, n := range d.Deleted {
@@ -867,7 +1115,7 @@ func (d *Doc) Encode() ([]byte, error) {
 	}
 	b = append(b, '}')
 	if len(b) > MaxDocSize {
-		return nil, errorf("S1", "", "document would be %d bytes, more than %d: list fewer posts, likes or follows", len(b), MaxDocSize)
+		return nil, errorf("S1", "", "document would be %d bytes, more than %d: list fewer posts, likes, follows or blocks", len(b), MaxDocSize)
 	}
 	return b, nil
 }
@@ -882,7 +1130,16 @@ func appendTime(b []byte, t time.Time) []byte {
 func (d *Doc) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "hams-social %s edition %d at %s\n", d.version(), d.Edition, d.Time.UTC().Format(TimeLayout))
+	if d.Device != 0 {
+		fmt.Fprintf(&b, "device %d\n", d.Device)
+	}
 	fmt.Fprintf(&b, "profile %q bio %q avatar %q\n", d.Profile.Name, d.Profile.Bio, d.Profile.Avatar)
+	if d.Profile.Box != "" {
+		fmt.Fprintf(&b, "box %s\n", d.Profile.Box)
+	}
+	if d.Profile.InboxWork != 0 {
+		fmt.Fprintf(&b, "inbox_work %d\n", d.Profile.InboxWork)
+	}
 	for _, p := range d.Posts {
 		fmt.Fprintf(&b, "post %d at %s: %q", p.N, p.Time.UTC().Format(TimeLayout), p.Text)
 		for _, im := range p.Images {
@@ -891,6 +1148,9 @@ func (d *Doc) String() string {
 		if p.ReplyTo != nil {
 			fmt.Fprintf(&b, " reply to %d of %s", p.ReplyTo.N, p.ReplyTo.Feed)
 		}
+		for _, m := range p.Mentions {
+			fmt.Fprintf(&b, " mention %s", m)
+		}
 		b.WriteByte('\n')
 	}
 	for _, l := range d.Likes {
@@ -898,6 +1158,9 @@ func (d *Doc) String() string {
 	}
 	for _, f := range d.Follows {
 		fmt.Fprintf(&b, "follow %s\n", f.Feed)
+	}
+	for _, f := range d.Blocks {
+		fmt.Fprintf(&b, "block %s\n", f.Feed)
 	}
 	if len(d.Deleted) > 0 {
 		fmt.Fprintf(&b, "deleted %v\n", d.Deleted)

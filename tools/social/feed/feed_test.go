@@ -511,3 +511,367 @@ func BenchmarkDecode(b *testing.B) {
 		}
 	}
 }
+
+// sample11 is sample with every field of version 1.1.
+func sample11(t testing.TB) *Doc {
+	d := sample(t)
+	d.Device = 1187
+	d.Profile.Box = EncodeBox([32]byte{1, 2, 3, 31: 0xff})
+	d.Profile.InboxWork = 22
+	d.Posts[0].Mentions = []string{feedURI(t, 2, 9), feedURI(t, 3, 1)}
+	d.Blocks = []Block{{Feed: feedURI(t, 4, 40)}, {Feed: feedURI(t, 5, 0)}}
+	return d
+}
+
+func TestRoundTrip11(t *testing.T) {
+	d := sample11(t)
+	b, err := d.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(b, []byte(`"version":"1.1"`)) {
+		t.Fatalf("a document with fields of 1.1 is not written as 1.1: %s", b)
+	}
+	got, err := Decode(b, 12)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := *d
+	want.Version = Version11
+	if !reflect.DeepEqual(got, &want) {
+		t.Fatalf("round trip:\n%s\nwant\n%s", got, &want)
+	}
+	b2, err := got.Encode()
+	if err != nil || !bytes.Equal(b, b2) {
+		t.Fatalf("re-encoding differs: %s, %v", b2, err)
+	}
+}
+
+func TestCanonicalFieldOrder11(t *testing.T) {
+	b, err := sample11(t).Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	last := -1
+	for _, k := range []string{`{"format":`, `,"version":"1.1"`, `,"edition":`, `,"time":`, `,"device":1187`, `,"profile":{"name":`, `,"bio":`,
+		`,"avatar":`, `,"box":`, `,"inbox_work":22}`, `,"posts":[{"n":17,"time":`, `,"text":`, `,"images":[`, `],"mentions":[`, `]},{"n":16`,
+		`,"reply_to":{"feed":`, `,"likes":[{"feed":`, `,"follows":[{"feed":`, `,"blocks":[{"feed":`, `,"deleted":[4,9]`, `,"older":7}`} {
+		i := strings.Index(s, k)
+		if i <= last {
+			t.Fatalf("%s at %d, not after %d in\n%s", k, i, last, s)
+		}
+		last = i
+	}
+}
+
+// TestVersionWritten checks the version Encode writes: 1.0 unless a field
+// of 1.1 is set, a version read from a document kept.
+func TestVersionWritten(t *testing.T) {
+	for _, c := range []struct {
+		name, version string
+		mod           func(d *Doc)
+		want          string
+	}{
+		{"1.0 fields", "", func(d *Doc) {}, "1.0"},
+		{"1.0 fields, 1.0", "1.0", func(d *Doc) {}, "1.0"},
+		{"device", "", func(d *Doc) { d.Device = 1 }, "1.1"},
+		{"box", "", func(d *Doc) { d.Profile.Box = EncodeBox([32]byte{9}) }, "1.1"},
+		{"inbox_work", "", func(d *Doc) { d.Profile.InboxWork = 16 }, "1.1"},
+		{"mentions", "", func(d *Doc) { d.Posts[1].Mentions = []string{feedURI(t, 7, 0)} }, "1.1"},
+		{"blocks", "", func(d *Doc) { d.Blocks = []Block{{Feed: feedURI(t, 7, 0)}} }, "1.1"},
+		{"blocks labelled 1.0", "1.0", func(d *Doc) { d.Blocks = []Block{{Feed: feedURI(t, 7, 0)}} }, "1.1"},
+		{"empty lists", "", func(d *Doc) { d.Blocks = []Block{}; d.Posts[0].Mentions = []string{} }, "1.0"},
+		{"1.1 kept without its fields", "1.1", func(d *Doc) {}, "1.1"},
+		{"1.7 kept", "1.7", func(d *Doc) { d.Device = 3 }, "1.7"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			d := sample(t)
+			d.Version = c.version
+			c.mod(d)
+			b, err := d.Encode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Contains(b, []byte(`"version":"`+c.want+`"`)) {
+				t.Fatalf("want version %s: %s", c.want, b)
+			}
+			if !strings.HasPrefix(d.String(), "hams-social "+c.want+" ") {
+				t.Errorf("String says another version: %s", d)
+			}
+			got, err := Decode(b, 12)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b2, err := got.Encode(); err != nil || !bytes.Equal(b, b2) {
+				t.Fatalf("re-encoding differs: %s, %v", b2, err)
+			}
+		})
+	}
+}
+
+// TestVersion10StaysAndIgnores11 checks that a 1.0 document stays 1.0 byte
+// for byte after Decode and Encode, and that the fields of 1.1 in a 1.0
+// document are unknown fields: not read, not checked, dropped.
+func TestVersion10StaysAndIgnores11(t *testing.T) {
+	b, err := sample(t).Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := Decode(b, 12)
+	if err != nil || d.Version != "1.0" {
+		t.Fatalf("%v, %v", d, err)
+	}
+	if b2, err := d.Encode(); err != nil || !bytes.Equal(b, b2) {
+		t.Fatalf("a 1.0 document changed:\n%s\n%s %v", b, b2, err)
+	}
+
+	for _, valid := range []bool{false, true} {
+		top, profile, mention := `"device":0,"blocks":[{"feed":"x"},{"feed":"x"}],`, `,"box":"not a key","inbox_work":null`, `"mentions":[1,2],`
+		if valid {
+			top = `"device":7,"blocks":[{"feed":"` + feedURI(t, 4, 0) + `"}],`
+			profile = `,"box":"` + EncodeBox([32]byte{1}) + `","inbox_work":20`
+			mention = `"mentions":["` + feedURI(t, 4, 0) + `"],`
+		}
+		doc := with(`"profile":{"name":"ليلى"}`, top+`"profile":{"name":"ليلى"`+profile+`}`)
+		doc = strings.Replace(doc, `{"n":3,`, `{`+mention+`"n":3,`, 1)
+		d := decodeRule(t, doc, "")
+		if d.Device != 0 || d.Profile.Box != "" || d.Profile.InboxWork != 0 || d.Blocks != nil || d.Posts[0].Mentions != nil {
+			t.Fatalf("fields of 1.1 read from a 1.0 document: %#v", d)
+		}
+		if b, _ := d.Encode(); string(b) != minimal {
+			t.Fatalf("got %s\nwant %s", b, minimal)
+		}
+		// The same fields in a 1.1 document are read (valid) or rejected.
+		doc11 := strings.Replace(doc, `"version":"1.0"`, `"version":"1.1"`, 1)
+		if valid {
+			d := decodeRule(t, doc11, "")
+			if d.Device != 7 || d.Profile.InboxWork != 20 || d.Profile.Box == "" || len(d.Blocks) != 1 || len(d.Posts[0].Mentions) != 1 {
+				t.Fatalf("fields of 1.1 not read from a 1.1 document: %#v", d)
+			}
+		} else {
+			if _, err := Decode([]byte(doc11), 12); RuleOf(err) == "" {
+				t.Fatalf("malformed fields of 1.1 accepted in a 1.1 document: %v", err)
+			}
+		}
+	}
+}
+
+// with11 is with on minimal as version 1.1.
+func with11(old, new string) string {
+	return strings.Replace(with(old, new), `"version":"1.0"`, `"version":"1.1"`, 1)
+}
+
+func TestRules11Decode(t *testing.T) {
+	box := EncodeBox([32]byte{0xde, 0xad, 0xbe, 0xef, 31: 0x0f})
+	if len(box) != BoxLen || box[BoxLen-1] != '8' {
+		t.Fatalf("test box %s", box)
+	}
+	other, third := feedURI(t, 2, 3), feedURI(t, 3, 0)
+	_, otherReq := identity(t, 2)
+	otherIns, _ := identity(t, 2)
+	ssk := otherReq
+	ssk.Type, ssk.Name = keys.SSK, "x"
+	profile := func(f string) string { return with11(`"name":"ليلى"`, `"name":"ليلى",`+f) }
+	device := func(v string) string {
+		return with11(`"time":"2026-12-05T10:00:00Z",`, `"time":"2026-12-05T10:00:00Z","device":`+v+`,`)
+	}
+	mentions := func(uris ...string) string {
+		q := make([]string, len(uris))
+		for i, u := range uris {
+			q[i] = strconv.Quote(u)
+		}
+		return with11(`"text":"مرحبا"`, `"text":"مرحبا","mentions":[`+strings.Join(q, ",")+`]`)
+	}
+	blocks := func(uris ...string) string {
+		q := make([]string, len(uris))
+		for i, u := range uris {
+			q[i] = `{"feed":` + strconv.Quote(u) + `}`
+		}
+		return with11(`]}`, `],"blocks":[`+strings.Join(q, ",")+`]}`)
+	}
+	for _, c := range []struct {
+		name, doc, rule string
+	}{
+		{"box", profile(`"box":"` + box + `"`), ""},
+		{"box empty", profile(`"box":""`), "S27"},
+		{"box short", profile(`"box":"` + box[:42] + `"`), "S27"},
+		{"box long", profile(`"box":"` + box + `A"`), "S27"},
+		{"box padded", profile(`"box":"` + box + `="`), "S27"},
+		{"box padded short", profile(`"box":"` + box[:42] + `="`), "S27"},
+		{"box plus", profile(`"box":"+` + box[1:] + `"`), "S27"},
+		{"box slash", profile(`"box":"/` + box[1:] + `"`), "S27"},
+		{"box spare bits", profile(`"box":"` + box[:42] + `9"`), "S27"},
+		{"box newline", profile(`"box":"` + box[:42] + `\n"`), "S27"},
+		{"box carriage return", profile(`"box":"` + box[:21] + `\r` + box[22:] + `"`), "S27"},
+		{"box space", profile(`"box":"` + box[:21] + ` ` + box[22:] + `"`), "S27"},
+		{"box escaped", profile(`"box":"\u0033` + box[1:] + `"`), ""},
+		{"box number", profile(`"box":3`), "S8"},
+		{"box null", profile(`"box":null`), "S8"},
+		{"inbox_work 16", profile(`"inbox_work":16`), ""},
+		{"inbox_work 32", profile(`"inbox_work":32`), ""},
+		{"inbox_work 15", profile(`"inbox_work":15`), "S28"},
+		{"inbox_work 33", profile(`"inbox_work":33`), "S28"},
+		{"inbox_work 0", profile(`"inbox_work":0`), "S28"},
+		{"inbox_work -20", profile(`"inbox_work":-20`), "S28"},
+		{"inbox_work 2^32+20", profile(`"inbox_work":4294967316`), "S28"},
+		{"inbox_work 20.0", profile(`"inbox_work":20.0`), "S10"},
+		{"inbox_work string", profile(`"inbox_work":"20"`), "S8"},
+		{"device 1", device("1"), ""},
+		{"device 4095", device("4095"), ""},
+		{"device 0", device("0"), "S29"},
+		{"device 4096", device("4096"), "S29"},
+		{"device -1", device("-1"), "S29"},
+		{"device 2^32+1", device("4294967297"), "S29"},
+		{"device 2^63", device("9223372036854775808"), "S10"},
+		{"device 1e3", device("1e3"), "S10"},
+		{"device bool", device("true"), "S8"},
+		{"mentions", mentions(other, third), ""},
+		{"mentions empty", mentions(), ""},
+		{"mention twice", mentions(other, third, feedURI(t, 2, 99)), "S31"},
+		{"mention own feed", mentions(feedURI(t, 1, 12)), ""},
+		{"mention ssk", mentions(ssk.String()), "S19"},
+		{"mention chk", mentions(chkURI(t, "x")), "S19"},
+		{"mention prefix", mentions("freenet:" + other), "S19"},
+		{"mention negative edition", mentions(feedURI(t, 2, -1)), "S19"},
+		{"mention name", mentions("@Omar"), "S19"},
+		{"mention insert", mentions(otherIns.WithEdition(1).String()), "S20"},
+		{"mention object", with11(`"text":"مرحبا"`, `"text":"مرحبا","mentions":[{"feed":"`+other+`"}]`), "S8"},
+		{"mentions string", with11(`"text":"مرحبا"`, `"text":"مرحبا","mentions":"`+other+`"`), "S8"},
+		{"mentions null", with11(`"text":"مرحبا"`, `"text":"مرحبا","mentions":null`), "S8"},
+		{"blocks", blocks(other, third), ""},
+		{"blocks empty", blocks(), ""},
+		{"block twice", blocks(other, third, feedURI(t, 2, 0)), "S30"},
+		{"block own feed", blocks(feedURI(t, 1, 0)), ""},
+		{"block ssk", blocks(ssk.String()), "S19"},
+		{"block insert", blocks(otherIns.WithEdition(1).String()), "S20"},
+		{"block without feed", with11(`]}`, `],"blocks":[{"uri":"`+other+`"}]}`), "S9"},
+		{"block string", with11(`]}`, `],"blocks":["`+other+`"]}`), "S8"},
+		{"blocks null", with11(`]}`, `],"blocks":null}`), "S8"},
+		{"follow and block", with11(`]}`, `],"follows":[{"feed":"`+other+`"}],"blocks":[{"feed":"`+feedURI(t, 2, 7)+`"}]}`), ""},
+		{"unknown minor", strings.Replace(profile(`"box":"`+box+`","new":{"x":[]}`), `"1.1"`, `"1.9"`, 1), ""},
+		{"minor 10", strings.Replace(device("9"), `"1.1"`, `"1.10"`, 1), ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			decodeRule(t, c.doc, c.rule)
+		})
+	}
+}
+
+func TestRules11Validate(t *testing.T) {
+	otherIns, _ := identity(t, 2)
+	box := EncodeBox([32]byte{7})
+	cases := []struct {
+		name string
+		mod  func(d *Doc)
+		rule string
+	}{
+		{"ok", func(d *Doc) {}, ""},
+		{"no 1.1 fields", func(d *Doc) { *d = *sample(t) }, ""},
+		{"device negative", func(d *Doc) { d.Device = -1 }, "S29"},
+		{"device 4096", func(d *Doc) { d.Device = MaxDevice + 1 }, "S29"},
+		{"device 4095", func(d *Doc) { d.Device = MaxDevice }, ""},
+		{"box short", func(d *Doc) { d.Profile.Box = box[:42] }, "S27"},
+		{"box spare bits", func(d *Doc) { d.Profile.Box = box[:42] + "B" }, "S27"},
+		{"box not UTF-8", func(d *Doc) { d.Profile.Box = "\xff" + box[1:] }, "S27"},
+		{"inbox_work 15", func(d *Doc) { d.Profile.InboxWork = MinInboxWork - 1 }, "S28"},
+		{"inbox_work 33", func(d *Doc) { d.Profile.InboxWork = MaxInboxWork + 1 }, "S28"},
+		{"inbox_work negative", func(d *Doc) { d.Profile.InboxWork = -20 }, "S28"},
+		{"mentions 10", func(d *Doc) {
+			d.Posts[0].Mentions = nil
+			for i := range MaxMentions {
+				d.Posts[0].Mentions = append(d.Posts[0].Mentions, feedURI(t, byte(10+i), 0))
+			}
+		}, ""},
+		{"mentions 11", func(d *Doc) {
+			d.Posts[1].Mentions = nil
+			for i := range MaxMentions + 1 {
+				d.Posts[1].Mentions = append(d.Posts[1].Mentions, feedURI(t, byte(10+i), 0))
+			}
+		}, "S31"},
+		{"mention twice", func(d *Doc) { d.Posts[0].Mentions = append(d.Posts[0].Mentions, feedURI(t, 2, 0)) }, "S31"},
+		{"mention insert", func(d *Doc) { d.Posts[0].Mentions[1] = otherIns.WithEdition(0).String() }, "S20"},
+		{"mention not canonical", func(d *Doc) { d.Posts[0].Mentions[1] = "freenet:" + d.Posts[0].Mentions[1] }, "S19"},
+		{"block twice", func(d *Doc) { d.Blocks = append(d.Blocks, Block{Feed: feedURI(t, 4, 1)}) }, "S30"},
+		{"block insert", func(d *Doc) { d.Blocks[0].Feed = otherIns.WithEdition(0).String() }, "S20"},
+		{"block empty", func(d *Doc) { d.Blocks[1].Feed = "" }, "S19"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			d := sample11(t)
+			c.mod(d)
+			err := d.Validate()
+			if c.rule == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			wantRule(t, err, c.rule)
+			_, err = d.Encode()
+			wantRule(t, err, c.rule)
+		})
+	}
+}
+
+func TestListLimits11(t *testing.T) {
+	list := func(n int, f func(i int) string) string {
+		parts := make([]string, n)
+		for i := range parts {
+			parts[i] = f(i)
+		}
+		return strings.Join(parts, ",")
+	}
+	var feeds []string
+	for i := range MaxBlocks + 1 {
+		_, req := identity(t, 9)
+		req.CryptoKey[0], req.CryptoKey[1] = byte(i), byte(i>>8)
+		feeds = append(feeds, req.WithEdition(int64(i)).String())
+	}
+	mentions := func(n int) string {
+		return with11(`"text":"مرحبا"`, `"text":"مرحبا","mentions":[`+list(n, func(i int) string { return strconv.Quote(feeds[i]) })+`]`)
+	}
+	d := decodeRule(t, mentions(MaxMentions), "")
+	if len(d.Posts[0].Mentions) != MaxMentions {
+		t.Fatal(len(d.Posts[0].Mentions))
+	}
+	decodeRule(t, mentions(MaxMentions+1), "S31")
+	blocks := func(n int) string {
+		return with11(`]}`, `],"blocks":[`+list(n, func(i int) string { return fmt.Sprintf(`{"feed":%q}`, feeds[i]) })+`]}`)
+	}
+	d = decodeRule(t, blocks(MaxBlocks), "")
+	if len(d.Blocks) != MaxBlocks {
+		t.Fatal(len(d.Blocks))
+	}
+	decodeRule(t, blocks(MaxBlocks+1), "S30")
+	// An overlong list is refused before its entries are read: the 1001st
+	// block is no object, yet the count is reported.
+	decodeRule(t, with11(`]}`, `],"blocks":[`+list(MaxBlocks, func(i int) string { return fmt.Sprintf(`{"feed":%q}`, feeds[i]) })+`,7]}`), "S30")
+}
+
+func TestBox(t *testing.T) {
+	var k [32]byte
+	for i := range k {
+		k[i] = byte(255 - i)
+	}
+	s := EncodeBox(k)
+	if len(s) != BoxLen || strings.ContainsAny(s, "+/=") {
+		t.Fatalf("EncodeBox %q", s)
+	}
+	if got, ok := (Profile{Box: s}).BoxKey(); !ok || got != k {
+		t.Fatalf("BoxKey: %x %v", got, ok)
+	}
+	for _, bad := range []string{"", s[:42], s + "A", s[:42] + "=", "+" + s[1:]} {
+		if _, ok := (Profile{Box: bad}).BoxKey(); ok {
+			t.Errorf("BoxKey(%q) ok", bad)
+		}
+	}
+	// The last character of every valid box is one of 16.
+	for c := range 64 {
+		last := "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"[c]
+		_, ok := (Profile{Box: s[:42] + string(last)}).BoxKey()
+		if ok != strings.ContainsRune("AEIMQUYcgkosw048", rune(last)) {
+			t.Errorf("last character %c: ok %v", last, ok)
+		}
+	}
+}

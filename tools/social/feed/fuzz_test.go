@@ -3,6 +3,7 @@ package feed
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -13,7 +14,9 @@ import (
 // canonical form decodes to the same document and encodes to itself. The
 // JSON layer is checked against encoding/json: a document Decode accepts is
 // valid JSON, its texts read the same, and a valid JSON object Decode calls
-// a syntax error (S3) must be nested too deep.
+// a syntax error (S3) must be nested too deep. The fields of 1.1 are read
+// from a document of version 1.1 or later only, and a document without
+// them is written as it was read: a 1.0 document stays 1.0.
 func FuzzDecode(f *testing.F) {
 	vs, err := readVectors()
 	if err != nil {
@@ -26,6 +29,9 @@ func FuzzDecode(f *testing.F) {
 		f.Add(v.bytes(f), v.Edition)
 	}
 	f.Add([]byte(`{"a":"\ud83d\ude00","b":[1,-0,1e5,0.5,true,false,null,{}],"c":"\u0000\/"}`), int64(0))
+	f.Add([]byte(`{"format":"hams-social","version":"1.1","edition":1,"time":"2026-12-05T10:00:00Z","device":4095,`+
+		`"profile":{"name":"x","box":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA","inbox_work":16},`+
+		`"posts":[{"n":1,"time":"2026-12-05T10:00:00Z","text":"@y","mentions":["USK@x/hams-social/0"]}],"blocks":[{"feed":""}]}`), int64(1))
 	f.Fuzz(func(t *testing.T, b []byte, edition int64) {
 		d, err := Decode(b, edition)
 		if err != nil {
@@ -50,13 +56,26 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("name %q, encoding/json reads %q", d.Profile.Name, name)
 		}
 		for i, p := range d.Posts {
-			if text := m["posts"].([]any)[i].(map[string]any)["text"]; text != p.Text {
+			post := m["posts"].([]any)[i].(map[string]any)
+			if text := post["text"]; text != p.Text {
 				t.Fatalf("post %d text %q, encoding/json reads %q", i, p.Text, text)
 			}
+			if ms, _ := post["mentions"].([]any); reads11(d.Version) && len(ms) != len(p.Mentions) {
+				t.Fatalf("post %d has %d mentions, encoding/json reads %d", i, len(p.Mentions), len(ms))
+			}
+		}
+		if box, _ := m["profile"].(map[string]any)["box"].(string); reads11(d.Version) && box != d.Profile.Box {
+			t.Fatalf("box %q, encoding/json reads %q", d.Profile.Box, box)
+		}
+		if !reads11(d.Version) && d.uses11() {
+			t.Fatalf("fields of 1.1 read from a document of version %s", d.Version)
 		}
 		c, err := d.Encode()
 		if err != nil {
 			t.Fatalf("a decoded document does not encode: %v", err)
+		}
+		if want := `{"format":"hams-social","version":` + strconv.Quote(d.Version) + `,`; !strings.HasPrefix(string(c), want) {
+			t.Fatalf("a document of version %s is written as %.60s", d.Version, c)
 		}
 		d2, err := Decode(c, edition)
 		if err != nil {

@@ -10,8 +10,14 @@ const (
 	// Major is the major version this package reads. A document of another
 	// major version is rejected (S7); any minor version of it is read.
 	Major = 1
-	// Version is the version Encode writes when Doc.Version is empty.
+	// Version is the version Encode writes when Doc.Version is empty and
+	// the document uses no field of version 1.1, so that a 1.0 document
+	// stays byte for byte what it was.
 	Version = "1.0"
+	// Version11 is the version Encode writes when Doc.Version is empty or
+	// "1.0" and the document sets a field of 1.1 (Doc.Device, Doc.Blocks,
+	// Profile.Box, Profile.InboxWork, Post.Mentions).
+	Version11 = "1.1"
 	// TimeLayout is the one accepted form of a time (time.Parse layout):
 	// RFC 3339 in UTC, whole seconds, a literal "Z".
 	TimeLayout = "2006-01-02T15:04:05Z"
@@ -42,4 +48,20 @@ const (
 	MaxFollows = 1000
 	// MaxDeleted is the most deleted post numbers one document lists.
 	MaxDeleted = 10000
+
+	// Version 1.1.
+
+	// MaxBlocks is the most feeds one document blocks.
+	MaxBlocks = 1000
+	// MaxMentions is the most feeds one post mentions.
+	MaxMentions = 10
+	// BoxLen is the length of Profile.Box: 32 bytes in unpadded base64url.
+	BoxLen = 43
+	// MinInboxWork and MaxInboxWork bound Profile.InboxWork, in bits.
+	MinInboxWork, MaxInboxWork = 16, 32
+	// DefaultInboxWork is the proof of work asked of a note when the
+	// profile gives no inbox_work (docs/social-inbox.md §5).
+	DefaultInboxWork = 20
+	// MinDevice and MaxDevice bound Doc.Device.
+	MinDevice, MaxDevice = 1, 4095
 )
