@@ -118,7 +118,7 @@ func (a *App) CreateIdentity(ctx context.Context, name, bio string, avatar []byt
 			return err
 		}
 	}
-	return a.setIdentity(id, &ownState{Edition: -1, NextN: 1, Profile: p})
+	return a.setIdentity(id, &ownState{Edition: -1, NextN: 1, Profile: p, Device: newDevice(0), BaseProfile: p})
 }
 
 // setIdentity installs an identity and its own feed, saving both.
@@ -217,8 +217,7 @@ func (a *App) AddPost(ctx context.Context, text string, images [][]byte, replyTo
 	if replyTo != nil && a.timelineLocked().ByRef[*replyTo] == nil {
 		return 0, uerr("err.no_parent")
 	}
-	n := a.own.NextN
-	a.own.NextN++
+	n := a.takeNumberLocked()
 	a.own.Posts = slices.Insert(a.own.Posts, 0, post{
 		N: n, Time: a.now(), Text: text, Images: uris, ReplyTo: replyTo, Edition: -1,
 	})
@@ -331,6 +330,14 @@ func (a *App) Unfollow(k string) error {
 		return nil
 	}
 	a.own.Follows = slices.Delete(a.own.Follows, i, i+1)
+	a.unfollowLocked(k)
+	return a.ownChangedLocked()
+}
+
+// unfollowLocked stops following feed k here (its subscription, its
+// copy's mark); the caller takes it out of the own feed's follows. a.mu
+// must be held.
+func (a *App) unfollowLocked(k string) {
 	if c := a.subs[k]; c != nil {
 		c()
 		delete(a.subs, k)
@@ -342,7 +349,6 @@ func (a *App) Unfollow(k string) error {
 		}
 	}
 	a.signal(a.discover)
-	return a.ownChangedLocked()
 }
 
 // exportFile is what ExportIdentity writes and ImportIdentity reads.
@@ -397,6 +403,7 @@ func (a *App) ImportIdentity(b []byte) error {
 		}
 	}
 	sortPosts(own.Posts)
+	own.Device = newDevice(own.Device) // this machine is another device than the one that exported
 	a.mu.Lock()
 	a.catchUp = true // the feed may have editions published elsewhere since the export
 	a.mu.Unlock()

@@ -67,6 +67,9 @@ type status struct {
 	Publishing bool
 	PublishErr string
 	Published  time.Time
+	// OtherDevice is when another device last published the person's
+	// feed, if within the last hour (zero otherwise).
+	OtherDevice time.Time
 }
 
 // Open loads the state in cfg.Dir (creating the directory) and starts the
@@ -141,6 +144,13 @@ func (a *App) load() error {
 	}
 	if _, err := readJSON(filepath.Join(a.cfg.Dir, ownFile), a.own); err != nil {
 		return err
+	}
+	if a.id != nil && a.own.Device == 0 { // written before devices were numbered
+		a.own.Device = newDevice(0)
+		a.own.BaseProfile = a.own.Profile
+		if err := a.saveOwnLocked(); err != nil {
+			return err
+		}
 	}
 	entries, err := os.ReadDir(filepath.Join(a.cfg.Dir, feedsDir))
 	if err != nil && !os.IsNotExist(err) {

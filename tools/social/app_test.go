@@ -222,8 +222,9 @@ func TestFollowReplyLike(t *testing.T) {
 
 	// B replies to A's first post and likes it; A follows B and sees both.
 	keyA, _ := feedKey(uriA)
-	b.mustPost("/post", map[string]string{"text": "reply ردّ", "reply_feed": keyA, "reply_n": "1"})
-	b.mustPost("/like", map[string]string{"feed": keyA, "n": "1", "on": "1"})
+	nA := a.postNumbers() // newest first: A's second post, then its first
+	b.mustPost("/post", map[string]string{"text": "reply ردّ", "reply_feed": keyA, "reply_n": nA[1]})
+	b.mustPost("/like", map[string]string{"feed": keyA, "n": nA[1], "on": "1"})
 	a.mustPost("/follow", map[string]string{"uri": uriB})
 	body = a.waitFor("/", "reply ردّ", 20*time.Second)
 	a.waitFor("/", `class="likes">♥ 1<`, 20*time.Second)
@@ -234,7 +235,7 @@ func TestFollowReplyLike(t *testing.T) {
 		t.Fatal("the reply is not threaded under the post")
 	}
 	// A deletes the second post; B stops showing it.
-	a.mustPost("/delete", map[string]string{"n": "2"})
+	a.mustPost("/delete", map[string]string{"n": nA[0]})
 	deadline = time.Now().Add(20 * time.Second)
 	for {
 		if _, body := b.get("/"); !strings.Contains(body, "second ثانٍ") {
@@ -285,10 +286,26 @@ func TestExportImport(t *testing.T) {
 	oldEd := a.app.own.Edition
 	a.app.mu.Unlock()
 	a2.app.mu.Lock()
-	ed, req, next := a2.app.own.Edition, a2.app.id.Request, a2.app.own.NextN
+	ed, req, dev, oldDev := a2.app.own.Edition, a2.app.id.Request, a2.app.own.Device, a.app.own.Device
+	var ns []int64
+	for _, p := range a2.app.own.Posts {
+		ns = append(ns, p.N)
+	}
 	a2.app.mu.Unlock()
-	if req != uri || next != 4 || ed <= oldEd {
-		t.Fatalf("imported identity: %s, next post %d, edition %d", req, next, ed)
+	// Three posts with distinct numbers: the new machine's is its own
+	// device's (docs/social-inbox.md §8), the old machine's two are the
+	// old device's. (Numbers order posts within a device, not across.)
+	mine, old := 0, 0
+	for _, n := range ns {
+		switch n % deviceMod {
+		case int64(dev):
+			mine++
+		case int64(oldDev):
+			old++
+		}
+	}
+	if req != uri || ed <= oldEd || len(ns) != 3 || dev == oldDev || mine != 1 || old != 2 {
+		t.Fatalf("imported identity: %s, edition %d (old %d), devices %d and %d, posts %v", req, ed, oldEd, dev, oldDev, ns)
 	}
 	// A third person following the feed sees both posts.
 	c := startApp(t, nodes[0].FCPAddr(), nil)
@@ -321,7 +338,7 @@ func TestSuggestions(t *testing.T) {
 	c.mustPost("/follow", map[string]string{"uri": uriA})
 	c.waitFor("/", "a question", 20*time.Second)
 	keyA, _ := feedKey(uriA)
-	c.mustPost("/post", map[string]string{"text": "an answer from afar", "reply_feed": keyA, "reply_n": "1"})
+	c.mustPost("/post", map[string]string{"text": "an answer from afar", "reply_feed": keyA, "reply_n": a.postNumbers()[0]})
 	c.mustPost("/post", map[string]string{"text": "from the far side"})
 	c.waitPublished(10 * time.Second)
 	b.mustPost("/follow", map[string]string{"uri": uriC})

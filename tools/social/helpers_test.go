@@ -12,6 +12,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -176,6 +177,19 @@ func (ta *testApp) mustPost(path string, fields map[string]string, files ...file
 	if code != http.StatusSeeOther {
 		ta.t.Fatalf("POST %s: %d\n%s", path, code, errorText(body))
 	}
+}
+
+// postNumbers returns the numbers of the person's own posts, newest first,
+// as form values (the numbers depend on the device: docs/social-inbox.md
+// §8).
+func (ta *testApp) postNumbers() []string {
+	ta.app.mu.Lock()
+	defer ta.app.mu.Unlock()
+	var ns []string
+	for _, p := range ta.app.own.Posts {
+		ns = append(ns, strconv.FormatInt(p.N, 10))
+	}
+	return ns
 }
 
 // errorText is the error paragraph of a page, or the page.

@@ -93,6 +93,8 @@ type statusView struct {
 	FCP, NodeErr string
 	Publishing   bool
 	PublishErr   string
+	// OtherDevice: minutes since another device published the feed.
+	OtherDevice string
 }
 
 // formView is what a form showed before an error, so that nothing typed is
@@ -145,10 +147,14 @@ func (a *App) newPageLocked(r *http.Request, nav, title string) *page {
 		p.Other = langEN
 	}
 	st := a.status
-	if !st.NodeOK && st.NodeErr != "" || st.Publishing || st.PublishErr != "" {
+	other := !st.OtherDevice.IsZero() && a.cfg.Now().Sub(st.OtherDevice) < otherDeviceRecent
+	if !st.NodeOK && st.NodeErr != "" || st.Publishing || st.PublishErr != "" || other {
 		p.Status = &statusView{FCP: a.cfg.FCPAddr, NodeErr: st.NodeErr, Publishing: st.Publishing, PublishErr: st.PublishErr}
 		if st.NodeOK {
 			p.Status.NodeErr = ""
+		}
+		if other {
+			p.Status.OtherDevice = strconv.Itoa(max(1, int(a.cfg.Now().Sub(st.OtherDevice).Minutes())))
 		}
 	}
 	if a.id != nil {

@@ -75,6 +75,15 @@ type ownState struct {
 	Deleted []int64  `json:"deleted"`
 	// Pending: a change not yet published.
 	Pending bool `json:"pending"`
+	// Device is this front-end's device number (docs/social-inbox.md §8):
+	// its posts are numbered ≡ Device (mod 4096), and its editions say it.
+	Device int `json:"device,omitempty"`
+	// BaseFollows (feed keys), BaseLikes and BaseProfile are the lists and
+	// profile as this front-end last published or merged them: the base
+	// of the three-way merge with another device's edition.
+	BaseFollows []string `json:"base_follows,omitempty"`
+	BaseLikes   []Ref    `json:"base_likes,omitempty"`
+	BaseProfile profile  `json:"base_profile"`
 }
 
 // feedCopy is the local copy of another person's feed, merged from the

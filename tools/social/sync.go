@@ -23,6 +23,14 @@ const (
 	refreshSuggestions = 30 * time.Minute
 )
 
+// errCollision: the edition being published exists already (another
+// device published it first).
+var errCollision = errors.New("another device published this edition first")
+
+// maxCollisions bounds the publishes in a row that another device beats
+// before the publisher waits its retry time.
+const maxCollisions = 5
+
 // publisher publishes the own feed's next edition whenever it changed,
 // retrying after failures, until the App closes.
 func (a *App) publisher() {
@@ -33,10 +41,14 @@ func (a *App) publisher() {
 			return
 		case <-a.publish:
 		}
-		for {
+		for collisions := 0; ; {
 			err := a.publishOnce()
 			if err == nil || a.ctx.Err() != nil {
 				break
+			}
+			if errors.Is(err, errCollision) && collisions < maxCollisions {
+				collisions++ // another device was first: merge and publish after it, now
+				continue
 			}
 			a.mu.Lock()
 			a.status.Publishing, a.status.PublishErr = false, err.Error()
@@ -53,7 +65,7 @@ func (a *App) publisher() {
 // docLocked builds the next edition of the own feed. a.mu must be held.
 func (a *App) docLocked(ed int64) (*feed.Doc, error) {
 	o := a.own
-	d := &feed.Doc{Edition: ed, Time: a.now(), Deleted: slices.Clone(o.Deleted)}
+	d := &feed.Doc{Edition: ed, Time: a.now(), Deleted: slices.Clone(o.Deleted), Device: o.Device}
 	d.Profile = feed.Profile{Name: o.Profile.Name, Bio: o.Profile.Bio, Avatar: o.Profile.Avatar}
 	win := o.Posts[:min(len(o.Posts), feed.MaxPosts)]
 	for _, p := range win {
@@ -137,67 +149,33 @@ func (a *App) catchUpOwn() error {
 	if doc.Edition <= o.Edition {
 		return nil
 	}
-	// The numbers the other machine used are taken: posts written here
-	// since and not published yet move to numbers after them.
-	theirs := copyPosts(doc)
-	taken := int64(0)
-	for _, p := range theirs {
-		taken = max(taken, p.N)
+	// A number the other device used is taken: a post written here and not
+	// published yet that has it moves to a new number. (Devices number
+	// their posts apart, so only numbers from before that, or from a copy
+	// of this device's state, can meet.)
+	taken := map[int64]bool{}
+	for _, p := range doc.Posts {
+		taken[p.N] = true
+		o.NextN = max(o.NextN, p.N+1)
 	}
 	for _, n := range doc.Deleted {
-		taken = max(taken, n)
+		taken[n] = true
+		o.NextN = max(o.NextN, n+1)
 	}
 	renumber := map[int64]int64{}
-	next := max(o.NextN, taken+1)
 	for i := len(o.Posts) - 1; i >= 0; i-- { // oldest first
-		if p := &o.Posts[i]; p.Edition < 0 && p.N <= taken {
-			renumber[p.N] = next
-			p.N = next
-			next++
+		if p := &o.Posts[i]; p.Edition < 0 && taken[p.N] {
+			n := a.takeNumberLocked()
+			renumber[p.N], p.N = n, n
 		}
 	}
-	o.NextN = next
 	for i := range o.Posts {
 		if rt := o.Posts[i].ReplyTo; rt != nil && rt.Feed == a.me && renumber[rt.N] != 0 {
 			o.Posts[i].ReplyTo = &Ref{rt.Feed, renumber[rt.N]}
 		}
 	}
-	have := map[int64]bool{}
-	for _, p := range o.Posts {
-		have[p.N] = true
-	}
-	deleted := map[int64]bool{}
-	for _, n := range doc.Deleted {
-		deleted[n] = true
-	}
-	o.Posts = slices.DeleteFunc(o.Posts, func(p post) bool { return deleted[p.N] })
-	for _, p := range theirs {
-		if !have[p.N] {
-			o.Posts = append(o.Posts, p)
-		}
-	}
-	for _, n := range doc.Deleted {
-		if !slices.Contains(o.Deleted, n) {
-			o.Deleted = append(o.Deleted, n)
-		}
-	}
-	slices.Sort(o.Deleted)
-	sortPosts(o.Posts)
-	for _, f := range doc.Follows {
-		if k, err := feedKey(f.Feed); err == nil && !slices.ContainsFunc(o.Follows, func(u string) bool { kk, _ := feedKey(u); return kk == k }) {
-			o.Follows = append(o.Follows, f.Feed)
-			a.followLocked(k, f.Feed)
-		}
-	}
-	for _, l := range doc.Likes {
-		if k, err := feedKey(l.Feed); err == nil && !slices.ContainsFunc(o.Likes, func(x like) bool { return x.Ref == Ref{k, l.N} }) {
-			o.Likes = append(o.Likes, like{Ref: Ref{k, l.N}, Time: l.Time})
-		}
-	}
-	slices.SortStableFunc(o.Likes, func(x, y like) int { return y.Time.Compare(x.Time) }) // newest first
-	o.Likes = o.Likes[:min(len(o.Likes), feed.MaxLikes)]
-	o.Edition = doc.Edition
-	a.cfg.Logger.Info("social: took in a newer edition of your feed", "edition", doc.Edition)
+	a.mergeOwnLocked(doc)
+	a.cfg.Logger.Info("social: took in a newer edition of your feed", "edition", doc.Edition, "device", doc.Device)
 	return a.ownChangedLocked()
 }
 
@@ -244,13 +222,14 @@ func (a *App) publishOnce() error {
 	}
 	if _, err := fc.Put(ctx, bytes.NewReader(b), int64(len(b)), fcpclient.PutOptions{URI: uri, ContentType: "application/json"}); err != nil {
 		var pf *fcpclient.PutFailedError
-		if errors.As(err, &pf) && pf.Code == fcpwire.InsertCollision { // collision: this edition exists already
+		if errors.As(err, &pf) && pf.Code == fcpwire.InsertCollision {
+			// This edition exists already: another device published it.
+			// Take in its newest edition, then publish the merge after it.
 			a.mu.Lock()
-			if a.own.Edition < ed {
-				a.own.Edition = ed
-				a.saveOwnLocked()
-			}
+			a.catchUp = true
+			a.status.Publishing = false
 			a.mu.Unlock()
+			return fmt.Errorf("social: publishing edition %d: %w", ed, errCollision)
 		}
 		return fmt.Errorf("social: publishing edition %d: %w", ed, err)
 	}
@@ -269,6 +248,7 @@ func (a *App) publishOnce() error {
 	if a.gen == gen {
 		a.own.Pending = false
 	}
+	a.baseLocked() // what the next merge with another device starts from
 	a.status.Publishing, a.status.PublishErr, a.status.Published = false, "", a.cfg.Now()
 	err = a.saveOwnLocked()
 	a.changedLocked()

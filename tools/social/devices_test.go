@@ -1,0 +1,83 @@
+package social
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestTwoDevices: one identity on two front-ends (the second imported the
+// first's export) posting at the same moment loses nothing: the device
+// that finds its edition taken takes in the other's, merges and publishes
+// after it; a reader of the feed sees every post, and the second device is
+// told the first is active. (Both front-ends use one node: how two nodes
+// find a collision across the network is the routing's part.)
+func TestTwoDevices(t *testing.T) {
+	nodes := startNodes(t, 1)
+	friend := startApp(t, nodes[0].FCPAddr(), nil)
+	friendURI := friend.createIdentity("Friend")
+	friendKey, _ := feedKey(friendURI)
+	a := startApp(t, nodes[0].FCPAddr(), nil)
+	uri := a.createIdentity("Two Phones هاتفان")
+	a.mustPost("/post", map[string]string{"text": "before the second phone"})
+	a.mustPost("/follow", map[string]string{"uri": friendURI})
+	a.waitPublished(10 * time.Second)
+	_, _, exported := a.post("/identity/export", map[string]string{})
+	b := startApp(t, nodes[0].FCPAddr(), nil)
+	b.mustPost("/identity/import", map[string]string{}, file{"file", "id.json", []byte(exported)})
+	// The second phone unfollows what the first followed; the first likes
+	// nothing: the three-way merge must keep the unfollow.
+	b.waitFor("/people", "Friend", 10*time.Second)
+	b.mustPost("/unfollow", map[string]string{"uri": friendKey})
+	b.waitPublished(10 * time.Second)
+
+	var wg sync.WaitGroup
+	for _, dev := range []*testApp{a, b} {
+		name := "A"
+		if dev == b {
+			name = "B"
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 3 {
+				dev.mustPost("/post", map[string]string{"text": fmt.Sprintf("from phone %s, %d", name, i)})
+			}
+		}()
+	}
+	wg.Wait()
+	a.waitPublished(30 * time.Second)
+	b.waitPublished(30 * time.Second)
+	// Whichever published last merged the other's posts in; the one that
+	// published first takes the merge in at its next publish.
+	a.mustPost("/post", map[string]string{"text": "last word"})
+	a.waitPublished(30 * time.Second)
+
+	r := startApp(t, nodes[0].FCPAddr(), nil)
+	r.createIdentity("Reader")
+	r.mustPost("/follow", map[string]string{"uri": uri})
+	want := []string{"before the second phone", "last word"}
+	for i := range 3 {
+		want = append(want, fmt.Sprintf("from phone A, %d", i), fmt.Sprintf("from phone B, %d", i))
+	}
+	body := r.waitFor("/", "last word", 30*time.Second)
+	for _, w := range want {
+		if !strings.Contains(body, w) {
+			t.Errorf("the reader does not see %q", w)
+		}
+	}
+	a.app.mu.Lock()
+	follows, other := len(a.app.own.Follows), a.app.status.OtherDevice
+	a.app.mu.Unlock()
+	if follows != 0 {
+		t.Errorf("the merge lost the second phone's unfollow: %d follows", follows)
+	}
+	if other.IsZero() {
+		t.Error("the first phone was not told that another device is active")
+	}
+	if _, body := a.get("/"); !strings.Contains(body, "Another device of yours published your feed") {
+		t.Error("the page does not say that another device is active")
+	}
+}
