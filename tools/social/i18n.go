@@ -22,11 +22,11 @@ var catalog = map[string][2]string{
 	"nav.profile": {"Profile", "الملف الشخصي"},
 	"lang.other":  {"العربية", "English"},
 
-	"status.node_down":   {"The node at %s cannot be reached (%s). Start it with: hams node", "تعذّر الوصول إلى العقدة على %s (%s). شغّلها بالأمر: hams node"},
-	"status.publishing":  {"Publishing your changes…", "جارٍ نشر تغييراتك…"},
-	"status.publish_err": {"Publishing failed; trying again: %s", "تعذّر النشر، وستُعاد المحاولة: %s"},
+	"status.node_down":    {"The node at %s cannot be reached (%s). Start it with: hams node", "تعذّر الوصول إلى العقدة على %s (%s). شغّلها بالأمر: hams node"},
+	"status.publishing":   {"Publishing your changes…", "جارٍ نشر تغييراتك…"},
+	"status.publish_err":  {"Publishing failed; trying again: %s", "تعذّر النشر، وستُعاد المحاولة: %s"},
 	"status.other_device": {"Another device of yours published your feed %s minutes ago: what it wrote is merged with what you write here.", "نشر جهازٌ آخر لك حسابك قبل %s دقيقة: ما كتبه يُدمج مع ما تكتبه هنا."},
-	"status.pending":     {"not published yet", "لم يُنشر بعد"},
+	"status.pending":      {"not published yet", "لم يُنشر بعد"},
 
 	"welcome.title":  {"Welcome to hams", "أهلًا بك في همس"},
 	"welcome.text":   {"Create an identity to publish posts and follow people. It is a key pair kept on this machine: nobody can post as you without it, and nobody can take your posts down.", "أنشئ هويةً لتنشر وتتابع الآخرين. هويتك زوج مفاتيح محفوظ على هذا الجهاز: لا يستطيع أحد النشر باسمك من دونه، ولا حجب منشوراتك."},
