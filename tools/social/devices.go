@@ -88,6 +88,12 @@ func (a *App) baseLocked() {
 		o.BaseLikes = append(o.BaseLikes, l.Ref)
 	}
 	o.BaseProfile = o.Profile
+	o.BaseBlocks = o.BaseBlocks[:0]
+	for _, b := range o.Blocks {
+		if k, err := feedKey(b); err == nil {
+			o.BaseBlocks = append(o.BaseBlocks, k)
+		}
+	}
 }
 
 // mergeOwnLocked takes in doc, a newer edition of the person's own feed
@@ -154,6 +160,24 @@ func (a *App) mergeOwnLocked(doc *feed.Doc) {
 		if !slices.Contains(ourFollows, k) {
 			a.followLocked(k, hint[k])
 		}
+	}
+
+	var theirBlocks, ourBlocks []string
+	for _, b := range doc.Blocks {
+		if k, err := feedKey(b.Feed); err == nil {
+			theirBlocks = append(theirBlocks, k)
+			hint[k] = b.Feed
+		}
+	}
+	for _, b := range o.Blocks {
+		if k, err := feedKey(b); err == nil {
+			ourBlocks = append(ourBlocks, k)
+			hint[k] = b
+		}
+	}
+	o.Blocks = o.Blocks[:0]
+	for _, k := range mergeSets(o.BaseBlocks, ourBlocks, theirBlocks) {
+		o.Blocks = append(o.Blocks, hint[k])
 	}
 
 	likeTime := map[Ref]time.Time{}

@@ -51,6 +51,8 @@ func (a *App) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /like", a.like)
 	mux.HandleFunc("POST /follow", a.follow)
 	mux.HandleFunc("POST /unfollow", a.unfollow)
+	mux.HandleFunc("POST /block", a.block)
+	mux.HandleFunc("POST /mute", a.mute)
 	mux.HandleFunc("POST /lang", a.setLang)
 	static, _ := fs.Sub(assets.Static, "static")
 	mux.Handle("GET /static/", cacheFor(http.StripPrefix("/static/", http.FileServerFS(static))))
@@ -86,6 +88,8 @@ type page struct {
 	Before bool   // this is not the newest page
 
 	Following, Suggested []*personView
+	// Blocked and Muted list the people the person hides.
+	Blocked, Muted []*personView
 	Person               *personView
 }
 
@@ -114,6 +118,9 @@ type personView struct {
 	Waiting             bool
 	Followed, CanFollow bool
 	FollowedBy          string
+	// Blocked, Muted: the person hides them (the card offers undoing it);
+	// CanHide: the card offers muting and blocking.
+	Blocked, Muted, CanHide bool
 }
 
 // postView is a post as the pages show it.
@@ -166,7 +173,11 @@ func (a *App) newPageLocked(r *http.Request, nav, title string) *page {
 // personLocked describes feed k (the person's own or a copy). a.mu must be
 // held.
 func (a *App) personLocked(p *page, k string) *personView {
-	v := &personView{L: p.L, CSRF: p.CSRF, Back: p.Path, Key: k, URI: k, Short: shortKey(k)}
+	v := &personView{L: p.L, CSRF: p.CSRF, Back: p.Path, Key: k, URI: k, Short: shortKey(k), CanHide: a.id != nil && k != a.me}
+	if a.id != nil {
+		v.Muted = slices.Contains(a.own.Mutes, k)
+		v.Blocked = slices.ContainsFunc(a.own.Blocks, func(u string) bool { kk, _ := feedKey(u); return kk == k })
+	}
 	switch f := a.feeds[k]; {
 	case k == a.me:
 		v.URI = a.hintLocked(k)
@@ -326,8 +337,18 @@ func (a *App) renderPeople(w http.ResponseWriter, r *http.Request, form formView
 			}
 		}
 	}
+	for _, b := range a.own.Blocks {
+		if k, err := feedKey(b); err == nil {
+			v := a.personLocked(p, k)
+			v.CanFollow = false
+			p.Blocked = append(p.Blocked, v)
+		}
+	}
+	for _, k := range a.own.Mutes {
+		p.Muted = append(p.Muted, a.personLocked(p, k))
+	}
 	for k, f := range a.feeds {
-		if k == a.me {
+		if k == a.me || a.hiddenLocked(k) {
 			continue
 		}
 		v := a.personLocked(p, k)
@@ -685,6 +706,14 @@ func (a *App) like(w http.ResponseWriter, r *http.Request) {
 func (a *App) follow(w http.ResponseWriter, r *http.Request) {
 	uri := r.FormValue("uri")
 	a.done(w, r, a.Follow(uri), "/people", formView{URI: uri})
+}
+
+func (a *App) block(w http.ResponseWriter, r *http.Request) {
+	a.done(w, r, a.Block(r.FormValue("uri"), r.FormValue("on") == "1"), "/people", formView{})
+}
+
+func (a *App) mute(w http.ResponseWriter, r *http.Request) {
+	a.done(w, r, a.Mute(r.FormValue("uri"), r.FormValue("on") == "1"), "/people", formView{})
 }
 
 func (a *App) unfollow(w http.ResponseWriter, r *http.Request) {

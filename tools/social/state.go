@@ -84,6 +84,12 @@ type ownState struct {
 	BaseFollows []string `json:"base_follows,omitempty"`
 	BaseLikes   []Ref    `json:"base_likes,omitempty"`
 	BaseProfile profile  `json:"base_profile"`
+	// Blocks are the feeds the person blocks (request URIs with an edition
+	// hint), published (docs/social-inbox.md §6); BaseBlocks their keys
+	// at the last publish. Mutes are feed keys hidden here only.
+	Blocks     []string `json:"blocks,omitempty"`
+	BaseBlocks []string `json:"base_blocks,omitempty"`
+	Mutes      []string `json:"mutes,omitempty"`
 }
 
 // feedCopy is the local copy of another person's feed, merged from the
@@ -101,6 +107,8 @@ type feedCopy struct {
 	Posts   []post   `json:"posts"`
 	Likes   []like   `json:"likes"`
 	Follows []string `json:"follows"`
+	// Blocks are the keys of the feeds this feed blocks (its distrust).
+	Blocks  []string `json:"blocks,omitempty"`
 	Deleted []int64  `json:"deleted"`
 	// Older is the newest edition's pointer to older posts (-1: none).
 	Older int64 `json:"older"`

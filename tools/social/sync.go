@@ -93,6 +93,11 @@ func (a *App) docLocked(ed int64) (*feed.Doc, error) {
 		}
 		d.Follows = append(d.Follows, feed.Follow{Feed: a.hintLocked(k)})
 	}
+	for _, b := range o.Blocks {
+		if k, err := feedKey(b); err == nil {
+			d.Blocks = append(d.Blocks, feed.Block{Feed: a.hintLocked(k)})
+		}
+	}
 	return d, d.Validate()
 }
 
@@ -436,6 +441,12 @@ func (a *App) mergeNewest(k string, d *feed.Doc) {
 	for _, l := range d.Likes {
 		if kk, err := feedKey(l.Feed); err == nil {
 			f.Likes = append(f.Likes, like{Ref: Ref{kk, l.N}, Time: l.Time})
+		}
+	}
+	f.Blocks = f.Blocks[:0]
+	for _, b := range d.Blocks {
+		if k, err := feedKey(b.Feed); err == nil {
+			f.Blocks = append(f.Blocks, k)
 		}
 	}
 	f.Follows = f.Follows[:0]

@@ -45,9 +45,10 @@ type timeline struct {
 
 // buildTimeline assembles the timeline from the person's own feed (key me;
 // empty when there is no identity yet), the followed feeds' copies, and the
-// replies to the person's posts in the suggested feeds' copies.
+// replies to the person's posts in the suggested feeds' copies, leaving out
+// the feeds hidden says are (blocked, muted; nil: none).
 // Posts a feed lists as deleted are already gone from its copy.
-func buildTimeline(me string, own *ownState, feeds map[string]*feedCopy) *timeline {
+func buildTimeline(me string, own *ownState, feeds map[string]*feedCopy, hidden func(string) bool) *timeline {
 	tl := &timeline{ByRef: map[Ref]*item{}, Authors: map[string]*author{}}
 	add := func(a *author, posts []post, pending func(*post) bool) {
 		for i := range posts {
@@ -73,7 +74,7 @@ func buildTimeline(me string, own *ownState, feeds map[string]*feedCopy) *timeli
 	}
 	keys := make([]string, 0, len(feeds))
 	for k := range feeds {
-		if k != me {
+		if k != me && (hidden == nil || !hidden(k)) {
 			keys = append(keys, k)
 		}
 	}

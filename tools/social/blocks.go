@@ -1,0 +1,89 @@
+package social
+
+import "slices"
+
+// Blocking and muting (docs/social-inbox.md §6). A block hides a person
+// everywhere here and is published in the feed's blocks, so that the
+// person's friends' pages count it too; a mute hides the same things,
+// here only. A feed the person neither follows nor has accepted is also
+// hidden when someone the person follows blocks it: friends' blocks count,
+// but never against the person's own follow, and blocks from people the
+// person does not follow count for nothing.
+
+// hiddenLocked reports whether feed k's posts, replies and suggestion are
+// hidden from the person. a.mu must be held.
+func (a *App) hiddenLocked(k string) bool {
+	o := a.own
+	if slices.Contains(o.Mutes, k) || slices.ContainsFunc(o.Blocks, func(u string) bool { kk, _ := feedKey(u); return kk == k }) {
+		return true
+	}
+	if f := a.feeds[k]; f != nil && f.Followed {
+		return false // the person's own follow wins over friends' blocks
+	}
+	for _, f := range a.feeds {
+		if f.Followed && slices.Contains(f.Blocks, k) {
+			return true
+		}
+	}
+	return false
+}
+
+// Block blocks (on) or unblocks feed k (its request URI, or its key): a
+// blocked feed is unfollowed and hidden everywhere, and the block is
+// published.
+func (a *App) Block(uri string, on bool) error {
+	k, err := feedKey(uri)
+	if err != nil {
+		return uerr("err.feed_uri")
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.id == nil {
+		return errNoIdentity
+	}
+	if k == a.me {
+		return uerr("err.block_self")
+	}
+	o := a.own
+	i := slices.IndexFunc(o.Blocks, func(u string) bool { kk, _ := feedKey(u); return kk == k })
+	switch {
+	case on && i >= 0, !on && i < 0:
+		return nil
+	case on:
+		o.Blocks = append(o.Blocks, uri)
+		if j := slices.IndexFunc(o.Follows, func(f string) bool { kk, _ := feedKey(f); return kk == k }); j >= 0 {
+			o.Follows = slices.Delete(o.Follows, j, j+1)
+			a.unfollowLocked(k)
+		}
+	default:
+		o.Blocks = slices.Delete(o.Blocks, i, i+1)
+	}
+	a.tl = nil
+	return a.ownChangedLocked()
+}
+
+// Mute mutes (on) or unmutes feed k, here only.
+func (a *App) Mute(uri string, on bool) error {
+	k, err := feedKey(uri)
+	if err != nil {
+		return uerr("err.feed_uri")
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.id == nil {
+		return errNoIdentity
+	}
+	o := a.own
+	i := slices.Index(o.Mutes, k)
+	switch {
+	case on && i < 0:
+		o.Mutes = append(o.Mutes, k)
+	case !on && i >= 0:
+		o.Mutes = slices.Delete(o.Mutes, i, i+1)
+	default:
+		return nil
+	}
+	a.tl = nil
+	a.changedLocked()
+	return a.saveOwnLocked()
+}
