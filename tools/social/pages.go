@@ -90,7 +90,7 @@ type page struct {
 	Following, Suggested []*personView
 	// Blocked and Muted list the people the person hides.
 	Blocked, Muted []*personView
-	Person               *personView
+	Person         *personView
 }
 
 type statusView struct {
