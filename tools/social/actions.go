@@ -220,6 +220,7 @@ func (a *App) AddPost(ctx context.Context, text string, images [][]byte, replyTo
 	n := a.takeNumberLocked()
 	a.own.Posts = slices.Insert(a.own.Posts, 0, post{
 		N: n, Time: a.now(), Text: text, Images: uris, ReplyTo: replyTo, Edition: -1,
+		Mentions: a.mentionsLocked(text),
 	})
 	return n, a.ownChangedLocked()
 }

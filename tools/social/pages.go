@@ -217,7 +217,7 @@ func (a *App) postViewLocked(p *page, tl *timeline, it *item, people map[string]
 	v := &postView{
 		L: p.L, CSRF: p.CSRF, Back: p.Path, Author: auth, N: it.Ref.N, Anchor: anchor(it.Ref),
 		TimeISO: it.Post.Time.UTC().Format(time.RFC3339), TimeText: it.Post.Time.Local().Format("2006-01-02 15:04"),
-		Text: linkify(it.Post.Text), Likes: it.Likes, LikedByMe: it.LikedByMe, Mine: it.Author.Mine, Pending: it.Pending,
+		Text: a.linkMentionsLocked(linkify(it.Post.Text), it.Post.Mentions), Likes: it.Likes, LikedByMe: it.LikedByMe, Mine: it.Author.Mine, Pending: it.Pending,
 		CanAct: a.id != nil,
 	}
 	name := auth.Name

@@ -34,6 +34,8 @@ type post struct {
 	Text    string    `json:"text"`
 	Images  []string  `json:"images,omitempty"`
 	ReplyTo *Ref      `json:"reply_to,omitempty"`
+	// Mentions are the keys of the feeds the post mentions (@name).
+	Mentions []string `json:"mentions,omitempty"`
 	// Edition is the edition the post first appeared in (own posts: -1
 	// until published).
 	Edition int64 `json:"edition"`

@@ -70,6 +70,9 @@ func (a *App) docLocked(ed int64) (*feed.Doc, error) {
 	win := o.Posts[:min(len(o.Posts), feed.MaxPosts)]
 	for _, p := range win {
 		fp := feed.Post{N: p.N, Time: p.Time, Text: p.Text, Images: slices.Clone(p.Images)}
+		for _, k := range p.Mentions {
+			fp.Mentions = append(fp.Mentions, a.hintLocked(k))
+		}
 		if p.ReplyTo != nil {
 			fp.ReplyTo = &feed.PostRef{Feed: a.hintLocked(p.ReplyTo.Feed), N: p.ReplyTo.N}
 		}
@@ -402,6 +405,11 @@ func copyPosts(d *feed.Doc) []post {
 	ps := make([]post, 0, len(d.Posts))
 	for _, p := range d.Posts {
 		cp := post{N: p.N, Time: p.Time, Text: p.Text, Images: p.Images, Edition: d.Edition}
+		for _, m := range p.Mentions {
+			if k, err := feedKey(m); err == nil {
+				cp.Mentions = append(cp.Mentions, k)
+			}
+		}
 		if p.ReplyTo != nil {
 			if k, err := feedKey(p.ReplyTo.Feed); err == nil {
 				cp.ReplyTo = &Ref{Feed: k, N: p.ReplyTo.N}
