@@ -49,13 +49,14 @@ var allowed = map[string][]string{
 	// Programs.
 	"tools/hams": {"fcp/fcpclient", "fcp/fcpwire", "internal/tornet", "keys", "node", "node/network", "node/noderef", "node/tor", "node/torbridge",
 		"routing", "routing/sim", "routing/sim/simplot", "tools/social"},
-	"tools/social":         {"fcp/fcpclient", "fcp/fcpwire", "keys", "tools/social/assets", "tools/social/feed"},
-	"tools/social/assets":  {},
-	"tools/social/feed":    {"keys"},
-	"tools/keyvectors":     {"internal/vectorfile", "keys"},
-	"tools/metavectors":    {"internal/vectorfile", "keys", "node/clientlayer"},
-	"tools/noderefvectors": {"internal/vectorfile", "keys"},
-	"tools/socialvectors":  {"internal/vectorfile", "keys", "tools/social/feed"},
+	"tools/social":            {"fcp/fcpclient", "fcp/fcpwire", "keys", "tools/social/assets", "tools/social/feed", "tools/social/imageclean"},
+	"tools/social/assets":     {},
+	"tools/social/feed":       {"keys"},
+	"tools/social/imageclean": {},
+	"tools/keyvectors":        {"internal/vectorfile", "keys"},
+	"tools/metavectors":       {"internal/vectorfile", "keys", "node/clientlayer"},
+	"tools/noderefvectors":    {"internal/vectorfile", "keys"},
+	"tools/socialvectors":     {"internal/vectorfile", "keys", "tools/social/feed"},
 }
 
 // pure packages do no I/O of their own, read no clock, start no goroutine

@@ -3,6 +3,7 @@ package social
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/hamsnet/hams/fcp/fcpclient"
 	"github.com/hamsnet/hams/tools/social/feed"
+	"github.com/hamsnet/hams/tools/social/imageclean"
 )
 
 // userError is a mistake in what the person entered: the page shows the
@@ -63,14 +65,26 @@ type image struct {
 var imageTypes = []string{"image/jpeg", "image/png", "image/gif", "image/webp"}
 
 // insertImage inserts an image as a CHK and caches it; it returns the URI.
+// Every metadata block (EXIF with its GPS position, XMP, IPTC, comments,
+// thumbnails, ICC profiles) is removed first, the orientation applied
+// (tools/social/imageclean): a photo never tells where it was taken.
 func (a *App) insertImage(ctx context.Context, data []byte) (string, error) {
 	if int64(len(data)) > a.cfg.MaxImageSize {
 		return "", uerr("err.image_size", len(data)>>10, a.cfg.MaxImageSize>>10)
 	}
-	ct := http.DetectContentType(data)
-	if !slices.Contains(imageTypes, ct) {
+	if !slices.Contains(imageTypes, http.DetectContentType(data)) {
 		return "", uerr("err.image_type")
 	}
+	clean, err := imageclean.Clean(data)
+	if err != nil {
+		a.cfg.Logger.Info("social: refusing an image it cannot clean", "err", err)
+		var tooLarge *imageclean.TooLargeError
+		if errors.As(err, &tooLarge) {
+			return "", uerr("err.image_pixels", tooLarge.Pixels/1_000_000, tooLarge.Limit/1_000_000)
+		}
+		return "", uerr("err.image_clean")
+	}
+	data, ct := clean.Data, clean.ContentType
 	fc, err := a.client(ctx)
 	if err != nil {
 		return "", err

@@ -100,6 +100,8 @@ var catalog = map[string][2]string{
 	"err.images":          {"At most %d images per post.", "%d صور على الأكثر في كل منشور."},
 	"err.image_size":      {"The image is too large: %d KiB, at most %d KiB.", "الصورة كبيرة جدًا: %d كيلوبايت، والحدّ %d."},
 	"err.image_type":      {"Only JPEG, PNG, GIF and WebP images.", "الصور المقبولة: JPEG وPNG وGIF وWebP فقط."},
+	"err.image_clean":     {"This image cannot be cleaned of its hidden information (such as where it was taken), so it was not published. Save it again as JPEG or PNG and try again.", "تعذّر تنظيف هذه الصورة من معلوماتها المخفية (كمكان التقاطها)، فلم تُنشر. احفظها من جديد بصيغة JPEG أو PNG وأعد المحاولة."},
+	"err.image_pixels":    {"The image has too many pixels: %d million, at most %d million.", "في الصورة بكسلات كثيرة جدًا: %d مليون، والحدّ %d مليون."},
 	"err.identity_exists": {"There is an identity here already.", "توجد هوية هنا بالفعل."},
 	"err.no_parent":       {"The post you reply to is not in your timeline.", "المنشور الذي تردّ عليه ليس في خطّك الزمني."},
 	"err.no_post":         {"There is no such post.", "لا يوجد منشور كهذا."},

@@ -37,6 +37,7 @@ func TestMentions(t *testing.T) {
 	}
 	a.waitFor("/people", "ليلى حسن", 20*time.Second)
 	a.waitFor("/people", ">Sam<", 20*time.Second)
+	a.waitFor("/people", ">sam<", 20*time.Second)
 	a.mustPost("/post", map[string]string{"text": "شكراً @ليلىحسن and hello @sam and @nobody"})
 	a.app.mu.Lock()
 	got := slices.Clone(a.app.own.Posts[0].Mentions)
