@@ -53,15 +53,17 @@ var allowed = map[string][]string{
 	"tools/social/assets":     {},
 	"tools/social/feed":       {"keys"},
 	"tools/social/imageclean": {},
+	"tools/social/inbox":      {"keys", "tools/social/feed"},
 	"tools/keyvectors":        {"internal/vectorfile", "keys"},
 	"tools/metavectors":       {"internal/vectorfile", "keys", "node/clientlayer"},
 	"tools/noderefvectors":    {"internal/vectorfile", "keys"},
 	"tools/socialvectors":     {"internal/vectorfile", "keys", "tools/social/feed"},
+	"tools/inboxvectors":      {"internal/vectorfile", "keys", "tools/social/feed", "tools/social/inbox"},
 }
 
 // pure packages do no I/O of their own, read no clock, start no goroutine
 // and draw no randomness but from a source they are given.
-var pure = []string{"keys", "routing", "node/noderef", "node/peerwire", "fcp/fcpwire"}
+var pure = []string{"keys", "routing", "node/noderef", "node/peerwire", "fcp/fcpwire", "tools/social/inbox"}
 
 // deterministic packages may write files, but read no clock, start no
 // goroutine and draw no randomness but from a seeded source: the same seed
