@@ -1,7 +1,7 @@
 // Command socialvectors writes the test vectors of the hams-social feed
 // format (docs/social.md) to docs/vectors/social/: one JSON file per case,
 // documents that parse (with what they parse to and their canonical form)
-// and, for every MUST-reject rule S1…S31, documents that break it and
+// and, for every MUST-reject rule S1…S32, documents that break it and
 // nothing else. The vectors of version 1.1 are named parse-v11-…,
 // parse-v10-… and reject-S27… (and reject-S8…–S20… for the 1.1 fields). The output is deterministic: keys come from fixed seeds.
 // tools/social/feed's vector test loads every file; this command's test
@@ -433,7 +433,8 @@ func vectors() []Vector {
 	rej("S26", "greater", "older above edition", 12, withTop(`"older":13`))
 	rej("S26", "negative", "older -1", 12, withTop(`"older":-1`))
 	rej("S26", "edition-zero", "edition 0 with older 0", 0, mut(minDoc, `}}`, `},"older":0}`))
-	return append(vs, vectors11(r, layla, omar, sam, others, baseDoc, post3)...)
+	vs = append(vs, vectors11(r, layla, omar, sam, others, baseDoc, post3)...)
+	return append(vs, vectorsAlt(baseDoc, post3)...)
 }
 
 // vectors11 returns the vectors of version 1.1 (docs/social.md §10,
@@ -561,6 +562,78 @@ func vectors11(r *rand.ChaCha8, layla, omar, sam identity, others []identity, ba
 	rej("S19", "mention-name", "a mention that is a name, not a feed URI", withPost(`"mentions":["@omar"]`))
 	rej("S20", "mention-insert", "a mention holding an insert URI (a private key)", withPost(`"mentions":[`+q(omar.insert.WithEdition(3).String())+`]`))
 	rej("S20", "block-insert", "a block holding the author's own insert URI", withTop(`"blocks":[{"feed":`+q(layla.insert.WithEdition(0).String())+`}]`))
+	return vs
+}
+
+// vectorsAlt returns the vectors of a post's alt text (1.1, S32). It
+// draws no keys (its images are CHKs of fixed data); a key it needs one
+// day comes from r after every key of vectors11.
+func vectorsAlt(baseDoc, post3 string) []Vector {
+	img := []string{chk("photo 1: the sea at Beirut"), chk("photo 2: a cat"), chk("avatar of Layla (a PNG in real life)"), chk("4")}
+	q := func(s string) string { return string(must(json.Marshal(s))) }
+	list := func(ss ...string) string {
+		parts := make([]string, len(ss))
+		for i, s := range ss {
+			parts[i] = q(s)
+		}
+		return "[" + strings.Join(parts, ",") + "]"
+	}
+	base := mut(baseDoc, `"version":"1.0"`, `"version":"1.1"`)
+	// withPost adds fields to post 3 of base (version 1.1).
+	withPost := func(fields string) string {
+		return mut(base, post3, `{"n":3,"time":"2026-12-05T09:00:00Z","text":"مرحبا",`+fields+`}`)
+	}
+	// alt gives post 3 its first n images and the alt field v.
+	alt := func(n int, v string) string {
+		return withPost(`"images":` + list(img[:n]...) + `,"alt":` + v)
+	}
+
+	var vs []Vector
+	parse := func(name, desc string, ed int64, doc string) {
+		vs = append(vs, Vector{Name: "parse-" + name, Description: desc, Op: "parse", Edition: ed, Doc: doc})
+	}
+	rej := func(rule, name, desc string, doc string) {
+		vs = append(vs, Vector{Name: "reject-" + rule + "-" + name, Description: desc, Op: "reject", Rule: rule, Edition: 12, Doc: doc})
+	}
+	parse("v11-alt", "version 1.1: posts with 1, 2, 3 and 4 images and one alt text per image, in their order (Arabic, English, "+
+		"Arabic and English with bidi marks, emoji, quotes, and an empty one: no description), and a post with an image and no alt", 14, enc(&feed.Doc{
+		Edition: 14, Time: ts("2026-12-07T10:00:00Z"), Profile: feed.Profile{Name: "ليلى"},
+		Posts: []feed.Post{
+			{N: 5, Time: ts("2026-12-07T09:40:00Z"), Text: "البحر اليوم 🌊", Images: img[:1],
+				Alt: []string{"البحر عند الغروب في بيروت، وقارب صغير قرب الصخور"}},
+			{N: 4, Time: ts("2026-12-07T09:30:00Z"), Text: "Two photos from the corniche", Images: img[:2],
+				Alt: []string{"The sea at Beirut under a grey sky, seen from the corniche", ""}},
+			{N: 3, Time: ts("2026-12-07T09:20:00Z"), Text: "لافتات المقهى", Images: img[:3],
+				Alt: []string{"لافتة مكتوب عليها \u200f«أهلاً وسهلاً»\u200f وتحتها \u200eWelcome\u200e",
+					`A sign reading "EXIT \ خروج"`, "فنجان قهوة ☕ وكتاب مفتوح"}},
+			{N: 2, Time: ts("2026-12-07T09:10:00Z"), Text: "عيد ميلاد سعيد يا عمر!", Images: img,
+				Alt: []string{"كعكة عيد ميلاد 🎂 عليها شمعتان", "عمر يضحك ويمسك بالونًا أحمر", "قطة تنظر إلى الكعكة", "👨‍👩‍👧 العائلة أمام الباب"}},
+			{N: 1, Time: ts("2026-12-07T09:00:00Z"), Text: "بلا وصف", Images: img[3:]},
+		}}))
+	parse("v11-max-alt", "4 images with alt texts of exactly 1000 code points each (2000 bytes of Arabic, 4000 bytes of emoji)", 12,
+		alt(4, list(repeatRunes("قطة ", 1000), repeatRunes("😀", 1000), repeatRunes("a cat ", 1000), repeatRunes("ب", 1000))))
+	parse("v11-alt-empty", "an empty alt array, on a post with images and on one without: the same as leaving it out; the version is kept", 12,
+		withPost(`"images":`+list(img[0])+`,"alt":[]},{"n":2,"time":"2026-12-05T08:00:00Z","text":"a","alt":[]`))
+	parse("v11-alt-noncanonical", `alt before images, with escapes (\u0627 for ا, \/ for /) and white space; the canonical form puts alt after images`, 12,
+		mut(base, post3, `{ "alt" : [ "\u0627\u0644\u0628\u062d\u0631 \/ the sea" , "" ] ,"n":3,"time":"2026-12-05T09:00:00Z",`+
+			`"text":"مرحبا", "images" : `+list(img[:2]...)+` }`))
+	parse("v10-ignores-alt", "version 1.0 with alt on three posts, each malformed (more alt texts than images, a newline, alt without images): "+
+		"a 1.0 document has no alt field, so it is an unknown field and ignored; the canonical form drops it and stays 1.0", 12,
+		mut(baseDoc, post3, `{"n":3,"time":"2026-12-05T09:00:00Z","text":"مرحبا","images":`+list(img[0])+`,"alt":["a cat","a dog"]},`+
+			`{"n":2,"time":"2026-12-05T08:00:00Z","text":"b","images":`+list(img[1])+`,"alt":["one\ntwo"]},`+
+			`{"n":1,"time":"2026-12-05T07:00:00Z","text":"c","alt":[""]}`))
+
+	rej("S32", "fewer", "a post with 2 images and 1 alt text", alt(2, list("البحر")))
+	rej("S32", "more", "a post with 1 image and 2 alt texts", alt(1, list("البحر", "a cat")))
+	rej("S32", "five", "a post with 4 images and 5 alt texts (more than any post has images)", alt(4, list("a", "b", "c", "d", "e")))
+	rej("S32", "no-images", "alt text on a post without images", withPost(`"alt":`+list("قطة")))
+	rej("S32", "empty-images", "alt text on a post with an empty images array (no images)", withPost(`"images":[],"alt":`+list("قطة")))
+	rej("S32", "long", "an alt text of 1001 code points", alt(2, list("", repeatRunes("قطة ", 1001))))
+	rej("S32", "newline", "an alt text with a newline (alt text is one line)", alt(1, `["قطة\nنائمة"]`))
+	rej("S32", "tab", "an alt text with a tab", alt(1, `["a\tcat"]`))
+	rej("S32", "c1", "an alt text with U+0085 (NEL, a C1 control)", alt(1, `["a\u0085cat"]`))
+	rej("S8", "alt-string", "alt as a string, not an array", withPost(`"images":`+list(img[0])+`,"alt":"a cat"`))
+	rej("S8", "alt-null-entry", "an alt text that is null (an image without a description has \"\")", alt(2, `["a cat",null]`))
 	return vs
 }
 

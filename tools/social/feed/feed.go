@@ -2,13 +2,14 @@
 // docs/social.md: one UTF-8 JSON document per edition of a USK whose site
 // name is "hams-social", holding a person's profile, their newest posts,
 // likes, follows and deleted post numbers, and since version 1.1 their
-// blocks, the device that wrote the edition and the key and proof of work
-// of their inbox (docs/social-inbox.md).
+// blocks, the device that wrote the edition, the key and proof of work of
+// their inbox (docs/social-inbox.md), and the feeds a post mentions and the
+// alt text of its images.
 //
 // Decode checks a fetched document against every MUST-reject rule of the
 // spec and returns a *Doc; Encode writes a *Doc in the canonical form, so
 // that Decode followed by Encode gives back a canonical document byte for
-// byte. Errors are *Error values naming the rule broken ("S1" … "S31").
+// byte. Errors are *Error values naming the rule broken ("S1" … "S32").
 //
 // Encode writes version 1.0 unless the document sets a field of 1.1, so
 // that a 1.0 document stays what it was. Decode reads the fields of 1.1
@@ -108,6 +109,12 @@ type Post struct {
 	Text string
 	// Images are up to MaxImages canonical CHK request URIs.
 	Images []string
+	// Alt (1.1) is the alt text of Images, one string per image in the
+	// same order, so that a screen reader can describe each picture: each
+	// 0 to MaxAltRunes code points, no control characters (one line). An
+	// empty string is an image without a description. Alt is empty (nil)
+	// or exactly as long as Images, and empty when Images is.
+	Alt []string
 	// ReplyTo is the post this one answers, or nil.
 	ReplyTo *PostRef
 	// Mentions (1.1) are canonical USK request URIs of the feeds the post
@@ -481,6 +488,21 @@ func (r *reader) posts(top map[string]jval, doc *Doc) error {
 			}
 			p.Images = append(p.Images, s)
 		}
+		if r.v11 {
+			// At most MaxImages strings: more cannot match the images
+			// (S18 was checked above), and an overlong list is not read.
+			alt, err := r.optArray(obj, "alt", path, MaxImages, "S32")
+			if err != nil {
+				return err
+			}
+			for j, av := range alt {
+				s, err := r.string(av, path+".alt["+strconv.Itoa(j)+"]")
+				if err != nil {
+					return err
+				}
+				p.Alt = append(p.Alt, s)
+			}
+		}
 		if rv, ok, err := r.opt(obj, "reply_to", path); err != nil {
 			return err
 		} else if ok {
@@ -637,7 +659,7 @@ func (d *Doc) uses11() bool {
 		return true
 	}
 	for _, p := range d.Posts {
-		if len(p.Mentions) > 0 {
+		if len(p.Mentions) > 0 || len(p.Alt) > 0 {
 			return true
 		}
 	}
@@ -647,10 +669,11 @@ func (d *Doc) uses11() bool {
 // Validate checks d against the rules of docs/social.md that apply to a
 // document's content: version (S6, S7), edition ≥ 0 (S11), times (S12),
 // device (S29), profile (S13–S15, S27, S28), posts (S15–S18, S21, S25,
-// S31), URIs (S19, S20), likes (S22), follows (S23), blocks (S30), deleted
-// (S24) and older (S26). It does not know the edition d was fetched from
-// (Decode checks that) nor its encoded size (Encode checks that). Strings
-// that are not valid UTF-8 break S2. A zero Device or InboxWork is no value.
+// S31, S32), URIs (S19, S20), likes (S22), follows (S23), blocks (S30),
+// deleted (S24) and older (S26). It does not know the edition d was fetched
+// from (Decode checks that) nor its encoded size (Encode checks that).
+// Strings that are not valid UTF-8 break S2. A zero Device or InboxWork is
+// no value, and an empty Alt no alt text.
 func (d *Doc) Validate() error {
 	if err := checkVersion(d.version()); err != nil {
 		return err
@@ -707,6 +730,9 @@ func (d *Doc) Validate() error {
 			if err := checkCHK(im, path+".images["+strconv.Itoa(j)+"]"); err != nil {
 				return err
 			}
+		}
+		if err := checkAlt(p, path); err != nil {
+			return err
 		}
 		if p.ReplyTo != nil {
 			if _, err := checkRef(*p.ReplyTo, path+".reply_to"); err != nil {
@@ -813,6 +839,38 @@ func checkText(s, path, rule string, min, max int) error {
 	}
 	if n > max {
 		return errorf(rule, path, "is %d code points, more than %d", n, max)
+	}
+	return nil
+}
+
+// checkAlt checks a post's alt text (S32): none, or one string per image,
+// each 0 to MaxAltRunes code points without control characters (valid
+// UTF-8, else S2). An empty Alt is no alt text.
+func checkAlt(p Post, path string) error {
+	if len(p.Alt) == 0 {
+		return nil
+	}
+	if len(p.Images) == 0 {
+		return errorf("S32", path+".alt", "%d alt texts for a post without images", len(p.Alt))
+	}
+	if len(p.Alt) != len(p.Images) {
+		return errorf("S32", path+".alt", "%d alt texts for %d images: want one per image", len(p.Alt), len(p.Images))
+	}
+	for j, a := range p.Alt {
+		ap := path + ".alt[" + strconv.Itoa(j) + "]"
+		if !utf8.ValidString(a) {
+			return errorf("S2", ap, "is not valid UTF-8")
+		}
+		n := 0
+		for _, r := range a {
+			if isControl(r) {
+				return errorf("S32", ap, "holds control character %U (alt text is one line)", r)
+			}
+			n++
+		}
+		if n > MaxAltRunes {
+			return errorf("S32", ap, "is %d code points, more than %d", n, MaxAltRunes)
+		}
 	}
 	return nil
 }
@@ -1038,6 +1096,16 @@ func (d *Doc) Encode() ([]byte, error) {
 				}
 				b = append(b, ']')
 			}
+			if len(p.Alt) > 0 {
+				b = append(b, `,"alt":[`...)
+				for j, a := range p.Alt {
+					if j > 0 {
+						b = append(b, ',')
+					}
+					b = appendString(b, a)
+				}
+				b = append(b, ']')
+			}
 			if p.ReplyTo != nil {
 				b = append(b, `,"reply_to":{"feed":`...)
 				b = appendString(b, p.ReplyTo.Feed)
@@ -1144,6 +1212,9 @@ func (d *Doc) String() string {
 		fmt.Fprintf(&b, "post %d at %s: %q", p.N, p.Time.UTC().Format(TimeLayout), p.Text)
 		for _, im := range p.Images {
 			fmt.Fprintf(&b, " image %s", im)
+		}
+		for _, a := range p.Alt {
+			fmt.Fprintf(&b, " alt %q", a)
 		}
 		if p.ReplyTo != nil {
 			fmt.Fprintf(&b, " reply to %d of %s", p.ReplyTo.N, p.ReplyTo.Feed)

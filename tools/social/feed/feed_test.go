@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -519,6 +520,7 @@ func sample11(t testing.TB) *Doc {
 	d.Profile.Box = EncodeBox([32]byte{1, 2, 3, 31: 0xff})
 	d.Profile.InboxWork = 22
 	d.Posts[0].Mentions = []string{feedURI(t, 2, 9), feedURI(t, 3, 1)}
+	d.Posts[0].Alt = []string{"شروق الشمس فوق البحر", ""}
 	d.Blocks = []Block{{Feed: feedURI(t, 4, 40)}, {Feed: feedURI(t, 5, 0)}}
 	return d
 }
@@ -555,7 +557,7 @@ func TestCanonicalFieldOrder11(t *testing.T) {
 	s := string(b)
 	last := -1
 	for _, k := range []string{`{"format":`, `,"version":"1.1"`, `,"edition":`, `,"time":`, `,"device":1187`, `,"profile":{"name":`, `,"bio":`,
-		`,"avatar":`, `,"box":`, `,"inbox_work":22}`, `,"posts":[{"n":17,"time":`, `,"text":`, `,"images":[`, `],"mentions":[`, `]},{"n":16`,
+		`,"avatar":`, `,"box":`, `,"inbox_work":22}`, `,"posts":[{"n":17,"time":`, `,"text":`, `,"images":[`, `],"alt":["شروق`, `"],"mentions":[`, `]},{"n":16`,
 		`,"reply_to":{"feed":`, `,"likes":[{"feed":`, `,"follows":[{"feed":`, `,"blocks":[{"feed":`, `,"deleted":[4,9]`, `,"older":7}`} {
 		i := strings.Index(s, k)
 		if i <= last {
@@ -581,7 +583,10 @@ func TestVersionWritten(t *testing.T) {
 		{"mentions", "", func(d *Doc) { d.Posts[1].Mentions = []string{feedURI(t, 7, 0)} }, "1.1"},
 		{"blocks", "", func(d *Doc) { d.Blocks = []Block{{Feed: feedURI(t, 7, 0)}} }, "1.1"},
 		{"blocks labelled 1.0", "1.0", func(d *Doc) { d.Blocks = []Block{{Feed: feedURI(t, 7, 0)}} }, "1.1"},
-		{"empty lists", "", func(d *Doc) { d.Blocks = []Block{}; d.Posts[0].Mentions = []string{} }, "1.0"},
+		{"alt", "", func(d *Doc) { d.Posts[0].Alt = []string{"a cat", "a dog"} }, "1.1"},
+		{"alt empty strings", "", func(d *Doc) { d.Posts[0].Alt = []string{"", ""} }, "1.1"},
+		{"alt labelled 1.0", "1.0", func(d *Doc) { d.Posts[0].Alt = []string{"a cat", ""} }, "1.1"},
+		{"empty lists", "", func(d *Doc) { d.Blocks = []Block{}; d.Posts[0].Mentions = []string{}; d.Posts[0].Alt = []string{} }, "1.0"},
 		{"1.1 kept without its fields", "1.1", func(d *Doc) {}, "1.1"},
 		{"1.7 kept", "1.7", func(d *Doc) { d.Device = 3 }, "1.7"},
 	} {
@@ -873,5 +878,159 @@ func TestBox(t *testing.T) {
 		if ok != strings.ContainsRune("AEIMQUYcgkosw048", rune(last)) {
 			t.Errorf("last character %c: ok %v", last, ok)
 		}
+	}
+}
+
+// TestAlt checks post alt text (1.1, S32) in Decode: one string per image,
+// each one line of at most MaxAltRunes code points, read only from a 1.1
+// document.
+func TestAlt(t *testing.T) {
+	img := chkURI(t, "img")
+	q := func(ss ...string) string {
+		for i, x := range ss {
+			ss[i] = strconv.Quote(x)
+		}
+		return strings.Join(ss, ",")
+	}
+	// post gives post 3 n images (-1: an empty images array) and the alt
+	// field alt (none when "").
+	post := func(version string, n int, alt string) string {
+		f := ""
+		if n < 0 {
+			f = `,"images":[]`
+		} else if n > 0 {
+			f += `,"images":[` + q(slices.Repeat([]string{img}, n)...) + `]`
+		}
+		if alt != "" {
+			f += `,"alt":` + alt
+		}
+		doc := with(`"text":"مرحبا"`, `"text":"مرحبا"`+f)
+		return strings.Replace(doc, `"version":"1.0"`, `"version":"`+version+`"`, 1)
+	}
+	arabic := func(n int) string { return strings.Repeat("ب", n) }
+	for _, c := range []struct {
+		name   string
+		images int
+		alt    string
+		rule   string
+		want   []string
+	}{
+		{"one", 1, `["قطة نائمة على كرسي"]`, "", []string{"قطة نائمة على كرسي"}},
+		{"four, escaped", 4, `["a","\u0628","","\"quoted\" \\ \/"]`, "", []string{"a", "ب", "", `"quoted" \ /`}},
+		{"empty string", 2, `["",""]`, "", []string{"", ""}},
+		{"empty list", 3, `[]`, "", nil},
+		{"empty list without images", 0, `[]`, "", nil},
+		{"format characters", 1, `["` + "\u200fليلى\u200f on a \u200bbike 👩‍🦰" + `"]`, "", []string{"\u200fليلى\u200f on a \u200bbike 👩‍🦰"}},
+		{"spaces at the ends", 1, `["  a cat "]`, "", []string{"  a cat "}},
+		{"longest", 1, `["` + arabic(MaxAltRunes) + `"]`, "", []string{arabic(MaxAltRunes)}},
+		{"longest in emoji", 1, `["` + strings.Repeat(`\ud83d\ude00`, MaxAltRunes) + `"]`, "", []string{strings.Repeat("😀", MaxAltRunes)}},
+		{"too long", 1, `["` + arabic(MaxAltRunes+1) + `"]`, "S32", nil},
+		{"too long, second", 2, `["a","` + strings.Repeat("x", MaxAltRunes+1) + `"]`, "S32", nil},
+		{"fewer", 2, `["a cat"]`, "S32", nil},
+		{"more", 1, `["a cat","a dog"]`, "S32", nil},
+		{"five for four", 4, `["a","b","c","d","e"]`, "S32", nil},
+		{"five, the fifth no string", 4, `["a","b","c","d",5]`, "S32", nil},
+		{"without images", 0, `["a cat"]`, "S32", nil},
+		{"with empty images", -1, `["a cat"]`, "S32", nil},
+		{"newline", 1, `["a cat\nsleeping"]`, "S32", nil},
+		{"tab", 1, `["a\tcat"]`, "S32", nil},
+		{"carriage return", 1, `["a cat\r"]`, "S32", nil},
+		{"nul", 1, `["\u0000"]`, "S32", nil},
+		{"del", 1, `["a\u007f"]`, "S32", nil},
+		{"c1", 1, `["a\u0085"]`, "S32", nil},
+		{"string", 1, `"a cat"`, "S8", nil},
+		{"null", 1, `null`, "S8", nil},
+		{"null entry", 1, `[null]`, "S8", nil},
+		{"number entry", 2, `["a",7]`, "S8", nil},
+		{"lone surrogate", 1, `["\ud83d"]`, "S2", nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			d := decodeRule(t, post("1.1", c.images, c.alt), c.rule)
+			if c.rule != "" {
+				return
+			}
+			if !slices.Equal(d.Posts[0].Alt, c.want) {
+				t.Fatalf("alt %q, want %q", d.Posts[0].Alt, c.want)
+			}
+			b, err := d.Encode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d2, err := Decode(b, 12); err != nil || !reflect.DeepEqual(d2, d) {
+				t.Fatalf("round trip: %v\n%s\n%s", err, d2, d)
+			}
+			if hasAlt := bytes.Contains(b, []byte(`"alt":[`)); hasAlt != (len(c.want) > 0) {
+				t.Fatalf("canonical form %s", b)
+			}
+		})
+		// In a 1.0 document alt is an unknown field: not read, not checked,
+		// dropped, and the document stays 1.0.
+		t.Run(c.name+" in 1.0", func(t *testing.T) {
+			if c.rule == "S2" {
+				return // a lone surrogate breaks any document
+			}
+			d := decodeRule(t, post("1.0", c.images, c.alt), "")
+			if d.Posts[0].Alt != nil {
+				t.Fatalf("alt read from a 1.0 document: %q", d.Posts[0].Alt)
+			}
+			b, err := d.Encode()
+			if err != nil || !bytes.HasPrefix(b, []byte(`{"format":"hams-social","version":"1.0",`)) || bytes.Contains(b, []byte(`"alt"`)) {
+				t.Fatalf("%s, %v", b, err)
+			}
+		})
+	}
+}
+
+func TestAltValidate(t *testing.T) {
+	cases := []struct {
+		name string
+		mod  func(d *Doc)
+		rule string
+	}{
+		{"one per image", func(d *Doc) { d.Posts[0].Alt = []string{"البحر", "a cat"} }, ""},
+		{"empty strings", func(d *Doc) { d.Posts[0].Alt = []string{"", ""} }, ""},
+		{"empty list", func(d *Doc) { d.Posts[0].Alt = []string{} }, ""},
+		{"longest", func(d *Doc) { d.Posts[0].Alt = []string{strings.Repeat("😀", MaxAltRunes), ""} }, ""},
+		{"too long", func(d *Doc) { d.Posts[0].Alt = []string{"", strings.Repeat("ب", MaxAltRunes+1)} }, "S32"},
+		{"fewer", func(d *Doc) { d.Posts[0].Alt = []string{"a cat"} }, "S32"},
+		{"more", func(d *Doc) { d.Posts[0].Alt = []string{"a", "b", "c"} }, "S32"},
+		{"without images", func(d *Doc) { d.Posts[1].Alt = []string{"a cat"} }, "S32"},
+		{"images removed", func(d *Doc) { d.Posts[0].Alt = []string{"a", "b"}; d.Posts[0].Images = nil }, "S32"},
+		{"newline", func(d *Doc) { d.Posts[0].Alt = []string{"a\nb", "c"} }, "S32"},
+		{"tab", func(d *Doc) { d.Posts[0].Alt = []string{"a", "b\tc"} }, "S32"},
+		{"c1", func(d *Doc) { d.Posts[0].Alt = []string{"a\u009b", "c"} }, "S32"},
+		{"not UTF-8", func(d *Doc) { d.Posts[0].Alt = []string{"a\xff", "c"} }, "S2"},
+		{"image bad before alt", func(d *Doc) { d.Posts[0].Alt = []string{"a"}; d.Posts[0].Images[1] = "x" }, "S15"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			d := sample(t)
+			c.mod(d)
+			err := d.Validate()
+			if c.rule == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, err := d.Encode()
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := Decode(b, 12)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := d.Posts[0].Alt
+				if len(want) == 0 {
+					want = nil // an empty Alt is none
+				}
+				if !reflect.DeepEqual(got.Posts[0].Alt, want) {
+					t.Fatalf("alt %q, want %q", got.Posts[0].Alt, want)
+				}
+				return
+			}
+			wantRule(t, err, c.rule)
+			_, err = d.Encode()
+			wantRule(t, err, c.rule)
+		})
 	}
 }

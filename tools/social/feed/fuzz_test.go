@@ -63,6 +63,14 @@ func FuzzDecode(f *testing.F) {
 			if ms, _ := post["mentions"].([]any); reads11(d.Version) && len(ms) != len(p.Mentions) {
 				t.Fatalf("post %d has %d mentions, encoding/json reads %d", i, len(p.Mentions), len(ms))
 			}
+			if as, _ := post["alt"].([]any); reads11(d.Version) && len(as) != len(p.Alt) {
+				t.Fatalf("post %d has %d alt texts, encoding/json reads %d", i, len(p.Alt), len(as))
+			}
+			for j, a := range p.Alt {
+				if ja := post["alt"].([]any)[j]; ja != a {
+					t.Fatalf("post %d alt %d %q, encoding/json reads %q", i, j, a, ja)
+				}
+			}
 		}
 		if box, _ := m["profile"].(map[string]any)["box"].(string); reads11(d.Version) && box != d.Profile.Box {
 			t.Fatalf("box %q, encoding/json reads %q", d.Profile.Box, box)

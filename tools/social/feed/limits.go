@@ -16,7 +16,7 @@ const (
 	Version = "1.0"
 	// Version11 is the version Encode writes when Doc.Version is empty or
 	// "1.0" and the document sets a field of 1.1 (Doc.Device, Doc.Blocks,
-	// Profile.Box, Profile.InboxWork, Post.Mentions).
+	// Profile.Box, Profile.InboxWork, Post.Mentions, Post.Alt).
 	Version11 = "1.1"
 	// TimeLayout is the one accepted form of a time (time.Parse layout):
 	// RFC 3339 in UTC, whole seconds, a literal "Z".
@@ -55,6 +55,8 @@ const (
 	MaxBlocks = 1000
 	// MaxMentions is the most feeds one post mentions.
 	MaxMentions = 10
+	// MaxAltRunes is the longest alt text of one image (Post.Alt).
+	MaxAltRunes = 1000
 	// BoxLen is the length of Profile.Box: 32 bytes in unpadded base64url.
 	BoxLen = 43
 	// MinInboxWork and MaxInboxWork bound Profile.InboxWork, in bits.
