@@ -200,8 +200,9 @@ func (a *App) UpdateProfile(ctx context.Context, name, bio string, avatar []byte
 }
 
 // AddPost writes a post (a reply when replyTo is set) with up to
-// feed.MaxImages images, and returns its number.
-func (a *App) AddPost(ctx context.Context, text string, images [][]byte, replyTo *Ref) (int64, error) {
+// feed.MaxImages images, alt[i] describing image i for screen readers
+// (missing or empty: no description), and returns its number.
+func (a *App) AddPost(ctx context.Context, text string, images [][]byte, alt []string, replyTo *Ref) (int64, error) {
 	text, err := cleanText(text, feed.MaxTextRunes, true, "text")
 	if err != nil {
 		return 0, err
@@ -211,6 +212,22 @@ func (a *App) AddPost(ctx context.Context, text string, images [][]byte, replyTo
 	}
 	if len(images) > feed.MaxImages {
 		return 0, uerr("err.images", feed.MaxImages)
+	}
+	if len(alt) > len(images) {
+		return 0, uerr("err.alt_count", len(alt), len(images))
+	}
+	var alts []string
+	for i := range images {
+		s := ""
+		if i < len(alt) {
+			if s, err = cleanText(strings.TrimSpace(alt[i]), feed.MaxAltRunes, false, "alt"); err != nil {
+				return 0, err
+			}
+		}
+		alts = append(alts, s)
+	}
+	if !slices.ContainsFunc(alts, func(s string) bool { return s != "" }) {
+		alts = nil // no description at all: no alt field
 	}
 	a.mu.Lock()
 	has := a.id != nil
@@ -233,7 +250,7 @@ func (a *App) AddPost(ctx context.Context, text string, images [][]byte, replyTo
 	}
 	n := a.takeNumberLocked()
 	a.own.Posts = slices.Insert(a.own.Posts, 0, post{
-		N: n, Time: a.now(), Text: text, Images: uris, ReplyTo: replyTo, Edition: -1,
+		N: n, Time: a.now(), Text: text, Images: uris, Alt: alts, ReplyTo: replyTo, Edition: -1,
 		Mentions: a.mentionsLocked(text),
 	})
 	return n, a.ownChangedLocked()

@@ -6,6 +6,7 @@ import (
 	stdimage "image"
 	"image/color"
 	"image/jpeg"
+	"strings"
 	"testing"
 	"time"
 )
@@ -114,5 +115,28 @@ func TestImageMetadataStripped(t *testing.T) {
 	}
 	if _, format, err := stdimage.Decode(bytes.NewReader(got)); err != nil || format != "jpeg" {
 		t.Fatalf("the published photo: %v, %s", err, format)
+	}
+}
+
+// TestImageAlt: the descriptions given with a post's images are published
+// with them (feed 1.1 alt) and read out at another node as each image's
+// alt text; an image without one gets a generic description.
+func TestImageAlt(t *testing.T) {
+	nodes := startNodes(t, 2)
+	a := startApp(t, nodes[0].FCPAddr(), nil)
+	b := startApp(t, nodes[1].FCPAddr(), nil)
+	uriA := a.createIdentity("Describer")
+	b.createIdentity("Listener")
+	a.mustPost("/post", map[string]string{"text": "two pictures", "alt": "سوق عند الغروب\n"},
+		file{"image", "1.png", pngImage(10, 20, 30)}, file{"image", "2.png", pngImage(30, 20, 10)})
+	code, _, body := a.post("/post", map[string]string{"text": "x", "alt": "one\ntwo"}, file{"image", "1.png", pngImage(1, 2, 3)})
+	if code != 400 || !strings.Contains(errorText(body), "2 image descriptions for 1 images") {
+		t.Fatalf("more descriptions than images: %d %q", code, errorText(body))
+	}
+	a.waitPublished(10 * time.Second)
+	b.mustPost("/follow", map[string]string{"uri": uriA})
+	body = b.waitFor("/", "two pictures", 20*time.Second)
+	if !strings.Contains(body, `alt="سوق عند الغروب"`) || !strings.Contains(body, `alt="Image 2 of Describer&#39;s post"`) {
+		t.Fatalf("alt texts at the reader: %s", body)
 	}
 }

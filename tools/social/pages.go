@@ -104,8 +104,8 @@ type statusView struct {
 // formView is what a form showed before an error, so that nothing typed is
 // lost.
 type formView struct {
-	Name, Bio, Text, URI string
-	ReplyTo              *postView
+	Name, Bio, Text, URI, Alt string
+	ReplyTo                   *postView
 }
 
 // personView is a person as the pages show them.
@@ -225,7 +225,11 @@ func (a *App) postViewLocked(p *page, tl *timeline, it *item, people map[string]
 		name = auth.Short
 	}
 	for i, u := range it.Post.Images {
-		v.Images = append(v.Images, imageView{URI: u, Alt: tr(p.L, "post.image", i+1, name)})
+		alt := tr(p.L, "post.image", i+1, name) // the author gave none
+		if i < len(it.Post.Alt) && it.Post.Alt[i] != "" {
+			alt = it.Post.Alt[i]
+		}
+		v.Images = append(v.Images, imageView{URI: u, Alt: alt})
 	}
 	if it.Orphan && it.Post.ReplyTo != nil {
 		v.InReplyTo = tr(p.L, "post.someone")
@@ -632,7 +636,7 @@ func (a *App) saveProfile(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *App) addPost(w http.ResponseWriter, r *http.Request) {
-	form := formView{Text: r.FormValue("text")}
+	form := formView{Text: r.FormValue("text"), Alt: r.FormValue("alt")}
 	var replyTo *Ref
 	if k := r.FormValue("reply_feed"); k != "" {
 		n, err := strconv.ParseInt(r.FormValue("reply_n"), 10, 64)
@@ -642,7 +646,11 @@ func (a *App) addPost(w http.ResponseWriter, r *http.Request) {
 	}
 	imgs, err := files(r, "image", a.cfg.MaxImageSize)
 	if err == nil {
-		_, err = a.AddPost(r.Context(), form.Text, imgs, replyTo)
+		var alt []string
+		if s := strings.TrimSpace(r.FormValue("alt")); s != "" {
+			alt = strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
+		}
+		_, err = a.AddPost(r.Context(), form.Text, imgs, alt, replyTo)
 	}
 	if err != nil {
 		if replyTo != nil {

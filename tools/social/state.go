@@ -29,11 +29,13 @@ type identity struct {
 
 // post is one post, the person's own or a followed feed's.
 type post struct {
-	N       int64     `json:"n"`
-	Time    time.Time `json:"time"`
-	Text    string    `json:"text"`
-	Images  []string  `json:"images,omitempty"`
-	ReplyTo *Ref      `json:"reply_to,omitempty"`
+	N      int64     `json:"n"`
+	Time   time.Time `json:"time"`
+	Text   string    `json:"text"`
+	Images []string  `json:"images,omitempty"`
+	// Alt describes each image, for screen readers ("" where none).
+	Alt     []string `json:"alt,omitempty"`
+	ReplyTo *Ref     `json:"reply_to,omitempty"`
 	// Mentions are the keys of the feeds the post mentions (@name).
 	Mentions []string `json:"mentions,omitempty"`
 	// Edition is the edition the post first appeared in (own posts: -1

@@ -69,7 +69,7 @@ func (a *App) docLocked(ed int64) (*feed.Doc, error) {
 	d.Profile = feed.Profile{Name: o.Profile.Name, Bio: o.Profile.Bio, Avatar: o.Profile.Avatar}
 	win := o.Posts[:min(len(o.Posts), feed.MaxPosts)]
 	for _, p := range win {
-		fp := feed.Post{N: p.N, Time: p.Time, Text: p.Text, Images: slices.Clone(p.Images)}
+		fp := feed.Post{N: p.N, Time: p.Time, Text: p.Text, Images: slices.Clone(p.Images), Alt: slices.Clone(p.Alt)}
 		for _, k := range p.Mentions {
 			fp.Mentions = append(fp.Mentions, a.hintLocked(k))
 		}
@@ -404,7 +404,7 @@ func (a *App) fetchNewest(ctx context.Context, fc *fcpclient.Client, k string, e
 func copyPosts(d *feed.Doc) []post {
 	ps := make([]post, 0, len(d.Posts))
 	for _, p := range d.Posts {
-		cp := post{N: p.N, Time: p.Time, Text: p.Text, Images: p.Images, Edition: d.Edition}
+		cp := post{N: p.N, Time: p.Time, Text: p.Text, Images: p.Images, Alt: p.Alt, Edition: d.Edition}
 		for _, m := range p.Mentions {
 			if k, err := feedKey(m); err == nil {
 				cp.Mentions = append(cp.Mentions, k)
