@@ -476,8 +476,8 @@ func (a *App) mergeNewest(k string, d *feed.Doc) {
 	if err := a.saveFeedLocked(k); err != nil {
 		a.cfg.Logger.Warn("social: saving a feed copy", "err", err)
 	}
+	a.changedLocked() // a suggestion's replies to the person's posts show too
 	if f.Followed {
-		a.changedLocked()
 		a.signal(a.discover)
 	}
 }
