@@ -116,6 +116,9 @@ func StartContext(ctx context.Context, cfg Config) (*Node, error) {
 	return n, nil
 }
 
+// Dir returns the node's directory (its datastore, identity, peers).
+func (n *Node) Dir() string { return n.cfg.Dir }
+
 // FCPAddr returns the address the FCP server listens on.
 func (n *Node) FCPAddr() string { return n.ln.Addr().String() }
 

@@ -49,7 +49,7 @@ var allowed = map[string][]string{
 	// Programs.
 	"tools/hams": {"fcp/fcpclient", "fcp/fcpwire", "internal/tornet", "keys", "node", "node/network", "node/noderef", "node/tor", "node/torbridge",
 		"routing", "routing/sim", "routing/sim/simplot", "tools/social"},
-	"tools/social":            {"fcp/fcpclient", "fcp/fcpwire", "keys", "tools/social/assets", "tools/social/feed", "tools/social/imageclean"},
+	"tools/social":            {"fcp/fcpclient", "fcp/fcpwire", "keys", "tools/social/assets", "tools/social/feed", "tools/social/imageclean", "tools/social/inbox"},
 	"tools/social/assets":     {},
 	"tools/social/feed":       {"keys"},
 	"tools/social/imageclean": {},

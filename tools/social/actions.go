@@ -17,6 +17,7 @@ import (
 	"github.com/hamsnet/hams/fcp/fcpclient"
 	"github.com/hamsnet/hams/tools/social/feed"
 	"github.com/hamsnet/hams/tools/social/imageclean"
+	"github.com/hamsnet/hams/tools/social/inbox"
 )
 
 // userError is a mistake in what the person entered: the page shows the
@@ -149,7 +150,10 @@ func (a *App) setIdentity(id *identity, own *ownState) error {
 	if err := writeJSON(filepath.Join(a.cfg.Dir, identityFile), id, 0o600); err != nil {
 		return fmt.Errorf("social: saving the identity: %w", err)
 	}
-	a.id, a.me, a.own = id, key, own
+	a.id, a.me, a.own, a.box = id, key, own, nil
+	if _, err := a.boxKeyLocked(); err != nil {
+		return err
+	}
 	for _, f := range own.Follows {
 		if k, err := feedKey(f); err == nil {
 			a.followLocked(k, f)
@@ -253,7 +257,16 @@ func (a *App) AddPost(ctx context.Context, text string, images [][]byte, alt []s
 		N: n, Time: a.now(), Text: text, Images: uris, Alt: alts, ReplyTo: replyTo, Edition: -1,
 		Mentions: a.mentionsLocked(text),
 	})
-	return n, a.ownChangedLocked()
+	err = a.ownChangedLocked()
+	if replyTo != nil { // notes, sent once the edition holding the post is out
+		a.queueNoteLocked(inbox.TypeReply, replyTo.Feed, n, "")
+	}
+	for _, k := range a.own.Posts[0].Mentions {
+		if replyTo == nil || k != replyTo.Feed {
+			a.queueNoteLocked(inbox.TypeMention, k, n, "")
+		}
+	}
+	return n, err
 }
 
 // now is the clock, in the feed format's precision.
@@ -300,7 +313,11 @@ func (a *App) Like(r Ref, on bool) error {
 	default:
 		a.own.Likes = slices.Delete(a.own.Likes, i, i+1)
 	}
-	return a.ownChangedLocked()
+	err := a.ownChangedLocked()
+	if on {
+		a.queueNoteLocked(inbox.TypeLike, r.Feed, r.N, "")
+	}
+	return err
 }
 
 // Follow follows the feed at uri (a USK request URI; the edition is a hint).
@@ -327,7 +344,9 @@ func (a *App) Follow(uri string) error {
 	a.own.Follows = append(a.own.Follows, uri)
 	a.followLocked(k, uri)
 	a.signal(a.discover)
-	return a.ownChangedLocked()
+	err = a.ownChangedLocked()
+	a.queueNoteLocked(inbox.TypeFollow, k, 0, "")
+	return err
 }
 
 // followLocked marks the feed k followed, making its copy if needed, and

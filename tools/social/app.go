@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hamsnet/hams/fcp/fcpclient"
+	"github.com/hamsnet/hams/tools/social/inbox"
 )
 
 // App is the social front-end: the person's identity and feed, the local
@@ -43,6 +44,10 @@ type App struct {
 	// catchUp: the identity was imported; the publisher first looks for
 	// newer editions of the feed on the network.
 	catchUp bool
+	// box is the person's X25519 key pair for notes (nil until made or
+	// loaded); notes their notifications, requests, messages and outbox.
+	box   *inbox.KeyPair
+	notes notesState
 	// subs are the running subscriptions' cancel functions, by feedKey.
 	subs map[string]context.CancelFunc
 	// fc is the FCP client (nil until dialled, or after it failed).
@@ -52,6 +57,8 @@ type App struct {
 	publish chan struct{}
 	// discover is signalled when follow lists changed.
 	discover chan struct{}
+	// sendNotes is signalled when a note is due.
+	sendNotes chan struct{}
 
 	ctx    context.Context // ends at Close
 	cancel context.CancelFunc
@@ -86,7 +93,8 @@ func Open(cfg Config) (*App, error) {
 	a := &App{
 		cfg: cfg, feeds: map[string]*feedCopy{}, changed: make(chan struct{}),
 		subs: map[string]context.CancelFunc{}, publish: make(chan struct{}, 1), discover: make(chan struct{}, 1),
-		own: &ownState{Edition: -1, NextN: 1},
+		sendNotes: make(chan struct{}, 1),
+		own:       &ownState{Edition: -1, NextN: 1},
 	}
 	if err := a.load(); err != nil {
 		return nil, err
@@ -101,11 +109,14 @@ func Open(cfg Config) (*App, error) {
 		}
 	}
 	a.mu.Unlock()
-	a.wg.Add(2)
+	a.wg.Add(4)
 	go a.publisher()
 	go a.discoverer()
+	go a.noteSender()
+	go a.inboxReader()
 	a.signal(a.publish)
 	a.signal(a.discover)
+	a.signal(a.sendNotes)
 	return a, nil
 }
 
@@ -144,6 +155,14 @@ func (a *App) load() error {
 	}
 	if _, err := readJSON(filepath.Join(a.cfg.Dir, ownFile), a.own); err != nil {
 		return err
+	}
+	if _, err := readJSON(filepath.Join(a.cfg.Dir, notesFile), &a.notes); err != nil {
+		return err
+	}
+	if a.id != nil {
+		if _, err := a.boxKeyLocked(); err != nil {
+			return err
+		}
 	}
 	if a.id != nil && a.own.Device == 0 { // written before devices were numbered
 		a.own.Device = newDevice(0)

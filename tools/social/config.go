@@ -7,6 +7,8 @@ import (
 	"net/netip"
 	"path/filepath"
 	"time"
+
+	"github.com/hamsnet/hams/tools/social/feed"
 )
 
 // Defaults of Config.
@@ -26,6 +28,11 @@ const (
 	// DefaultDiscover bounds how many people seen in follow lists the
 	// front-end fetches a profile for, to suggest them.
 	DefaultDiscover = 50
+	// DefaultInboxPoll is how often the front-end looks for new notes in
+	// the person's inbox (docs/social-inbox.md §3). A failed look leaves a
+	// passive request, so a note inserted meanwhile is offered to the node
+	// and found at the next look.
+	DefaultInboxPoll = 10 * time.Second
 )
 
 // Config configures an App. The zero value of every field takes the default
@@ -51,6 +58,13 @@ type Config struct {
 	// Retry is the wait before trying again after a failed FCP exchange.
 	// Default DefaultRetry.
 	Retry time.Duration
+	// InboxPoll is how often the inbox is looked at. Default
+	// DefaultInboxPoll.
+	InboxPoll time.Duration
+	// InboxWork is the proof of work, in bits, the person's profile asks
+	// of a note written to them (inbox_work). Default
+	// feed.DefaultInboxWork (20); 16 to 32.
+	InboxWork int
 	// Now is the clock of post and like times. Default time.Now.
 	Now func() time.Time
 	// Logger receives the front-end's log lines. Default slog.Default().
@@ -76,6 +90,12 @@ func (c Config) withDefaults() Config {
 	if c.Retry == 0 {
 		c.Retry = DefaultRetry
 	}
+	if c.InboxPoll == 0 {
+		c.InboxPoll = DefaultInboxPoll
+	}
+	if c.InboxWork == 0 {
+		c.InboxWork = feed.DefaultInboxWork
+	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -95,6 +115,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("social: MaxImageSize %d is below 1 KiB", c.MaxImageSize)
 	case c.Retry < 0:
 		return fmt.Errorf("social: negative Retry %v", c.Retry)
+	case c.InboxPoll < 0:
+		return fmt.Errorf("social: negative InboxPoll %v", c.InboxPoll)
+	case c.InboxWork < feed.MinInboxWork || c.InboxWork > feed.MaxInboxWork:
+		return fmt.Errorf("social: InboxWork %d is not %d to %d bits", c.InboxWork, feed.MinInboxWork, feed.MaxInboxWork)
 	}
 	if _, err := loopbackAddr(c.Listen); err != nil {
 		return err

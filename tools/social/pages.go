@@ -28,7 +28,7 @@ var pages = func() map[string]*template.Template {
 	funcs := template.FuncMap{"tr": tr}
 	base := template.Must(template.New("base").Funcs(funcs).ParseFS(assets.Templates, "templates/base.html"))
 	out := map[string]*template.Template{}
-	for _, p := range []string{"home", "people", "profile", "feed"} {
+	for _, p := range []string{"home", "people", "profile", "feed", "notes", "messages"} {
 		out[p] = template.Must(template.Must(base.Clone()).ParseFS(assets.Templates, "templates/"+p+".html"))
 	}
 	return out
@@ -53,6 +53,10 @@ func (a *App) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /unfollow", a.unfollow)
 	mux.HandleFunc("POST /block", a.block)
 	mux.HandleFunc("POST /mute", a.mute)
+	mux.HandleFunc("GET /notes", a.notesPage)
+	mux.HandleFunc("POST /accept", a.accept)
+	mux.HandleFunc("GET /messages", a.messagesPage)
+	mux.HandleFunc("POST /message", a.sendMessage)
 	mux.HandleFunc("POST /lang", a.setLang)
 	static, _ := fs.Sub(assets.Static, "static")
 	mux.Handle("GET /static/", cacheFor(http.StripPrefix("/static/", http.FileServerFS(static))))
@@ -91,6 +95,16 @@ type page struct {
 	// Blocked and Muted list the people the person hides.
 	Blocked, Muted []*personView
 	Person         *personView
+
+	// Notes and Requests: the notifications page. Unread and Pending
+	// count them for the menu.
+	Notes, Requests []*noteView
+	Unread, Pending int
+	// The messages page: the conversations, and the one open.
+	Conversations []*conversationView
+	With          *personView
+	Messages      []*messageView
+	CanWrite      bool
 }
 
 type statusView struct {
@@ -166,6 +180,7 @@ func (a *App) newPageLocked(r *http.Request, nav, title string) *page {
 	}
 	if a.id != nil {
 		p.Me = a.personLocked(p, a.me)
+		p.Unread, p.Pending = a.unreadLocked()
 	}
 	return p
 }

@@ -25,6 +25,10 @@ type identity struct {
 	Insert  string    `json:"insert_uri"`
 	Request string    `json:"request_uri"`
 	Created time.Time `json:"created"`
+	// Box is the X25519 private key notes and messages are sealed to
+	// (docs/social-inbox.md), unpadded base64url; its public key is in the
+	// profile. Secret, like Insert.
+	Box string `json:"box_key,omitempty"`
 }
 
 // post is one post, the person's own or a followed feed's.
@@ -58,11 +62,14 @@ type like struct {
 	Time time.Time `json:"time"`
 }
 
-// profile is a person's name, bio and avatar (a CHK URI).
+// profile is a person's name, bio and avatar (a CHK URI), and where
+// notes to them go: their X25519 key (Box) and the work they ask.
 type profile struct {
-	Name   string `json:"name"`
-	Bio    string `json:"bio,omitempty"`
-	Avatar string `json:"avatar,omitempty"`
+	Name      string `json:"name"`
+	Bio       string `json:"bio,omitempty"`
+	Avatar    string `json:"avatar,omitempty"`
+	Box       string `json:"box,omitempty"`
+	InboxWork int    `json:"inbox_work,omitempty"`
 }
 
 // ownState is the person's own feed: everything in it, published or not.

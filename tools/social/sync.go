@@ -12,6 +12,7 @@ import (
 	"github.com/hamsnet/hams/fcp/fcpclient"
 	"github.com/hamsnet/hams/fcp/fcpwire"
 	"github.com/hamsnet/hams/tools/social/feed"
+	"github.com/hamsnet/hams/tools/social/inbox"
 )
 
 // Timeouts of the background FCP work.
@@ -67,6 +68,9 @@ func (a *App) docLocked(ed int64) (*feed.Doc, error) {
 	o := a.own
 	d := &feed.Doc{Edition: ed, Time: a.now(), Deleted: slices.Clone(o.Deleted), Device: o.Device}
 	d.Profile = feed.Profile{Name: o.Profile.Name, Bio: o.Profile.Bio, Avatar: o.Profile.Avatar}
+	if a.box != nil { // where notes to the person go (docs/social-inbox.md)
+		d.Profile.Box, d.Profile.InboxWork = inbox.EncodeBox(a.box.Public), a.cfg.InboxWork
+	}
 	win := o.Posts[:min(len(o.Posts), feed.MaxPosts)]
 	for _, p := range win {
 		fp := feed.Post{N: p.N, Time: p.Time, Text: p.Text, Images: slices.Clone(p.Images), Alt: slices.Clone(p.Alt)}
@@ -257,6 +261,7 @@ func (a *App) publishOnce() error {
 		a.own.Pending = false
 	}
 	a.baseLocked() // what the next merge with another device starts from
+	a.publishedLocked(ed, gen)
 	a.status.Publishing, a.status.PublishErr, a.status.Published = false, "", a.cfg.Now()
 	err = a.saveOwnLocked()
 	a.changedLocked()
@@ -444,7 +449,7 @@ func (a *App) mergeNewest(k string, d *feed.Doc) {
 	}
 	sortPosts(posts)
 	f.Posts = posts
-	f.Profile = profile{Name: d.Profile.Name, Bio: d.Profile.Bio, Avatar: d.Profile.Avatar}
+	f.Profile = profile{Name: d.Profile.Name, Bio: d.Profile.Bio, Avatar: d.Profile.Avatar, Box: d.Profile.Box, InboxWork: d.Profile.InboxWork}
 	f.Likes = f.Likes[:0]
 	for _, l := range d.Likes {
 		if kk, err := feedKey(l.Feed); err == nil {

@@ -1,6 +1,7 @@
 package inbox
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/base32"
 	"errors"
@@ -204,5 +205,15 @@ func TestErrorFormat(t *testing.T) {
 	}
 	if CodeOf(errors.New("x")) != 0 || PathOf(errors.New("x")) != "" || Code(99).String() != "code 99" {
 		t.Error("CodeOf, PathOf or String of a foreign error")
+	}
+}
+
+func TestKeyFromPrivate(t *testing.T) {
+	kp, err := GenerateKey(bytes.NewReader(bytes.Repeat([]byte{9}, 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := KeyFromPrivate(kp.Private); got != kp {
+		t.Fatalf("KeyFromPrivate = %x, want %x", got.Public, kp.Public)
 	}
 }

@@ -3,6 +3,7 @@ package inbox
 import (
 	"encoding/base64"
 	"fmt"
+	"golang.org/x/crypto/curve25519"
 	"io"
 
 	"golang.org/x/crypto/nacl/box"
@@ -38,6 +39,14 @@ func GenerateKey(rand io.Reader) (KeyPair, error) {
 		return KeyPair{}, errorf(CodeBadArgument, "rand", "reading randomness: %v", err)
 	}
 	return KeyPair{Public: *pub, Private: *priv}, nil
+}
+
+// KeyFromPrivate returns the key pair whose private key is priv (the key a
+// front-end keeps with the identity, written with EncodeBox).
+func KeyFromPrivate(priv [32]byte) KeyPair {
+	var pub [32]byte
+	curve25519.ScalarBaseMult(&pub, &priv)
+	return KeyPair{Public: pub, Private: priv}
 }
 
 // EncodeBox writes a public key as a profile's "box" field and a message's
