@@ -221,6 +221,22 @@ func (a *App) sendNote(o outNote) error {
 	if err != nil {
 		return err
 	}
+	ctx, cancel := context.WithTimeout(a.ctx, publishTimeout)
+	defer cancel()
+	fc, err := a.client(ctx)
+	if err != nil {
+		return err
+	}
+	if to.Box == "" { // their feed not fetched yet (just followed), or fetched before they had a box
+		if !a.fetchSuggestion(fc, o.To) {
+			return fmt.Errorf("social: fetching the recipient's feed for their inbox key")
+		}
+		a.mu.Lock()
+		if f := a.feeds[o.To]; f != nil {
+			to = f.Profile
+		}
+		a.mu.Unlock()
+	}
 	recipient, perr := inbox.ParseBox(to.Box)
 	if to.Box == "" || perr != nil {
 		a.cfg.Logger.Info("social: no note: the recipient has no usable inbox", "to", o.To, "type", o.Type)
@@ -243,12 +259,6 @@ func (a *App) sendNote(o outNote) error {
 	work := to.InboxWork
 	if work == 0 {
 		work = feed.DefaultInboxWork
-	}
-	ctx, cancel := context.WithTimeout(a.ctx, publishTimeout)
-	defer cancel()
-	fc, err := a.client(ctx)
-	if err != nil {
-		return err
 	}
 	day := a.cfg.Now().UTC()
 	for n := o.Slot; n < inbox.MaxSlots; n++ {

@@ -258,6 +258,18 @@ func (a *App) Accept(k string, on bool) error {
 				a.notes.Notices[j].Request = false
 			}
 		}
+		// Their feed, so that their replies show in the timeline.
+		if f := a.feeds[k]; (f == nil || f.Edition < 0) && a.ctx.Err() == nil {
+			a.wg.Add(1)
+			go func() {
+				defer a.wg.Done()
+				ctx, cancel := context.WithTimeout(a.ctx, fetchTimeout)
+				defer cancel()
+				if fc, err := a.client(ctx); err == nil {
+					a.fetchSuggestion(fc, k)
+				}
+			}()
+		}
 	case !on: // dismissed: the requests from k go
 		a.notes.Notices = slices.DeleteFunc(a.notes.Notices, func(n notice) bool { return n.From == k && n.Request })
 	}
