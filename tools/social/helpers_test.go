@@ -80,7 +80,7 @@ type testApp struct {
 func startApp(t testing.TB, fcpAddr string, tweak func(*Config)) *testApp {
 	t.Helper()
 	cfg := Config{Dir: t.TempDir(), FCPAddr: fcpAddr, Logger: quiet(), Retry: 100 * time.Millisecond,
-		InboxPoll: 100 * time.Millisecond, InboxWork: 16} // notes cheap to write in tests
+		InboxPoll: time.Second, InboxWork: 16} // notes cheap to write in tests
 	if tweak != nil {
 		tweak(&cfg)
 	}

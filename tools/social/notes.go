@@ -228,6 +228,13 @@ func (a *App) sendNote(o outNote) error {
 		return err
 	}
 	if to.Box == "" { // their feed not fetched yet (just followed), or fetched before they had a box
+		a.mu.Lock()
+		f := a.feeds[o.To]
+		waiting := f != nil && f.Followed && f.Edition < 0
+		a.mu.Unlock()
+		if waiting { // the subscription is fetching it: try again after it
+			return fmt.Errorf("social: the recipient's feed is not fetched yet")
+		}
 		if !a.fetchSuggestion(fc, o.To) {
 			return fmt.Errorf("social: fetching the recipient's feed for their inbox key")
 		}

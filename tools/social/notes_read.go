@@ -155,7 +155,7 @@ func (a *App) takeNote(ctx context.Context, fc *fcpclient.Client, env []byte, sl
 		a.notes.Notices = a.notes.Notices[len(a.notes.Notices)-maxNotices:]
 	}
 	if !n.Request && (n.Type == inbox.TypeReply || n.Type == inbox.TypeMention) {
-		a.keepCopyLocked(from, note.From, doc) // the reply shows in the timeline
+		a.fetchCopyLocked(from, doc.Edition) // the reply shows in the timeline
 	}
 	a.saveNotesLocked()
 	a.changedLocked()
@@ -225,20 +225,23 @@ func (a *App) trustedLocked(k string) bool {
 	return false
 }
 
-// keepCopyLocked keeps doc, fetched from uri, as the copy of feed k when
-// there is none or it is older. a.mu must be held; it is released and
-// taken again.
-func (a *App) keepCopyLocked(k, uri string, doc *feed.Doc) {
-	f := a.feeds[k]
-	if f != nil && f.Edition >= doc.Edition {
+// fetchCopyLocked fetches the newest edition of feed k into its copy, in
+// the background, when there is no copy older than edition ed (a note
+// pointed at ed): so that the person sees the writer's reply in the
+// timeline. a.mu must be held.
+func (a *App) fetchCopyLocked(k string, ed int64) {
+	if f := a.feeds[k]; f != nil && f.Edition >= ed || a.ctx.Err() != nil {
 		return
 	}
-	if f == nil {
-		a.feeds[k] = &feedCopy{URI: uri, Edition: -1, Oldest: -1, Older: -1}
-	}
-	a.mu.Unlock()
-	a.mergeNewest(k, doc)
-	a.mu.Lock()
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		ctx, cancel := context.WithTimeout(a.ctx, fetchTimeout)
+		defer cancel()
+		if fc, err := a.client(ctx); err == nil {
+			a.fetchSuggestion(fc, k)
+		}
+	}()
 }
 
 // Accept shows the notes of stranger k and the ones to come (a request
@@ -258,18 +261,7 @@ func (a *App) Accept(k string, on bool) error {
 				a.notes.Notices[j].Request = false
 			}
 		}
-		// Their feed, so that their replies show in the timeline.
-		if f := a.feeds[k]; (f == nil || f.Edition < 0) && a.ctx.Err() == nil {
-			a.wg.Add(1)
-			go func() {
-				defer a.wg.Done()
-				ctx, cancel := context.WithTimeout(a.ctx, fetchTimeout)
-				defer cancel()
-				if fc, err := a.client(ctx); err == nil {
-					a.fetchSuggestion(fc, k)
-				}
-			}()
-		}
+		a.fetchCopyLocked(k, 0) // their feed, so that their replies show in the timeline
 	case !on: // dismissed: the requests from k go
 		a.notes.Notices = slices.DeleteFunc(a.notes.Notices, func(n notice) bool { return n.From == k && n.Request })
 	}

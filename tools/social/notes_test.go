@@ -19,7 +19,8 @@ import (
 func TestNotesAndMessages(t *testing.T) {
 	nodes := startNodes(t, 1)
 	fcp := nodes[0].FCPAddr()
-	a, b := startApp(t, fcp, nil), startApp(t, fcp, nil)
+	fast := func(c *Config) { c.InboxPoll = 100 * time.Millisecond }
+	a, b := startApp(t, fcp, fast), startApp(t, fcp, fast)
 	uriA := a.createIdentity("Amal أمل")
 	uriB := b.createIdentity("Badr")
 	keyA, _ := feedKey(uriA)
