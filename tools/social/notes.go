@@ -277,7 +277,7 @@ func (a *App) sendNote(o outNote) error {
 		if taken {
 			continue
 		}
-		env, err := inbox.Seal(note, recipient, slot, work, rand.Reader)
+		env, err := inbox.Seal(note, recipient, slot, inbox.SlotWork(work, n), rand.Reader)
 		if err != nil {
 			a.cfg.Logger.Info("social: no note: it cannot be sealed to the recipient", "to", o.To, "err", err)
 			return nil

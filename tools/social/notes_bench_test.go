@@ -109,7 +109,7 @@ func BenchmarkInboxFlood(b *testing.B) {
 		from, _ = atEdition(from, 1)
 		note := &inbox.Note{Type: inbox.TypeFollow, From: from, Time: day.Truncate(time.Second)}
 		slot := inbox.Slot(id, day, i)
-		env, err := inbox.Seal(note, to, slot, 16, rand.NewChaCha8([32]byte{byte(rng.Uint32()), byte(i)}))
+		env, err := inbox.Seal(note, to, slot, inbox.SlotWork(16, i), rand.NewChaCha8([32]byte{byte(rng.Uint32()), byte(i)}))
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -92,7 +92,7 @@ func (a *App) readInbox() error {
 				break
 			}
 			if env != nil {
-				a.takeNote(ctx, fc, env, inbox.Slot(id, day, found), *box)
+				a.takeNote(ctx, fc, env, inbox.Slot(id, day, found), found, *box)
 			}
 			n = found + 1
 			a.mu.Lock()
@@ -110,11 +110,8 @@ func (a *App) readInbox() error {
 
 // takeNote opens an envelope found in slot, checks the note against the
 // writer's feed and keeps it: shown, under requests, or dropped.
-func (a *App) takeNote(ctx context.Context, fc *fcpclient.Client, env []byte, slot string, box inbox.KeyPair) {
-	a.mu.Lock()
-	work := a.cfg.InboxWork
-	a.mu.Unlock()
-	note, err := inbox.Open(env, slot, work, box)
+func (a *App) takeNote(ctx context.Context, fc *fcpclient.Client, env []byte, slot string, slotN int, box inbox.KeyPair) {
+	note, err := inbox.Open(env, slot, inbox.SlotWork(a.cfg.InboxWork, slotN), box)
 	if err != nil {
 		a.cfg.Logger.Debug("social: an envelope in the inbox dropped", "err", err)
 		return

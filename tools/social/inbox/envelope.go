@@ -92,6 +92,17 @@ func Seal(note *Note, to [32]byte, slot string, work int, rand io.Reader) ([]byt
 	return solve(slot, sealed, work), nil
 }
 
+// SlotWork returns the work, in bits, a note in slot n of a day asks when
+// the recipient asks base (their inbox_work): base for the day's first 64
+// slots, one bit more for the next 128, two for the next 256, and so on
+// (base + ⌊log2(n/64 + 1)⌋), at most MaxWork. A quiet inbox costs a writer
+// base; filling a day's 1024 slots costs a flooder about six times as
+// much as 1024 notes at base would, the last ones sixteen times one note
+// (docs/social-inbox.md §5).
+func SlotWork(base, n int) int {
+	return min(base+bits.Len(uint(n/64+1))-1, MaxWork)
+}
+
 // workPrefix is what the proof-of-work hash of slot starts with.
 func workPrefix(slot string) []byte { return []byte(LabelNote + "\n" + slot + "\n") }
 

@@ -217,3 +217,22 @@ func TestKeyFromPrivate(t *testing.T) {
 		t.Fatalf("KeyFromPrivate = %x, want %x", got.Public, kp.Public)
 	}
 }
+
+func TestSlotWork(t *testing.T) {
+	for _, tc := range []struct{ base, n, want int }{
+		{20, 0, 20}, {20, 63, 20}, {20, 64, 21}, {20, 191, 21}, {20, 192, 22}, {20, 447, 22},
+		{20, 448, 23}, {20, 959, 23}, {20, 960, 24}, {20, 1023, 24}, {30, 1023, 32}, {16, 100, 17},
+	} {
+		if got := SlotWork(tc.base, tc.n); got != tc.want {
+			t.Errorf("SlotWork(%d, %d) = %d, want %d", tc.base, tc.n, got, tc.want)
+		}
+	}
+	// Filling a day costs about six times 1024 notes at the base.
+	total := 0.0
+	for n := range MaxSlots {
+		total += float64(uint64(1) << (SlotWork(20, n) - 20))
+	}
+	if total < 6*MaxSlots || total > 7*MaxSlots {
+		t.Errorf("a full day costs %.0f notes at the base", total)
+	}
+}
