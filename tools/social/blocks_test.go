@@ -54,6 +54,7 @@ func TestBlockMute(t *testing.T) {
 	r.mustPost("/follow", map[string]string{"uri": uriA})
 	a.waitFor("/", "troll reply to Amal", 30*time.Second)
 	r.waitFor("/", "troll reply to the reader", 30*time.Second)
+	r.waitFor("/notes", "Troll", 30*time.Second) // C's note: C is followed by B, whom R follows
 
 	// A blocks C: gone from A's page, published in A's feed.
 	a.mustPost("/block", map[string]string{"uri": keyC, "on": "1"})
@@ -62,8 +63,10 @@ func TestBlockMute(t *testing.T) {
 		t.Fatal("the people page does not list the block")
 	}
 	a.waitPublished(10 * time.Second)
-	// R follows A, so A's block counts for R: C's reply to R goes too.
+	// R follows A, so A's block counts for R: C's reply to R goes too,
+	// and C's notes.
 	r.waitGone("/", "troll reply to the reader", 30*time.Second)
+	r.waitGone("/notes", "Troll", 5*time.Second)
 	// R's own follow wins over A's block.
 	r.mustPost("/follow", map[string]string{"uri": uriC})
 	r.waitFor("/", "troll reply to the reader", 30*time.Second)
