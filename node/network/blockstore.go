@@ -1,6 +1,7 @@
 package network
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -120,7 +121,16 @@ func (s *blockStore) get(ctx context.Context, dst []byte, rk keys.RoutingKey, re
 // waits for one for as long as ctx lets it: an insert made before the
 // network is up goes out when it is (a persistent one survives a restart
 // in the FCP server's queue).
+//
+// A different block already held here under the same key (an SSK edition
+// this node stored or cached as it passed: another device of the same
+// identity published it) is a collision, reported before anything is
+// sent, as Hyphanet's node checks its own store before an SSK insert.
 func (s *blockStore) PutBlock(ctx context.Context, rk keys.RoutingKey, block []byte) error {
+	if held, err := s.ds.GetInto(nil, rk); err == nil && !bytes.Equal(held, block) {
+		return &clientlayer.InsertError{Code: fcpwire.InsertCollision, Msg: "a different block is held here under " + rk.String(),
+			Err: errors.Join(clientlayer.ErrCollision, datastore.ErrCollision)}
+	}
 	if err := s.waitLinked(ctx, 0); err != nil {
 		return err
 	}

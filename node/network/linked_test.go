@@ -1,6 +1,7 @@
 package network
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"strings"
@@ -77,5 +78,43 @@ func TestWithoutLinks(t *testing.T) {
 	}
 	if inserts.Load() == 0 {
 		t.Fatal("the insert ended without going out")
+	}
+}
+
+// TestInsertCollisionHeld: inserting an SSK block while this node holds a
+// different block under the key (cached as another device's insert
+// passed) fails at once with Collision; the same block goes out.
+func TestInsertCollisionHeld(t *testing.T) {
+	a := startTestNetwork(t, "a", 1<<62, nil)
+	b := startTestNetwork(t, "b", 3<<62, nil)
+	if err, aerr := pipeLink(a, b); err != nil || aerr != nil {
+		t.Fatalf("link: %v, %v", err, aerr)
+	}
+	ins, _, err := keys.GenerateSSK(bytes.NewReader(bytes.Repeat([]byte{7}, 64)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ins.Name = "feed-3"
+	x, ux, err := keys.EncodeSSK(ins, []byte("edition 3 from the first phone"), keys.EncodeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	y, _, err := keys.EncodeSSK(ins, []byte("edition 3 from the second phone"), keys.EncodeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rk, _ := keys.RoutingKeyOf(ux)
+	if err := a.store.ds.Put(rk, x, datastore.RegionCache); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err = a.Store().PutBlock(ctx, rk, y)
+	var ie *clientlayer.InsertError
+	if !errors.As(err, &ie) || ie.Code != fcpwire.InsertCollision || !errors.Is(err, clientlayer.ErrCollision) {
+		t.Fatalf("a different block over a held one: %v", err)
+	}
+	if err := a.Store().PutBlock(ctx, rk, x); err != nil {
+		t.Fatalf("the held block itself: %v", err)
 	}
 }
