@@ -240,7 +240,7 @@ func (a *App) ownChangedLocked() error {
 // must be held.
 func (a *App) timelineLocked() *timeline {
 	if a.tl == nil {
-		a.tl = buildTimeline(a.me, a.own, a.feeds, a.hiddenLocked)
+		a.tl = buildTimeline(a.me, a.own, a.feeds, a.hiddenLocked())
 	}
 	return a.tl
 }

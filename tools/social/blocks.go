@@ -10,22 +10,38 @@ import "slices"
 // but never against the person's own follow, and blocks from people the
 // person does not follow count for nothing.
 
-// hiddenLocked reports whether feed k's posts, replies and suggestion are
-// hidden from the person. a.mu must be held.
-func (a *App) hiddenLocked(k string) bool {
-	o := a.own
-	if slices.Contains(o.Mutes, k) || slices.ContainsFunc(o.Blocks, func(u string) bool { kk, _ := feedKey(u); return kk == k }) {
-		return true
+// hiddenLocked returns whether a feed's posts, replies, notes and
+// suggestion are hidden from the person: the person blocks or mutes it,
+// or, unless the person follows it, someone they follow blocks it. The
+// sets are built once per call; keep the function for a page or a
+// timeline, not longer. a.mu must be held.
+func (a *App) hiddenLocked() func(k string) bool {
+	own := map[string]bool{}
+	for _, k := range a.own.Mutes {
+		own[k] = true
 	}
-	if f := a.feeds[k]; f != nil && f.Followed {
-		return false // the person's own follow wins over friends' blocks
-	}
-	for _, f := range a.feeds {
-		if f.Followed && slices.Contains(f.Blocks, k) {
-			return true
+	for _, u := range a.own.Blocks {
+		if k, err := feedKey(u); err == nil {
+			own[k] = true
 		}
 	}
-	return false
+	friends := map[string]bool{}
+	for _, f := range a.feeds {
+		if f.Followed {
+			for _, k := range f.Blocks {
+				friends[k] = true
+			}
+		}
+	}
+	return func(k string) bool {
+		if own[k] {
+			return true
+		}
+		if f := a.feeds[k]; f != nil && f.Followed {
+			return false // the person's own follow wins over friends' blocks
+		}
+		return friends[k]
+	}
 }
 
 // Block blocks (on) or unblocks feed k (its request URI, or its key): a
@@ -58,7 +74,6 @@ func (a *App) Block(uri string, on bool) error {
 	default:
 		o.Blocks = slices.Delete(o.Blocks, i, i+1)
 	}
-	a.tl = nil
 	return a.ownChangedLocked()
 }
 
@@ -83,7 +98,6 @@ func (a *App) Mute(uri string, on bool) error {
 	default:
 		return nil
 	}
-	a.tl = nil
 	a.changedLocked()
 	return a.saveOwnLocked()
 }

@@ -39,8 +39,9 @@ func mentionName(s string) string {
 // to their feed keys. a.mu must be held.
 func (a *App) mentionTargetsLocked() map[string][]string {
 	m := map[string][]string{}
+	hidden := a.hiddenLocked()
 	for k, f := range a.feeds {
-		if f.Profile.Name == "" || a.hiddenLocked(k) || k == a.me {
+		if f.Profile.Name == "" || hidden(k) || k == a.me {
 			continue
 		}
 		n := mentionName(f.Profile.Name)

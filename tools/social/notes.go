@@ -78,10 +78,9 @@ type notesState struct {
 	Seen []string `json:"seen"`
 	// Day and Next: the inbox day being read (YYYY-MM-DD) and the next
 	// slot of it and of the day before.
-	Day       string `json:"day"`
-	Next      int    `json:"next"`
-	PrevNext  int    `json:"prev_next"`
-	DroppedAt string `json:"-"`
+	Day      string `json:"day"`
+	Next     int    `json:"next"`
+	PrevNext int    `json:"prev_next"`
 }
 
 // maxNotices bounds the notices kept (the oldest go first).
@@ -202,9 +201,6 @@ func (a *App) noteSender() {
 		}
 	}
 }
-
-// errNoBox: the recipient publishes no box key: no note can reach them.
-var errNoBox = errors.New("social: the recipient has no inbox (an older front-end)")
 
 // sendNote seals o and inserts it into the first free slot of today in
 // its recipient's inbox. A recipient without a box key, or with one that

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"strconv"
 	"time"
@@ -143,7 +142,7 @@ func (a *App) takeNote(ctx context.Context, fc *fcpclient.Client, env []byte, sl
 	if len(a.notes.Seen) > 4*maxNotices {
 		a.notes.Seen = a.notes.Seen[len(a.notes.Seen)-4*maxNotices:]
 	}
-	if a.hiddenLocked(from) {
+	if a.hiddenLocked()(from) {
 		return // blocked or muted, by the person or (for a stranger) a friend
 	}
 	n := notice{Type: note.Type, From: from, Name: doc.Profile.Name, N: note.N, Text: text, Time: note.Time, Request: !a.trustedLocked(from)}
@@ -306,9 +305,4 @@ func (a *App) unreadLocked() (notes, requests int) {
 		}
 	}
 	return notes, requests
-}
-
-// describeNote is a notice's text key, for the page.
-func describeNote(n notice) string {
-	return fmt.Sprintf("note.%s", n.Type)
 }

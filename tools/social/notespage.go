@@ -44,12 +44,13 @@ func (a *App) notesPage(w http.ResponseWriter, r *http.Request) {
 	p := a.newPageLocked(r, "notes", "nav.notes")
 	p.Live = true
 	changed := false
+	hidden := a.hiddenLocked()
 	for i := len(a.notes.Notices) - 1; i >= 0; i-- {
 		n := &a.notes.Notices[i]
-		if a.hiddenLocked(n.From) {
+		if hidden(n.From) {
 			continue
 		}
-		v := &noteView{From: n.From, Name: n.Name, What: tr(p.L, describeNote(*n)), Read: n.Read}
+		v := &noteView{From: n.From, Name: n.Name, What: tr(p.L, "note."+n.Type), Read: n.Read}
 		if v.Name == "" {
 			v.Name = shortKey(n.From)
 		}
@@ -118,9 +119,10 @@ func (a *App) renderMessages(w http.ResponseWriter, r *http.Request, form formVi
 		return c
 	}
 	changed := false
+	hidden := a.hiddenLocked()
 	for i := range a.notes.Notices {
 		n := &a.notes.Notices[i]
-		if n.Type != inbox.TypeMessage || n.Request || a.hiddenLocked(n.From) {
+		if n.Type != inbox.TypeMessage || n.Request || hidden(n.From) {
 			continue
 		}
 		c := conv(n.From, n.Time)

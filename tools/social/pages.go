@@ -366,8 +366,9 @@ func (a *App) renderPeople(w http.ResponseWriter, r *http.Request, form formView
 	for _, k := range a.own.Mutes {
 		p.Muted = append(p.Muted, a.personLocked(p, k))
 	}
+	hidden := a.hiddenLocked()
 	for k, f := range a.feeds {
-		if k == a.me || a.hiddenLocked(k) {
+		if k == a.me || hidden(k) {
 			continue
 		}
 		v := a.personLocked(p, k)
