@@ -248,7 +248,7 @@ func TestNodeThroughBridge(t *testing.T) {
 	if len(pids) != 1 {
 		t.Fatalf("found %d tors of the node (pids %v)", len(pids), pids)
 	}
-	socks, err := tornet.BridgeOnly(pids[0], tn.BridgePort())
+	socks, err := tornet.BridgeOnly(pids[0], tn.BridgePort(), os.Getpid())
 	t.Logf("the node's tor and its obfs4proxy: %s", strings.Join(socks, ", "))
 	if err != nil {
 		t.Fatal(err)

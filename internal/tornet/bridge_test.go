@@ -405,7 +405,7 @@ func (c *ctlConn) orconnTargets() []string {
 // (BridgeOnly).
 func checkSockets(t *testing.T, pid, ptPort int) {
 	t.Helper()
-	desc, err := BridgeOnly(pid, ptPort)
+	desc, err := BridgeOnly(pid, ptPort, os.Getpid())
 	t.Logf("sockets of pid %d and its children: %s", pid, strings.Join(desc, ", "))
 	if err != nil {
 		t.Error(err)

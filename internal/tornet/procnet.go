@@ -111,9 +111,13 @@ func ProcessSockets(pids []int) ([]Socket, error) {
 // BridgeOnly checks that the tor pid and its children (its obfs4proxy)
 // hold no TCP connection except on loopback to each other, to their own
 // listeners (control and SOCKS ports) and to a bridge's obfs4 port
-// ptPort, and that one of them is connected to that port. It returns the
-// sockets it saw, described, and what is wrong (nil if nothing).
-func BridgeOnly(pid, ptPort int) ([]string, error) {
+// ptPort, and that one of them is connected to that port. Connections to
+// a port that one of services listens on are allowed too: these are the
+// local targets of the tor's onion services (the process that runs the
+// service, usually the test itself), which tor connects to when a client
+// reaches the onion. It returns the sockets it saw, described, and what is
+// wrong (nil if nothing).
+func BridgeOnly(pid, ptPort int, services ...int) ([]string, error) {
 	if _, err := os.Stat("/proc/net/tcp"); err != nil {
 		return nil, fmt.Errorf("tornet: no /proc/net/tcp: %w", err)
 	}
@@ -126,6 +130,18 @@ func BridgeOnly(pid, ptPort int) ([]string, error) {
 	for _, s := range socks {
 		if s.Listen {
 			listening[s.Local.Port] = true
+		}
+	}
+	served := map[int]bool{}
+	if len(services) > 0 {
+		svc, err := ProcessSockets(services)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range svc {
+			if s.Listen && s.Local.IP.IsLoopback() {
+				served[s.Local.Port] = true
+			}
 		}
 	}
 	toBridge := 0
@@ -145,6 +161,8 @@ func BridgeOnly(pid, ptPort int) ([]string, error) {
 			// obfs4proxy
 		case s.Remote.Port == ptPort:
 			toBridge++
+		case served[s.Remote.Port]:
+			// tor reaching the local target of one of its onion services
 		default:
 			errs = append(errs, fmt.Errorf("connection %v -> %v: neither the bridge nor its own", s.Local, s.Remote))
 		}
