@@ -1,6 +1,7 @@
 package routing
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
 	"math/rand/v2"
@@ -60,6 +61,8 @@ type request struct {
 	// accepted: an insert was taken further by a peer (it answered
 	// InsertReply or RouteNotFound), or written here.
 	accepted bool
+	// stored is where an insert was written here (0: not written).
+	stored Region
 }
 
 // Core is one node's routing logic. It is not safe for concurrent use: the
@@ -301,10 +304,17 @@ func (c *Core) Step(now time.Time, m Message) error {
 		c.offered(now, m)
 		return nil
 	case MsgData, MsgDataNotFound, MsgRecentlyFailed, MsgRouteNotFound,
-		MsgRejectedLoop, MsgRejectedOverload, MsgInsertReply:
+		MsgRejectedLoop, MsgRejectedOverload, MsgInsertReply, MsgCollision:
+		if m.Type == MsgCollision && p.feats&PeerCollisions == 0 {
+			return fmt.Errorf("%w: peer %d sent a Collision", ErrUndeclared, m.Peer)
+		}
 		r := c.reqs[m.ID]
 		if r == nil || r.phase != phaseRouting || r.current != m.Peer {
 			return nil // late (timed out) or unsolicited: ignored
+		}
+		if m.Type == MsgCollision && r.insert && (m.Key != r.key || len(m.Block) == 0) {
+			c.route(now, r)
+			return fmt.Errorf("%w: peer %d sent a Collision for another key", ErrWrongKey, m.Peer)
 		}
 		if m.Type == MsgData && !r.insert && (m.Key != r.key || len(m.Block) == 0) {
 			// The driver verified the block against m.Key; a block for
@@ -394,25 +404,38 @@ func (c *Core) decrement(htl uint8, p *peer) uint8 {
 // never at the first hops.
 func (c *Core) writable(htl uint8) bool { return htl < c.cfg.MaxHTL-c.cfg.NoStoreHTLs }
 
-// begin starts a new request or insert at this node.
+// begin starts a new request or insert at this node. An insert from a
+// peer first looks for another block under its key (a collision); this
+// node's own inserts were checked by the driver.
 func (c *Core) begin(now time.Time, r *request) {
-	if r.insert {
-		if c.writable(r.htl) && r.source != 0 {
-			region := RegionCache
-			if r.htl <= c.cfg.StoreHTL || c.closestToKey(r.loc) {
-				region = RegionStore
-			}
-			c.ready.Stores = append(c.ready.Stores, StoreOp{Key: r.key, Block: r.block, Region: region})
-			r.accepted = true
-		}
-		c.offer(now, r.key, r.block, r.source)
-		c.satisfy(now, r.key, r.block, false)
-		r.phase = phaseRouting
-		c.route(now, r)
+	if r.insert && r.source == 0 {
+		c.beginInsert(now, r)
 		return
 	}
 	r.phase = phaseLookup
-	c.ready.Lookups = append(c.ready.Lookups, Lookup{ID: r.id, Key: r.key})
+	l := Lookup{ID: r.id, Key: r.key}
+	if r.insert {
+		l.Insert = r.block
+	}
+	c.ready.Lookups = append(c.ready.Lookups, l)
+}
+
+// beginInsert writes insert r here (where it may), hands its block to
+// whoever waits for the key, and routes it on.
+func (c *Core) beginInsert(now time.Time, r *request) {
+	if c.writable(r.htl) && r.source != 0 {
+		region := RegionCache
+		if r.htl <= c.cfg.StoreHTL || c.closestToKey(r.loc) {
+			region = RegionStore
+		}
+		c.ready.Stores = append(c.ready.Stores, StoreOp{Key: r.key, Block: r.block, Region: region})
+		r.accepted = true
+		r.stored = region
+	}
+	c.offer(now, r.key, r.block, r.source)
+	c.satisfy(now, r.key, r.block, false)
+	r.phase = phaseRouting
+	c.route(now, r)
 }
 
 // closestToKey reports whether this node is closer to loc than all its
@@ -428,10 +451,21 @@ func (c *Core) closestToKey(loc Location) bool {
 }
 
 // LookupDone answers a Lookup: block is the stored block, or nil if the
-// local datastore does not hold the key.
+// local datastore does not hold the key. For an insert's Lookup, a block
+// other than the insert's ends the insert with a collision.
 func (c *Core) LookupDone(now time.Time, id RequestID, block []byte) {
 	r := c.reqs[id]
 	if r == nil || r.phase != phaseLookup {
+		return
+	}
+	if r.insert {
+		if block != nil && !bytes.Equal(block, r.block) {
+			// The key holds another block here: the insert ends, and
+			// the inserter learns which block the network keeps.
+			c.finish(now, r, Message{Type: MsgCollision, Block: block})
+			return
+		}
+		c.beginInsert(now, r)
 		return
 	}
 	if block != nil {
@@ -621,6 +655,21 @@ func (c *Core) reply(now time.Time, r *request, m Message) {
 			return
 		}
 		c.finish(now, r, m)
+	case MsgCollision:
+		if !r.insert {
+			return
+		}
+		if bytes.Equal(m.Block, r.block) {
+			// Not another block: the insert ran its course.
+			c.finish(now, r, Message{Type: MsgInsertReply})
+			return
+		}
+		if r.stored != 0 {
+			// What was written here gives way to the block the network
+			// held first.
+			c.ready.Stores = append(c.ready.Stores, StoreOp{Key: r.key, Block: m.Block, Region: r.stored, Replace: true})
+		}
+		c.finish(now, r, m)
 	case MsgDataNotFound, MsgRecentlyFailed:
 		if r.insert {
 			return
@@ -658,13 +707,18 @@ func (c *Core) finish(now time.Time, r *request, m Message) {
 			c.ready.Results = append(c.ready.Results, res)
 		default:
 			msg := Message{Type: m.Type, Peer: w.source, ID: w.id, HTL: m.HTL, Block: m.Block}
-			if m.Type == MsgData {
+			if m.Type == MsgData || m.Type == MsgCollision {
 				msg.Key = r.key
+			}
+			if p := c.peer(w.source); m.Type == MsgCollision && (p == nil || p.feats&PeerCollisions == 0) {
+				// A peer that does not speak collisions hears the
+				// insert ran its course.
+				msg = Message{Type: MsgInsertReply, Peer: w.source, ID: w.id}
 			}
 			c.send(msg)
 		}
 	}
-	c.end(now, r, m.Type == MsgData || m.Type == MsgInsertReply)
+	c.end(now, r, m.Type == MsgData || m.Type == MsgInsertReply || m.Type == MsgCollision)
 }
 
 func (c *Core) result(r *request, m Message) Result {
@@ -673,6 +727,9 @@ func (c *Core) result(r *request, m Message) Result {
 	case MsgData:
 		res.Block = m.Block
 	case MsgInsertReply:
+	case MsgCollision:
+		res.Block = m.Block
+		res.Err = ErrCollision
 	case MsgDataNotFound:
 		res.Err = ErrDataNotFound
 	case MsgRecentlyFailed:

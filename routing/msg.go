@@ -42,6 +42,12 @@ const (
 	// while ago, when it was not found (a passive request; Hyphanet's
 	// ULPR): Key and Block, under an ID of its own.
 	MsgOffer
+	// MsgCollision answers an insert whose key already holds another
+	// block, at the sender or further on: Key and that Block. The insert
+	// ends there, and the nodes it passed keep the block that was there
+	// first (Hyphanet's SSK collision). Only the holder of a key's private
+	// key can make a second valid block under it.
+	MsgCollision
 )
 
 // The values of MsgType are the core's own: they say nothing of how a
@@ -51,7 +57,7 @@ const (
 var msgNames = [...]string{MsgRequest: "Request", MsgInsert: "Insert", MsgData: "Data",
 	MsgDataNotFound: "DataNotFound", MsgRecentlyFailed: "RecentlyFailed", MsgRouteNotFound: "RouteNotFound",
 	MsgRejectedLoop: "RejectedLoop", MsgRejectedOverload: "RejectedOverload", MsgInsertReply: "InsertReply",
-	MsgOffer: "Offer"}
+	MsgOffer: "Offer", MsgCollision: "Collision"}
 
 // String returns the type's name, as in docs/routing.md.
 func (t MsgType) String() string {
@@ -62,8 +68,8 @@ func (t MsgType) String() string {
 }
 
 // Message is a routing message. In Step, Peer is the sender; in Ready, the
-// recipient. Key is set on requests, inserts, Data and Offer; Block on
-// inserts, Data and Offer; HTL on requests, inserts and RouteNotFound. The driver verifies
+// recipient. Key is set on requests, inserts, Data, Offer and Collision;
+// Block on inserts, Data, Offer and Collision; HTL on requests, inserts and RouteNotFound. The driver verifies
 // every Block against Key before Step (the Core does not hash).
 type Message struct {
 	Type  MsgType
@@ -79,6 +85,11 @@ type Message struct {
 type Lookup struct {
 	ID  RequestID
 	Key keys.RoutingKey
+	// Insert is the block of an insert that arrived from a peer, which the
+	// Core checks against the block held under Key (a collision): the
+	// driver may answer nil without reading when no other block can be
+	// held under Key (a CHK is named by its content). Nil for a request.
+	Insert []byte
 }
 
 // Region says where a StoreOp writes.
@@ -96,6 +107,10 @@ type StoreOp struct {
 	Key    keys.RoutingKey
 	Block  []byte
 	Region Region
+	// Replace: Block takes the place of another block the node stored
+	// under Key (an insert it wrote collided further on with the block the
+	// network held first, which wins).
+	Replace bool
 }
 
 // Result is the outcome of a request or insert this node started.
@@ -103,7 +118,7 @@ type Result struct {
 	ID     RequestID
 	Insert bool
 	Key    keys.RoutingKey
-	Block  []byte // a request's block
+	Block  []byte // a request's block; after ErrCollision, the block held
 	Err    error  // nil, or one of the errors below
 }
 
@@ -116,6 +131,9 @@ var (
 	// ErrTimedOut: a request this node coalesced onto another one's,
 	// which timed out downstream.
 	ErrTimedOut = errors.New("routing: timed out downstream")
+	// ErrCollision: an insert met another block under its key (the
+	// Result's Block), which the network keeps.
+	ErrCollision = errors.New("routing: another block is held under this key")
 )
 
 // Errors of Step, SetPeerNeighbours and AddPeer, as etcd's raft returns
@@ -151,11 +169,14 @@ type PeerFeatures uint8
 const (
 	// PeerOffers: the link carries MsgOffer (passive requests).
 	PeerOffers PeerFeatures = 1 << iota
+	// PeerCollisions: the link carries MsgCollision. An insert from a
+	// peer without it that collides is answered InsertReply.
+	PeerCollisions
 )
 
 // AllPeerFeatures are every optional kind the Core speaks: what a peer
 // has until SetPeerFeatures says otherwise.
-const AllPeerFeatures = PeerOffers
+const AllPeerFeatures = PeerOffers | PeerCollisions
 
 // Offered is a block this node's own request asked for a short while ago,
 // when it was not found, that has reached the node since (MsgOffer, or an

@@ -28,12 +28,12 @@ var rewrite = flag.Bool("rewrite", false, "rewrite the expected output in routin
 //	peer ID loc=F                   AddPeer
 //	remove ID                       RemovePeer
 //	nbrs ID [F,F,...]               SetPeerNeighbours (friend-of-a-friend)
-//	features ID none|offers         SetPeerFeatures
+//	features ID none|offers[,collisions]   SetPeerFeatures
 //	key NAME loc=F                  name a routing key at location F
 //	fetch NAME | insert NAME        a local request or insert
 //	fetch-remote NAME               a local request the driver looked up already
 //	recv PEER TYPE id=R [key=NAME] [htl=N] [block=B]   Step a message
-//	lookup R found|missing          LookupDone (found: block "data-KEY")
+//	lookup R found|missing|other    LookupDone (found: block "data-KEY"; other: "other-KEY")
 //	tick DURATION                   advance the clock and Tick
 func TestScripts(t *testing.T) {
 	files, _ := filepath.Glob("testdata/*.txt")
@@ -186,8 +186,13 @@ func (s *script) run(cmd string) []string {
 	case "features":
 		id, _ := strconv.ParseUint(f[1], 10, 64)
 		var pf PeerFeatures
-		if f[2] == "offers" {
-			pf = PeerOffers
+		for _, n := range strings.Split(f[2], ",") {
+			switch n {
+			case "offers":
+				pf |= PeerOffers
+			case "collisions":
+				pf |= PeerCollisions
+			}
 		}
 		if err := s.c.SetPeerFeatures(PeerID(id), pf); err != nil {
 			notes = append(notes, "error: "+err.Error())
@@ -217,7 +222,7 @@ func (s *script) run(cmd string) []string {
 	case "recv":
 		from, _ := strconv.ParseUint(f[1], 10, 64)
 		var typ MsgType
-		for t := MsgRequest; t <= MsgOffer; t++ {
+		for t := MsgRequest; t <= MsgCollision; t++ {
 			if t.String() == f[2] {
 				typ = t
 			}
@@ -240,9 +245,13 @@ func (s *script) run(cmd string) []string {
 		}
 	case "lookup":
 		var block []byte
-		if f[2] == "found" {
+		switch f[2] {
+		case "found":
 			r := s.c.reqs[s.id(f[1])]
 			block = []byte("data-" + s.names[r.key])
+		case "other":
+			r := s.c.reqs[s.id(f[1])]
+			block = []byte("other-" + s.names[r.key])
 		}
 		s.c.LookupDone(s.now, s.id(f[1]), block)
 	case "tick":
@@ -263,7 +272,7 @@ func (s *script) ready() []string {
 	var out []string
 	for _, m := range rd.Messages {
 		line := fmt.Sprintf("send %d %s id=%s", m.Peer, m.Type, s.name(m.ID))
-		if m.Type == MsgRequest || m.Type == MsgInsert || m.Type == MsgOffer {
+		if m.Type == MsgRequest || m.Type == MsgInsert || m.Type == MsgOffer || m.Type == MsgCollision {
 			line += " key=" + s.names[m.Key]
 		}
 		if m.Type == MsgRequest || m.Type == MsgInsert || m.Type == MsgRouteNotFound {
@@ -275,10 +284,17 @@ func (s *script) ready() []string {
 		out = append(out, line)
 	}
 	for _, l := range rd.Lookups {
-		out = append(out, fmt.Sprintf("lookup %s key=%s", s.name(l.ID), s.names[l.Key]))
+		line := fmt.Sprintf("lookup %s key=%s", s.name(l.ID), s.names[l.Key])
+		if l.Insert != nil {
+			line += " insert=" + string(l.Insert)
+		}
+		out = append(out, line)
 	}
 	for _, st := range rd.Stores {
 		region := map[Region]string{RegionStore: "store", RegionCache: "cache"}[st.Region]
+		if st.Replace {
+			region = "replace " + region
+		}
 		out = append(out, fmt.Sprintf("write %s %s block=%s", region, s.names[st.Key], st.Block))
 	}
 	for _, o := range rd.Offered {
@@ -289,6 +305,9 @@ func (s *script) ready() []string {
 		switch {
 		case r.Err != nil:
 			line += " err=" + r.Err.Error()
+			if r.Block != nil {
+				line += " block=" + string(r.Block)
+			}
 		case r.Insert:
 			line += " inserted"
 		default:

@@ -99,7 +99,10 @@ func (c *Client) insertNamedCHK(ctx context.Context, r io.Reader, name string, o
 
 // target is a normalized insert URI.
 type target struct {
-	ssk    bool
+	ssk bool
+	// signed: an SSK or USK, signed with a private key the client holds
+	// (a KSK's key anyone can derive from its keyword).
+	signed bool
 	insert keys.URI // the SSK insert URI the top block is encoded under
 	result keys.URI // the request URI returned
 }
@@ -157,13 +160,13 @@ func (c *Client) newInserter(ctx context.Context, opts InsertOptions) (*inserter
 		if err != nil {
 			return nil, target{}, insertErr(fcpwire.InsertInvalidURI, err, "bad USK")
 		}
-		return ins, target{ssk: true, insert: s, result: req}, nil
+		return ins, target{ssk: true, signed: true, insert: s, result: req}, nil
 	}
 	req, err := u.RequestURI()
 	if err != nil {
 		return nil, target{}, insertErr(fcpwire.InsertInvalidURI, err, "bad SSK")
 	}
-	return ins, target{ssk: true, insert: u, result: req}, nil
+	return ins, target{ssk: true, signed: true, insert: u, result: req}, nil
 }
 
 // redact prints an insert URI without its private key.
@@ -206,7 +209,11 @@ func (ins *inserter) publish(t target, doc []byte, top keys.URI) (keys.URI, erro
 	if err != nil {
 		return keys.URI{}, insertErr(fcpwire.InsertInternalError, err, "SSK routing key")
 	}
-	if err := ins.store.PutBlock(ins.ctx, rk, block); err != nil {
+	put := ins.store.PutBlock
+	if sp, ok := ins.store.(SignedBlockPutter); ok && t.signed {
+		put = sp.PutSignedBlock
+	}
+	if err := put(ins.ctx, rk, block); err != nil {
 		return keys.URI{}, err
 	}
 	if err := ins.sync(); err != nil {

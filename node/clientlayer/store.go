@@ -26,6 +26,16 @@ type BlockStore interface {
 	GetBlock(ctx context.Context, rk keys.RoutingKey) ([]byte, error)
 }
 
+// SignedBlockPutter is an optional BlockStore extension for the top block
+// of an SSK or USK insert, signed with a private key the client holds (not
+// a KSK, whose key anyone can derive from its keyword): PutSignedBlock
+// stores it as PutBlock does, and the store may remember it for a while to
+// answer an insert of another block under the key, which only the key's
+// owner can make (another device of the same identity), with a collision.
+type SignedBlockPutter interface {
+	PutSignedBlock(ctx context.Context, rk keys.RoutingKey, block []byte) error
+}
+
 // BlockGetterInto is an optional BlockStore extension: GetBlockInto appends
 // the block to dst (like datastore.Store.GetInto), so the client can reuse
 // buffers.

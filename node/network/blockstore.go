@@ -125,18 +125,37 @@ func (s *blockStore) get(ctx context.Context, dst []byte, rk keys.RoutingKey, re
 // A different block already held here under the same key (an SSK edition
 // this node stored or cached as it passed: another device of the same
 // identity published it) is a collision, reported before anything is
-// sent, as Hyphanet's node checks its own store before an SSK insert.
+// sent, as Hyphanet's node checks its own store before an SSK insert; one
+// held further on ends the insert there with a collision too
+// (docs/routing.md, Collisions).
 func (s *blockStore) PutBlock(ctx context.Context, rk keys.RoutingKey, block []byte) error {
+	return s.put(ctx, rk, block, false)
+}
+
+// PutSignedBlock is PutBlock for an SSK block signed with a key this
+// node's client holds: the node remembers it for a while, so that an
+// insert of another block under the key (another device of the same
+// identity, through another node) that reaches it collides here
+// (clientlayer.SignedBlockPutter).
+func (s *blockStore) PutSignedBlock(ctx context.Context, rk keys.RoutingKey, block []byte) error {
+	return s.put(ctx, rk, block, true)
+}
+
+func (s *blockStore) put(ctx context.Context, rk keys.RoutingKey, block []byte, signed bool) error {
 	if err := s.heldElse(rk, block); err != nil {
 		return err
 	}
 	if err := s.waitLinked(ctx, 0); err != nil {
 		return err
 	}
-	_, err := s.r.request(ctx, true, rk, append([]byte(nil), block...))
+	lr := &localReq{ctx: ctx, insert: true, signed: signed, key: rk, block: append([]byte(nil), block...), done: make(chan routing.Result, 1)}
+	_, err := s.r.run(ctx, lr)
 	switch {
 	case err == nil:
 		return nil
+	case errors.Is(err, routing.ErrCollision):
+		return &clientlayer.InsertError{Code: fcpwire.InsertCollision, Msg: "another block is held in the network under " + rk.String(),
+			Err: errors.Join(clientlayer.ErrCollision, err)}
 	case errors.Is(err, routing.ErrRouteNotFound):
 		return &clientlayer.InsertError{Code: fcpwire.InsertRouteNotFound, Msg: "no peer took the insert of " + rk.String(), Err: err}
 	case errors.Is(err, routing.ErrOverloaded):

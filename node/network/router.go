@@ -69,6 +69,7 @@ const (
 type localReq struct {
 	ctx    context.Context
 	insert bool
+	signed bool // an SSK insert signed with a key this node's client holds
 	key    keys.RoutingKey
 	block  []byte
 	done   chan routing.Result // buffered: the loop never blocks on it
@@ -77,6 +78,7 @@ type localReq struct {
 type lookupResult struct {
 	id    routing.RequestID
 	block []byte
+	l     routing.Lookup
 }
 
 // router drives a routing.Core: one goroutine (the loop) owns the Core and
@@ -106,6 +108,7 @@ type router struct {
 	pending []*localReq // waiting for the window, oldest first
 	frame   []byte      // encoding buffer
 	locsDue time.Time   // when the changed PeerLocations go out; zero: none due
+	own     ownBlocks   // this node's signed inserts, for collisions
 
 	// offers holds the blocks handed on to this node's own requests; its
 	// methods are safe to call from any goroutine.
@@ -227,7 +230,11 @@ var errRouterClosed = errors.New("node: router closed")
 // for its result or ctx. A fetch is for a key the caller has already looked
 // for in the datastore, and not found (the block store owns that lookup).
 func (r *router) request(ctx context.Context, insert bool, rk keys.RoutingKey, block []byte) (routing.Result, error) {
-	lr := &localReq{ctx: ctx, insert: insert, key: rk, block: block, done: make(chan routing.Result, 1)}
+	return r.run(ctx, &localReq{ctx: ctx, insert: insert, key: rk, block: block, done: make(chan routing.Result, 1)})
+}
+
+// run hands a local request or insert to the loop and waits for its end.
+func (r *router) run(ctx context.Context, lr *localReq) (routing.Result, error) {
 	if !r.post(ctx, routerEvent{kind: evLocal, local: lr}) {
 		if err := ctx.Err(); err != nil {
 			return routing.Result{}, err
@@ -266,7 +273,7 @@ func (r *router) loop() {
 				r.countLinks()
 			}
 		case lr := <-r.lookupsDone:
-			r.core.LookupDone(r.now(), lr.id, lr.block)
+			r.lookupDone(lr.l, lr.block)
 		case <-t.C:
 			r.tick(r.now())
 		}
@@ -380,6 +387,13 @@ func (r *router) start(now time.Time, lr *localReq) {
 	var id routing.RequestID
 	var err error
 	if lr.insert {
+		if held := r.heldOther(lr.key, lr.block); held != nil {
+			lr.done <- routing.Result{Key: lr.key, Insert: true, Block: held, Err: routing.ErrCollision}
+			return
+		}
+		if lr.signed {
+			r.own.add(now, lr.key, lr.block)
+		}
 		id, err = r.core.Insert(now, lr.key, lr.block)
 	} else {
 		// The block store looked in the datastore before it asked: the
@@ -431,13 +445,25 @@ func (r *router) process() {
 			r.sendMsg(&rd.Messages[i])
 		}
 		for _, l := range rd.Lookups {
+			if len(l.Insert) == keys.CHKBlockSize {
+				// A CHK is named by its content: no other block can be
+				// held under it.
+				r.core.LookupDone(r.now(), l.ID, nil)
+				continue
+			}
 			select {
 			case r.lookups <- l:
 			default: // workers busy: read inline rather than queue without bound
-				r.core.LookupDone(r.now(), l.ID, r.lookup(l.Key))
+				r.lookupDone(l, r.lookup(l.Key))
 			}
 		}
 		for _, st := range rd.Stores {
+			if len(st.Block) != keys.CHKBlockSize {
+				// An SSK block is written at once, so that the loop's
+				// next collision check sees it (collide.go).
+				r.write([]routing.StoreOp{st})
+				continue
+			}
 			select {
 			case r.stores <- st:
 			default:
@@ -449,6 +475,12 @@ func (r *router) process() {
 		}
 		ended := false
 		for _, res := range rd.Results {
+			if errors.Is(res.Err, routing.ErrCollision) {
+				// The network keeps another block: the next local fetch
+				// of the key gets it at once.
+				r.own.forget(res.Key)
+				r.offers.add(res.Key, res.Block)
+			}
 			if lr, ok := r.local[res.ID]; ok {
 				delete(r.local, res.ID)
 				lr.done <- res
@@ -562,6 +594,9 @@ func coreFeatures(f peerwire.Features) routing.PeerFeatures {
 	if f.Has(peerwire.FeatureOffers) {
 		cf |= routing.PeerOffers
 	}
+	if f.Has(peerwire.FeatureCollisions) {
+		cf |= routing.PeerCollisions
+	}
 	return cf
 }
 
@@ -582,7 +617,7 @@ func (r *router) lookup(rk keys.RoutingKey) []byte {
 func (r *router) lookupWorker() {
 	defer r.workers.Done()
 	for l := range r.lookups {
-		r.lookupsDone <- lookupResult{id: l.ID, block: r.lookup(l.Key)}
+		r.lookupsDone <- lookupResult{id: l.ID, block: r.lookup(l.Key), l: l}
 	}
 }
 
@@ -611,6 +646,15 @@ func (r *router) writer() {
 }
 
 func (r *router) write(ops []routing.StoreOp) {
+	for _, op := range ops {
+		if op.Replace {
+			// The block the network held first takes the place of the
+			// one written here.
+			if err := r.ds.Delete(op.Key); err != nil && !errors.Is(err, datastore.ErrNotFound) {
+				r.log.Warn("datastore delete", "key", op.Key, "err", err)
+			}
+		}
+	}
 	for _, region := range []routing.Region{routing.RegionStore, routing.RegionCache} {
 		var es []datastore.Entry
 		for _, op := range ops {

@@ -40,10 +40,13 @@ const (
 	// FeatureOpennet: the opennet messages (types 20 to 24): announcement
 	// and path folding. A node declares it only when it runs opennet.
 	FeatureOpennet
+	// FeatureCollisions: Collision (type 25), the block an insert met
+	// under its key.
+	FeatureCollisions
 )
 
 // AllFeatures are the features this build speaks.
-const AllFeatures = FeaturePeerLocations | FeatureOffers | FeatureSwapping | FeatureLocation | FeatureOpennet
+const AllFeatures = FeaturePeerLocations | FeatureOffers | FeatureSwapping | FeatureLocation | FeatureOpennet | FeatureCollisions
 
 // LegacyFeatures are the features of a node whose noderef predates
 // negotiation (it has no protocol field): every node of that era spoke
@@ -55,6 +58,7 @@ var featureNames = []struct {
 	f    Features
 	name string
 }{
+	{FeatureCollisions, "collisions"},
 	{FeatureLocation, "location"},
 	{FeatureOffers, "offers"},
 	{FeatureOpennet, "opennet"},
@@ -66,6 +70,7 @@ var featureNames = []struct {
 var neededBy = map[byte]Features{
 	TypePeerLocations:  FeaturePeerLocations,
 	TypeOffer:          FeatureOffers,
+	TypeCollision:      FeatureCollisions,
 	TypeSwapRequest:    FeatureSwapping,
 	TypeSwapReply:      FeatureSwapping,
 	TypeSwapCommit:     FeatureSwapping,

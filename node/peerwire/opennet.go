@@ -24,8 +24,6 @@ const (
 	// TypeFoldAck is the originator's noderef on its way back to that
 	// node, when it wants the link.
 	TypeFoldAck = 24
-	// maxType is the highest type code.
-	maxType = TypeFoldAck
 )
 
 // MaxRef is the longest noderef an opennet message carries (the noderef

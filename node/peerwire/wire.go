@@ -45,9 +45,18 @@ const (
 	// TypeOffer passes on a block to a peer that asked for its key a short
 	// while ago, when it was not found (routing.MsgOffer).
 	TypeOffer = 11
-	// maxRoutingType is the highest type code of a routing message.
-	maxRoutingType = TypeOffer
+	// TypeCollision answers an insert whose key holds another block
+	// (routing.MsgCollision): that block, and the key.
+	TypeCollision = 25
+	// maxType is the highest type code.
+	maxType = TypeCollision
 )
+
+// isRouting reports whether t is the code of a routing message (1 to 9,
+// 11 and 25).
+func isRouting(t byte) bool {
+	return (t >= TypeRequest && t <= TypeOffer && t != TypePeerLocations) || t == TypeCollision
+}
 
 // MaxPeerLocations is the most locations a PeerLocations message carries.
 const MaxPeerLocations = 64
@@ -57,11 +66,11 @@ var typeOf = map[routing.MsgType]byte{
 	routing.MsgDataNotFound: TypeDataNotFound, routing.MsgRecentlyFailed: TypeRecentlyFailed,
 	routing.MsgRouteNotFound: TypeRouteNotFound, routing.MsgRejectedLoop: TypeRejectedLoop,
 	routing.MsgRejectedOverload: TypeRejectedOverload, routing.MsgInsertReply: TypeInsertReply,
-	routing.MsgOffer: TypeOffer,
+	routing.MsgOffer: TypeOffer, routing.MsgCollision: TypeCollision,
 }
 
-var msgOf = func() [maxRoutingType + 1]routing.MsgType {
-	var m [maxRoutingType + 1]routing.MsgType
+var msgOf = func() [maxType + 1]routing.MsgType {
+	var m [maxType + 1]routing.MsgType
 	for t, b := range typeOf {
 		m[b] = t
 	}
@@ -71,12 +80,13 @@ var msgOf = func() [maxRoutingType + 1]routing.MsgType {
 // layout says which fields a type carries, in order after the ID.
 type layout struct{ htl, key, block bool }
 
-var layouts = [maxRoutingType + 1]layout{
+var layouts = [maxType + 1]layout{
 	TypeRequest:       {htl: true, key: true},
 	TypeInsert:        {htl: true, key: true, block: true},
 	TypeData:          {key: true, block: true},
 	TypeRouteNotFound: {htl: true},
 	TypeOffer:         {key: true, block: true},
+	TypeCollision:     {key: true, block: true},
 	// the rest carry the ID alone
 }
 
@@ -113,7 +123,7 @@ type Message struct {
 	Opennet OpennetMessage
 	// Location is a Location message's location: where the sender moved.
 	Location routing.Location
-	// Routing is the routing message (types 1 to 9 and 11).
+	// Routing is the routing message (types 1 to 9, 11 and 25).
 	Routing routing.Message
 	// Locations are a PeerLocations message's locations, nil when it has
 	// none.
@@ -173,7 +183,7 @@ func AppendPeerLocations(dst []byte, locs []routing.Location) ([]byte, error) {
 // any type fails with an *Error.
 func Decode(b []byte) (routing.Message, error) {
 	m, err := DecodeMessage(b)
-	if err == nil && (m.Type == TypePeerLocations || m.Type > maxRoutingType) {
+	if err == nil && !isRouting(m.Type) {
 		return routing.Message{}, ErrNotRouting
 	}
 	return m.Routing, err
@@ -195,9 +205,9 @@ func DecodeMessage(b []byte) (Message, error) {
 			return Message{}, err
 		}
 		return Message{Type: TypePeerLocations, Locations: locs}, nil
-	case b[1] >= TypeAnnounce:
+	case b[1] >= TypeAnnounce && b[1] <= TypeFoldAck:
 		return decodeOpennet(b)
-	case b[1] > maxRoutingType:
+	case !isRouting(b[1]):
 		return decodeSwap(b)
 	}
 	m, err := decodeRouting(b)

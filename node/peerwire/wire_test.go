@@ -145,7 +145,7 @@ func testKey() keys.RoutingKey {
 }
 
 func msgType(name string) routing.MsgType {
-	for t := routing.MsgRequest; t <= routing.MsgOffer; t++ {
+	for t := routing.MsgRequest; t <= routing.MsgCollision; t++ {
 		if t.String() == name {
 			return t
 		}
@@ -185,7 +185,10 @@ func cases() []vector {
 		{Name: "reject-W2-version-2", Op: "reject", Rule: "W2", Description: "a future version", Header: "0204" + id},
 		{Name: "reject-W3-type-0", Op: "reject", Rule: "W3", Description: "type 0", Header: hdr(0, id)},
 		{Name: "offer-ssk", Op: "message", Description: "an Offer of an SSK block", Type: "Offer", ID: id, Key: key, BlockPattern: "a5", BlockLen: keys.SSKBlockSize, Header: hdr(TypeOffer, id+key)},
-		{Name: "reject-W3-type-25", Op: "reject", Rule: "W3", Description: "an unknown type", Header: hdr(25, id)},
+		{Name: "reject-W3-type-26", Op: "reject", Rule: "W3", Description: "an unknown type", Header: hdr(26, id)},
+		{Name: "collision-ssk", Op: "message", Description: "a Collision: the SSK block the insert's key already holds", Type: "Collision", ID: id, Key: key, BlockPattern: "c3", BlockLen: keys.SSKBlockSize, Header: hdr(TypeCollision, id+key)},
+		{Name: "reject-W5-collision-no-block", Op: "reject", Rule: "W5", Description: "a Collision without a block", Header: hdr(TypeCollision, id+key)},
+		{Name: "reject-W3-collision-undeclared", Op: "reject", Rule: "W3", Description: "a Collision on a link that negotiated everything but collisions", Negotiated: []string{"location", "offers", "opennet", "peerlocations", "swapping"}, BlockPattern: "c3", BlockLen: keys.SSKBlockSize, Header: hdr(TypeCollision, id+key)},
 		{Name: "announce", Op: "message", Description: "a newcomer's announcement toward 0.25 with 18 hops, and its noderef", Type: "Announce", ID: id, HTL: 18, Target: "4000000000000000", Ref: ref, Header: hdr(TypeAnnounce, id+"12"+"4000000000000000")},
 		{Name: "announce-reply", Op: "message", Description: "a node that takes the newcomer: its noderef", Type: "AnnounceReply", ID: id, Ref: ref, Header: hdr(TypeAnnounceReply, id)},
 		{Name: "announce-done", Op: "message", Description: "the announcement ended", Type: "AnnounceDone", ID: id, Header: hdr(TypeAnnounceDone, id)},
@@ -471,9 +474,9 @@ func FuzzDecode(f *testing.F) {
 			out, err = AppendPeerLocations(nil, m.Locations)
 		case m.Type == TypeLocation:
 			out = AppendLocation(nil, m.Location)
-		case m.Type >= TypeAnnounce:
+		case m.Type >= TypeAnnounce && m.Type <= TypeFoldAck:
 			out, err = AppendOpennet(nil, &m.Opennet)
-		case m.Type > maxRoutingType:
+		case !isRouting(m.Type):
 			if !errors.Is(rerr, ErrNotRouting) {
 				t.Fatalf("Decode of a swap message = %v, want ErrNotRouting", rerr)
 			}

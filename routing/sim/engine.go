@@ -160,6 +160,11 @@ func (e *engine) drive(i int32) {
 		}
 		for _, l := range rd.Lookups {
 			var blk []byte
+			if l.Insert != nil {
+				// One block per key: an insert never collides here.
+				c.LookupDone(e.time(), l.ID, nil)
+				continue
+			}
 			if e.holds(i, keyIndex(l.Key)) {
 				blk = e.block
 				if oi, ok := e.running[l.ID]; ok && e.ops[oi].source < 0 {
