@@ -51,9 +51,10 @@ var allowed = map[string][]string{
 		"routing", "routing/sim", "routing/sim/simplot", "tools/social"},
 	"tools/social":            {"fcp/fcpclient", "fcp/fcpwire", "keys", "tools/social/assets", "tools/social/feed", "tools/social/imageclean", "tools/social/inbox"},
 	"tools/social/assets":     {},
-	"tools/social/feed":       {"keys"},
+	"tools/social/feed":       {"keys", "tools/social/strictjson"},
 	"tools/social/imageclean": {},
-	"tools/social/inbox":      {"keys", "tools/social/feed"},
+	"tools/social/inbox":      {"keys", "tools/social/feed", "tools/social/strictjson"},
+	"tools/social/strictjson": {},
 	"tools/keyvectors":        {"internal/vectorfile", "keys"},
 	"tools/metavectors":       {"internal/vectorfile", "keys", "node/clientlayer"},
 	"tools/noderefvectors":    {"internal/vectorfile", "keys"},
@@ -63,7 +64,7 @@ var allowed = map[string][]string{
 
 // pure packages do no I/O of their own, read no clock, start no goroutine
 // and draw no randomness but from a source they are given.
-var pure = []string{"keys", "routing", "node/noderef", "node/peerwire", "fcp/fcpwire", "tools/social/inbox"}
+var pure = []string{"keys", "routing", "node/noderef", "node/peerwire", "fcp/fcpwire", "tools/social/inbox", "tools/social/strictjson"}
 
 // deterministic packages may write files, but read no clock, start no
 // goroutine and draw no randomness but from a seeded source: the same seed

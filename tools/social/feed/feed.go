@@ -36,6 +36,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hamsnet/hams/keys"
+	"github.com/hamsnet/hams/tools/social/strictjson"
 )
 
 // Doc is one feed document: what one edition of a feed holds.
@@ -170,36 +171,26 @@ func Decode(b []byte, edition int64) (*Doc, error) {
 	if len(b) > MaxDocSize {
 		return nil, errorf("S1", "", "document is %d bytes, more than %d", len(b), MaxDocSize)
 	}
-	if !utf8.Valid(b) {
-		i := 0
-		for i < len(b) {
-			r, n := utf8.DecodeRune(b[i:])
-			if r == utf8.RuneError && n <= 1 {
-				break
-			}
-			i += n
-		}
-		return nil, errorf("S2", "offset "+strconv.Itoa(i), "document is not valid UTF-8")
-	}
-	root, err := checkJSON(b)
+	// The JSON layer (§3): UTF-8, syntax, escapes, keys, nesting.
+	root, err := strictjson.Parse(b, "document")
 	if err != nil {
-		return nil, err
+		return nil, jsonError(err)
 	}
-	r := reader{decoder: decoder{b}}
-	top := r.members(root)
+	var r reader
+	top := root.Members()
 
 	if v, ok := top["format"]; !ok {
 		return nil, errorf("S5", "format", "missing: not a %s document", Format)
-	} else if r.kind(v) != '"' || r.str(v) != Format {
+	} else if v.Type() != strictjson.TypeString || v.String() != Format {
 		return nil, errorf("S5", "format", "is %s, want %q", r.show(v), Format)
 	}
 	doc := &Doc{}
 	if v, ok := top["version"]; !ok {
 		return nil, errorf("S6", "version", "missing")
-	} else if r.kind(v) != '"' {
-		return nil, errorf("S6", "version", "is %s, want a string \"MAJOR.MINOR\"", r.kindName(v))
+	} else if v.Type() != strictjson.TypeString {
+		return nil, errorf("S6", "version", "is %s, want a string \"MAJOR.MINOR\"", v.Type())
 	} else {
-		doc.Version = r.str(v)
+		doc.Version = v.String()
 	}
 	if err := checkVersion(doc.Version); err != nil {
 		return nil, err
@@ -263,9 +254,31 @@ func Decode(b []byte, edition int64) (*Doc, error) {
 	return doc, nil
 }
 
-// reader maps the JSON values of a checked document to Doc fields.
+// jsonError is a *strictjson.Error of Parse as an *Error of the rule it
+// breaks: S2 (UTF-8, surrogates), S3 (syntax, nesting) or S4 (a key
+// twice), at "offset N".
+func jsonError(err error) error {
+	e, ok := err.(*strictjson.Error)
+	if !ok {
+		return errorf("S3", "", "%v", err)
+	}
+	rule := "S3"
+	switch e.Kind {
+	case strictjson.BadUTF8, strictjson.LoneSurrogate:
+		rule = "S2"
+	case strictjson.DuplicateKey:
+		rule = "S4"
+	}
+	return &Error{Rule: rule, Path: "offset " + strconv.Itoa(e.Offset), Msg: e.Msg}
+}
+
+// fields are the members of a JSON object by key.
+type fields = map[string]strictjson.Value
+
+// reader maps the JSON values of a checked document to Doc fields: it reads
+// only the members this version knows, in a fixed order whatever the order
+// of the keys, and never decodes the rest.
 type reader struct {
-	decoder
 	// v11 is set when the document's version is 1.1 or later: the fields
 	// of 1.1 are read. In a 1.0 document they are unknown fields.
 	v11 bool
@@ -288,24 +301,24 @@ func join(path, key string) string {
 
 // show describes a value for an error message: a string's value, else its
 // type.
-func (r *reader) show(v jval) string {
-	if r.kind(v) == '"' {
-		return describe(r.str(v))
+func (r *reader) show(v strictjson.Value) string {
+	if v.Type() == strictjson.TypeString {
+		return describe(v.String())
 	}
-	return r.kindName(v)
+	return v.Type().String()
 }
 
 // opt returns the member key of obj; null is a type error (S8).
-func (r *reader) opt(obj map[string]jval, key, path string) (jval, bool, error) {
+func (r *reader) opt(obj fields, key, path string) (strictjson.Value, bool, error) {
 	v, ok := obj[key]
-	if ok && r.kind(v) == 'n' {
+	if ok && v.Type() == strictjson.TypeNull {
 		return v, false, errorf("S8", join(path, key), "is null")
 	}
 	return v, ok, nil
 }
 
 // req is opt for a required member (missing: S9).
-func (r *reader) req(obj map[string]jval, key, path string) (jval, error) {
+func (r *reader) req(obj fields, key, path string) (strictjson.Value, error) {
 	v, ok, err := r.opt(obj, key, path)
 	if err == nil && !ok {
 		err = errorf("S9", join(path, key), "missing")
@@ -313,27 +326,28 @@ func (r *reader) req(obj map[string]jval, key, path string) (jval, error) {
 	return v, err
 }
 
-func (r *reader) want(v jval, kind byte, path, what string) error {
-	if r.kind(v) != kind {
-		return errorf("S8", path, "is %s, want %s", r.kindName(v), what)
+// want checks that v is of type t (S8).
+func (r *reader) want(v strictjson.Value, t strictjson.Type, path string) error {
+	if v.Type() != t {
+		return errorf("S8", path, "is %s, want %s", v.Type(), t)
 	}
 	return nil
 }
 
-func (r *reader) string(v jval, path string) (string, error) {
-	if err := r.want(v, '"', path, "a string"); err != nil {
+func (r *reader) string(v strictjson.Value, path string) (string, error) {
+	if err := r.want(v, strictjson.TypeString, path); err != nil {
 		return "", err
 	}
-	return r.str(v), nil
+	return v.String(), nil
 }
 
 // integer reads an integer: a JSON number without fraction or exponent
 // within int64 (S10).
-func (r *reader) integer(v jval, path string) (int64, error) {
-	if c := r.kind(v); c != '-' && !isDigit(c) {
-		return 0, errorf("S8", path, "is %s, want an integer", r.kindName(v))
+func (r *reader) integer(v strictjson.Value, path string) (int64, error) {
+	if v.Type() != strictjson.TypeNumber {
+		return 0, errorf("S8", path, "is %s, want an integer", v.Type())
 	}
-	lit := string(r.b[v.start:v.end])
+	lit := v.String()
 	if strings.ContainsAny(lit, ".eE") {
 		return 0, errorf("S10", path, "%s is not an integer (no fraction or exponent)", lit)
 	}
@@ -344,7 +358,7 @@ func (r *reader) integer(v jval, path string) (int64, error) {
 	return n, nil
 }
 
-func (r *reader) reqString(obj map[string]jval, key, path string) (string, error) {
+func (r *reader) reqString(obj fields, key, path string) (string, error) {
 	v, err := r.req(obj, key, path)
 	if err != nil {
 		return "", err
@@ -352,7 +366,7 @@ func (r *reader) reqString(obj map[string]jval, key, path string) (string, error
 	return r.string(v, join(path, key))
 }
 
-func (r *reader) optString(obj map[string]jval, key, path string) (string, error) {
+func (r *reader) optString(obj fields, key, path string) (string, error) {
 	v, ok, err := r.opt(obj, key, path)
 	if err != nil || !ok {
 		return "", err
@@ -360,7 +374,7 @@ func (r *reader) optString(obj map[string]jval, key, path string) (string, error
 	return r.string(v, join(path, key))
 }
 
-func (r *reader) reqInt(obj map[string]jval, key, path string) (int64, error) {
+func (r *reader) reqInt(obj fields, key, path string) (int64, error) {
 	v, err := r.req(obj, key, path)
 	if err != nil {
 		return 0, err
@@ -371,7 +385,7 @@ func (r *reader) reqInt(obj map[string]jval, key, path string) (int64, error) {
 // optRange reads an optional integer that must lie in min..max (else
 // rule); 0 when it is absent. The range is checked before the value is
 // made an int.
-func (r *reader) optRange(obj map[string]jval, key, path string, min, max int, rule string) (int, error) {
+func (r *reader) optRange(obj fields, key, path string, min, max int, rule string) (int, error) {
 	v, ok, err := r.opt(obj, key, path)
 	if err != nil || !ok {
 		return 0, err
@@ -387,7 +401,7 @@ func (r *reader) optRange(obj map[string]jval, key, path string, min, max int, r
 	return int(n), nil
 }
 
-func (r *reader) reqTime(obj map[string]jval, key, path string) (time.Time, error) {
+func (r *reader) reqTime(obj fields, key, path string) (time.Time, error) {
 	s, err := r.reqString(obj, key, path)
 	if err != nil {
 		return time.Time{}, err
@@ -395,31 +409,31 @@ func (r *reader) reqTime(obj map[string]jval, key, path string) (time.Time, erro
 	return parseTime(s, join(path, key))
 }
 
-func (r *reader) object(v jval, path string) (map[string]jval, error) {
-	if err := r.want(v, '{', path, "an object"); err != nil {
+func (r *reader) object(v strictjson.Value, path string) (fields, error) {
+	if err := r.want(v, strictjson.TypeObject, path); err != nil {
 		return nil, err
 	}
-	return r.members(v), nil
+	return v.Members(), nil
 }
 
 // optArray reads an optional array of at most max elements (more: rule).
-func (r *reader) optArray(obj map[string]jval, key, path string, max int, rule string) ([]jval, error) {
+func (r *reader) optArray(obj fields, key, path string, max int, rule string) ([]strictjson.Value, error) {
 	v, ok, err := r.opt(obj, key, path)
 	if err != nil || !ok {
 		return nil, err
 	}
 	p := join(path, key)
-	if err := r.want(v, '[', p, "an array"); err != nil {
+	if err := r.want(v, strictjson.TypeArray, p); err != nil {
 		return nil, err
 	}
-	es, ok := r.elements(v, max)
+	es, ok := v.Elements(max)
 	if !ok {
 		return nil, errorf(rule, p, "more than %d entries", max)
 	}
 	return es, nil
 }
 
-func (r *reader) profile(top map[string]jval, p *Profile) error {
+func (r *reader) profile(top fields, p *Profile) error {
 	v, err := r.req(top, "profile", "")
 	if err != nil {
 		return err
@@ -456,7 +470,7 @@ func (r *reader) profile(top map[string]jval, p *Profile) error {
 	return nil
 }
 
-func (r *reader) posts(top map[string]jval, doc *Doc) error {
+func (r *reader) posts(top fields, doc *Doc) error {
 	vs, err := r.optArray(top, "posts", "", MaxPosts, "S16")
 	if err != nil {
 		return err
@@ -538,7 +552,7 @@ func (r *reader) posts(top map[string]jval, doc *Doc) error {
 	return nil
 }
 
-func (r *reader) likes(top map[string]jval, doc *Doc) error {
+func (r *reader) likes(top fields, doc *Doc) error {
 	vs, err := r.optArray(top, "likes", "", MaxLikes, "S22")
 	if err != nil {
 		return err
@@ -564,7 +578,7 @@ func (r *reader) likes(top map[string]jval, doc *Doc) error {
 	return nil
 }
 
-func (r *reader) follows(top map[string]jval, doc *Doc) error {
+func (r *reader) follows(top fields, doc *Doc) error {
 	vs, err := r.optArray(top, "follows", "", MaxFollows, "S23")
 	if err != nil {
 		return err
@@ -584,7 +598,7 @@ func (r *reader) follows(top map[string]jval, doc *Doc) error {
 	return nil
 }
 
-func (r *reader) blocks(top map[string]jval, doc *Doc) error {
+func (r *reader) blocks(top fields, doc *Doc) error {
 	if !r.v11 {
 		return nil
 	}
@@ -627,6 +641,8 @@ func checkVersion(v string) error {
 	}
 	return nil
 }
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 // isDecimal reports whether s is a canonical non-negative decimal integer.
 func isDecimal(s string) bool {
@@ -1187,6 +1203,13 @@ func (d *Doc) Encode() ([]byte, error) {
 	}
 	return b, nil
 }
+
+// appendString appends s as a JSON string in canonical form
+// (strictjson.AppendString).
+func appendString(b []byte, s string) []byte { return strictjson.AppendString(b, s) }
+
+// describe quotes s for an error message, shortened (strictjson.Describe).
+func describe(s string) string { return strictjson.Describe(s) }
 
 func appendTime(b []byte, t time.Time) []byte {
 	b = append(b, '"')

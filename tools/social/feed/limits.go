@@ -1,5 +1,7 @@
 package feed
 
+import "github.com/hamsnet/hams/tools/social/strictjson"
+
 // Names and versions of the format (docs/social.md §2, §10).
 const (
 	// Format is the value of a document's "format" field.
@@ -31,7 +33,7 @@ const (
 	MaxDocSize = 1 << 20
 	// MaxDepth is the deepest nesting of JSON arrays and objects, counting
 	// the document object as 1 (S3).
-	MaxDepth = 64
+	MaxDepth = strictjson.MaxDepth
 	// MaxNameRunes is the longest profile name.
 	MaxNameRunes = 64
 	// MaxBioRunes is the longest profile bio.

@@ -17,10 +17,11 @@
 // recipient's number of leading zero bits; Open checks the envelope's form,
 // then the work (Work), and only then opens the seal, strips the padding
 // and reads the note (Note, DecodeNote, Encode), which follows the JSON
-// rules of the feed format (docs/social.md §3, §7). A private message
-// travels inside a note, sealed a second time from the writer's box key to
-// the recipient's (SealMessage, OpenMessage), so that the reader can tell
-// who wrote it by comparing the writer's key with their profile.
+// rules of the feed format (docs/social.md §3, §7; package strictjson). A
+// private message travels inside a note, sealed a second time from the
+// writer's box key to the recipient's (SealMessage, OpenMessage), so that
+// the reader can tell who wrote it by comparing the writer's key with
+// their profile.
 //
 // A note that opens is a claim, not a fact: a reader fetches the From
 // edition it names and checks it (§4, "Checking") before showing anything;

@@ -2,11 +2,13 @@ package inbox
 
 import (
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/hamsnet/hams/keys"
 	"github.com/hamsnet/hams/tools/social/feed"
+	"github.com/hamsnet/hams/tools/social/strictjson"
 	"golang.org/x/crypto/nacl/box"
 )
 
@@ -190,48 +192,49 @@ func DecodeNote(b []byte) (*Note, error) {
 	if len(b) > MaxNoteSize {
 		return nil, errorf(CodeBadNote, "size", "the note is %d bytes, more than %d", len(b), MaxNoteSize)
 	}
-	root, err := parseJSON(b)
+	root, err := strictjson.Parse(b, "note")
 	if err != nil {
-		return nil, err
+		return nil, jsonError(err)
 	}
+	top := root.Members()
 	n := &Note{}
-	if n.Type, err = reqString(&root, "type", ""); err != nil {
+	if n.Type, err = reqString(top, "type", ""); err != nil {
 		return nil, err
 	}
 	if !knownType(n.Type) {
 		return nil, errorf(CodeBadNote, "type", "%s is not reply, mention, like, follow or message", describe(n.Type))
 	}
-	if n.From, err = reqString(&root, "from", ""); err != nil {
+	if n.From, err = reqString(top, "from", ""); err != nil {
 		return nil, err
 	}
 	if err := checkFrom(n.From); err != nil {
 		return nil, err
 	}
-	if v, ok, err := opt(&root, "n", ""); err != nil {
+	if v, ok, err := opt(top, "n", ""); err != nil {
 		return nil, err
 	} else if ok {
 		if !hasN(n.Type) {
 			return nil, errorf(CodeBadNote, "n", "a %s has no post number", n.Type)
 		}
 		var why string
-		if n.N, why = v.integer(); why != "" {
+		if n.N, why = integer(v); why != "" {
 			return nil, errorf(CodeBadNote, "n", "%s", why)
 		}
 	} else if hasN(n.Type) {
 		return nil, errorf(CodeBadNote, "n", "missing: a %s names a post", n.Type)
 	}
-	s, err := reqString(&root, "time", "")
+	s, err := reqString(top, "time", "")
 	if err != nil {
 		return nil, err
 	}
 	if n.Time, err = parseTime(s); err != nil {
 		return nil, err
 	}
-	if v, ok, err := opt(&root, "message", ""); err != nil {
+	if v, ok, err := opt(top, "message", ""); err != nil {
 		return nil, err
 	} else if ok {
-		if v.kind != '{' {
-			return nil, errorf(CodeBadNote, "message", "is %s, want an object", v.kindName())
+		if v.Type() != strictjson.TypeObject {
+			return nil, errorf(CodeBadNote, "message", "is %s, want an object", v.Type())
 		}
 		if n.Message, err = decodeMessage(v); err != nil {
 			return nil, err
@@ -243,22 +246,23 @@ func DecodeNote(b []byte) (*Note, error) {
 	return n, nil
 }
 
-func decodeMessage(v *jvalue) (*Message, error) {
+func decodeMessage(v strictjson.Value) (*Message, error) {
+	obj := v.Members()
 	m := &Message{}
-	s, err := reqString(v, "box", "message")
+	s, err := reqString(obj, "box", "message")
 	if err != nil {
 		return nil, err
 	}
 	if why := decodeFixed(m.Box[:], s); why != "" {
 		return nil, errorf(CodeBadNote, "message.box", "%s is not a box key: %s", describe(s), why)
 	}
-	if s, err = reqString(v, "nonce", "message"); err != nil {
+	if s, err = reqString(obj, "nonce", "message"); err != nil {
 		return nil, err
 	}
 	if why := decodeFixed(m.Nonce[:], s); why != "" {
 		return nil, errorf(CodeBadNote, "message.nonce", "%s is not a nonce: %s", describe(s), why)
 	}
-	if s, err = reqString(v, "sealed", "message"); err != nil {
+	if s, err = reqString(obj, "sealed", "message"); err != nil {
 		return nil, err
 	}
 	if m.Sealed, err = b64.DecodeString(s); err != nil || b64.EncodeToString(m.Sealed) != s { // the decoder skips '\r' and '\n'
@@ -274,17 +278,29 @@ func join(path, key string) string {
 	return path + "." + key
 }
 
+// jsonError is a *strictjson.Error of Parse as a CodeBadNote error at
+// path "json".
+func jsonError(err error) error {
+	if e, ok := err.(*strictjson.Error); ok {
+		return errorf(CodeBadNote, "json", "offset %d: %s", e.Offset, e.Msg)
+	}
+	return errorf(CodeBadNote, "json", "%v", err)
+}
+
+// fields are the members of a JSON object by key.
+type fields = map[string]strictjson.Value
+
 // opt returns the member key of the object obj; null is an error.
-func opt(obj *jvalue, key, path string) (*jvalue, bool, error) {
-	v, ok := obj.member(key)
-	if ok && v.kind == 'n' {
-		return nil, false, errorf(CodeBadNote, join(path, key), "is null")
+func opt(obj fields, key, path string) (strictjson.Value, bool, error) {
+	v, ok := obj[key]
+	if ok && v.Type() == strictjson.TypeNull {
+		return v, false, errorf(CodeBadNote, join(path, key), "is null")
 	}
 	return v, ok, nil
 }
 
 // reqString returns the string member key of obj, which must be present.
-func reqString(obj *jvalue, key, path string) (string, error) {
+func reqString(obj fields, key, path string) (string, error) {
 	v, ok, err := opt(obj, key, path)
 	if err != nil {
 		return "", err
@@ -292,11 +308,35 @@ func reqString(obj *jvalue, key, path string) (string, error) {
 	if !ok {
 		return "", errorf(CodeBadNote, join(path, key), "missing")
 	}
-	if v.kind != '"' {
-		return "", errorf(CodeBadNote, join(path, key), "is %s, want a string", v.kindName())
+	if v.Type() != strictjson.TypeString {
+		return "", errorf(CodeBadNote, join(path, key), "is %s, want a string", v.Type())
 	}
-	return v.s, nil
+	return v.String(), nil
 }
+
+// integer reads the number v as an integer: no fraction or exponent, within
+// int64 ("-0" reads as 0). It returns why not, or "".
+func integer(v strictjson.Value) (int64, string) {
+	if v.Type() != strictjson.TypeNumber {
+		return 0, "is " + v.Type().String() + ", want an integer"
+	}
+	lit := v.String()
+	if strings.ContainsAny(lit, ".eE") {
+		return 0, lit + " is not an integer (no fraction or exponent)"
+	}
+	n, err := strconv.ParseInt(lit, 10, 64)
+	if err != nil {
+		return 0, describe(lit) + " is out of range"
+	}
+	return n, ""
+}
+
+// appendString appends s as a JSON string in canonical form
+// (strictjson.AppendString).
+func appendString(b []byte, s string) []byte { return strictjson.AppendString(b, s) }
+
+// describe quotes s for an error message, shortened (strictjson.Describe).
+func describe(s string) string { return strictjson.Describe(s) }
 
 // parseTime reads a time of exactly the form feed.TimeLayout, 1970 to 9999
 // (docs/social.md §4).

@@ -1,53 +1,60 @@
-package feed
+package strictjson
 
 import (
-	"fmt"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
 )
 
-// The JSON layer (docs/social.md §3). Decode reads a document in two passes.
-// checkJSON walks all of it once and enforces the syntax rules: RFC 8259
-// grammar, one object and nothing after it, escapes that decode to valid
-// Unicode (S2), no key twice in one object (S4), nesting at most MaxDepth.
-// The typed pass (decoder) then reads only the fields this version knows,
-// in a fixed order whatever the order of the keys, and skips the rest
-// without decoding it.
-
-// scanner is the validating pass.
-type scanner struct {
-	b []byte
-	i int
-}
-
-func (s *scanner) at() string { return "offset " + strconv.Itoa(s.i) }
-
-func (s *scanner) syntax(format string, args ...any) error {
-	return errorf("S3", s.at(), format, args...)
-}
-
-// checkJSON checks that b (valid UTF-8) is exactly one JSON object with
-// optional white space around it, and returns that object.
-func checkJSON(b []byte) (jval, error) {
-	s := scanner{b: b}
+// Parse checks that b is valid UTF-8 and exactly one JSON object under the
+// rules of the package doc, and returns that object. noun names the text
+// in error messages ("empty document", "data after the note's object");
+// "" stands for "document". The Value aliases b: b must not change while
+// it is in use.
+func Parse(b []byte, noun string) (Value, error) {
+	if noun == "" {
+		noun = "document"
+	}
+	if !utf8.Valid(b) {
+		i := 0
+		for i < len(b) {
+			r, n := utf8.DecodeRune(b[i:])
+			if r == utf8.RuneError && n <= 1 {
+				break
+			}
+			i += n
+		}
+		return Value{}, errorf(BadUTF8, i, "%s is not valid UTF-8", noun)
+	}
+	s := scanner{b: b, noun: noun}
 	s.ws()
 	if s.i == len(b) {
-		return jval{}, s.syntax("empty document")
+		return Value{}, s.syntax("empty %s", noun)
 	}
 	if b[s.i] != '{' {
-		return jval{}, s.syntax("the document is not a JSON object")
+		return Value{}, s.syntax("the %s is not a JSON object", noun)
 	}
 	start := s.i
 	if err := s.value(0); err != nil {
-		return jval{}, err
+		return Value{}, err
 	}
 	end := s.i
 	s.ws()
 	if s.i != len(b) {
-		return jval{}, s.syntax("data after the document's object")
+		return Value{}, s.syntax("data after the %s's object", noun)
 	}
-	return jval{start, end}, nil
+	return Value{b[start:end]}, nil
+}
+
+// scanner is the validating pass over a text (valid UTF-8).
+type scanner struct {
+	b    []byte
+	i    int
+	noun string // the text, in messages
+}
+
+func (s *scanner) syntax(format string, args ...any) error {
+	return errorf(BadSyntax, s.i, format, args...)
 }
 
 func (s *scanner) ws() {
@@ -65,7 +72,7 @@ func (s *scanner) ws() {
 // of the arrays and objects around it.
 func (s *scanner) value(depth int) error {
 	if s.i >= len(s.b) {
-		return s.syntax("unexpected end of the document")
+		return s.syntax("unexpected end of the %s", s.noun)
 	}
 	switch c := s.b[s.i]; {
 	case c == '{':
@@ -90,7 +97,7 @@ func (s *scanner) value(depth int) error {
 
 func (s *scanner) object(depth int) error {
 	if depth > MaxDepth {
-		return s.syntax("arrays and objects nested more than %d deep", MaxDepth)
+		return errorf(TooDeep, s.i, "arrays and objects nested more than %d deep", MaxDepth)
 	}
 	s.i++
 	s.ws()
@@ -104,13 +111,13 @@ func (s *scanner) object(depth int) error {
 		if s.i >= len(s.b) || s.b[s.i] != '"' {
 			return s.syntax("want a string key in an object")
 		}
-		at := s.at()
+		at := s.i
 		k, err := s.str(true)
 		if err != nil {
 			return err
 		}
 		if !keys.add(k) {
-			return errorf("S4", at, "key %q appears twice in one object", k)
+			return errorf(DuplicateKey, at, "key %q appears twice in one object", k)
 		}
 		s.ws()
 		if s.i >= len(s.b) || s.b[s.i] != ':' {
@@ -123,7 +130,7 @@ func (s *scanner) object(depth int) error {
 		}
 		s.ws()
 		if s.i >= len(s.b) {
-			return s.syntax("unexpected end of the document inside an object")
+			return s.syntax("unexpected end of the %s inside an object", s.noun)
 		}
 		switch s.b[s.i] {
 		case ',':
@@ -139,7 +146,7 @@ func (s *scanner) object(depth int) error {
 
 func (s *scanner) array(depth int) error {
 	if depth > MaxDepth {
-		return s.syntax("arrays and objects nested more than %d deep", MaxDepth)
+		return errorf(TooDeep, s.i, "arrays and objects nested more than %d deep", MaxDepth)
 	}
 	s.i++
 	s.ws()
@@ -154,7 +161,7 @@ func (s *scanner) array(depth int) error {
 		}
 		s.ws()
 		if s.i >= len(s.b) {
-			return s.syntax("unexpected end of the document inside an array")
+			return s.syntax("unexpected end of the %s inside an array", s.noun)
 		}
 		switch s.b[s.i] {
 		case ',':
@@ -219,8 +226,8 @@ func (s *scanner) digits() int {
 
 // str reads a string at s.i (the opening quote) and, when build is set,
 // returns its value. A \u escape of a UTF-16 surrogate must be a high
-// surrogate followed by an escaped low one (S2); raw control characters are
-// a syntax error (S3).
+// surrogate followed by an escaped low one (LoneSurrogate); raw control
+// characters are a syntax error.
 func (s *scanner) str(build bool) (string, error) {
 	s.i++
 	from := s.i // start of the bytes not yet copied to out
@@ -275,7 +282,7 @@ func (s *scanner) str(build bool) (string, error) {
 			}
 			if utf16.IsSurrogate(r) {
 				if r >= 0xdc00 {
-					return "", errorf("S2", s.at(), "escape \\u%04x is a lone low surrogate", r)
+					return "", errorf(LoneSurrogate, s.i, "escape \\u%04x is a lone low surrogate", r)
 				}
 				lo := rune(-1)
 				if s.i+12 <= len(s.b) && s.b[s.i+6] == '\\' && s.b[s.i+7] == 'u' {
@@ -284,7 +291,7 @@ func (s *scanner) str(build bool) (string, error) {
 					}
 				}
 				if lo < 0xdc00 || lo > 0xdfff {
-					return "", errorf("S2", s.at(), "escape \\u%04x is a high surrogate without an escaped low surrogate after it", r)
+					return "", errorf(LoneSurrogate, s.i, "escape \\u%04x is a high surrogate without an escaped low surrogate after it", r)
 				}
 				r = utf16.DecodeRune(r, lo)
 				s.i += 6
@@ -301,7 +308,7 @@ func (s *scanner) str(build bool) (string, error) {
 	}
 }
 
-// hex4 decodes the four hex digits at b[i:].
+// hex4 decodes the four hex digits at s.b[i:].
 func (s *scanner) hex4(i int) (rune, error) {
 	if i+4 > len(s.b) {
 		return 0, s.syntax("truncated \\u escape")
@@ -359,192 +366,4 @@ func (d *dupSet) add(k string) bool {
 		d.list = nil
 	}
 	return true
-}
-
-// jval is a value of a document checkJSON accepted: b[start:end].
-type jval struct{ start, end int }
-
-// decoder is the typed pass over a document checkJSON accepted; none of its
-// methods meets a syntax error.
-type decoder struct{ b []byte }
-
-// kind returns the first byte of v: '{', '[', '"', 't', 'f', 'n', or a
-// number's first byte.
-func (d *decoder) kind(v jval) byte { return d.b[v.start] }
-
-// kindName names the JSON type of v for an error message.
-func (d *decoder) kindName(v jval) string {
-	switch d.kind(v) {
-	case '{':
-		return "an object"
-	case '[':
-		return "an array"
-	case '"':
-		return "a string"
-	case 't', 'f':
-		return "a boolean"
-	case 'n':
-		return "null"
-	}
-	return "a number"
-}
-
-// end returns the end of the value that starts at i.
-func (d *decoder) end(i int) int {
-	b := d.b
-	switch b[i] {
-	case '"':
-		return d.endString(i)
-	case '{', '[':
-		depth := 0
-		for i < len(b) {
-			switch b[i] {
-			case '"':
-				i = d.endString(i)
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return i + 1
-				}
-			}
-			i++
-		}
-		return i
-	}
-	for i < len(b) {
-		switch b[i] {
-		case ',', ']', '}', ' ', '\t', '\n', '\r':
-			return i
-		}
-		i++
-	}
-	return i
-}
-
-func (d *decoder) endString(i int) int {
-	i++
-	for d.b[i] != '"' {
-		if d.b[i] == '\\' {
-			i++
-		}
-		i++
-	}
-	return i + 1
-}
-
-func (d *decoder) ws(i int) int {
-	for i < len(d.b) {
-		switch d.b[i] {
-		case ' ', '\t', '\n', '\r':
-			i++
-		default:
-			return i
-		}
-	}
-	return i
-}
-
-// str returns the value of the string v.
-func (d *decoder) str(v jval) string {
-	s := scanner{b: d.b, i: v.start}
-	r, _ := s.str(true)
-	return r
-}
-
-// members returns the members of the object v by key.
-func (d *decoder) members(v jval) map[string]jval {
-	m := map[string]jval{}
-	i := d.ws(v.start + 1)
-	if d.b[i] == '}' {
-		return m
-	}
-	for {
-		i = d.ws(i)
-		s := scanner{b: d.b, i: i}
-		k, _ := s.str(true)
-		i = d.ws(s.i) + 1 // ':'
-		i = d.ws(i)
-		e := d.end(i)
-		m[k] = jval{i, e}
-		i = d.ws(e)
-		if d.b[i] == '}' {
-			return m
-		}
-		i++ // ','
-	}
-}
-
-// elements returns the elements of the array v, or false when it has more
-// than max (it stops reading there).
-func (d *decoder) elements(v jval, max int) ([]jval, bool) {
-	var es []jval
-	i := d.ws(v.start + 1)
-	if d.b[i] == ']' {
-		return nil, true
-	}
-	for {
-		if len(es) == max {
-			return nil, false
-		}
-		i = d.ws(i)
-		e := d.end(i)
-		es = append(es, jval{i, e})
-		i = d.ws(e)
-		if d.b[i] == ']' {
-			return es, true
-		}
-		i++ // ','
-	}
-}
-
-// appendString appends s (valid UTF-8) as a JSON string in the canonical
-// form of docs/social.md §7 (as RFC 8785): '"' and '\' escaped, U+0008,
-// U+0009, U+000A, U+000C and U+000D as \b \t \n \f \r, other characters
-// below U+0020 as \u00xx (lower-case hex), everything else as it is.
-func appendString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	from := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' {
-			continue
-		}
-		b = append(b, s[from:i]...)
-		switch c {
-		case '"', '\\':
-			b = append(b, '\\', c)
-		case '\b':
-			b = append(b, '\\', 'b')
-		case '\t':
-			b = append(b, '\\', 't')
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\f':
-			b = append(b, '\\', 'f')
-		case '\r':
-			b = append(b, '\\', 'r')
-		default:
-			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&15])
-		}
-		from = i + 1
-	}
-	b = append(b, s[from:]...)
-	return append(b, '"')
-}
-
-// describe shortens s for an error message.
-func describe(s string) string {
-	const max = 80
-	if len(s) > max {
-		i := max
-		for i > 0 && !utf8.RuneStart(s[i]) {
-			i--
-		}
-		s = s[:i] + "…"
-	}
-	return fmt.Sprintf("%q", s)
 }
