@@ -38,6 +38,14 @@ type Config struct {
 	// RecentlyFailedFor is how long a key that was not found is answered
 	// with RecentlyFailed without routing. Default 3 minutes.
 	RecentlyFailedFor time.Duration
+	// OfferInterestFor is how long a node remembers who asked for a key
+	// that was not found, to offer them its block if it turns up (passive
+	// requests): renewed by each ask, so a subscription that polls more
+	// often than this keeps its interest standing along its path. Default
+	// 1 hour (Hyphanet's MAX_TIME_BETWEEN_REQUEST_AND_OFFER). Set to
+	// RecentlyFailedFor, interest ends with the RecentlyFailed answer, as
+	// it did before (the simulator's baseline).
+	OfferInterestFor time.Duration
 	// FailureTableSize bounds the failure table. Default 20,000 keys.
 	FailureTableSize int
 	// RecentIDsFor is how long a request ID is remembered for loop
@@ -71,7 +79,9 @@ const (
 	DefaultMaxHTL            = 18
 	DefaultHopTimeout        = 5 * time.Second
 	DefaultRecentlyFailedFor = 3 * time.Minute
-	DefaultRecentIDsFor      = 5 * time.Minute
+	// DefaultOfferInterestFor is Config.OfferInterestFor's default.
+	DefaultOfferInterestFor = time.Hour
+	DefaultRecentIDsFor     = 5 * time.Minute
 )
 
 func (c Config) withDefaults() Config {
@@ -95,6 +105,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.RecentlyFailedFor == 0 {
 		c.RecentlyFailedFor = DefaultRecentlyFailedFor
+	}
+	if c.OfferInterestFor == 0 {
+		c.OfferInterestFor = DefaultOfferInterestFor
 	}
 	if c.FailureTableSize == 0 {
 		c.FailureTableSize = 20000
@@ -131,7 +144,7 @@ func (c Config) Validate() error {
 		return bad("DecrementAtMinProb %v is not a probability", c.DecrementAtMinProb)
 	case c.NoStoreHTLs >= c.MaxHTL:
 		return bad("NoStoreHTLs %d leaves no HTL to store at (MaxHTL %d)", c.NoStoreHTLs, c.MaxHTL)
-	case c.HopTimeout < 0 || c.RecentlyFailedFor < 0 || c.RecentIDsFor < 0:
+	case c.HopTimeout < 0 || c.RecentlyFailedFor < 0 || c.RecentIDsFor < 0 || c.OfferInterestFor < 0:
 		return bad("negative duration")
 	case c.FailureTableSize < 0 || c.MaxRecentIDs < 0:
 		return bad("negative table size")

@@ -93,7 +93,7 @@ func New(cfg Config) (*Core, error) {
 		cfg:    cfg,
 		rng:    rand.New(rand.NewPCG(cfg.Seed, 0x726f75746572)),
 		recent: newRecentIDs(cfg.MaxRecentIDs),
-		failed: newFailureTable(cfg.FailureTableSize),
+		failed: newFailureTable(cfg.FailureTableSize, cfg.OfferInterestFor),
 		window: cfg.InitialWindow,
 	}, nil
 }
@@ -265,7 +265,7 @@ func (c *Core) startLocal(now time.Time, rk keys.RoutingKey, block []byte, inser
 	c.localActive++
 	if !insert {
 		if _, ok := c.failed.get(now, rk); ok {
-			c.failed.ask(rk, 0)
+			c.failed.ask(now, rk, 0)
 			c.localActive--
 			c.ready.Results = append(c.ready.Results, Result{ID: id, Key: rk, Err: ErrRecentlyFailed})
 			return id, nil
@@ -352,7 +352,7 @@ func (c *Core) incoming(now time.Time, p *peer, m Message) {
 		htl: htl, source: p.id, block: m.Block}
 	if !r.insert {
 		if f, ok := c.failed.get(now, m.Key); ok && f.htl >= htl {
-			c.ask(m.Key, p.id)
+			c.ask(now, m.Key, p.id)
 			reject(MsgRecentlyFailed)
 			return
 		}
@@ -494,7 +494,7 @@ func (c *Core) route(now time.Time, r *request) {
 			c.finish(now, r, Message{Type: MsgInsertReply})
 		} else {
 			c.failed.add(now, r.key, 0, c.cfg.RecentlyFailedFor)
-			c.askers(r)
+			c.askers(now, r)
 			c.finish(now, r, Message{Type: MsgDataNotFound})
 		}
 		return
@@ -535,7 +535,7 @@ func (c *Core) route(now time.Time, r *request) {
 			// out of peers before HTL), and those who asked are offered
 			// the block if it turns up.
 			c.failed.add(now, r.key, r.htl, c.cfg.RecentlyFailedFor)
-			c.askers(r)
+			c.askers(now, r)
 		}
 		c.finish(now, r, Message{Type: MsgRouteNotFound, HTL: r.htl})
 		return
@@ -552,22 +552,22 @@ func (c *Core) route(now time.Time, r *request) {
 
 // askers records r's source and waiters as having asked for r's key,
 // which was not found (see offer).
-func (c *Core) askers(r *request) {
-	c.ask(r.key, r.source)
+func (c *Core) askers(now time.Time, r *request) {
+	c.ask(now, r.key, r.source)
 	for _, w := range r.waiters {
-		c.ask(r.key, w.source)
+		c.ask(now, r.key, w.source)
 	}
 }
 
 // ask records that p (0: this node) asked for k, which was not found; a
 // peer whose link does not speak offers is left out.
-func (c *Core) ask(k keys.RoutingKey, p PeerID) {
+func (c *Core) ask(now time.Time, k keys.RoutingKey, p PeerID) {
 	if p != 0 {
 		if pp := c.peer(p); pp != nil && pp.feats&PeerOffers == 0 {
 			return
 		}
 	}
-	c.failed.ask(k, p)
+	c.failed.ask(now, k, p)
 }
 
 // offer hands on a block for key k that reached this node (an insert, or
@@ -600,7 +600,7 @@ func (c *Core) offered(now time.Time, m Message) {
 	if len(m.Block) == 0 {
 		return
 	}
-	e, ok := c.failed.get(now, m.Key)
+	e, ok := c.failed.interested(now, m.Key)
 	if !ok {
 		// Not failed here (yet): a request for the key may still be
 		// routing here, on another route after the one that failed.
@@ -675,7 +675,7 @@ func (c *Core) reply(now time.Time, r *request, m Message) {
 			return
 		}
 		c.failed.add(now, r.key, r.htl, c.cfg.RecentlyFailedFor)
-		c.askers(r)
+		c.askers(now, r)
 		c.finish(now, r, Message{Type: m.Type})
 	case MsgRouteNotFound:
 		if r.insert {

@@ -89,26 +89,34 @@ func (r *recentIDs) expire(now time.Time) {
 const maxAskers = 4
 
 // failure is a failure-table entry: the key was not found with htl hops to
-// live, until a time; who asked for it meanwhile (askers, and local for this
-// node's own requests) is offered the block if it turns up.
+// live; until then a request for it is answered RecentlyFailed. Who asked
+// for it (askers, and local for this node's own requests) is offered the
+// block if it turns up before interest, which each ask renews (Hyphanet
+// keeps its requestors an hour, far longer than its RecentlyFailed).
 type failure struct {
-	until  time.Time
-	htl    uint8
-	local  bool
-	n      uint8
-	askers [maxAskers]PeerID
+	until    time.Time
+	interest time.Time
+	htl      uint8
+	local    bool
+	n        uint8
+	askers   [maxAskers]PeerID
 }
+
+// live reports whether the entry still means anything at now.
+func (e *failure) live(now time.Time) bool { return now.Before(e.until) || now.Before(e.interest) }
 
 // failureTable remembers keys recently not found, bounded like recentIDs.
 type failureTable struct {
-	keys  map[keys.RoutingKey]failure // made on first use
-	order ring[keys.RoutingKey]
+	keys     map[keys.RoutingKey]failure // made on first use
+	order    ring[keys.RoutingKey]
+	interest time.Duration // how long an ask is remembered
 }
 
-func newFailureTable(max int) failureTable {
-	return failureTable{order: ring[keys.RoutingKey]{max: max}}
+func newFailureTable(max int, interest time.Duration) failureTable {
+	return failureTable{order: ring[keys.RoutingKey]{max: max}, interest: interest}
 }
 
+// get returns k's entry while requests for k are answered RecentlyFailed.
 func (f *failureTable) get(now time.Time, k keys.RoutingKey) (failure, bool) {
 	e, ok := f.keys[k]
 	if !ok || !now.Before(e.until) {
@@ -117,15 +125,28 @@ func (f *failureTable) get(now time.Time, k keys.RoutingKey) (failure, bool) {
 	return e, true
 }
 
+// interested returns k's entry while someone's ask for k stands (or it is
+// answered RecentlyFailed).
+func (f *failureTable) interested(now time.Time, k keys.RoutingKey) (failure, bool) {
+	e, ok := f.keys[k]
+	if !ok || !e.live(now) {
+		return failure{}, false
+	}
+	return e, true
+}
+
 // add records that k was not found at htl. A key already present keeps the
-// higher HTL, the later time and its askers; its ring slot stays where it
-// was.
+// higher HTL, the later time and its askers while their interest stands;
+// its ring slot stays where it was.
 func (f *failureTable) add(now time.Time, k keys.RoutingKey, htl uint8, ttl time.Duration) {
 	if f.order.max == 0 {
 		return
 	}
 	e := failure{until: now.Add(ttl), htl: htl}
 	if old, ok := f.keys[k]; ok {
+		if !old.live(now) {
+			old = failure{} // stale, waiting for its ring slot to go
+		}
 		old.until, old.htl = e.until, max(e.htl, old.htl)
 		f.keys[k] = old
 		return
@@ -141,18 +162,19 @@ func (f *failureTable) add(now time.Time, k keys.RoutingKey, htl uint8, ttl time
 }
 
 // ask records that who (0: this node) asked for k, which is in the table,
-// and was told it is not to be found: if the block turns up before the
-// entry expires, who is offered it. At most maxAskers peers are kept.
-func (f *failureTable) ask(k keys.RoutingKey, who PeerID) {
+// and was told it is not to be found: if the block turns up within the
+// table's interest time of the last ask, who is offered it. At most
+// maxAskers peers are kept.
+func (f *failureTable) ask(now time.Time, k keys.RoutingKey, who PeerID) {
 	e, ok := f.keys[k]
-	if !ok || who == gone {
+	if !ok || who == gone || !e.live(now) {
 		return
 	}
+	e.interest = now.Add(f.interest)
 	switch {
 	case who == 0:
 		e.local = true
 	case slices.Contains(e.askers[:e.n], who) || int(e.n) == maxAskers:
-		return
 	default:
 		e.askers[e.n] = who
 		e.n++
@@ -160,22 +182,23 @@ func (f *failureTable) ask(k keys.RoutingKey, who PeerID) {
 	f.keys[k] = e
 }
 
-// take removes k's entry and returns it, if it has not expired. (Its ring
-// slot goes when it reaches the head: a lookup finds no entry.)
+// take removes k's entry and returns it, while someone's ask for it
+// stands. (Its ring slot goes when it reaches the head: a lookup finds no
+// entry.)
 func (f *failureTable) take(now time.Time, k keys.RoutingKey) (failure, bool) {
-	e, ok := f.get(now, k)
+	e, ok := f.interested(now, k)
 	if ok {
 		delete(f.keys, k)
 	}
 	return e, ok
 }
 
-// expire drops the oldest entries while they are past their time. A
+// expire drops the oldest entries while they are past their times. A
 // refreshed key can hold the head for longer; later keys then wait (their
-// lookups check the time anyway).
+// lookups check the times anyway).
 func (f *failureTable) expire(now time.Time) {
 	for f.order.n > 0 {
-		if e, ok := f.keys[f.order.oldest()]; ok && now.Before(e.until) {
+		if e, ok := f.keys[f.order.oldest()]; ok && e.live(now) {
 			return
 		}
 		delete(f.keys, f.order.pop())
