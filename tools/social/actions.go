@@ -31,10 +31,12 @@ func (e *userError) Error() string { return fmt.Sprintf("social: %s %v", e.Key, 
 
 func uerr(key string, args ...any) error { return &userError{key, args} }
 
-// cleanText normalises text from a form: CRLF to LF, no trailing white
-// space, and checks it against the feed format's rules for a field of at
+// cleanText normalises text from a form: no bidirectional embedding,
+// override or isolate controls, CRLF to LF, no trailing white space, and
+// checks it against the feed format's rules for a field of at
 // most max code points (multiline allows newlines and tabs).
 func cleanText(s string, max int, multiline bool, field string) (string, error) {
+	s = stripBidi(s) // they could disguise a link (bidi.go)
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	s = strings.ReplaceAll(s, "\r", "\n")
 	s = strings.TrimRightFunc(s, unicode.IsSpace)

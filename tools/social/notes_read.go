@@ -163,7 +163,7 @@ func (a *App) fetchNoteSource(ctx context.Context, fc *fcpclient.Client, uri str
 	if _, err := fc.Get(ctx, uri, &buf, fcpclient.GetOptions{MaxSize: feed.MaxDocSize}); err != nil {
 		return nil, err
 	}
-	return feed.Decode(buf.Bytes(), editionOf(buf.Bytes()))
+	return decodeFeed(buf.Bytes(), editionOf(buf.Bytes()))
 }
 
 // checkNote reports whether doc, the edition note points at, bears the note
@@ -198,7 +198,7 @@ func (a *App) checkNote(note *inbox.Note, doc *feed.Doc) (string, bool) {
 			return "", false // not sealed with the writer's published key
 		}
 		text, err := inbox.OpenMessage(note.Message, *box)
-		return text, err == nil
+		return stripBidi(text), err == nil
 	}
 	return "", false
 }

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -543,11 +544,38 @@ func (a *App) message(r *http.Request, err error) string {
 
 // back redirects to the form's "back" page: a path on this site only.
 func back(w http.ResponseWriter, r *http.Request, def string) {
-	to := r.FormValue("back")
-	if !strings.HasPrefix(to, "/") || strings.HasPrefix(to, "//") || strings.ContainsAny(to, "\\\r\n") {
+	to, ok := sameOriginPath(r.FormValue("back"))
+	if !ok {
 		to = def
 	}
 	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// sameOriginPath returns to as a path on this site, or false. It first
+// does what a browser does to a URL before it reads it (the WHATWG URL
+// parser drops leading and trailing C0 controls and spaces, and every tab
+// and newline anywhere), so that what is checked is what the browser will
+// follow: "/\t/evil.example" is "//evil.example" to a browser, another
+// site. A backslash is a slash to a browser in an http URL, so it is
+// refused too, as is any other control character.
+func sameOriginPath(to string) (string, bool) {
+	to = strings.TrimFunc(to, func(r rune) bool { return r <= ' ' })
+	to = strings.Map(func(r rune) rune {
+		if r == '\t' || r == '\n' || r == '\r' {
+			return -1
+		}
+		return r
+	}, to)
+	if !strings.HasPrefix(to, "/") || strings.HasPrefix(to, "//") || strings.ContainsFunc(to, func(r rune) bool {
+		return r == '\\' || r < ' ' || r == 0x7f
+	}) {
+		return "", false
+	}
+	u, err := url.Parse(to)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || !strings.HasPrefix(u.Path, "/") {
+		return "", false
+	}
+	return to, true
 }
 
 // files reads the uploaded files of a form field.

@@ -151,7 +151,7 @@ func (a *App) catchUpOwn() error {
 		}
 		return fmt.Errorf("social: looking for newer editions of your feed: %w", err)
 	}
-	doc, err := feed.Decode(buf.Bytes(), editionOf(buf.Bytes()))
+	doc, err := decodeFeed(buf.Bytes(), editionOf(buf.Bytes()))
 	if err != nil {
 		return fmt.Errorf("social: your feed's newest edition: %w", err)
 	}
@@ -348,7 +348,7 @@ func (a *App) fetchDoc(ctx context.Context, fc *fcpclient.Client, k string, ed i
 	if _, err := fc.Get(ctx, uri, &buf, fcpclient.GetOptions{MaxSize: feed.MaxDocSize}); err != nil {
 		return nil, err
 	}
-	return feed.Decode(buf.Bytes(), ed)
+	return decodeFeed(buf.Bytes(), ed)
 }
 
 // fetchNewest fetches edition ed of feed k if it is newer than the copy,
@@ -683,7 +683,7 @@ func (a *App) fetchSuggestion(fc *fcpclient.Client, k string) bool {
 	}
 	// The edition fetched is not known from a plain Get of the newest one:
 	// the document names it, and Decode checks it against itself.
-	doc, err := feed.Decode(buf.Bytes(), editionOf(buf.Bytes()))
+	doc, err := decodeFeed(buf.Bytes(), editionOf(buf.Bytes()))
 	if err != nil {
 		a.cfg.Logger.Warn("social: a suggested feed does not decode", "feed", k, "err", err)
 		return true
