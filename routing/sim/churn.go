@@ -97,4 +97,7 @@ func (e *engine) join(i int32) {
 		}
 	}
 	e.nw.announceAround(i)
+	if e.sub != nil {
+		e.sub.joined(i)
+	}
 }

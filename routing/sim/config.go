@@ -188,8 +188,16 @@ type Config struct {
 	Opennet routing.Opennet
 
 	// Routing is the template of every node's routing.Config; Seed,
-	// Location and MaxHTL are set by the simulator.
+	// Location and MaxHTL are set by the simulator. A subscription run
+	// sets OfferInterestFor and RecentlyFailedFor here.
 	Routing routing.Config
+
+	// Subscribe adds the subscription workload (live feeds polled by their
+	// followers) to the traffic; its zero value runs none. With it, Epochs
+	// defaults to as many epochs as cover its window (Subscribe.span), so
+	// that the ordinary requests, which give one fetch's time in the same
+	// network, run alongside.
+	Subscribe Subscribe
 }
 
 // Defaults that other packages print.
@@ -232,14 +240,18 @@ func (c Config) withDefaults() Config {
 	if c.Attack == "" {
 		c.Attack = NoAttack
 	}
+	if c.EpochLength == 0 {
+		c.EpochLength = 30 * time.Minute
+	}
+	c.Subscribe = c.Subscribe.withDefaults()
 	if c.Epochs == 0 {
 		c.Epochs = 1
 		if c.Churn != NoChurn || c.Attack != NoAttack {
 			c.Epochs = 20
 		}
-	}
-	if c.EpochLength == 0 {
-		c.EpochLength = 30 * time.Minute
+		if c.Subscribe.on() && c.EpochLength > 0 {
+			c.Epochs = int(min((c.Subscribe.span()+c.EpochLength-1)/c.EpochLength, 10000))
+		}
 	}
 	if c.EpochSwaps == 0 && c.Attack != NoAttack {
 		c.EpochSwaps = 100
@@ -335,6 +347,9 @@ func (c Config) Validate() error {
 		return bad("AttackPoints, AttackRate and MitigationEvery must be positive")
 	case c.Seeds < 1:
 		return bad("Seeds %d must be positive", c.Seeds)
+	}
+	if err := c.Subscribe.validate(c.Nodes - c.Attackers); err != nil {
+		return err
 	}
 	if err := c.Opennet.Validate(); err != nil {
 		return fmt.Errorf("sim: %w", err)

@@ -21,7 +21,11 @@ import (
 //     accepted, greedy_hops_mean, greedy_success;
 //   - locations.csv: node, before, after, one row per honest node (a
 //     missing value is left empty);
-//   - load.csv: node, messages.
+//   - load.csv: node, messages;
+//   - subscriptions.csv, only with the subscription workload: one row per
+//     Delivery (feed, edition, publisher, follower, post_ms, insert_ms,
+//     seen_ms, visible_ms, via, phase; -1 for a time that never came,
+//     visible_ms -1 when unseen).
 //
 // Floats are written in the shortest form that reads back exactly, so the
 // same Result always gives the same bytes.
@@ -76,6 +80,17 @@ func (r *Result) WriteCSV(dir string) error {
 					emit(csvInt(i), strconv.FormatUint(uint64(n), 10))
 				}
 			}, false},
+		{"subscriptions.csv", []string{"feed", "edition", "publisher", "follower", "post_ms", "insert_ms", "seen_ms", "visible_ms", "via", "phase"},
+			func(emit func(...string)) {
+				for _, d := range r.Deliveries {
+					vis := -1.0
+					if d.SeenMs >= 0 {
+						vis = d.SeenMs - d.InsertMs
+					}
+					emit(csvInt(d.Feed), csvInt(d.Edition), csvInt(d.Publisher), csvInt(d.Follower), csvFloat(d.PostMs),
+						csvFloat(d.InsertMs), csvFloat(d.SeenMs), csvFloat(vis), d.Via, d.Phase)
+				}
+			}, len(r.Deliveries) == 0},
 	}
 	for _, f := range files {
 		if f.skip {

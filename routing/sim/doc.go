@@ -6,8 +6,11 @@
 // swapping, or opennet with path folding), optionally swaps locations,
 // then inserts Requests keys from random nodes and requests each from
 // another random node, epoch by epoch, under optional Weibull churn and a
-// Pitch Black attack with an optional defence. Every random choice comes
-// from Config.Seed: the same Config gives the same Result.
+// Pitch Black attack with an optional defence. Config.Subscribe adds live
+// feeds: publishers insert editions at random moments, followers poll for
+// the next one and take the Offers of passive requests, and the Result
+// reports post-to-visible times and the messages it cost. Every random
+// choice comes from Config.Seed: the same Config gives the same Result.
 //
 // docs/simulation.md describes the models and publishes results.
 //

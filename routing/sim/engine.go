@@ -68,6 +68,8 @@ type engine struct {
 	// onFound is called when a request succeeds with the node that
 	// answered it (opennet path folding); nil otherwise.
 	onFound func(o *op)
+	// sub is the subscription workload; nil without one.
+	sub *subs
 }
 
 func newEngine(cfg Config, nw *network) *engine {
@@ -125,6 +127,9 @@ func (e *engine) send(i int32, m routing.Message) {
 		return // a node that left says nothing more
 	}
 	to := nodeOf(m.Peer)
+	if e.sub != nil {
+		e.sub.count(&m)
+	}
 	if oi, ok := e.running[m.ID]; ok {
 		switch m.Type {
 		case routing.MsgRequest, routing.MsgInsert:
@@ -175,6 +180,11 @@ func (e *engine) drive(i int32) {
 		}
 		for _, r := range rd.Results {
 			e.result(r)
+		}
+		if e.sub != nil {
+			for _, o := range rd.Offered {
+				e.sub.offered(i, o.Key)
+			}
 		}
 	}
 }
@@ -274,6 +284,9 @@ func (e *engine) start(oi int32) {
 
 // result records the outcome of a request or insert.
 func (e *engine) result(r routing.Result) {
+	if e.sub != nil && e.sub.result(r) {
+		return
+	}
 	oi, ok := e.running[r.ID]
 	if !ok {
 		return

@@ -11,6 +11,8 @@ const (
 	evStart                        // op starts at its origin
 	evChurn                        // node leaves or returns
 	evEpoch                        // an epoch begins
+	evPoll                         // a follower's poll is due (op: the follower)
+	evPublish                      // a feed's edition is posted (op: the feed; node 1: a retry)
 )
 
 // event is one scheduled happening. Events run in (at, seq) order: seq
@@ -21,7 +23,7 @@ type event struct {
 	seq  uint64
 	kind eventKind
 	node int32
-	op   int32 // evStart: the op; evEpoch: the epoch; evDeliver of Data: links crossed
+	op   int32 // evStart: the op; evEpoch: the epoch; evDeliver of Data: links crossed; evPoll: the follower; evPublish: the feed
 	msg  routing.Message
 }
 

@@ -70,6 +70,7 @@ const (
 	streamJitter
 	streamAttack
 	streamOpennet
+	streamSubscribe
 )
 
 // newNetwork makes n nodes with Cores at the given locations (no links).

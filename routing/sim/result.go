@@ -60,6 +60,9 @@ type Summary struct {
 	SimulatedHops int64 `json:"simulated_hops"`
 	// VirtualSeconds is the simulated time the run covered.
 	VirtualSeconds float64 `json:"virtual_seconds"`
+	// Subscriptions is what the subscription workload measured; nil (and
+	// left out of the JSON) without one.
+	Subscriptions *SubscriptionSummary `json:"subscriptions,omitempty"`
 }
 
 // Record is one insert or request of the measured traffic.
@@ -152,4 +155,7 @@ type Result struct {
 	LocationsBefore, LocationsAfter []float64
 	// Load is the number of routing messages each node received.
 	Load []uint32
+	// Deliveries lists the subscription workload's editions to followers
+	// (Config.Subscribe), feed by feed; nil without one.
+	Deliveries []Delivery
 }

@@ -139,6 +139,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	for ep := range cfg.Epochs {
 		e.q.push(event{at: t0 + int64(ep)*epochLen, kind: evEpoch, op: int32(ep)})
 	}
+	if cfg.Subscribe.on() {
+		e.sub = startSubscriptions(e, t0)
+		end = max(end, e.sub.end)
+	}
 	var ch *churner
 	if cfg.Churn == WeibullChurn {
 		ch = startChurn(e, end)
@@ -166,6 +170,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			e.start(ev.op)
 		case evChurn:
 			ch.toggle(ev.node)
+		case evPoll:
+			e.sub.pollDue(&ev)
+		case evPublish:
+			e.sub.publish(&ev)
 		case evEpoch:
 			ep := int(ev.op)
 			if ep > 0 && cfg.EpochSwaps > 0 {
@@ -198,5 +206,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	res.Records = records(e, cfg, t0)
 	res.Summary = summarize(res, e, float64(e.now)/1e9)
+	if e.sub != nil {
+		res.Summary.Subscriptions = e.sub.summary(res.Summary.LatencyP50ms)
+		res.Deliveries = e.sub.deliveries(t0)
+	}
 	return res, nil
 }

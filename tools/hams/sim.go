@@ -26,8 +26,9 @@ func init() {
 		Name: "sim",
 		Usage: "sim [--nodes N] [--degree K] [--topology kleinberg|darknet|opennet] [--requests R] [--seed S] [--htl H]" +
 			" [--swaps-per-node M] [--anneal M] [--churn none|weibull] [--attack none|pitchblack] [--attackers A|P%] [--mitigation on|relocate|off] [--foaf on|off]" +
-			" [--epochs E] [--epoch-swaps S] [--warmup W] [--json] [--out DIR]",
-		Summary: "simulate a network of N nodes on a virtual clock (routing, location swapping, churn, Pitch Black); " +
+			" [--epochs E] [--epoch-swaps S] [--warmup W] [--offer-interest D] [--recently-failed D]" +
+			" [--subscriptions [--feeds F] [--followers N] [--poll D] [--duration D] [--editions E] [--grace D]] [--json] [--out DIR]",
+		Summary: "simulate a network of N nodes on a virtual clock (routing, location swapping, churn, Pitch Black, live-feed subscriptions); " +
 			"prints a summary, --json one JSON line, --out DIR also CSV files and SVG plots",
 		Run: runSim,
 	})
@@ -59,11 +60,22 @@ func simConfig(env *Env, args []string) (sim.Config, simOpts, error) {
 	attackers := fs.String("attackers", "", "attacking nodes: a count (100) or a percentage of the nodes (1%, at least 1); default 1% under attack")
 	mitigation := fs.String("mitigation", "off", "on: the Pitch Black defence (nodes in empty keyspace relocate, and refuse swaps that take them away from their peers); relocate: relocation alone; off")
 	foaf := fs.String("foaf", "on", "on: friend-of-a-friend routing (peers announce their peers' locations), as the node routes; off: plain greedy")
-	epochs := fs.Int("epochs", 0, "periods of 30 virtual minutes the traffic is spread over (default 1, or 20 with churn or an attack)")
+	epochs := fs.Int("epochs", 0, "periods of 30 virtual minutes the traffic is spread over (default 1, or 20 with churn or an attack; with --subscriptions, as many as cover their window)")
 	epochSwaps := fs.Int("epoch-swaps", 0, "swap attempts per node between epochs (default 0, or 100 under attack)")
 	warmup := fs.Int("warmup", 0, "opennet requests run before the measured traffic so that path folding shapes the network (default 4×nodes)")
+	offerInterest := fs.Duration("offer-interest", 0, "how long a node remembers who asked for a missing key, to offer them its block (routing OfferInterestFor; 0: the node's default, "+
+		routing.DefaultOfferInterestFor.String()+"; "+routing.DefaultRecentlyFailedFor.String()+", the RecentlyFailed time, is the old rule)")
+	recentlyFailed := fs.Duration("recently-failed", 0, "how long a missing key is answered RecentlyFailed without routing (routing RecentlyFailedFor; 0: the node's default, "+
+		routing.DefaultRecentlyFailedFor.String()+")")
+	subscriptions := fs.Bool("subscriptions", false, "add live-feed subscriptions: feeds publish editions at random moments, followers poll for the next one and take offers")
+	feeds := fs.Int("feeds", 100, "feeds (publishers on random nodes), with --subscriptions")
+	followers := fs.Int("followers", sim.DefaultFollowers, "followers per feed (random other nodes), with --subscriptions")
+	poll := fs.Duration("poll", sim.DefaultPollInterval, "a follower's poll interval (the node's USKPollInterval), with --subscriptions")
+	duration := fs.Duration("duration", sim.DefaultSubDuration, "virtual time over which the editions are published, with --subscriptions")
+	editions := fs.Int("editions", sim.DefaultEditions, "editions per feed, inserted at uniformly random moments of --duration, with --subscriptions")
+	grace := fs.Duration("grace", 0, "how long the followers go on polling after --duration; an edition not seen by then counts as never seen (0: twice --poll), with --subscriptions")
 	jsonOut := fs.Bool("json", false, "print the summary as one line of JSON")
-	out := fs.String("out", "", "also write CSV files (requests, epochs, curve, locations, load) and SVG plots into this directory")
+	out := fs.String("out", "", "also write CSV files (requests, epochs, curve, locations, load, subscriptions) and SVG plots into this directory")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return sim.Config{}, simOpts{}, err
@@ -73,8 +85,17 @@ func simConfig(env *Env, args []string) (sim.Config, simOpts, error) {
 	}
 	// An opennet node keeps more peers than a darknet node has friends:
 	// without --degree, opennet takes its own default.
-	degreeSet := false
-	fs.Visit(func(f *flag.Flag) { degreeSet = degreeSet || f.Name == "degree" })
+	degreeSet, subSet := false, ""
+	fs.Visit(func(f *flag.Flag) {
+		degreeSet = degreeSet || f.Name == "degree"
+		switch f.Name {
+		case "feeds", "followers", "poll", "duration", "editions", "grace":
+			subSet = f.Name
+		}
+	})
+	if subSet != "" && !*subscriptions {
+		return sim.Config{}, simOpts{}, usagef("--%s needs --subscriptions", subSet)
+	}
 	if !degreeSet && sim.Topology(*topology) == sim.Opennet {
 		*degree = sim.DefaultOpennetDegree
 	}
@@ -108,6 +129,27 @@ func simConfig(env *Env, args []string) (sim.Config, simOpts, error) {
 	}
 	if *epochs < 0 {
 		return sim.Config{}, simOpts{}, usagef("--epochs %d: need 1 to 10,000", *epochs)
+	}
+	if *offerInterest < 0 || *recentlyFailed < 0 {
+		return sim.Config{}, simOpts{}, usagef("--offer-interest and --recently-failed must not be negative")
+	}
+	cfg.Routing.OfferInterestFor, cfg.Routing.RecentlyFailedFor = *offerInterest, *recentlyFailed
+	if *subscriptions {
+		// Zero means "default" in sim.Subscribe, as in sim.Config.
+		for _, f := range []struct {
+			name string
+			v    int64
+		}{{"feeds", int64(*feeds)}, {"followers", int64(*followers)}, {"editions", int64(*editions)},
+			{"poll", int64(*poll)}, {"duration", int64(*duration)}} {
+			if f.v <= 0 {
+				return sim.Config{}, simOpts{}, usagef("--%s must be positive", f.name)
+			}
+		}
+		if *grace < 0 {
+			return sim.Config{}, simOpts{}, usagef("--grace %v must not be negative", *grace)
+		}
+		cfg.Subscribe = sim.Subscribe{Feeds: *feeds, Followers: *followers, PollInterval: *poll,
+			Duration: *duration, Editions: *editions, Grace: *grace}
 	}
 	switch *mitigation {
 	case "on":
@@ -207,6 +249,9 @@ func csvFiles(dir string, r *sim.Result) []string {
 		names = append(names, "curve.csv")
 	}
 	names = append(names, "locations.csv", "load.csv")
+	if len(r.Deliveries) > 0 {
+		names = append(names, "subscriptions.csv")
+	}
 	for i, n := range names {
 		names[i] = filepath.Join(dir, n)
 	}
@@ -241,6 +286,28 @@ func printSummary(w io.Writer, s *sim.Summary) error {
 		{"latency", fmt.Sprintf("p50 %.0f ms, p99 %.0f ms", s.LatencyP50ms, s.LatencyP99ms)},
 		{"max load", fmt.Sprintf("%.2f × mean", s.MaxLoadRatio)},
 		{"simulated", fmt.Sprintf("%d hops, %.1f virtual hours", s.SimulatedHops, s.VirtualSeconds/3600)},
+	}
+	if u := s.Subscriptions; u != nil {
+		dur := func(sec float64) string { return time.Duration(sec * float64(time.Second)).String() }
+		rows = append(rows, [][2]string{
+			{"feeds", fmt.Sprintf("%d feeds × %d followers, %d editions each over %s, poll every %s, grace %s",
+				u.Feeds, u.Followers, u.Editions, dur(u.DurationS), dur(u.PollS), dur(u.GraceS))},
+			{"interest", fmt.Sprintf("offers for %s after an ask, RecentlyFailed for %s", dur(u.OfferInterestS), dur(u.RecentlyFailedS))},
+			{"visible", fmt.Sprintf("post to visible p50 %.1f s, p95 %.1f s, p99 %.1f s, max %.1f s (%.1f× one fetch's p50 of %.1f s at p95)",
+				u.VisibleP50S, u.VisibleP95S, u.VisibleP99S, u.VisibleMaxS, u.P95PerFetch, u.FetchP50S)},
+			{"seen by", fmt.Sprintf("offer %s, poll %s, never %s (%s by followers online at the end), not published %s",
+				pct(u.ByOffer), pct(u.ByPoll), pct(u.Unseen), pct(u.UnseenOnline), pct(u.Unpublished))},
+			{"polls", fmt.Sprintf("%d, p50 %.1f s, p95 %.1f s to an answer; p50 %.1f s when found", u.Polls, u.PollP50S, u.PollP95S, u.PollFoundP50S)},
+			{"sub cost", fmt.Sprintf("%.1f messages per subscription per hour: polls %.1f, inserts %.1f, offers %.1f",
+				u.MessagesPerSubHour, u.PollMessagesPerSubHour, u.InsertMessagesPerSubHour, u.OfferMessagesPerSubHour)},
+		}...)
+		for _, p := range u.Phases {
+			if p.Deliveries == 0 {
+				continue
+			}
+			rows = append(rows, [2]string{"  " + p.Phase, fmt.Sprintf("%d deliveries, offer %s, never %s, p50 %.1f s, p95 %.1f s",
+				p.Deliveries, pct(p.ByOffer), pct(p.Unseen), p.P50S, p.P95S)})
+		}
 	}
 	bw := bufio.NewWriter(w)
 	for _, row := range rows {

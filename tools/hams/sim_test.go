@@ -64,6 +64,38 @@ func TestSimConfigFlags(t *testing.T) {
 	}
 }
 
+func TestSimConfigSubscriptions(t *testing.T) {
+	cfg, _, err := parseSim("--subscriptions")
+	want := sim.Subscribe{Feeds: 100, Followers: 20, PollInterval: 5 * time.Minute, Duration: 2 * time.Hour, Editions: 12}
+	if err != nil || cfg.Subscribe != want || cfg.Routing.OfferInterestFor != 0 || cfg.Routing.RecentlyFailedFor != 0 {
+		t.Errorf("--subscriptions: %+v, %v", cfg, err)
+	}
+	cfg, _, err = parseSim("--subscriptions", "--feeds", "7", "--followers", "3", "--poll", "2m", "--duration", "90m",
+		"--editions", "4", "--grace", "1m", "--offer-interest", "3m", "--recently-failed", "2m")
+	want = sim.Subscribe{Feeds: 7, Followers: 3, PollInterval: 2 * time.Minute, Duration: 90 * time.Minute, Editions: 4, Grace: time.Minute}
+	if err != nil || cfg.Subscribe != want || cfg.Routing.OfferInterestFor != 3*time.Minute || cfg.Routing.RecentlyFailedFor != 2*time.Minute {
+		t.Errorf("subscription flags: %+v, %v", cfg, err)
+	}
+	// The routing knobs apply to any run.
+	cfg, _, err = parseSim("--offer-interest", "10m")
+	if err != nil || cfg.Routing.OfferInterestFor != 10*time.Minute || cfg.Subscribe != (sim.Subscribe{}) {
+		t.Errorf("--offer-interest alone: %+v, %v", cfg, err)
+	}
+	for _, args := range [][]string{
+		{"--feeds", "10"}, {"--poll", "1m"}, {"--grace", "1m"}, // without --subscriptions
+		{"--subscriptions", "--feeds", "0"}, {"--subscriptions", "--followers", "-1"}, {"--subscriptions", "--editions", "0"},
+		{"--subscriptions", "--poll", "0s"}, {"--subscriptions", "--duration", "-1h"}, {"--subscriptions", "--grace", "-1s"},
+		{"--subscriptions", "--nodes", "10", "--followers", "10"}, {"--offer-interest", "-1s"}, {"--recently-failed", "-3m"},
+		{"--subscriptions", "--poll", "often"},
+	} {
+		_, _, err := parseSim(args...)
+		var ue *usageError
+		if !errors.As(err, &ue) {
+			t.Errorf("%q: %v, want a usage error", args, err)
+		}
+	}
+}
+
 func TestSimAttackers(t *testing.T) {
 	for _, c := range []struct {
 		nodes, arg string
@@ -209,6 +241,53 @@ func TestSimRun(t *testing.T) {
 		if !strings.Contains(r.stderr, "sim: wrote "+path+"\n") {
 			t.Errorf("stderr does not report %s: %q", path, r.stderr)
 		}
+	}
+}
+
+// TestSimRunSubscriptions runs the subscription workload end to end: the
+// JSON carries its numbers, the table its rows, --out its CSV file.
+func TestSimRunSubscriptions(t *testing.T) {
+	args := []string{"sim", "--nodes", "200", "--requests", "50", "--subscriptions", "--feeds", "3", "--followers", "4",
+		"--duration", "30m", "--editions", "3", "--json"}
+	r := hams(t, nil, nil, false, args...)
+	if r.code != exitOK {
+		t.Fatalf("hams %q: %+v", args, r)
+	}
+	var m struct {
+		Subs map[string]any `json:"subscriptions"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &m); err != nil {
+		t.Fatalf("--json output: %v: %q", err, r.stdout)
+	}
+	for _, k := range []string{"visible_p50_s", "visible_p95_s", "visible_p99_s", "visible_max_s", "by_poll", "by_offer", "unseen",
+		"fetch_p50_s", "messages_per_sub_hour", "poll_messages_per_sub_hour", "offer_messages_per_sub_hour", "phases"} {
+		if _, ok := m.Subs[k]; !ok {
+			t.Errorf("--json subscriptions lack %q: %s", k, r.stdout)
+		}
+	}
+	if m.Subs["deliveries"] != 36.0 || m.Subs["offer_interest_s"] != 3600.0 {
+		t.Errorf("--json subscriptions do not echo the flags: %s", r.stdout)
+	}
+	if r2 := hams(t, nil, nil, false, args...); r2.stdout != r.stdout {
+		t.Errorf("two runs with the same flags differ:\n%s%s", r.stdout, r2.stdout)
+	}
+	dir := filepath.Join(t.TempDir(), "out")
+	r = hams(t, nil, nil, false, append(args[:len(args)-1], "--offer-interest", "3m", "--out", dir)...)
+	if r.code != exitOK {
+		t.Fatalf("table run: %+v", r)
+	}
+	for _, row := range []string{"feeds      3 feeds × 4 followers, 3 editions each over 30m0s, poll every 5m0s",
+		"interest   offers for 3m0s after an ask", "visible    post to visible p50 ", "seen by    offer ", "sub cost   "} {
+		if !strings.Contains(r.stdout, row) {
+			t.Errorf("the table lacks %q:\n%s", row, r.stdout)
+		}
+	}
+	path := filepath.Join(dir, "subscriptions.csv")
+	if b, err := os.ReadFile(path); err != nil || strings.Count(string(b), "\n") != 37 {
+		t.Errorf("%s: %v, %d lines", path, err, strings.Count(string(b), "\n"))
+	}
+	if !strings.Contains(r.stderr, "sim: wrote "+path+"\n") {
+		t.Errorf("stderr does not report %s: %q", path, r.stderr)
 	}
 }
 
