@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/flynn/noise"
 )
@@ -104,7 +105,25 @@ func handshake(ctx context.Context, rwc io.ReadWriteCloser, initiator bool, key 
 }
 
 // runHandshake exchanges the handshake messages and builds the Link.
+//
+// A responder allocates nothing for a stream until the initiator's
+// message 1 has arrived: it reads the 34 bytes straight from rwc into a
+// small array, and only then draws its ephemeral key and makes its
+// buffers. An idle or slow connection thus costs it a goroutine and the
+// stream, and no more than cfg.FirstMessageTimeout (wd).
 func runHandshake(rwc io.ReadWriteCloser, initiator bool, key StaticKey, payload []byte, verify Verify, cfg Config, prologue []byte) (*Link, error) {
+	wd := &watchdog{rwc: rwc, d: cfg.FirstMessageTimeout}
+	var first [Msg1Size]byte
+	if !initiator {
+		wd.arm()
+		_, err := readMessage(rwc, first[:], Msg1Size, Msg1Size)
+		if !wd.disarm() {
+			return nil, slowInitiator(1, cfg.FirstMessageTimeout)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("link: handshake: message 1: %w", err)
+		}
+	}
 	hs, err := noise.NewHandshakeState(noise.Config{
 		CipherSuite:   suite,
 		Random:        cfg.Rand,
@@ -135,9 +154,16 @@ func runHandshake(rwc io.ReadWriteCloser, initiator bool, key StaticKey, payload
 		}
 		return cs1, cs2, nil
 	}
-	// read receives handshake message n, of min to max bytes.
+	// read receives handshake message n, of min to max bytes; a
+	// responder waits for it at most cfg.FirstMessageTimeout.
 	read := func(n, min, max int) ([]byte, error) {
+		if !initiator {
+			wd.arm()
+		}
 		msg, err := readMessage(br, buf, min, max)
+		if !initiator && !wd.disarm() {
+			return nil, slowInitiator(n, cfg.FirstMessageTimeout)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("link: handshake: message %d: %w", n, err)
 		}
@@ -174,17 +200,14 @@ func runHandshake(rwc io.ReadWriteCloser, initiator bool, key StaticKey, payload
 			return nil, err
 		}
 	} else {
-		msg, err := read(1, Msg1Size, Msg1Size)
-		if err != nil {
-			return nil, err
-		}
-		if _, _, _, err = process(1, msg); err != nil {
+		if _, _, _, err = process(1, first[:]); err != nil {
 			return nil, err
 		}
 		if _, _, err := write(2, payload); err != nil {
 			return nil, err
 		}
-		if msg, err = read(3, Msg3Overhead, Msg3Overhead+MaxPayload); err != nil {
+		msg, err := read(3, Msg3Overhead, Msg3Overhead+MaxPayload)
+		if err != nil {
 			return nil, err
 		}
 		if remotePayload, recvCS, sendCS, err = process(3, msg); err != nil {
@@ -252,9 +275,9 @@ func checkPeer(hs *noise.HandshakeState, payload []byte, verify Verify) error {
 // readMessage reads one length-prefixed message of min to max bytes into buf
 // (at least max long) and returns it. A length outside the range is
 // ErrMalformed, and nothing more is read.
-func readMessage(br *bufio.Reader, buf []byte, min, max int) ([]byte, error) {
+func readMessage(r io.Reader, buf []byte, min, max int) ([]byte, error) {
 	var hdr [lengthSize]byte
-	if _, err := io.ReadFull(br, hdr[:]); err != nil {
+	if _, err := io.ReadFull(r, hdr[:]); err != nil {
 		return nil, err
 	}
 	n := int(binary.BigEndian.Uint16(hdr[:]))
@@ -264,8 +287,43 @@ func readMessage(br *bufio.Reader, buf []byte, min, max int) ([]byte, error) {
 	if n < min || n > max {
 		return nil, fmt.Errorf("%w: %d bytes, want %d to %d", ErrMalformed, n, min, max)
 	}
-	if _, err := io.ReadFull(br, buf[:n]); err != nil {
+	if _, err := io.ReadFull(r, buf[:n]); err != nil {
 		return nil, err
 	}
 	return buf[:n], nil
+}
+
+// slowInitiator is the error of a responder whose initiator did not send
+// message n within d.
+func slowInitiator(n int, d time.Duration) error {
+	return fmt.Errorf("link: handshake: message %d: %w (%v)", n, ErrSlowInitiator, d)
+}
+
+// watchdog closes a stream when a message it waits for is late: arm starts
+// the wait (d), disarm ends it and reports whether the message was in
+// time. A late message's stream is closed by a goroutine of time.AfterFunc,
+// which disarm waits for, so none outlives the handshake.
+type watchdog struct {
+	rwc   io.Closer
+	d     time.Duration
+	timer *time.Timer
+	fired chan struct{}
+}
+
+func (w *watchdog) arm() {
+	fired := make(chan struct{})
+	w.fired = fired
+	w.timer = time.AfterFunc(w.d, func() {
+		w.rwc.Close()
+		close(fired)
+	})
+}
+
+// disarm stops the wait; false when it had expired (the stream is closed).
+func (w *watchdog) disarm() bool {
+	if w.timer.Stop() {
+		return true
+	}
+	<-w.fired
+	return false
 }

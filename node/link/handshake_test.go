@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -35,12 +36,14 @@ func TestConfigValidate(t *testing.T) {
 		t.Errorf("zero Config: %v", err)
 	}
 	c := Config{}.withDefaults()
-	if c.KeepaliveInterval != 2*time.Second || c.Timeout != 10*time.Second || c.HandshakeTimeout != 10*time.Second || c.SendQueueBytes != 8<<20 {
+	if c.KeepaliveInterval != 2*time.Second || c.Timeout != 10*time.Second || c.HandshakeTimeout != 10*time.Second || c.SendQueueBytes != 8<<20 ||
+		c.FirstMessageTimeout != 3*time.Second {
 		t.Errorf("defaults %+v", c)
 	}
 	for _, c := range []Config{
 		{KeepaliveInterval: -1},
 		{HandshakeTimeout: -1},
+		{FirstMessageTimeout: -1},
 		{KeepaliveInterval: time.Second, Timeout: time.Second},
 		{Timeout: time.Second}, // below the default keepalive interval
 		{SendQueueBytes: MaxFrame - 1},
@@ -256,6 +259,75 @@ func TestHandshakeTimeout(t *testing.T) {
 			t.Error("rwc not closed after the timeout")
 		}
 	}
+}
+
+// TestSlowInitiator: a responder closes a stream whose initiator does not
+// send message 1, or message 3, within FirstMessageTimeout, long before
+// HandshakeTimeout: an idle connection, one that sends a byte at a time,
+// and one that stops after message 1.
+func TestSlowInitiator(t *testing.T) {
+	const first = 30 * time.Millisecond
+	ini, res := sides(Config{HandshakeTimeout: time.Hour, FirstMessageTimeout: first})
+	tests := []struct {
+		name string
+		msg  int // the message the responder gives up on
+		send func(c net.Conn)
+	}{
+		{"idle", 1, func(c net.Conn) {}},
+		{"a byte at a time", 1, func(c net.Conn) {
+			// Well-formed message 1, one byte per 5 ms, until the
+			// responder closes the stream (34 bytes would take 170 ms).
+			msg := append([]byte{0, Msg1Size}, make([]byte, Msg1Size)...)
+			for _, b := range msg[:Msg1Size/2] {
+				if _, err := c.Write([]byte{b}); err != nil {
+					return
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+		}},
+		{"silent after message 1", 3, func(c net.Conn) {
+			p := &rawPeer{conn: c, br: bufioReader(c)}
+			msg1 := make([]byte, Msg1Size)
+			seeded(9).Read(msg1)
+			msg1[31] &= 0x7f
+			p.write(msg1)
+			p.read() // message 2; message 3 never comes
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			leakCheck(t)
+			c1, c2 := net.Pipe()
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				tc.send(c1)
+				io.Copy(io.Discard, c1) // until the responder closes
+			}()
+			_, err := Handshake(context.Background(), c2, false, res.key, res.payload, acceptAll, res.cfg)
+			<-done
+			c1.Close()
+			if !errors.Is(err, ErrSlowInitiator) || !strings.Contains(err.Error(), fmt.Sprintf("message %d", tc.msg)) {
+				t.Errorf("err %v, want ErrSlowInitiator at message %d", err, tc.msg)
+			}
+		})
+	}
+	// An initiator in time links, and the initiator's side does not use
+	// the deadline: a responder that takes longer than it to answer is
+	// waited for.
+	leakCheck(t)
+	slow := res
+	slow.verify = func(k [32]byte, p []byte) error {
+		time.Sleep(3 * first) // the initiator waits for the confirmation meanwhile
+		return res.verify(k, p)
+	}
+	c1, c2 := net.Pipe()
+	r1, r2 := handshakePair(c1, c2, ini, slow)
+	if r1.err != nil || r2.err != nil {
+		t.Fatalf("initiator %v, responder %v", r1.err, r2.err)
+	}
+	r1.l.Close()
+	r2.l.Close()
 }
 
 func TestHandshakeContextCancelled(t *testing.T) {

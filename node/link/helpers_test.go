@@ -191,7 +191,7 @@ func leakCheck(t testing.TB) {
 }
 
 // linkGoroutines returns the stacks of goroutines other than the caller's
-// that run a Link method or the handshake watcher.
+// that run a Link method, the handshake watcher or a message watchdog.
 func linkGoroutines() []string {
 	buf := make([]byte, 1<<20)
 	buf = buf[:runtime.Stack(buf, true)]
@@ -200,7 +200,7 @@ func linkGoroutines() []string {
 		if i == 0 {
 			continue // the caller
 		}
-		if strings.Contains(g, "node/link.(*Link).") || strings.Contains(g, "node/link.handshake.func") {
+		if strings.Contains(g, "node/link.(*Link).") || strings.Contains(g, "node/link.handshake.func") || strings.Contains(g, "node/link.(*watchdog).") {
 			left = append(left, g)
 		}
 	}

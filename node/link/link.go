@@ -37,6 +37,10 @@ var (
 	ErrRejected = errors.New("link: peer rejected")
 	// ErrTimeout: nothing arrived for Config.Timeout. Fatal.
 	ErrTimeout = errors.New("link: timeout")
+	// ErrSlowInitiator: a responder's Handshake gave up on an initiator
+	// whose message 1 or 3 did not arrive within
+	// Config.FirstMessageTimeout (an idle or slow connection).
+	ErrSlowInitiator = errors.New("link: the initiator's handshake message did not arrive in time")
 
 	errNonceExhausted = errors.New("link: 2^64-1 messages sent or received on one link")
 )

@@ -84,8 +84,16 @@ type Config struct {
 	// MaxPeers is the most peers the node links to. Default
 	// DefaultMaxPeers.
 	MaxPeers int
+	// HandshakeSlots is how many inbound connections may be in their
+	// handshake at once, before the dialler has named itself; when all are
+	// taken, a new connection takes the slot of the one that has waited
+	// longest for its dialler (of the source holding the most, where the
+	// transport shows sources). Default DefaultHandshakeSlots (256).
+	// docs/link.md §9.
+	HandshakeSlots int
 	// Link configures peer links (keepalives, timeouts); zero fields take
-	// link's defaults.
+	// link's defaults, but for Link.FirstMessageTimeout in Tor mode, which
+	// defaults to DefaultTorFirstMessageTimeout (6 s).
 	Link link.Config
 	// Routing configures the routing core; the network sets Seed and
 	// Location. Zero fields take routing's defaults.
@@ -233,6 +241,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxPeers < 1 {
 		return fmt.Errorf("node: MaxPeers %d is below 1", c.MaxPeers)
+	}
+	if err := validateSlots(c.HandshakeSlots); err != nil {
+		return err
 	}
 	if n := c.Routing.MaxPeerNeighbours; n != 0 && n < peerwire.MaxPeerLocations {
 		// A peer may send up to 64 (docs/wire.md); the core refuses a longer

@@ -14,15 +14,38 @@ import (
 )
 
 const (
-	// maxInboundHandshakes is how many inbound handshakes may run at once;
-	// a connection beyond them is closed at once.
-	maxInboundHandshakes = 16
 	// maxSeedClients is how many newcomers a seed node takes at once.
 	maxSeedClients = 16
+	// maxSeedClientsPerSource is how many of them may come from one source
+	// address (TCP; over Tor the node sees none).
+	maxSeedClientsPerSource = 4
 	// allowFor is how long a node this node asked to link to may take to
 	// dial in.
 	allowFor = 5 * time.Minute
 )
+
+// Seed clients' terms; variables so that tests shorten them (a network
+// reads them when it starts).
+var (
+	// seedClientMinAge is how long a seed client keeps its link before a
+	// newcomer may take its place when the seed has no room: long enough
+	// to announce and hear the answers (announcements end within
+	// announceTimeout, most within seconds).
+	seedClientMinAge = 30 * time.Second
+	// seedClientLife is how long a seed keeps a newcomer linked at most
+	// (Hyphanet's seeds: an hour; a hams announcement is over in two
+	// minutes): a newcomer that still needs the seed dials again.
+	seedClientLife = 10 * time.Minute
+)
+
+// errStranger refuses a dialler this node neither knows nor asked for.
+var errStranger = errors.New("node: a node this node does not know, nor asked for")
+
+// allowance lets a node this node asked for dial in (allow).
+type allowance struct {
+	until time.Time
+	noise [32]byte // its link key, to refuse others before reading their noderefs
+}
 
 // verifyDialled checks that the node answering is the one whose noderef
 // was dialled.
@@ -42,36 +65,103 @@ func (pm *peerManager) verifyDialled(want noderef.Ref) link.Verify {
 	}
 }
 
-// verifyInbound checks a node that dialled us: its noderef must be signed,
-// carry the link key it uses, and be a peer we have or have room for.
-func (pm *peerManager) verifyInbound(peerKey [32]byte, payload []byte) error {
-	ref, err := noderef.Parse(payload)
-	if err != nil {
-		return err
-	}
-	if peerKey != ref.Noise {
-		return errors.New("node: the peer's link key is not the one in its noderef")
-	}
-	if ref.ID() == pm.selfID {
-		return errors.New("node: a link from this node's own identity")
-	}
-	pm.mu.Lock()
-	defer pm.mu.Unlock()
-	ps := pm.peers[ref.ID()]
-	if ps != nil {
-		if ps.bad && time.Now().Before(ps.retryAt) {
-			return errors.New("node: peer is backed off for misbehaving")
+// verifyInbound checks a node that dialled us (from source, "" when the
+// transport shows none): its noderef must be signed, carry the link key it
+// uses, and be a peer we have or have room for. A node that takes no
+// strangers (opennet, not a seed) refuses a link key it neither knows
+// nor asked for before it reads the noderef: a stranger costs it no
+// signature check.
+func (pm *peerManager) verifyInbound(source string) link.Verify {
+	return func(peerKey [32]byte, payload []byte) error {
+		pm.mu.Lock()
+		maybe := pm.seed || !pm.opennet || pm.knownKey(peerKey)
+		pm.mu.Unlock()
+		if !maybe {
+			return errStranger
+		}
+		ref, err := noderef.Parse(payload)
+		if err != nil {
+			return err
+		}
+		if peerKey != ref.Noise {
+			return errors.New("node: the peer's link key is not the one in its noderef")
+		}
+		if ref.ID() == pm.selfID {
+			return errors.New("node: a link from this node's own identity")
+		}
+		pm.mu.Lock()
+		defer pm.mu.Unlock()
+		if ps := pm.peers[ref.ID()]; ps != nil {
+			if ps.bad && time.Now().Before(ps.retryAt) {
+				return errors.New("node: peer is backed off for misbehaving")
+			}
+			return nil // a known peer: always taken
+		}
+		kind, ok := pm.strangerKind(ref.ID())
+		switch {
+		case !ok:
+			return errStranger
+		case kind == PeerSeedClient:
+			_, err := pm.clientRoom(source, time.Now()) // the place is taken when the link is attached (addPeerFrom)
+			return err
+		case pm.full(kind):
+			return errors.New("node: no room for another peer")
 		}
 		return nil
 	}
-	kind, ok := pm.strangerKind(ref.ID())
-	switch {
-	case !ok:
-		return errors.New("node: a node this node does not know, nor asked for")
-	case pm.full(kind):
-		return errors.New("node: no room for another peer")
+}
+
+// knownKey reports whether key is the link key of a peer, or of a node
+// this node asked to dial in; pm.mu is held.
+func (pm *peerManager) knownKey(key [32]byte) bool {
+	for _, ps := range pm.peers {
+		if ps.ref.Noise == key {
+			return true
+		}
 	}
-	return nil
+	now := time.Now()
+	for _, a := range pm.allowed {
+		if a.noise == key && now.Before(a.until) {
+			return true
+		}
+	}
+	return false
+}
+
+// clientRoom decides whether a seed takes a newcomer from source, at now.
+// When all maxSeedClients are taken, the newcomer takes the place of the
+// oldest client linked for at least clientMinAge, of the source that holds
+// the most, and clientRoom returns its identity for removal; a source
+// that holds maxSeedClientsPerSource (TCP; over Tor there are no sources)
+// takes the place of its own oldest. When no client that may go is old
+// enough, the newcomer is refused: each client keeps its link for
+// clientMinAge at least, time to announce. pm.mu is held.
+func (pm *peerManager) clientRoom(source string, now time.Time) (evict string, err error) {
+	total, bySource := 0, map[string]int{}
+	for _, ps := range pm.peers {
+		if ps.kind == PeerSeedClient {
+			total++
+			bySource[ps.source]++
+		}
+	}
+	own := source != "" && bySource[source] >= maxSeedClientsPerSource
+	if !own && total < maxSeedClients {
+		return "", nil
+	}
+	var oldest *peerState
+	for _, ps := range pm.peers {
+		if ps.kind != PeerSeedClient || ps.link == nil || now.Sub(ps.since) < pm.clientMinAge || own && ps.source != source {
+			continue
+		}
+		if oldest == nil || bySource[ps.source] > bySource[oldest.source] ||
+			bySource[ps.source] == bySource[oldest.source] && ps.since.Before(oldest.since) {
+			oldest = ps
+		}
+	}
+	if oldest == nil {
+		return "", errors.New("node: no room for another newcomer")
+	}
+	return oldest.ref.ID(), nil
 }
 
 // strangerKind returns the kind a node this node has no peer for becomes
@@ -80,7 +170,7 @@ func (pm *peerManager) verifyInbound(peerKey [32]byte, payload []byte) error {
 // seed; a friend, on a node that does not run opennet (whoever holds a
 // friends-only node's noderef was given it). pm.mu is held.
 func (pm *peerManager) strangerKind(id string) (PeerKind, bool) {
-	if until, ok := pm.allowed[id]; ok && time.Now().Before(until) {
+	if a, ok := pm.allowed[id]; ok && time.Now().Before(a.until) {
 		return PeerOpennet, true
 	}
 	switch {
@@ -92,23 +182,36 @@ func (pm *peerManager) strangerKind(id string) (PeerKind, bool) {
 	return 0, false
 }
 
-// allow lets the node whose identity is id dial in as an opennet peer for a
-// while (this node answered its announcement, or folded a path to it).
-func (pm *peerManager) allow(id string) {
+// allow lets the node whose noderef is ref dial in as an opennet peer for
+// a while (this node answered its announcement, or folded a path to it).
+func (pm *peerManager) allow(ref noderef.Ref) {
 	pm.mu.Lock()
 	defer pm.mu.Unlock()
 	now := time.Now()
-	for k, until := range pm.allowed {
-		if now.After(until) {
+	for k, a := range pm.allowed {
+		if now.After(a.until) {
 			delete(pm.allowed, k)
 		}
 	}
-	pm.allowed[id] = now.Add(allowFor)
+	pm.allowed[ref.ID()] = allowance{until: now.Add(allowFor), noise: ref.Noise}
 }
 
 // accept runs the inbound side of a link on rwc.
-func (pm *peerManager) accept(rwc io.ReadWriteCloser) error {
-	l, err := link.Handshake(pm.ctx, rwc, false, pm.id.noise, pm.selfNoderef(), pm.verifyInbound, pm.linkCfg)
+func (pm *peerManager) accept(rwc io.ReadWriteCloser) error { return pm.acceptFrom(rwc, "", nil) }
+
+// acceptFrom runs the inbound side of a link on rwc, from source, holding
+// the handshake slot t (nil: none) until the dialler has named itself.
+func (pm *peerManager) acceptFrom(rwc io.ReadWriteCloser, source string, t *ticket) error {
+	verify := pm.verifyInbound(source)
+	if t != nil {
+		defer t.release()
+		check := verify
+		verify = func(peerKey [32]byte, payload []byte) error {
+			t.identified()
+			return check(peerKey, payload)
+		}
+	}
+	l, err := link.Handshake(pm.ctx, rwc, false, pm.id.noise, pm.selfNoderef(), verify, pm.linkCfg)
 	if err != nil {
 		return err
 	}
@@ -124,9 +227,9 @@ func (pm *peerManager) accept(rwc io.ReadWriteCloser) error {
 		}
 		pm.mu.Unlock()
 		if !ok {
-			err = errors.New("node: a node this node does not know, nor asked for")
+			err = errStranger
 		} else {
-			_, err = pm.addInbound(ref, kind)
+			_, err = pm.addInbound(ref, kind, source)
 		}
 	}
 	if err != nil {
@@ -164,25 +267,42 @@ func (pm *peerManager) connect(ctx context.Context, rwc io.ReadWriteCloser, ref 
 	return pm.attach(ps, l, true)
 }
 
-// serve accepts links on ln until it is closed.
+// serve accepts links on ln until it is closed. Each connection takes a
+// handshake slot (admit.go); when all are taken, the node closes the
+// connection that has waited longest for its dialler, or the newcomer
+// when every slot holds a handshake under way.
 func (pm *peerManager) serve(ln net.Listener) {
 	defer pm.wg.Done()
+	var lastLog time.Time
+	var logged uint64
 	for {
 		conn, err := ln.Accept()
 		if err != nil {
 			return
 		}
-		select {
-		case pm.hsSem <- struct{}{}:
-		default:
-			conn.Close() // too many handshakes at once
+		source := ""
+		if !pm.onion { // over Tor, every stream comes from tor on 127.0.0.1
+			source = sourceOf(conn.RemoteAddr())
+		}
+		ac := &admittedConn{Conn: conn}
+		t, evicted := pm.admit.admit(source, ac)
+		if t == nil {
+			conn.Close()
+		}
+		if (t == nil || evicted) && time.Since(lastLog) >= pressureLogEvery {
+			st := pm.admit.Stats()
+			pm.log.Warn("peer port full: closing the connections that wait longest for their dialler (an attack, or too many peers dialling at once)",
+				"closed", st.Evicted+st.Refused-logged, "slots", pm.admit.slots)
+			lastLog, logged = time.Now(), st.Evicted+st.Refused
+		}
+		if t == nil {
 			continue
 		}
+		ac.t = t
 		pm.wg.Add(1)
 		go func() {
 			defer pm.wg.Done()
-			defer func() { <-pm.hsSem }()
-			if err := pm.accept(conn); err != nil && pm.ctx.Err() == nil {
+			if err := pm.acceptFrom(ac, source, t); err != nil && pm.ctx.Err() == nil {
 				pm.log.Debug("inbound link refused", "remote", conn.RemoteAddr(), "err", err)
 			}
 		}()

@@ -178,7 +178,13 @@ func (r *router) openTick(now time.Time) {
 			delete(o.folds, id)
 		}
 	}
-	if !o.join || o.pm == nil {
+	if o.pm == nil {
+		return
+	}
+	if o.pm.seed {
+		r.dropOldClients(now)
+	}
+	if !o.join {
 		return
 	}
 	peers, ids := r.openPeers()
@@ -212,6 +218,19 @@ func opennetCount(ps []routing.OpennetPeer) int {
 		}
 	}
 	return n
+}
+
+// dropOldClients removes, on a seed, the newcomers linked for longer than
+// their term (seedClientLife): their announcements are long over, and a
+// newcomer that still needs the seed dials again. So newcomers' links are
+// churned, and fresh identities that hold them cannot keep the seed's
+// newcomer slots (maxSeedClients) for good.
+func (r *router) dropOldClients(now time.Time) {
+	for _, p := range r.peers {
+		if p.kind == PeerSeedClient && now.Sub(p.since) > r.open.pm.clientLife {
+			go r.open.pm.remove(p.ident)
+		}
+	}
 }
 
 // letSeedsGo removes the seed links of a node that has its opennet peers.
@@ -371,7 +390,7 @@ func (r *router) announceIn(now time.Time, from routing.PeerID, p *routerPeer, m
 					o.log("opennet: taking a newcomer", "peer", newcomer, "err", err)
 				}
 			} else {
-				o.pm.allow(newcomer)
+				o.pm.allow(ref)
 			}
 			r.sendOpen(from, peerwire.OpennetMessage{Type: peerwire.TypeAnnounceReply, ID: m.ID, Ref: o.selfRef()})
 		}
@@ -469,7 +488,7 @@ func (r *router) foldAckIn(from routing.PeerID, m peerwire.OpennetMessage) {
 	if h, ok := o.offered[m.ID]; ok && h.peer == from {
 		delete(o.offered, m.ID)
 		if ref, err := r.openRef(from, m.Ref); err == nil {
-			o.pm.allow(ref.ID())
+			o.pm.allow(ref)
 		}
 		return
 	}

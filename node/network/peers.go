@@ -144,6 +144,7 @@ type peerState struct {
 	feats     peerwire.Features
 	loc       routing.Location // where the peer is: its noderef's, then its Location messages
 	kind      PeerKind
+	source    string        // a seed client's source address (TCP), for the per-source budget
 	wake      chan struct{} // pokes the dialer (capacity 1)
 	stop      chan struct{} // closed when the peer is removed
 }
@@ -169,11 +170,15 @@ type peerManager struct {
 	ctx    context.Context // cancelled by close: ends dialers and handshakes
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // every goroutine the manager starts
-	hsSem  chan struct{}  // inbound handshakes in progress
+	admit  *admitter      // the inbound handshakes' slots
+
+	// Seed clients' terms (seedClientMinAge, seedClientLife); tests
+	// shorten them.
+	clientMinAge, clientLife time.Duration
 
 	mu       sync.Mutex // guards peers, closed, selfText, allowed and every peerState's fields
 	peers    map[string]*peerState
-	allowed  map[string]time.Time // identities this node asked to link to as opennet peers, until when
+	allowed  map[string]allowance // identities this node asked to link to as opennet peers
 	closed   bool
 	selfText []byte // this node's noderef, the handshake payload (it changes when the node moves)
 }
@@ -183,11 +188,20 @@ type peerManager struct {
 // the peers kept there.
 func newPeerManager(dir string, cfg Config, dial func(context.Context, string) (net.Conn, error), ready <-chan struct{},
 	id identity, self noderef.Ref, r *router) (*peerManager, error) {
+	slots := cfg.HandshakeSlots
+	if slots == 0 {
+		slots = DefaultHandshakeSlots
+	}
+	linkCfg := cfg.Link
+	if cfg.Transport == TransportTor && linkCfg.FirstMessageTimeout == 0 {
+		linkCfg.FirstMessageTimeout = DefaultTorFirstMessageTimeout
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	pm := &peerManager{dir: filepath.Join(dir, peersDir), openDir: filepath.Join(dir, opennetDir), maxPeers: cfg.MaxPeers,
-		linkCfg: cfg.Link, dial: dial, ready: ready, onion: cfg.Transport == TransportTor, opennet: cfg.Opennet, seed: cfg.Seed, log: cfg.Logger,
+		linkCfg: linkCfg, dial: dial, ready: ready, onion: cfg.Transport == TransportTor, opennet: cfg.Opennet, seed: cfg.Seed, log: cfg.Logger,
 		id: id, selfID: self.ID(), selfText: self.Marshal(), r: r, proto: cfg.protocol(), ctx: ctx, cancel: cancel,
-		hsSem: make(chan struct{}, maxInboundHandshakes), peers: map[string]*peerState{}, allowed: map[string]time.Time{}}
+		admit: newAdmitter(slots, linkCfg.WithDefaults().FirstMessageTimeout/minWaitShare, time.Now), clientMinAge: seedClientMinAge, clientLife: seedClientLife,
+		peers: map[string]*peerState{}, allowed: map[string]allowance{}}
 	for _, d := range []string{pm.dir, pm.openDir} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			cancel()
@@ -215,17 +229,28 @@ func (pm *peerManager) add(ref noderef.Ref, save bool) (PeerInfo, error) {
 }
 
 // addInbound adds or updates the peer of kind whose link is being attached
-// now (it dialled this node): its dialer waits rather than dial a second
-// link to it, which one side would close at once.
-func (pm *peerManager) addInbound(ref noderef.Ref, kind PeerKind) (PeerInfo, error) {
-	return pm.addPeer(ref, kind, true, true)
+// now (it dialled this node, from source): its dialer waits rather than
+// dial a second link to it, which one side would close at once.
+func (pm *peerManager) addInbound(ref noderef.Ref, kind PeerKind, source string) (PeerInfo, error) {
+	return pm.addPeerFrom(ref, kind, true, true, source)
 }
 
 // addPeer adds or updates a peer of kind. A friend stays a friend: a peer
 // added as darknet is never made another kind, and an opennet peer added
 // as darknet becomes one. Darknet and opennet peers are kept (when save
-// is set), seeds and seed clients are not.
+// is set), seeds and seed clients are not. A friend the operator adds
+// (darknet, not inbound) always has room: MaxPeers bounds the peers the
+// node takes by itself (opennet peers, seeds, and the strangers that dial
+// a friends-only node), so that nobody who dials in can crowd out a
+// friend.
 func (pm *peerManager) addPeer(ref noderef.Ref, kind PeerKind, save, inbound bool) (PeerInfo, error) {
+	return pm.addPeerFrom(ref, kind, save, inbound, "")
+}
+
+// addPeerFrom is addPeer for a peer that dialled in from source: a seed
+// client takes a newcomer slot (clientRoom), in place of an older client
+// when the seed has no room.
+func (pm *peerManager) addPeerFrom(ref noderef.Ref, kind PeerKind, save, inbound bool, source string) (PeerInfo, error) {
 	if ref.ID() == pm.selfID {
 		return PeerInfo{}, errors.New("node: that noderef is this node's own")
 	}
@@ -238,7 +263,17 @@ func (pm *peerManager) addPeer(ref noderef.Ref, kind PeerKind, save, inbound boo
 	if ok && ps.kind == PeerDarknet {
 		kind = PeerDarknet
 	}
-	if !ok && pm.full(kind) {
+	switch {
+	case ok:
+	case kind == PeerSeedClient && inbound:
+		evict, err := pm.clientRoom(source, time.Now())
+		if err != nil {
+			return PeerInfo{}, err
+		}
+		if old := pm.peers[evict]; old != nil {
+			pm.dropLocked(old)
+		}
+	case (kind != PeerDarknet || inbound) && pm.full(kind):
 		return PeerInfo{}, fmt.Errorf("node: already %d peers, the most this node takes", pm.maxPeers)
 	}
 	if ok && ps.kind != kind && ps.kind.routable() {
@@ -268,7 +303,7 @@ func (pm *peerManager) addPeer(ref noderef.Ref, kind PeerKind, save, inbound boo
 		}
 		return pm.info(ps), nil
 	}
-	ps = &peerState{ref: ref, loc: ref.Location, kind: kind, backoff: minBackoff, wake: make(chan struct{}, 1), stop: make(chan struct{})}
+	ps = &peerState{ref: ref, loc: ref.Location, kind: kind, source: source, backoff: minBackoff, wake: make(chan struct{}, 1), stop: make(chan struct{})}
 	if inbound {
 		ps.retryAt = time.Now().Add(dialTimeout)
 	}
@@ -345,6 +380,16 @@ func (pm *peerManager) remove(id string) (PeerInfo, error) {
 		l.Close()
 	}
 	return pi, pm.forget(ps.ref, ps.kind)
+}
+
+// dropLocked removes ps, a peer that is not kept on disk (a seed client),
+// and closes its link in the background; pm.mu is held.
+func (pm *peerManager) dropLocked(ps *peerState) {
+	delete(pm.peers, ps.ref.ID())
+	close(ps.stop)
+	if ps.link != nil {
+		go ps.link.Close()
+	}
 }
 
 // close stops every dialer and handshake and closes every link.
