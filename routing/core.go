@@ -357,6 +357,14 @@ func (c *Core) incoming(now time.Time, p *peer, m Message) {
 			return
 		}
 		if o := c.coalesceOnto(m.Key, htl); o != nil {
+			if o.current == p.id {
+				// o waits on the very peer this request comes from: were it
+				// to wait for o, and o's request at that peer for this
+				// one, both would wait until a hop timed out. The peer
+				// routes its request elsewhere, as after a loop.
+				reject(MsgRejectedLoop)
+				return
+			}
 			o.waiters = append(o.waiters, waiter{source: p.id, id: m.ID})
 			p.active++
 			return
@@ -795,7 +803,8 @@ func (c *Core) Tick(now time.Time) {
 // originator counts it as overload (its window halves) and tries the next
 // peer. A relayed request gives up instead: its own source waits on a
 // clock too and tries its next peer when told RejectedOverload (an insert
-// already written here or taken further answers InsertReply). Were every
+// already written here or taken further answers InsertReply); it keeps
+// its askers' interest, so that an offer of the block still reaches them. Were every
 // node to route again on a timeout, the attempt that is merely slow would
 // go on beside the new one, and on slow links (Tor) the copies multiply
 // at every hop: the simulator measured 13 times the messages of a run
@@ -809,6 +818,13 @@ func (c *Core) timedOut(now time.Time, r *request) {
 	if r.insert && r.accepted {
 		c.finish(now, r, Message{Type: MsgInsertReply})
 		return
+	}
+	if !r.insert {
+		// Those who asked are still interested: if the block passes here
+		// later, it is offered back to them, though nothing here answers
+		// RecentlyFailed (the key was not shown missing).
+		c.failed.watch(now, r.key, r.htl)
+		c.askers(now, r)
 	}
 	c.finish(now, r, Message{Type: MsgRejectedOverload})
 }

@@ -161,6 +161,20 @@ func (f *failureTable) add(now time.Time, k keys.RoutingKey, htl uint8, ttl time
 	f.order.push(k)
 }
 
+// watch makes sure k has an entry for askers to be recorded in, without
+// answering RecentlyFailed: a request for k that timed out downstream
+// did not show k missing, but those who asked still want it.
+func (f *failureTable) watch(now time.Time, k keys.RoutingKey, htl uint8) {
+	if e, ok := f.keys[k]; ok && e.live(now) {
+		return
+	}
+	f.add(now, k, htl, 0)
+	if e, ok := f.keys[k]; ok {
+		e.interest = now.Add(f.interest)
+		f.keys[k] = e
+	}
+}
+
 // ask records that who (0: this node) asked for k, which is in the table,
 // and was told it is not to be found: if the block turns up within the
 // table's interest time of the last ask, who is offered it. At most
