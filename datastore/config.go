@@ -7,6 +7,7 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/bloom"
+	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/hamsnet/hams/keys"
 )
 
@@ -141,6 +142,29 @@ type Config struct {
 	// Logger receives Pebble's error messages and corruption reports.
 	// Default slog.Default(). Pebble's informational messages are dropped.
 	Logger *slog.Logger
+
+	// ReserveBytes is the free space the Store leaves on the file system of
+	// its directory, beyond what its memtables need when they are flushed
+	// (docs/datastore.md, "Disk full"). Below twice the reserve the cache
+	// region takes no new blocks and gives back space; below the reserve no
+	// new block is accepted (ErrDiskFull) while reads go on; the Store
+	// accepts blocks again by itself when space returns. The free space is
+	// checked at least every second and every ReserveBytes/4 bytes written.
+	// Default (0): DefaultReserve of the file system's size, 2 % of it
+	// between 64 MiB and 4 GiB. Negative: no reserve (the Store still
+	// survives the file system running out of space, see BallastBytes).
+	ReserveBytes int64
+	// BallastBytes is the size of the emergency file the Store keeps in its
+	// directory (EMERGENCY-BALLAST) and deletes if the file system runs out
+	// of space anyway (another program filled it), so that Pebble can finish
+	// the write in progress instead of crashing; it is recreated when space
+	// returns. Default (0): MemTableBytes (room for the flush of a full
+	// memtable), at most half the reserve: 64 MiB with the defaults, 16 MiB
+	// in a node. Negative: no ballast. At most MaxBallastBytes.
+	BallastBytes int64
+	// Now returns the current time, for the disk-full log rate (one line a
+	// minute) and the age of the free-space figures. Default time.Now.
+	Now func() time.Time
 }
 
 // withDefaults returns c with every zero field set to its default.
@@ -172,6 +196,9 @@ func (c Config) withDefaults() Config {
 	if c.FlushInterval == 0 {
 		c.FlushInterval = DefaultFlushInterval
 	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
 	return c
 }
 
@@ -197,6 +224,8 @@ func (c Config) Validate() error {
 		return bad("unknown Durability %d", uint8(c.Durability))
 	case c.FlushInterval < 0:
 		return bad("FlushInterval %v is negative", c.FlushInterval)
+	case c.BallastBytes > MaxBallastBytes:
+		return bad("BallastBytes %d is above the maximum %d", c.BallastBytes, MaxBallastBytes)
 	}
 	return nil
 }
@@ -218,8 +247,9 @@ func (c Config) Validate() error {
 //     ran 35 % faster);
 //   - with DurabilityNoWAL there is no WAL;
 //   - bloom filters make misses (the common case for a relay) cheap.
-func (c Config) pebbleOptions(cache *pebble.Cache, el *pebble.EventListener, logger pebble.Logger, rewritesOK func() bool) *pebble.Options {
+func (c Config) pebbleOptions(cache *pebble.Cache, el *pebble.EventListener, logger pebble.Logger, rewritesOK func() bool, fs vfs.FS) *pebble.Options {
 	o := &pebble.Options{
+		FS:                          fs,
 		Cache:                       cache,
 		FormatMajorVersion:          pebble.FormatValueSeparation,
 		MemTableSize:                uint64(c.MemTableBytes),

@@ -17,9 +17,17 @@
 // flushed periodically and on Sync. All methods are safe for concurrent use; Close stops every
 // goroutine the Store started.
 //
+// The Store keeps free space on its file system (Config.ReserveBytes): below
+// twice the reserve the cache region takes no new blocks and is evicted;
+// below the reserve new blocks are refused at once with ErrDiskFull while
+// reads go on, and the Store accepts them again by itself when space
+// returns. If the file system runs out anyway, or is full at Open, the Store
+// stops writing (an emergency ballast file lets Pebble finish the write under
+// way) or opens read-only, instead of letting Pebble spin or crash.
+//
 // docs/datastore.md describes the key schema, the eviction approximation,
-// corruption handling (including the Pebble v2.1.7 bugs worked around here)
-// and the Pebble tuning, with benchmark numbers.
+// corruption handling (including the Pebble v2.1.7 bugs worked around here),
+// the Pebble tuning, with benchmark numbers, and the disk-full handling.
 //
 // It imports only keys: it knows blocks and routing keys, never requests,
 // peers or FCP.

@@ -32,6 +32,13 @@ const (
 	// CodeIO: Pebble or the file system failed for a reason other than
 	// corruption.
 	CodeIO
+	// CodeDiskFull: the file system of the store's directory has less free
+	// space than Config.ReserveBytes (or ran out), so no new block was
+	// written. Reads keep working, and the Store accepts blocks again by
+	// itself when space returns (docs/datastore.md, "Disk full"). The client
+	// layer reports it as FCP InsertException code 2 (fcpwire.InsertBucketError,
+	// fred's "out of disk space" code).
+	CodeDiskFull
 )
 
 var codeNames = [...]string{
@@ -42,6 +49,7 @@ var codeNames = [...]string{
 	CodeInvalidArgument: "invalid argument",
 	CodeClosed:          "closed",
 	CodeIO:              "i/o error",
+	CodeDiskFull:        "disk full",
 }
 
 // String returns a short lower-case name for the code.
@@ -92,6 +100,8 @@ var (
 	ErrClosed = &Error{Code: CodeClosed, Index: -1}
 	// ErrIO matches Pebble or file-system failures that are not corruption.
 	ErrIO = &Error{Code: CodeIO, Index: -1}
+	// ErrDiskFull matches a write refused because the disk is (nearly) full.
+	ErrDiskFull = &Error{Code: CodeDiskFull, Index: -1}
 )
 
 // Error implements the error interface.

@@ -81,12 +81,15 @@ func (s *Store) stale(m meta) bool {
 // maybeEvict evicts from region r until it is within budget. Only one
 // goroutine evicts a region at a time; the others return at once.
 func (s *Store) maybeEvict(r Region) {
+	if s.space.noWrites() {
+		return // nothing can be committed; evicted when space returns
+	}
 	reg := &s.regions[r.idx()]
 	for reg.bytes.Load() > reg.budget {
 		if !reg.evictMu.TryLock() {
 			return
 		}
-		n, err := s.evictSome(r)
+		n, _, err := s.evictSome(r, reg.bytes.Load()-reg.budget)
 		reg.evictMu.Unlock()
 		if err != nil {
 			s.cfg.Logger.Error("datastore: eviction failed", "region", r.String(), "err", err.Error())
@@ -105,13 +108,12 @@ type evictCand struct {
 }
 
 // evictSome deletes up to evictChunk of the oldest entries of region r, as
-// many as needed to bring it within budget. It returns how many index
-// entries it removed (live or stale).
-func (s *Store) evictSome(r Region) (int, error) {
+// many as needed to remove excess bytes of blocks. It returns how many index
+// entries it removed (live or stale) and the bytes of the blocks evicted.
+func (s *Store) evictSome(r Region, excess int64) (int, int64, error) {
 	reg := &s.regions[r.idx()]
-	excess := reg.bytes.Load() - reg.budget
 	if excess <= 0 {
-		return 0, nil
+		return 0, 0, nil
 	}
 	_, upper := lruRegionBounds(r)
 	iter, err := s.db.NewIter(&pebble.IterOptions{
@@ -119,7 +121,7 @@ func (s *Store) evictSome(r Region) (int, error) {
 		UpperBound: upper,
 	})
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	var cands []evictCand
 	var junk [][]byte
@@ -135,10 +137,10 @@ func (s *Store) evictSome(r Region) (int, error) {
 		sum += size
 	}
 	if err := iter.Close(); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if len(cands) == 0 && len(junk) == 0 {
-		return 0, nil
+		return 0, 0, nil
 	}
 	if len(cands) > 0 {
 		reg.evictFloor.Store(cands[0].gen)
@@ -169,7 +171,7 @@ func (s *Store) evictSome(r Region) (int, error) {
 		m, found, err := s.readMeta(&c.rk)
 		if err != nil {
 			if !pebble.IsCorruptionError(err) {
-				return 0, err
+				return 0, 0, err
 			}
 			if sstableCorruption(err) {
 				continue // left for the quarantine of the sstable
@@ -191,10 +193,13 @@ func (s *Store) evictSome(r Region) (int, error) {
 		d.evictions[r.idx()]++
 	}
 	if err := s.commit(b, pebble.NoSync); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	s.apply(&d)
-	return len(cands) + len(junk), nil
+	if d.evictions[r.idx()] > 0 {
+		s.space.evicted.Store(true) // reclaim compacts when space is short
+	}
+	return len(cands) + len(junk), -d.bytes[r.idx()], nil
 }
 
 // loadCounters scans the index at Open to rebuild the per-region counters and

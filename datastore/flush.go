@@ -38,7 +38,8 @@ func (f *flusher) start(s *Store, interval time.Duration) {
 			if !s.enter() {
 				return
 			}
-			if err := s.flushIfDirty(); err != nil {
+			// Out of space, the disk-full line (once a minute) says it.
+			if err := s.flushIfDirty(); err != nil && CodeOf(err) != CodeDiskFull {
 				s.cfg.Logger.Error("datastore: periodic flush failed", "err", err.Error())
 			}
 			s.exit()
@@ -64,7 +65,8 @@ func (s *Store) markDirty() {
 }
 
 // flushIfDirty flushes the memtable if a write was committed since the last
-// flush. The caller holds enter().
+// flush. The caller holds enter(). Out of space it fails at once with an
+// ErrDiskFull error (see flushWait).
 func (s *Store) flushIfDirty() error {
 	f := &s.flusher
 	f.mu.Lock()
@@ -72,7 +74,7 @@ func (s *Store) flushIfDirty() error {
 	if !f.dirty.Swap(false) {
 		return nil
 	}
-	if err := s.db.Flush(); err != nil {
+	if err := s.flushWait(); err != nil {
 		f.dirty.Store(true)
 		return err
 	}

@@ -323,7 +323,11 @@ func errString(err error) string {
 }
 
 // blobRewritesEnabled is consulted by Pebble each time it picks compactions.
-func (s *Store) blobRewritesEnabled() bool { return s.bg.rewritesOK.Load() }
+// They are also off while free space is below the reserve: a rewrite
+// writes the live part of a blob file before it deletes the file.
+func (s *Store) blobRewritesEnabled() bool {
+	return s.bg.rewritesOK.Load() && s.space.getMode() <= spaceLow
+}
 
 // recoverBlobPanic turns the pebble#5127 panic, raised in the reading
 // goroutine when a blob file's footer or index is corrupt, into a corruption
@@ -387,7 +391,9 @@ func (s *Store) closeIter(iter *pebble.Iterator) (err error) {
 }
 
 // eventListener hooks Pebble's corruption reports. Pebble's default handler
-// for DataCorruption exits the process; ours counts and logs instead.
+// for DataCorruption exits the process; ours counts and logs instead. An
+// ENOSPC from a flush or compaction stops the Store's writes (see space.go)
+// and is not logged at each of Pebble's retries.
 func (s *Store) eventListener() *pebble.EventListener {
 	return &pebble.EventListener{
 		DataCorruption: func(info pebble.DataCorruptionInfo) {
@@ -399,7 +405,19 @@ func (s *Store) eventListener() *pebble.EventListener {
 				s.bg.addQuarantine(q)
 			}
 		},
+		FlushEnd: func(info pebble.FlushInfo) {
+			if info.Err == nil {
+				s.flushed(int64(info.InputBytes))
+			}
+		},
 		BackgroundError: func(err error) {
+			if isENOSPC(err) {
+				// Logged once a minute by logSpace, not at every retry.
+				if !errors.As(err, new(gatedError)) {
+					s.enterENOSPC()
+				}
+				return
+			}
 			s.cfg.Logger.Error("datastore: pebble background error", "err", errString(err))
 			if pebble.IsCorruptionError(err) {
 				s.bg.requestScrub()

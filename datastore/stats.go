@@ -48,7 +48,7 @@ type Stats struct {
 	// example a checksum failure met by a compaction).
 	PebbleCorruptionReports uint64
 	// DiskBytes is the size of the files in the store's directory (WAL,
-	// sstables, blob files, manifests). It exceeds Store.Bytes+Cache.Bytes by
+	// sstables, blob files, manifests; not the ballast). It exceeds Store.Bytes+Cache.Bytes by
 	// the garbage in blob files not yet reclaimed, and the WAL.
 	DiskBytes uint64
 	// WriteAmp is the write amplification since Open: bytes written to the
@@ -57,6 +57,23 @@ type Stats struct {
 	// own Metrics.Total().WriteAmp() counts blob bytes written by flushes
 	// twice in v2.1.7, reporting about 3 where the truth is about 2.)
 	WriteAmp float64
+
+	// Space is the disk-space state (docs/datastore.md, "Disk full"): "ok";
+	// "low" (below twice the reserve: the cache takes no new blocks and is
+	// evicted); "full" (below the reserve: no new blocks); "out of space"
+	// (the file system returned ENOSPC: no writes at all); "read-only"
+	// (opened on a full disk).
+	Space string
+	// FreeBytes is the free space of the store's file system at the last
+	// check (statfs, as available to unprivileged users).
+	FreeBytes int64
+	// ReserveBytes is the reserve in force (0: none).
+	ReserveBytes int64
+	// DiskFullRefusals counts writes refused with ErrDiskFull since Open.
+	DiskFullRefusals uint64
+	// BallastBytes is the size of the emergency ballast file in place (0
+	// when there is none, or it was used up).
+	BallastBytes int64
 }
 
 // Stats returns current counters. After Close it returns the counters as
@@ -74,6 +91,13 @@ func (s *Store) Stats() Stats {
 		Corruptions:             s.corruptions.Load(),
 		Collisions:              s.collisions.Load(),
 		PebbleCorruptionReports: s.pebbleCorruptionEvents.Load(),
+		Space:                   s.space.getMode().String(),
+		FreeBytes:               s.space.avail.Load(),
+		ReserveBytes:            s.space.reserve,
+		DiskFullRefusals:        s.space.refused.Load(),
+	}
+	if s.space.ballastOK.Load() {
+		st.BallastBytes = s.space.ballastSize
 	}
 	if s.enter() {
 		m := s.db.Metrics()
@@ -85,7 +109,7 @@ func (s *Store) Stats() Stats {
 	return st
 }
 
-// dirBytes sums the sizes of the regular files in dir.
+// dirBytes sums the sizes of the regular files in dir, except the ballast.
 func dirBytes(dir string) uint64 {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
@@ -93,6 +117,9 @@ func dirBytes(dir string) uint64 {
 	}
 	var n uint64
 	for _, e := range ents {
+		if e.Name() == BallastName {
+			continue
+		}
 		if fi, err := e.Info(); err == nil && fi.Mode().IsRegular() {
 			n += uint64(fi.Size())
 		}

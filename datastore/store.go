@@ -54,9 +54,12 @@ type Store struct {
 	pebbleCorruptionEvents atomic.Uint64
 	blobPanics             atomic.Uint64 // pebble#5127 panics recovered
 	committed              atomic.Uint64 // bytes of batches committed (write amplification)
+	unflushed              atomic.Int64  // of which not yet flushed (free-space estimate)
 
 	bg      bgState
 	flusher flusher
+	space   space
+	el      *pebble.EventListener
 }
 
 // testPebbleOptions, when set by a test, adjusts Pebble's options at Open.
@@ -84,14 +87,35 @@ func Open(dir string, cfg Config) (*Store, error) {
 	s.regions[RegionStore.idx()].init(cfg.StoreBytes)
 	s.regions[RegionCache.idx()].init(cfg.CacheBytes)
 	s.bg.init()
+	s.space.init(s, dir, cfg)
 
 	s.cache = pebble.NewCache(cfg.pebbleCacheBytes())
-	el := s.eventListener()
-	opts := cfg.pebbleOptions(s.cache, el, pebbleLogger{cfg.Logger}, s.blobRewritesEnabled)
-	if testPebbleOptions != nil {
-		testPebbleOptions(opts)
+	s.el = s.eventListener()
+	// Below a quarter of the reserve, Pebble is opened read-only: a
+	// read-write Open writes a new MANIFEST and flushes what it replays,
+	// and Pebble treats a failed MANIFEST write as fatal.
+	sp := &s.space
+	readOnly := sp.reserve > 0 && sp.avail.Load()-walBytes(dir) < sp.openFloor()
+	var db *pebble.DB
+	var err error
+	if !readOnly {
+		db, err = s.openPebble(false)
+		if err != nil && isENOSPC(err) {
+			readOnly = true
+		}
 	}
-	db, err := pebble.Open(dir, opts)
+	if readOnly {
+		db, err = s.openPebble(true)
+		if err != nil {
+			s.cache.Unref()
+			what := "open"
+			if errors.Is(err, pebble.ErrDBDoesNotExist) {
+				what, err = "create", nil
+			}
+			return nil, newError(CodeDiskFull, fmt.Sprintf("cannot %s the store: %s free on %s, below the reserve of %s",
+				what, fmtBytes(sp.avail.Load()), dir, fmtBytes(sp.reserve)), err)
+		}
+	}
 	if err != nil {
 		s.cache.Unref()
 		return nil, newError(CodeIO, "open pebble", err)
@@ -102,12 +126,25 @@ func Open(dir string, cfg Config) (*Store, error) {
 		s.cache.Unref()
 		return nil, err
 	}
-	s.bg.start(s)
-	if cfg.Durability == DurabilityNoWAL {
-		s.flusher.start(s, cfg.FlushInterval)
+	if readOnly {
+		sp.mode.Store(uint32(spaceReadOnly))
+		s.logSpace()
+	} else {
+		s.bg.start(s)
+		if cfg.Durability == DurabilityNoWAL {
+			s.flusher.start(s, cfg.FlushInterval)
+		}
+		s.refreshSpace(true)
+		if sp.ballastMissing() > 0 && sp.headroom() >= sp.reserve+sp.ballastSize {
+			if err := s.makeBallast(); err != nil {
+				cfg.Logger.Warn("datastore: cannot create the emergency ballast", "path", sp.ballastPath, "err", err.Error())
+			}
+			s.refreshSpace(true)
+		}
+		s.maybeEvict(RegionStore)
+		s.maybeEvict(RegionCache)
 	}
-	s.maybeEvict(RegionStore)
-	s.maybeEvict(RegionCache)
+	s.startSpace()
 	return s, nil
 }
 
@@ -115,21 +152,29 @@ func Open(dir string, cfg Config) (*Store, error) {
 // (with a WAL, Pebble replays it at the next Open) and closes Pebble. Calls
 // after Close return ErrClosed; Close itself is idempotent.
 func (s *Store) Close() error {
+	s.space.stopSpace()
 	s.bg.stop()
 	s.flusher.stop()
 	s.closeMu.Lock()
 	defer s.closeMu.Unlock()
 	if s.closed {
+		s.space.closeSpace()
 		return nil
 	}
 	s.closed = true
 	var ferr error
-	if s.cfg.Durability == DurabilityNoWAL {
-		ferr = s.db.Flush()
+	if s.cfg.Durability == DurabilityNoWAL && s.space.getMode() != spaceReadOnly {
+		// Out of space, this fails at once: the blocks written since the
+		// last Sync are lost, as in a crash.
+		ferr = s.flushWait()
 	}
+	s.space.closeSpace() // releases a flush held back by the gate
 	err := errors.Join(ferr, s.db.Close())
 	s.cache.Unref()
 	if err != nil {
+		if CodeOf(ferr) == CodeDiskFull || isENOSPC(err) {
+			return newError(CodeDiskFull, "closed on a full disk: the writes since the last Sync are lost", err)
+		}
 		return newError(CodeIO, "close pebble", err)
 	}
 	return nil
@@ -346,7 +391,10 @@ func checkRegion(r Region) error {
 // them from RegionCache to RegionStore when r is RegionStore; a Put to
 // RegionCache never demotes). If a different valid block is already stored
 // under rk, Put returns ErrCollision and keeps the old block. With
-// DurabilityWALSync, Put returns after the write is fsynced.
+// DurabilityWALSync, Put returns after the write is fsynced. A new block is
+// refused with ErrDiskFull, at once, when the free space is below the
+// reserve (for RegionCache, below twice the reserve; see Config.ReserveBytes);
+// a Put of a block already stored still succeeds.
 func (s *Store) Put(rk keys.RoutingKey, block []byte, r Region) error {
 	if err := checkRegion(r); err != nil {
 		return err
@@ -358,14 +406,23 @@ func (s *Store) Put(rk keys.RoutingKey, block []byte, r Region) error {
 		return ErrClosed
 	}
 	defer s.exit()
+	full := s.admit(r)
 	mu := s.stripe(&rk)
 	mu.Lock()
 	b := s.db.NewBatchWithSize(len(block)+batchOverhead, retainBatches)
 	var d delta
 	err := s.planPut(b, &rk, block, r, &d)
+	if err == nil && full != nil {
+		if d.inserts > 0 {
+			err = s.refuse(full)
+		} else if s.space.noWrites() {
+			b.Reset() // stored already: skip the touch
+			d = delta{}
+		}
+	}
 	if err == nil && !b.Empty() {
 		if cerr := s.commit(b, s.wsync); cerr != nil {
-			err = keyError(CodeIO, rk, "commit", cerr)
+			err = commitError(&rk, cerr)
 		} else {
 			s.apply(&d)
 		}
@@ -380,7 +437,9 @@ func (s *Store) Put(rk keys.RoutingKey, block []byte, r Region) error {
 
 // PutBatch verifies and stores entries in region r with one Pebble batch and
 // (with DurabilityWALSync) one fsync. If any entry is invalid, PutBatch returns
-// an *Error with CodeInvalidBlock and Index set, and writes nothing. Entries
+// an *Error with CodeInvalidBlock and Index set, and writes nothing. If the
+// disk is full (as for Put) and any entry is a new block, it returns
+// ErrDiskFull and writes nothing. Entries
 // that collide with a stored block, or with an earlier entry of the batch,
 // are skipped; the others are written and the returned error is errors.Join
 // of one ErrCollision-matching *Error per skipped entry.
@@ -424,14 +483,16 @@ func (s *Store) putBatch(entries []Entry, r Region, verify bool) error {
 	defer s.exit()
 
 	var d delta
-	err := s.putBatchLocked(entries, r, &d)
+	err := s.putBatchLocked(entries, r, s.admit(r), &d)
 	s.evictAfter(&d)
 	return err
 }
 
 // putBatchLocked is PutBatch after validation: it locks the stripes involved
 // (in ascending order, as eviction does), plans and commits the batch.
-func (s *Store) putBatchLocked(entries []Entry, r Region, d *delta) error {
+// If full is not nil and the batch holds a new block, nothing is written and
+// full is returned.
+func (s *Store) putBatchLocked(entries []Entry, r Region, full *Error, d *delta) error {
 	var need [numStripes]bool
 	for i := range entries {
 		need[int(entries[i].Key[0])%numStripes] = true
@@ -479,10 +540,20 @@ func (s *Store) putBatchLocked(entries []Entry, r Region, d *delta) error {
 			errs = append(errs, err)
 		}
 	}
+	if full != nil {
+		if d.inserts > 0 {
+			*d = delta{}
+			return s.refuse(full)
+		}
+		if s.space.noWrites() {
+			*d = delta{}
+			return errors.Join(errs...) // stored already: skip the touches
+		}
+	}
 	if !b.Empty() {
 		if err := s.commit(b, s.wsync); err != nil {
 			*d = delta{}
-			return newError(CodeIO, "commit batch", err)
+			return commitError(nil, err)
 		}
 		s.apply(d)
 	}
@@ -584,6 +655,9 @@ func (s *Store) planTouch(b *pebble.Batch, rk *keys.RoutingKey, old meta, target
 
 // touch refreshes the recency of an entry read by Get. It is not synced.
 func (s *Store) touch(rk *keys.RoutingKey, seen meta) {
+	if s.space.noWrites() {
+		return
+	}
 	mu := s.stripe(rk)
 	mu.Lock()
 	defer mu.Unlock()
@@ -601,7 +675,9 @@ func (s *Store) touch(rk *keys.RoutingKey, seen meta) {
 }
 
 // Delete removes the block stored under rk, if any. Deleting an absent key is
-// not an error. With DurabilityWALSync, Delete returns after an fsync.
+// not an error. With DurabilityWALSync, Delete returns after an fsync. It
+// fails with ErrDiskFull only while the file system is out of space or the
+// store is read-only.
 func (s *Store) Delete(rk keys.RoutingKey) error {
 	if !s.enter() {
 		return ErrClosed
@@ -624,39 +700,61 @@ func (s *Store) Delete(rk keys.RoutingKey) error {
 		d.sub(m.region, int64(m.size))
 	}
 	if err := s.commit(b, s.wsync); err != nil {
-		return keyError(CodeIO, rk, "commit", err)
+		return commitError(&rk, err)
 	}
 	s.apply(&d)
 	return nil
 }
 
-// commit commits b, counting its bytes (for Stats().WriteAmp) and marking
-// the memtable dirty for a DurabilityNoWAL flush.
+// commit commits b, counting its bytes (for Stats().WriteAmp and the
+// free-space estimate) and marking the memtable dirty for a DurabilityNoWAL
+// flush. While the file system is out of space or Pebble is read-only it
+// writes nothing and returns an ErrDiskFull error.
 func (s *Store) commit(b *pebble.Batch, o *pebble.WriteOptions) error {
+	if m := s.space.getMode(); m >= spaceENOSPC {
+		// A failed WAL write is fatal to Pebble: write nothing.
+		return s.space.fullError(m, RegionStore)
+	}
 	n := b.Len()
 	if err := b.Commit(o); err != nil {
 		return err
 	}
 	s.committed.Add(uint64(n))
+	s.unflushed.Add(int64(n))
 	s.markDirty()
 	return nil
 }
 
 // Sync makes every write completed so far durable: one WAL fsync, or with
 // DurabilityNoWAL a memtable flush (which writes the blocks once, into a blob
-// file, and syncs it). It is not needed with DurabilityWALSync.
+// file, and syncs it). It is not needed with DurabilityWALSync. If the file
+// system runs out of space, Sync returns ErrDiskFull at once instead of
+// waiting; the writes are then flushed when space returns, or lost if the
+// Store is closed first.
 func (s *Store) Sync() error {
 	if !s.enter() {
 		return ErrClosed
 	}
 	defer s.exit()
 	var err error
-	if s.cfg.Durability == DurabilityNoWAL {
+	switch m := s.space.getMode(); {
+	case m == spaceReadOnly:
+		return nil // nothing written since Open
+	case s.cfg.Durability == DurabilityNoWAL:
 		err = s.flushIfDirty()
-	} else {
+	case m == spaceENOSPC:
+		return s.space.fullError(m, RegionStore)
+	default:
 		err = s.db.LogData(nil, pebble.Sync)
 	}
 	if err != nil {
+		var e *Error
+		if errors.As(err, &e) {
+			return err
+		}
+		if isENOSPC(err) {
+			return newError(CodeDiskFull, "sync", err)
+		}
 		return newError(CodeIO, "sync", err)
 	}
 	return nil
@@ -699,6 +797,9 @@ func (s *Store) noteCorrupt(rk *keys.RoutingKey, cause error) {
 // verification. (Between the failed read and the lock, a Put may have
 // replaced the block, or a quarantine restored it.) It is not synced.
 func (s *Store) dropEntry(rk *keys.RoutingKey) {
+	if s.space.noWrites() {
+		return // dropped on a later read
+	}
 	mu := s.stripe(rk)
 	mu.Lock()
 	defer mu.Unlock()

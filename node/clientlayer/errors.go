@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/hamsnet/hams/datastore"
 	"github.com/hamsnet/hams/fcp/fcpwire"
 )
 
@@ -98,9 +99,18 @@ func asFetch(err error) error {
 	return fetchErr(fcpwire.FetchInternalError, err, "block store failed")
 }
 
-// asInsert turns an error met during an insert into an *InsertError.
+// asInsert turns an error met during an insert into an *InsertError. A
+// datastore refusal for lack of disk space (datastore.ErrDiskFull, from a
+// put or from the final sync) becomes code fcpwire.InsertBucketError, fred's
+// "out of disk space" code, with the datastore's message (how much is free,
+// the reserve) as the detail.
 func asInsert(err error) error {
 	var ie *InsertError
+	var de *datastore.Error
+	if errors.As(err, &de) && de.Code == datastore.CodeDiskFull &&
+		!(errors.As(err, &ie) && ie.Code == fcpwire.InsertBucketError) {
+		return insertErr(fcpwire.InsertBucketError, de, "the node's disk is full")
+	}
 	if err == nil || errors.As(err, &ie) {
 		return err
 	}

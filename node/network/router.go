@@ -673,13 +673,14 @@ func (r *router) write(ops []routing.StoreOp) {
 		if errors.Is(err, datastore.ErrCollision) && len(es) > 1 {
 			// One SSK slot holds another block: write the others alone.
 			for _, e := range es {
-				if err := r.ds.PutBatchEncoded([]datastore.Entry{e}, dr); err != nil && !errors.Is(err, datastore.ErrCollision) {
+				if err := r.ds.PutBatchEncoded([]datastore.Entry{e}, dr); err != nil && !errors.Is(err, datastore.ErrCollision) && !errors.Is(err, datastore.ErrDiskFull) {
 					r.log.Warn("datastore write", "key", e.Key, "err", err)
 				}
 			}
 			continue
 		}
-		if err != nil && !errors.Is(err, datastore.ErrCollision) {
+		if err != nil && !errors.Is(err, datastore.ErrCollision) && !errors.Is(err, datastore.ErrDiskFull) {
+			// (A full disk is logged by the datastore, once a minute.)
 			r.log.Warn("datastore write", "blocks", len(es), "err", err)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"mime"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/hamsnet/hams/fcp/fcpclient"
 	"github.com/hamsnet/hams/fcp/fcpwire"
@@ -66,10 +67,38 @@ func runPut(ctx context.Context, env *Env, args []string) error {
 		if errors.As(err, &pf) && pf.Code == fcpwire.InsertCollision {
 			return withHint(err, "something else is already inserted at this URI; use a new name or edition")
 		}
+		if detail, ok := diskFullDetail(pf); ok {
+			return withHint(&nodeDiskFullError{detail, err}, "free space on the disk of the node's directory; the node accepts inserts again by itself (docs/operator.md, \"When the disk is full\")")
+		}
 		return requestError(err)
 	}
 	_, err = fmt.Fprintln(env.Stdout, got)
 	return err
+}
+
+// nodeDiskFullError is an insert the node refused for lack of disk space
+// (PutFailed code 2 with the datastore's "disk full" detail), printed as
+// "insert failed: disk full on the node: …" without fred's code texts.
+type nodeDiskFullError struct {
+	detail string
+	err    error
+}
+
+func (e *nodeDiskFullError) Error() string {
+	return "insert failed: disk full on the node: " + e.detail
+}
+func (e *nodeDiskFullError) Unwrap() error { return e.err }
+
+// diskFullDetail returns the datastore's account of a full disk ("3.0 MiB
+// free on DIR, below the reserve of 64.0 MiB") from a PutFailed, if that is
+// why the insert failed.
+func diskFullDetail(pf *fcpclient.PutFailedError) (string, bool) {
+	const marker = "datastore: disk full: "
+	if pf == nil || pf.Code != fcpwire.InsertBucketError {
+		return "", false
+	}
+	_, detail, ok := strings.Cut(pf.ExtraDescription, marker)
+	return detail, ok
 }
 
 // testHookDDA, set by tests, hears each transfer that uses direct disk
