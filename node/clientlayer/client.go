@@ -41,7 +41,14 @@ func (c *Client) reedSolomon(k, m int) (reedsolomon.Encoder, error) {
 	// Leopard-RS over GF(2^8) (docs/metadata.md §4): its FFT-based encoder
 	// costs O(log n) per byte where the Vandermonde-matrix code costs O(m),
 	// a seventh of the CPU of a 128+128 segment on one core.
-	e, err := reedsolomon.New(k, m, reedsolomon.WithLeopardGF(true))
+	//
+	// Without its inversion cache: klauspost/reedsolomon v1.14.2 keys the
+	// cache of leopard8's ReconstructData by the missing data shards only,
+	// so a segment missing other check blocks than an earlier one reused
+	// its error locator and decoded to wrong bytes of the right length
+	// (found by tools/soak; TestReconstructAnyBlocks). The locator costs
+	// two Walsh-Hadamard transforms of 256 entries per decode.
+	e, err := reedsolomon.New(k, m, reedsolomon.WithLeopardGF(true), reedsolomon.WithInversionCache(false))
 	if err != nil {
 		return nil, err
 	}
