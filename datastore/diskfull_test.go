@@ -312,12 +312,15 @@ func TestDiskFullEvictsCacheFirst(t *testing.T) {
 	// Between the reserve and twice the reserve.
 	leaveFree(t, mnt, 12<<20)
 	clock.Advance(2 * time.Second)
-	mustPut(t, s, spare[0], RegionStore)
+	// The cache put comes first: the check it makes refuses it at once,
+	// while the eviction it starts runs in the background (a put after
+	// that could find the space back).
 	err := s.Put(spare[1].Key, spare[1].Block, RegionCache)
 	wantDiskFull(t, err, "Put to the cache below twice the reserve")
 	if !strings.Contains(err.Error(), "twice the reserve") {
 		t.Errorf("error %q does not say why", err)
 	}
+	mustPut(t, s, spare[0], RegionStore)
 	waitFor(t, "the cache to be evicted back above twice the reserve", func() bool { return s.Stats().Space == "ok" })
 	st := s.Stats()
 	if st.Cache.Evictions == 0 || st.Store.Evictions != 0 || st.Store.Blocks != int64(len(store)+1) {
