@@ -17,7 +17,40 @@ const (
 	DefaultHandshakeTimeout = 30 * time.Second
 	DefaultIdleTimeout      = 0 // FCP clients (FMS, jSite) keep idle connections open for hours
 	DefaultUSKPollInterval  = 5 * time.Minute
+
+	// Hostile clients (docs/fcp.md, "Memory and hostile clients").
+	DefaultMaxBufferedBytes = 32 << 20
+	DefaultStreamCharge     = 16 << 20
+	DefaultMaxHeaderBytes   = 4 << 20
+	DefaultMaxFields        = 65536
+	DefaultFreeHeaderBytes  = 4 << 10
+	DefaultStallTimeout     = 60 * time.Second
 )
+
+// connectionOverhead is what a connection holds beyond its free header
+// part: its goroutine's stack (4–8 KiB), its state (about 3 KiB) and its
+// read buffer while data arrives (4 KiB).
+const connectionOverhead = 12 << 10
+
+// MemoryBound returns the most memory the server holds for its clients
+// with conns connections open: MaxBufferedBytes, plus for each connection
+// its goroutine, state and read buffer (12 KiB) and FreeHeaderBytes. What
+// running requests hold once their data has arrived (the backend's
+// inserts and fetches) comes on top. A program that limits the Go
+// runtime's memory (GOMEMLIMIT) should leave this much room for as many
+// connections as it expects, or the collector runs without pause when
+// clients fill it.
+func (c Config) MemoryBound(conns int) int64 {
+	c = c.withDefaults()
+	return c.MaxBufferedBytes + int64(conns)*int64(connectionOverhead+c.FreeHeaderBytes)
+}
+
+// Timer is a timer started by Config.AfterFunc; *time.Timer is one.
+type Timer interface {
+	// Stop prevents the timer from firing; false when it has fired or
+	// been stopped already.
+	Stop() bool
+}
 
 // NodeInfo is what NodeHello and NodeData say about the node.
 type NodeInfo struct {
@@ -61,6 +94,47 @@ type Config struct {
 	HandshakeTimeout time.Duration
 	// IdleTimeout closes a connection silent for that long. Default 0: none.
 	IdleTimeout time.Duration
+
+	// MaxBufferedBytes is the node-wide budget for client data held in
+	// memory, whose lifetime the client controls: message headers beyond
+	// FreeHeaderBytes each, from their first line until they have been
+	// handled, and direct uploads streamed into their insert while their
+	// data arrives (StreamCharge each; streams take at most half the
+	// budget). A direct upload the budget cannot cover is spooled to a file
+	// under StateDir and inserted once it has arrived, as fred puts client
+	// data in a temporary file when its RAM buckets are full; a header it
+	// cannot cover is read, dropped and refused with a non-fatal
+	// ProtocolError 3. Default 32 MiB: fred gives its RAM buckets a tenth of
+	// its heap, hams node's Go memory limit is 100 MiB, and at that size
+	// one large upload at a time still streams.
+	MaxBufferedBytes int64
+	// StreamCharge is what one streamed upload of more than 64 KiB takes
+	// of MaxBufferedBytes while its data arrives, whatever its size (a
+	// smaller one takes 64 KiB). Default 16 MiB: hams's client layer sets
+	// up two buffers of one segment (128 data and 128 check blocks of
+	// 32 KiB) for any file larger than its 64 KiB sample.
+	StreamCharge int64
+	// MaxHeaderBytes bounds the field lines of one message (and so what one
+	// connection has in a header at a time); more is a fatal ProtocolError
+	// 3. Default 4 MiB: a ClientPutComplexDir of about 15,000 files.
+	MaxHeaderBytes int
+	// MaxFields bounds the fields of one message; more is a fatal
+	// ProtocolError 3. Default 65536.
+	MaxFields int
+	// FreeHeaderBytes is the part of each message's header (bytes plus 128
+	// per field, fcpwire.HeaderCost) not charged to MaxBufferedBytes, so
+	// that ordinary messages are never refused for want of it. Default
+	// 4 KiB; each connection can hold that much outside the budget.
+	FreeHeaderBytes int
+	// StallTimeout closes a connection that sends nothing for that long in
+	// the middle of a message (its header or its data), after a fatal
+	// ProtocolError 3 when the connection takes it. Between messages only
+	// IdleTimeout applies. Default 60 s (nginx's client_body_timeout);
+	// negative means none.
+	StallTimeout time.Duration
+	// AfterFunc starts the StallTimeout timers, as time.AfterFunc does.
+	// Default time.AfterFunc; tests inject a fake clock here.
+	AfterFunc func(d time.Duration, f func()) Timer
 	// Now returns the current time for StartupTime, CompletionTime and
 	// LastProgress. Default time.Now. (Handshake and idle deadlines are set
 	// on the connection and use its clock.)
@@ -115,6 +189,21 @@ func (c Config) Validate() error {
 	if c.IdleTimeout < 0 {
 		return &ConfigError{"IdleTimeout", "negative"}
 	}
+	if c.MaxBufferedBytes < 0 {
+		return &ConfigError{"MaxBufferedBytes", "negative"}
+	}
+	if c.StreamCharge < 0 {
+		return &ConfigError{"StreamCharge", "negative"}
+	}
+	if c.MaxHeaderBytes < 0 {
+		return &ConfigError{"MaxHeaderBytes", "negative"}
+	}
+	if c.MaxFields < 0 {
+		return &ConfigError{"MaxFields", "negative"}
+	}
+	if c.FreeHeaderBytes < 0 {
+		return &ConfigError{"FreeHeaderBytes", "negative"}
+	}
 	return nil
 }
 
@@ -133,6 +222,27 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.MaxBufferedBytes == 0 {
+		c.MaxBufferedBytes = DefaultMaxBufferedBytes
+	}
+	if c.StreamCharge == 0 {
+		c.StreamCharge = DefaultStreamCharge
+	}
+	if c.MaxHeaderBytes == 0 {
+		c.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
+	if c.MaxFields == 0 {
+		c.MaxFields = DefaultMaxFields
+	}
+	if c.FreeHeaderBytes == 0 {
+		c.FreeHeaderBytes = DefaultFreeHeaderBytes
+	}
+	if c.StallTimeout == 0 {
+		c.StallTimeout = DefaultStallTimeout
+	}
+	if c.AfterFunc == nil {
+		c.AfterFunc = func(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
 	}
 	if c.USKPollInterval <= 0 {
 		c.USKPollInterval = DefaultUSKPollInterval

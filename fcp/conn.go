@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"strconv"
@@ -34,18 +35,182 @@ type conn struct {
 	subs        map[string]context.CancelFunc // SubscribeUSK, under s.mu
 	id          string
 
+	// The StallTimeout watchdog (see stallReader), under stallMu.
+	stallMu    sync.Mutex
+	stallTimer Timer  // running while a read inside a message waits
+	stallSeq   uint64 // numbers the timers; an older one's firing is stale
+	stallDone  bool   // the connection is closing: no more timers
+
+	parsing bool // holds a token of s.parsers (reader goroutine only)
+	ready   bool // WaitRead saw data; the next Read does not wait
+
 	closeOnce sync.Once
 }
 
 type deadliner interface{ SetReadDeadline(time.Time) error }
 
 func newConn(s *Server, rwc io.ReadWriteCloser) *conn {
-	return &conn{
+	c := &conn{
 		s:    s,
 		rwc:  rwc,
-		r:    fcpwire.NewReader(rwc, fcpwire.Limits{MaxDataLength: s.cfg.MaxDataLength}),
 		w:    fcpwire.NewWriter(rwc),
 		reqs: map[string]*request{},
+	}
+	cfg := &s.cfg
+	var src io.Reader = stallReader{c}
+	if wait := rawWait(rwc); wait != nil {
+		src = waitingReader{stallReader{c}, wait}
+	}
+	c.r = fcpwire.NewReader(src, fcpwire.Limits{
+		MaxDataLength:   cfg.MaxDataLength,
+		MaxHeaderBytes:  cfg.MaxHeaderBytes,
+		MaxFields:       cfg.MaxFields,
+		Budget:          s.budget,
+		FreeHeaderBytes: cfg.FreeHeaderBytes,
+	})
+	return c
+}
+
+// stallReader reads the connection for c.r. A read inside a message (a
+// header begun, data not all read) that waits longer than StallTimeout
+// closes the connection: a client that stops in the middle of a message
+// holds its half message, and would do so forever. A read between messages
+// waits as long as the client likes (IdleTimeout aside), and so does the
+// server when it does not read (an insert that takes its time with the
+// streamed data).
+type stallReader struct{ c *conn }
+
+func (sr stallReader) Read(p []byte) (n int, err error) {
+	c := sr.c
+	if c.ready {
+		// WaitRead saw data: this read does not wait, and the parse
+		// token, if any, was taken for what it brings.
+		c.ready = false
+		n, err = c.rwc.Read(p)
+	} else {
+		c.releaseParse()
+		c.guardStall(func() { n, err = c.rwc.Read(p) })
+		if n > 0 && c.r.Heavy() {
+			c.acquireParse()
+		}
+	}
+	c.s.inBytes.Add(int64(n))
+	return n, err
+}
+
+// acquireParse waits for a token to parse what was just read of a heavy
+// header (fcpwire.Reader.Heavy): only GOMAXPROCS connections at a time parse
+// such headers. Thousands of connections pouring out headers then wait
+// their turn parked, instead of all being runnable, where an ordinary
+// client's goroutines would queue behind them for the CPU. The token is
+// given back before the next read and when the message has been read, never
+// held while waiting for the client.
+func (c *conn) acquireParse() {
+	select {
+	case c.s.parsers <- struct{}{}:
+		c.parsing = true
+	case <-c.s.ctx.Done():
+	}
+}
+
+func (c *conn) releaseParse() {
+	if c.parsing {
+		<-c.s.parsers
+		c.parsing = false
+	}
+}
+
+// waitingReader is a stallReader over a socket: it waits for data without
+// a buffer (fcpwire.Waiter), so that idle and stalled connections hold
+// none.
+type waitingReader struct {
+	stallReader
+	wait func() error
+}
+
+func (wr waitingReader) WaitRead() (err error) {
+	c := wr.c
+	c.releaseParse()
+	c.guardStall(func() { err = wr.wait() })
+	if err == nil {
+		// Take the token before the Reader takes a buffer to read into:
+		// connections waiting their turn hold no buffer.
+		if c.r.Heavy() {
+			c.acquireParse()
+		}
+		c.ready = true
+	}
+	return err
+}
+
+// guardStall runs read, a wait for the client, under the stall watchdog
+// when the client is inside a message.
+func (c *conn) guardStall(read func()) {
+	guard := c.s.cfg.StallTimeout > 0 && c.r.InMessage()
+	if guard {
+		c.armStall()
+	}
+	read()
+	if guard {
+		c.disarmStall()
+	}
+}
+
+func (c *conn) armStall() {
+	c.stallMu.Lock()
+	defer c.stallMu.Unlock()
+	if c.stallDone {
+		return
+	}
+	c.stallSeq++
+	seq := c.stallSeq
+	c.stallTimer = c.s.cfg.AfterFunc(c.s.cfg.StallTimeout, func() { c.stalled(seq) })
+}
+
+func (c *conn) disarmStall() {
+	c.stallMu.Lock()
+	defer c.stallMu.Unlock()
+	if c.stallTimer != nil {
+		c.stallTimer.Stop()
+		c.stallTimer = nil
+	}
+}
+
+// stalled runs when timer seq fires: if the read it guards still waits,
+// the client is told (if it reads) and the connection closed.
+func (c *conn) stalled(seq uint64) {
+	c.stallMu.Lock()
+	if c.stallDone || c.stallTimer == nil || c.stallSeq != seq {
+		c.stallMu.Unlock()
+		return
+	}
+	c.stallTimer, c.stallDone = nil, true
+	// The reader goroutine still runs (close has not stopped the
+	// watchdog), so the server's WaitGroup is above zero.
+	c.s.wg.Add(1)
+	c.stallMu.Unlock()
+	defer c.s.wg.Done()
+	c.s.cfg.Logger.Debug("fcp: connection stalled inside a message", "client", c.name, "timeout", c.s.cfg.StallTimeout)
+	c.sendUnblocked(&fcpwire.ProtocolError{Code: fcpwire.CodeMessageParseError, Fatal: true,
+		Extra: fmt.Sprintf("message not completed: nothing received for %v", c.s.cfg.StallTimeout)})
+	c.rwc.Close() // the reader's Read fails; serve closes the rest
+}
+
+// sendUnblocked sends pe if it can without waiting: not while another
+// message is being written, and for at most a second (the client may not
+// read).
+func (c *conn) sendUnblocked(pe *fcpwire.ProtocolError) {
+	wd, ok := c.rwc.(interface{ SetWriteDeadline(time.Time) error })
+	if !ok || !c.wmu.TryLock() {
+		return
+	}
+	defer c.wmu.Unlock()
+	if c.dead {
+		return
+	}
+	wd.SetWriteDeadline(time.Now().Add(time.Second))
+	if c.w.WriteMessage(pe.Message()) != nil {
+		c.dead = true
 	}
 }
 
@@ -91,6 +256,7 @@ func (c *conn) serve() {
 	}
 	for {
 		m, err := c.r.ReadMessage()
+		c.releaseParse()
 		if err != nil {
 			var pe *fcpwire.ProtocolError
 			if errors.As(err, &pe) {
@@ -141,6 +307,15 @@ func (c *conn) serve() {
 // requests.
 func (c *conn) close() {
 	c.closeOnce.Do(func() {
+		c.stallMu.Lock()
+		c.stallDone = true
+		if c.stallTimer != nil {
+			c.stallTimer.Stop()
+			c.stallTimer = nil
+		}
+		c.stallMu.Unlock()
+		c.r.Release()
+		c.releaseParse()
 		// Close first: it unblocks a writer stuck on a client that does
 		// not read, which holds wmu.
 		c.rwc.Close()
@@ -153,6 +328,11 @@ func (c *conn) close() {
 		if c.name != "" {
 			if cl := s.clients[c.name]; cl != nil && cl.conn == c {
 				cl.conn = nil
+				if len(cl.reqs) == 0 {
+					// Nothing to keep: clients that come and go under
+					// ever new names must not pile up.
+					delete(s.clients, c.name)
+				}
 			}
 		}
 		var cancels []*request

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -205,6 +206,9 @@ func (c *conn) clientPutComplexDir(m *fcpwire.Message) error {
 	for _, f := range files {
 		r.Entries = append(r.Entries, f.savedEntry)
 	}
+	// The Files.N fields live on as Entries: keep the rest only (a large
+	// site's header would otherwise stay in memory for the request's life).
+	r.Fields = slices.DeleteFunc(r.Fields, func(f fcpwire.Field) bool { return strings.HasPrefix(f.Name, "Files.") })
 	if r.Persistence == persistForever {
 		c.s.save(r)
 	}
@@ -217,7 +221,7 @@ func spoolN(path string, r io.Reader, n int64) error {
 	if err != nil {
 		return err
 	}
-	_, err = io.CopyN(f, r, n)
+	_, err = fcpwire.CopyN(f, r, n) // holds no buffer while it waits (see spool)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

@@ -10,6 +10,12 @@
 // reboot-persistent or forever-persistent (kept in Config.StateDir and run
 // again after a restart), on a client's own queue or the global one.
 //
+// Hostile clients are bounded (docs/fcp.md, "Memory and hostile clients"):
+// the client data a server holds in memory is at most
+// Config.MaxBufferedBytes plus about 16 KiB per connection; uploads beyond
+// the budget are spooled to disk, headers beyond it refused; a connection
+// that stalls inside a message is closed after Config.StallTimeout.
+//
 // docs/fcp.md lists every FCP 2.0 message and field and what the server
 // does with it; the transcripts in testdata pin the wire format.
 //

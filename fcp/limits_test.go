@@ -14,7 +14,7 @@ import (
 )
 
 // raiseFDLimit raises the open-file limit to at least n, or skips t.
-func raiseFDLimit(t *testing.T, n uint64) {
+func raiseFDLimit(t testing.TB, n uint64) {
 	var lim syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
 		t.Skipf("getrlimit: %v", err)
@@ -40,9 +40,16 @@ func openFDs() int {
 
 // waitFor polls cond (the server's own bookkeeping, which has no event to
 // wait on) for up to 30 s.
-func waitFor(t *testing.T, what string, cond func() bool) {
+func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	waitForUpTo(t, 30*time.Second, what, cond)
+}
+
+// waitForUpTo is waitFor with a longer patience, for work that grows with
+// a test's scale.
+func waitForUpTo(t testing.TB, patience time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(patience)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
@@ -52,7 +59,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 }
 
 // serveTCP runs h's server on a loopback listener.
-func serveTCP(t *testing.T, h *harness) string {
+func serveTCP(t testing.TB, h *harness) string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -66,10 +73,14 @@ func serveTCP(t *testing.T, h *harness) string {
 }
 
 // TestMain lets the test binary act as a swarm of idle clients (see
-// idleSwarm).
+// idleSwarm) or of hostile ones (hostileSwarm).
 func TestMain(m *testing.M) {
 	if addr := os.Getenv("HAMS_FCP_IDLE_SWARM"); addr != "" {
 		idleSwarm(addr)
+		return
+	}
+	if addr := os.Getenv("HAMS_FCP_HOSTILE_SWARM"); addr != "" {
+		hostileSwarm(addr)
 		return
 	}
 	os.Exit(m.Run())

@@ -65,7 +65,13 @@ func (c *conn) clientPut(m *fcpwire.Message) error {
 		return c.send(identifierCollision(r.ID, r.Global))
 	}
 	if m.Data != nil && r.Persistence != persistForever {
-		return c.streamUpload(r, m.Data)
+		// Streamed while the budget for client data in memory covers it;
+		// else spooled to disk first, as fred puts client data in a
+		// temporary file when its RAM buckets are full.
+		if charge := streamCharge(m.DataLength, c.s.cfg.StreamCharge); c.s.budget.reserveStream(charge) {
+			defer c.s.budget.releaseStream(charge)
+			return c.streamUpload(r, m.Data)
+		}
 	}
 	if m.Data != nil {
 		if err := c.spool(r, m.Data); err != nil {
@@ -79,16 +85,34 @@ func (c *conn) clientPut(m *fcpwire.Message) error {
 	return nil
 }
 
+// smallUpload is what a streamed upload of at most this size is charged:
+// hams's client layer reads the first 64 KiB of an upload into a sample,
+// and a file that fits is inserted from it.
+const smallUpload = 64 << 10
+
+// streamCharge is what a streamed upload of n bytes takes of the budget
+// while its data arrives: what the backend may hold meanwhile. A larger
+// upload is charged limit (Config.StreamCharge) whatever its size: the
+// client layer sets up its segment buffers for any splitfile.
+func streamCharge(n, limit int64) int64 {
+	if n <= smallUpload {
+		return min(smallUpload, limit)
+	}
+	return limit
+}
+
 // errInsertEnded closes an upload stream whose insert has ended.
 var errInsertEnded = errors.New("fcp: the insert has ended")
 
 // streamUpload runs a direct upload that need not survive a node restart
 // (Persistence connection or reboot) while its data arrives: the insert reads
 // the connection through a pipe instead of a spool file, saving a write and
-// a read of the whole file. The connection's reader is busy until the data
-// is consumed, as it would be spooling it. If the insert ends first (it
-// failed), the rest of the data is read and dropped; if the data breaks off,
-// the insert fails and the connection closes.
+// a read of the whole file. The caller holds the upload's charge on the
+// budget until the data has arrived: until then, how long the backend holds
+// it in memory is up to the client. The connection's reader is busy until
+// the data is consumed, as it would be spooling it. If the insert ends first
+// (it failed), the rest of the data is read and dropped; if the data breaks
+// off, the insert fails and the connection closes.
 func (c *conn) streamUpload(r *request, data io.Reader) error {
 	pr, pw := io.Pipe()
 	r.stream = pr
@@ -124,7 +148,9 @@ func (c *conn) checkFile(m *fcpwire.Message, name string) error {
 }
 
 // spool copies a direct upload's data to a file, so the connection can go
-// on while the insert runs.
+// on while the insert runs. The data is copied in chunks taken only while
+// bytes are there to read (fcpwire's data reader is an io.WriterTo), so a
+// client that stops sending holds none.
 func (c *conn) spool(r *request, data io.Reader) error {
 	f, err := os.CreateTemp(c.s.spoolDir(), r.key()+"-*")
 	if err == nil {

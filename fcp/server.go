@@ -7,7 +7,9 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -25,6 +27,10 @@ type Server struct {
 
 	stateDir string
 	tempDir  bool // stateDir is ours, removed by Close
+
+	budget  *budget       // Config.MaxBufferedBytes
+	inBytes atomic.Int64  // bytes read from all connections
+	parsers chan struct{} // tokens to parse a heavy header (see conn.parseToken)
 
 	mu        sync.Mutex
 	closed    bool
@@ -66,6 +72,8 @@ func NewServer(cfg Config, b Backend) (*Server, error) {
 		global:    &client{name: "", reqs: map[string]*request{}},
 		stateDir:  cfg.StateDir,
 		closeDone: make(chan struct{}),
+		budget:    &budget{size: cfg.MaxBufferedBytes},
+		parsers:   make(chan struct{}, runtime.GOMAXPROCS(0)),
 	}
 	if s.stateDir == "" {
 		d, err := os.MkdirTemp("", "hams-fcp-")
@@ -190,6 +198,68 @@ func (s *Server) newConn(rwc io.ReadWriteCloser) (*conn, bool) {
 	s.wg.Add(1)
 	return c, true
 }
+
+// BufferedBytes returns how much of Config.MaxBufferedBytes is in use:
+// client data the server holds in memory (headers being read, uploads
+// streamed into inserts while they arrive).
+func (s *Server) BufferedBytes() int64 {
+	s.budget.mu.Lock()
+	defer s.budget.mu.Unlock()
+	return s.budget.used
+}
+
+// budget is the node-wide allowance for client data held in memory
+// (Config.MaxBufferedBytes). It is an fcpwire.Budget for headers;
+// streamed uploads take from it through reserveStream.
+type budget struct {
+	size    int64
+	mu      sync.Mutex
+	used    int64 // by all
+	streams int64 // by streamed uploads, at most size/2
+}
+
+// Reserve takes n bytes if that many are left.
+func (b *budget) Reserve(n int64) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.used+n > b.size {
+		return false
+	}
+	b.used += n
+	return true
+}
+
+// Release gives n bytes back.
+func (b *budget) Release(n int64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.used -= n
+}
+
+// reserveStream takes n bytes for a streamed upload. Streams get at most
+// half of the budget: they can be spooled instead, headers cannot, so
+// stalled uploads must not starve headers.
+func (b *budget) reserveStream(n int64) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.used+n > b.size || b.streams+n > b.size/2 {
+		return false
+	}
+	b.used += n
+	b.streams += n
+	return true
+}
+
+// releaseStream gives back what reserveStream took.
+func (b *budget) releaseStream(n int64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.used -= n
+	b.streams -= n
+}
+
+// Size returns the budget's size (for error messages).
+func (b *budget) Size() int64 { return b.size }
 
 // Addr returns the address of the first listener, or nil.
 func (s *Server) Addr() net.Addr {

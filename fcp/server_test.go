@@ -31,6 +31,13 @@ func TestConfigValidate(t *testing.T) {
 		{Config{MaxDataLength: -1}, false},
 		{Config{MaxConnections: -1}, false},
 		{Config{IdleTimeout: -1}, false},
+		{Config{MaxBufferedBytes: -1}, false},
+		{Config{StreamCharge: -1}, false},
+		{Config{MaxHeaderBytes: -1}, false},
+		{Config{MaxFields: -1}, false},
+		{Config{FreeHeaderBytes: -1}, false},
+		{Config{StallTimeout: -1}, true}, // none
+		{Config{MaxBufferedBytes: 1 << 20, StreamCharge: 1 << 10, MaxHeaderBytes: 1 << 16, MaxFields: 10, FreeHeaderBytes: 100}, true},
 	} {
 		err := tc.cfg.Validate()
 		if (err == nil) != tc.ok {

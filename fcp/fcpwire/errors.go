@@ -105,7 +105,14 @@ type ProtocolError struct {
 	// Identifier and Global name the request, when one could be parsed.
 	Identifier string
 	Global     bool
+	// Err, when not nil, is the cause a program can test with errors.Is:
+	// ErrHeaderTooLarge, ErrTooManyFields or ErrBudgetExhausted from a
+	// Reader. It is not sent.
+	Err error
 }
+
+// Unwrap returns e.Err.
+func (e *ProtocolError) Unwrap() error { return e.Err }
 
 // Error formats as "wire: protocol error <code> (<description>): <extra>".
 func (e *ProtocolError) Error() string {
@@ -134,4 +141,11 @@ func (e *ProtocolError) Message() *Message {
 
 func protoErr(code int, fatal bool, format string, args ...any) *ProtocolError {
 	return &ProtocolError{Code: code, Fatal: fatal, Extra: fmt.Sprintf(format, args...)}
+}
+
+// limitErr is the fatal ProtocolError 3 of a Reader limit, wrapping cause.
+func limitErr(cause error, format string, args ...any) *ProtocolError {
+	e := protoErr(CodeMessageParseError, true, format, args...)
+	e.Err = cause
+	return e
 }

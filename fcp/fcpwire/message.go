@@ -17,6 +17,10 @@ type Message struct {
 	// Name is the message name, e.g. "ClientHello".
 	Name string
 	// Fields are the Field=Value lines in order. A name appears at most once.
+	// A message read with many fields keeps an index of their names for
+	// Lookup; it notices appends and a new slice, but renaming or removing
+	// fields in place (Fields[i].Name = ..., reusing Fields[:0]) must go
+	// through Set and Del instead.
 	Fields []Field
 	// Data, when not nil, is the payload: exactly DataLength bytes. From a
 	// Reader it streams from the connection and is valid only until the next
@@ -24,14 +28,49 @@ type Message struct {
 	Data io.Reader
 	// DataLength is the size of Data; ignored when Data is nil.
 	DataLength int64
+
+	// index maps the names of Fields[:indexLen] to their positions, when
+	// indexBase is &Fields[0]: set by a Reader for messages with many
+	// fields, so that looking up each of n fields takes O(n), not O(n²).
+	index     map[string]int32
+	indexLen  int
+	indexBase *Field
+}
+
+// setIndex attaches index, which covers all of m.Fields.
+func (m *Message) setIndex(index map[string]int32) {
+	if index == nil || len(m.Fields) == 0 {
+		return
+	}
+	m.index, m.indexLen, m.indexBase = index, len(m.Fields), &m.Fields[0]
+}
+
+// find returns the position of field name, or -1.
+func (m *Message) find(name string) int {
+	if m.index != nil && len(m.Fields) >= m.indexLen && m.indexLen > 0 && &m.Fields[0] == m.indexBase {
+		if i, ok := m.index[name]; ok && m.Fields[i].Name == name {
+			return int(i)
+		}
+		// Not among the indexed fields: look at those appended since.
+		for i := m.indexLen; i < len(m.Fields); i++ {
+			if m.Fields[i].Name == name {
+				return i
+			}
+		}
+		return -1
+	}
+	for i := range m.Fields {
+		if m.Fields[i].Name == name {
+			return i
+		}
+	}
+	return -1
 }
 
 // Lookup returns the value of field name and whether it is present.
 func (m *Message) Lookup(name string) (string, bool) {
-	for i := range m.Fields {
-		if m.Fields[i].Name == name {
-			return m.Fields[i].Value, true
-		}
+	if i := m.find(name); i >= 0 {
+		return m.Fields[i].Value, true
 	}
 	return "", false
 }
@@ -45,11 +84,9 @@ func (m *Message) Get(name string) string {
 // Set sets field name to value, replacing an existing value in place or
 // appending a new field. It returns m, so calls chain.
 func (m *Message) Set(name, value string) *Message {
-	for i := range m.Fields {
-		if m.Fields[i].Name == name {
-			m.Fields[i].Value = value
-			return m
-		}
+	if i := m.find(name); i >= 0 {
+		m.Fields[i].Value = value
+		return m
 	}
 	m.Fields = append(m.Fields, Field{name, value})
 	return m
@@ -57,11 +94,9 @@ func (m *Message) Set(name, value string) *Message {
 
 // Del removes field name if present.
 func (m *Message) Del(name string) {
-	for i := range m.Fields {
-		if m.Fields[i].Name == name {
-			m.Fields = append(m.Fields[:i], m.Fields[i+1:]...)
-			return
-		}
+	if i := m.find(name); i >= 0 {
+		m.Fields = append(m.Fields[:i], m.Fields[i+1:]...)
+		m.index = nil // positions moved
 	}
 }
 

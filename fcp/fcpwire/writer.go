@@ -7,18 +7,25 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Writer writes FCP messages. It is not safe for concurrent use: a server
 // that answers from several goroutines serialises its writes.
+//
+// A Writer holds a buffer only while it writes a message (buffers are
+// pooled), so that thousands of idle connections cost little.
 type Writer struct {
 	w  io.Writer // the stream; large data goes straight to it
 	bw *bufio.Writer
 }
 
+// writeBuffers are the Writers' buffers between messages.
+var writeBuffers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, bufferSize) }}
+
 // NewWriter returns a Writer over w.
 func NewWriter(w io.Writer) *Writer {
-	return &Writer{w: w, bw: bufio.NewWriterSize(w, bufferSize)}
+	return &Writer{w: w}
 }
 
 // ErrBadMessage is returned for a message that cannot be framed: a name or
@@ -30,6 +37,16 @@ var ErrBadMessage = errors.New("wire: message cannot be framed")
 // DataLength bytes; short data is an error (the stream is then broken and
 // must be closed).
 func (w *Writer) WriteMessage(m *Message) error {
+	if err := check(m); err != nil {
+		return err
+	}
+	w.bw = writeBuffers.Get().(*bufio.Writer)
+	w.bw.Reset(w.w)
+	defer func() {
+		w.bw.Reset(nil)
+		writeBuffers.Put(w.bw)
+		w.bw = nil
+	}()
 	if err := w.writeHeader(m); err != nil {
 		return err
 	}
@@ -71,9 +88,6 @@ func check(m *Message) error {
 }
 
 func (w *Writer) writeHeader(m *Message) error {
-	if err := check(m); err != nil {
-		return err
-	}
 	w.bw.WriteString(m.Name)
 	w.bw.WriteByte('\n')
 	for _, f := range m.Fields {

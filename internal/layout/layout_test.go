@@ -60,6 +60,7 @@ var allowed = map[string][]string{
 	"tools/noderefvectors":    {"internal/vectorfile", "keys"},
 	"tools/socialvectors":     {"internal/vectorfile", "keys", "tools/social/feed"},
 	"tools/inboxvectors":      {"internal/vectorfile", "keys", "tools/social/feed", "tools/social/inbox"},
+	"tools/fcpflood":          {"fcp/fcpclient"},
 }
 
 // pure packages do no I/O of their own, read no clock, start no goroutine

@@ -1,0 +1,5 @@
+//go:build !race
+
+package fcp
+
+const raceEnabled = false
