@@ -61,8 +61,24 @@ type request struct {
 	// accepted: an insert was taken further by a peer (it answered
 	// InsertReply or RouteNotFound), or written here.
 	accepted bool
+	// took: a peer took the insert further (answered RouteNotFound).
+	took bool
 	// stored is where an insert was written here (0: not written).
 	stored Region
+	// fork: an insert that arrived at an HTL where nothing is written and
+	// may be written here goes on under a fresh ID (see forkInsert).
+	fork bool
+	// upID is the ID r's source knows it by, once r goes on under a
+	// fresh ID (0: id).
+	upID RequestID
+}
+
+// upstreamID is the ID r's source knows it by.
+func (r *request) upstreamID() RequestID {
+	if r.upID != 0 {
+		return r.upID
+	}
+	return r.id
 }
 
 // Core is one node's routing logic. It is not safe for concurrent use: the
@@ -350,6 +366,7 @@ func (c *Core) incoming(now time.Time, p *peer, m Message) {
 	}
 	r := &request{id: m.ID, insert: m.Type == MsgInsert, key: m.Key, loc: KeyLocation(m.Key),
 		htl: htl, source: p.id, block: m.Block}
+	r.fork = r.insert && !c.writable(m.HTL) && c.writable(htl)
 	if !r.insert {
 		if f, ok := c.failed.get(now, m.Key); ok && f.htl >= htl {
 			c.ask(now, m.Key, p.id)
@@ -431,7 +448,7 @@ func (c *Core) begin(now time.Time, r *request) {
 // beginInsert writes insert r here (where it may), hands its block to
 // whoever waits for the key, and routes it on.
 func (c *Core) beginInsert(now time.Time, r *request) {
-	if c.writable(r.htl) && r.source != 0 {
+	if c.writable(r.htl) && r.source != 0 && !c.inserting(r.key, r.block) {
 		region := RegionCache
 		if r.htl <= c.cfg.StoreHTL || c.closestToKey(r.loc) {
 			region = RegionStore
@@ -442,8 +459,43 @@ func (c *Core) beginInsert(now time.Time, r *request) {
 	}
 	c.offer(now, r.key, r.block, r.source)
 	c.satisfy(now, r.key, r.block, false)
+	if r.fork {
+		c.forkInsert(now, r)
+	}
 	r.phase = phaseRouting
 	c.route(now, r)
+}
+
+// forkInsert gives insert r a fresh ID for the rest of its route, as
+// Hyphanet's node forks an insert that becomes cacheable: on its first
+// hops, where nothing is written, it may have passed the nodes that are
+// to store it (in a small network it reaches the node closest to the key
+// within a hop or two), and under its old ID those nodes would refuse it
+// as a loop. Under the new ID it can go back to them, its source
+// included (which would otherwise be skipped). Its source still
+// knows it by the old ID, which stays remembered here, so that the insert
+// under either ID coming back is still refused as a loop.
+func (c *Core) forkInsert(now time.Time, r *request) {
+	r.fork = false
+	id := c.newID()
+	c.recent.add(now, id, c.cfg.RecentIDsFor)
+	delete(c.reqs, r.id)
+	r.upID, r.id = r.id, id
+	c.reqs[id] = r
+}
+
+// inserting reports whether this node is inserting block under k itself:
+// its own insert, forked further on (see forkInsert), may come back to it
+// under another ID, and is then relayed as any other but not written here
+// (the originator writes nothing of its own inserts). Another block under
+// k is another device's insert of the same SSK: a collision, not this.
+func (c *Core) inserting(k keys.RoutingKey, block []byte) bool {
+	for _, r := range c.reqs {
+		if r.insert && r.source == 0 && r.key == k && bytes.Equal(r.block, block) {
+			return true
+		}
+	}
+	return false
 }
 
 // closestToKey reports whether this node is closer to loc than all its
@@ -511,7 +563,7 @@ func (c *Core) route(now time.Time, r *request) {
 	var bestD, bestOwn Distance
 	for i := range c.peers {
 		p := &c.peers[i]
-		if p.id == r.source || slices.Contains(r.tried, p.id) || r.hasWaiterFrom(p.id) {
+		if (p.id == r.source && r.upID == 0) || slices.Contains(r.tried, p.id) || r.hasWaiterFrom(p.id) {
 			continue
 		}
 		own := p.loc.DistanceTo(r.loc)
@@ -526,11 +578,24 @@ func (c *Core) route(now time.Time, r *request) {
 		}
 	}
 	if best == nil {
-		if r.insert && !r.accepted && r.source != 0 {
-			// The insert can go no further and nothing downstream took
-			// it: the network is too small to hide its inserter behind
-			// the first hops, so it is stored where it stops.
-			c.ready.Stores = append(c.ready.Stores, StoreOp{Key: r.key, Block: r.block, Region: RegionStore})
+		if r.insert && !r.took && r.source != 0 {
+			switch {
+			case c.inserting(r.key, r.block):
+				// This node's own insert came back (forked) and can go
+				// no further: the node before stores it, as where it
+				// stops.
+				c.finish(now, r, Message{Type: MsgRejectedLoop})
+				return
+			case r.stored != RegionStore:
+				// The insert can go no further and nothing downstream
+				// took it: it is stored where it stops, even at the
+				// first hops (a network too small to hide its inserter
+				// behind them), and in the store region even where it
+				// was cached (in a small network it may have met every
+				// node, the one closest to its key on its first hops).
+				c.ready.Stores = append(c.ready.Stores, StoreOp{Key: r.key, Block: r.block, Region: RegionStore})
+				r.stored = RegionStore
+			}
 			r.accepted = true
 		}
 		if r.insert && r.accepted {
@@ -687,7 +752,7 @@ func (c *Core) reply(now time.Time, r *request, m Message) {
 		c.finish(now, r, Message{Type: m.Type})
 	case MsgRouteNotFound:
 		if r.insert {
-			r.accepted = true // the peer took it as far as it could
+			r.accepted, r.took = true, true // the peer took it as far as it could
 		}
 		if m.HTL < r.htl {
 			r.htl = m.HTL // the hops spent downstream are spent
@@ -706,7 +771,7 @@ func (c *Core) reply(now time.Time, r *request, m Message) {
 // finish answers r's source and waiters with m (its Type, Block and HTL)
 // and ends r.
 func (c *Core) finish(now time.Time, r *request, m Message) {
-	for _, w := range append([]waiter{{source: r.source, id: r.id}}, r.waiters...) {
+	for _, w := range append([]waiter{{source: r.source, id: r.upstreamID()}}, r.waiters...) {
 		switch w.source {
 		case gone:
 		case 0:
@@ -730,7 +795,7 @@ func (c *Core) finish(now time.Time, r *request, m Message) {
 }
 
 func (c *Core) result(r *request, m Message) Result {
-	res := Result{ID: r.id, Insert: r.insert, Key: r.key}
+	res := Result{ID: r.upstreamID(), Insert: r.insert, Key: r.key}
 	switch m.Type {
 	case MsgData:
 		res.Block = m.Block
@@ -769,7 +834,7 @@ func (c *Core) end(now time.Time, r *request, success bool) {
 		c.reqs, c.byKey = nil, nil // give an idle node's maps back
 	}
 	local := false
-	for _, w := range append([]waiter{{source: r.source, id: r.id}}, r.waiters...) {
+	for _, w := range append([]waiter{{source: r.source, id: r.upstreamID()}}, r.waiters...) {
 		switch w.source {
 		case gone:
 		case 0:

@@ -24,6 +24,6 @@ func ExampleRun() {
 		fmt.Printf("%s: success %.2f, mean hops %.2f\n", s.Topology, s.SuccessRate, s.HopsMean)
 	}
 	// Output:
-	// kleinberg: success 1.00, mean hops 2.91
-	// darknet: success 1.00, mean hops 2.98
+	// kleinberg: success 1.00, mean hops 2.56
+	// darknet: success 1.00, mean hops 2.78
 }
