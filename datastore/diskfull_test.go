@@ -5,94 +5,21 @@ package datastore
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hamsnet/hams/internal/tmpfs"
 )
 
 // Disk-full tests. Those named TestDiskFull* mount a small tmpfs, which
 // needs root: CI runs them as root; elsewhere they are skipped. The
 // TestSpace* tests fake the file system's figures and run anywhere.
-
-// mountTmpfs mounts a tmpfs of size bytes on a new temporary directory,
-// unmounted at the end of the test (after the stores opened on it are
-// closed, their cleanups being registered later).
-func mountTmpfs(t *testing.T, size int64) string {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to mount a tmpfs (CI runs this test as root)")
-	}
-	dir := t.TempDir()
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, fmt.Sprintf("size=%d,mode=0700", size)); err != nil {
-		if errors.Is(err, syscall.EPERM) {
-			t.Skipf("root, but cannot mount a tmpfs here: %v", err)
-		}
-		t.Fatalf("mount tmpfs: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := syscall.Unmount(dir, 0); err != nil {
-			syscall.Unmount(dir, syscall.MNT_DETACH)
-		}
-	})
-	return dir
-}
-
-// leaveFree grows or shrinks the file mnt/filler so that about free bytes
-// stay available on mnt's file system.
-func leaveFree(t *testing.T, mnt string, free int64) {
-	t.Helper()
-	path := filepath.Join(mnt, "filler")
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		t.Fatal(err)
-	}
-	avail, _, err := diskSpace(mnt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := max(fi.Size()+int64(avail)-free, 0)
-	switch {
-	case want < fi.Size():
-		err = f.Truncate(want)
-	case want > fi.Size():
-		err = syscall.Fallocate(int(f.Fd()), 0, 0, want)
-		if errors.Is(err, syscall.ENOSPC) && free < 1<<20 {
-			// The last pages: fill them one by one.
-			err = syscall.Fallocate(int(f.Fd()), 0, 0, want-1<<20)
-			page := make([]byte, 4096)
-			for err == nil {
-				_, err = f.WriteAt(page, want-1<<20)
-				want += 4096
-			}
-			if errors.Is(err, syscall.ENOSPC) {
-				err = nil
-			}
-		}
-	}
-	if err != nil {
-		t.Fatalf("filler of %d bytes: %v", want, err)
-	}
-}
-
-// freeAll removes the filler.
-func freeAll(t *testing.T, mnt string) {
-	t.Helper()
-	if err := os.Remove(filepath.Join(mnt, "filler")); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // fakeClock is an injectable clock that moves only when told.
 type fakeClock struct {
@@ -217,7 +144,7 @@ func countFiles(t *testing.T, dir string) int {
 // accepted block reads back, a block already stored is still accepted, and
 // Pebble logs nothing.
 func TestDiskFullRefusesNewBlocks(t *testing.T) {
-	mnt := mountTmpfs(t, tmpfsSize)
+	mnt := tmpfs.Mount(t, tmpfsSize)
 	clock, logs := newFakeClock(), &logRecorder{}
 	dir := filepath.Join(mnt, "store")
 	s := openTest(t, dir, diskFullConfig(clock, logs))
@@ -292,7 +219,7 @@ func TestDiskFullRefusesNewBlocks(t *testing.T) {
 // when evicting the whole cache does not restore the reserve are new store
 // blocks refused. Store blocks are never evicted for space.
 func TestDiskFullEvictsCacheFirst(t *testing.T) {
-	mnt := mountTmpfs(t, tmpfsSize)
+	mnt := tmpfs.Mount(t, tmpfsSize)
 	clock, logs := newFakeClock(), &logRecorder{}
 	s := openTest(t, filepath.Join(mnt, "store"), diskFullConfig(clock, logs))
 	es := chkBlocks(t, 2, 400)
@@ -310,7 +237,7 @@ func TestDiskFullEvictsCacheFirst(t *testing.T) {
 	}
 
 	// Between the reserve and twice the reserve.
-	leaveFree(t, mnt, 12<<20)
+	tmpfs.LeaveFree(t, mnt, 12<<20)
 	clock.Advance(2 * time.Second)
 	// The cache put comes first: the check it makes refuses it at once,
 	// while the eviction it starts runs in the background (a put after
@@ -331,7 +258,7 @@ func TestDiskFullEvictsCacheFirst(t *testing.T) {
 	mustPut(t, s, spare[3], RegionStore)
 
 	// Below the reserve, more than the cache can give back.
-	leaveFree(t, mnt, 1<<20)
+	tmpfs.LeaveFree(t, mnt, 1<<20)
 	clock.Advance(2 * time.Second)
 	wantDiskFull(t, s.Put(spare[4].Key, spare[4].Block, RegionStore), "Put to the store below the reserve")
 	waitFor(t, "the whole cache to be evicted", func() bool { return s.Stats().Cache.Blocks == 0 })
@@ -350,11 +277,11 @@ func TestDiskFullEvictsCacheFirst(t *testing.T) {
 // refused writes, one a second, log "disk full" three times; freeing space
 // logs one recovery line.
 func TestDiskFullLogsOncePerMinute(t *testing.T) {
-	mnt := mountTmpfs(t, tmpfsSize)
+	mnt := tmpfs.Mount(t, tmpfsSize)
 	clock, logs := newFakeClock(), &logRecorder{}
 	s := openTest(t, filepath.Join(mnt, "store"), diskFullConfig(clock, logs))
 	es := chkBlocks(t, 3, 181)
-	leaveFree(t, mnt, testReserve/2)
+	tmpfs.LeaveFree(t, mnt, testReserve/2)
 	clock.Advance(2 * time.Second)
 	for _, e := range es[:180] {
 		wantDiskFull(t, s.Put(e.Key, e.Block, RegionStore), "Put")
@@ -368,7 +295,7 @@ func TestDiskFullLogsOncePerMinute(t *testing.T) {
 	if n := logs.count("refused=60"); n != 1 {
 		t.Errorf("%d lines counting 60 refusals since the previous one, want 1:\n%s", n, logs)
 	}
-	freeAll(t, mnt)
+	tmpfs.FreeAll(t, mnt)
 	clock.Advance(2 * time.Second)
 	mustPut(t, s, es[180], RegionStore)
 	if n := logs.count("disk space recovered"); n != 1 {
@@ -379,19 +306,19 @@ func TestDiskFullLogsOncePerMinute(t *testing.T) {
 // TestDiskFullRecovers: a store refusing blocks takes them again as soon as
 // space is freed, without any call but the next Put.
 func TestDiskFullRecovers(t *testing.T) {
-	mnt := mountTmpfs(t, tmpfsSize)
+	mnt := tmpfs.Mount(t, tmpfsSize)
 	clock, logs := newFakeClock(), &logRecorder{}
 	s := openTest(t, filepath.Join(mnt, "store"), diskFullConfig(clock, logs))
 	es := chkBlocks(t, 4, 4)
 	mustPut(t, s, es[0], RegionStore)
-	leaveFree(t, mnt, testReserve-(1<<20))
+	tmpfs.LeaveFree(t, mnt, testReserve-(1<<20))
 	clock.Advance(2 * time.Second)
 	wantDiskFull(t, s.Put(es[1].Key, es[1].Block, RegionStore), "Put")
 	// Just above the reserve is not enough (hysteresis): no flapping.
-	leaveFree(t, mnt, testReserve+(1<<20))
+	tmpfs.LeaveFree(t, mnt, testReserve+(1<<20))
 	clock.Advance(2 * time.Second)
 	wantDiskFull(t, s.Put(es[1].Key, es[1].Block, RegionStore), "Put just above the reserve")
-	leaveFree(t, mnt, 3*testReserve)
+	tmpfs.LeaveFree(t, mnt, 3*testReserve)
 	clock.Advance(2 * time.Second)
 	mustPut(t, s, es[1], RegionStore)
 	mustPut(t, s, es[2], RegionCache)
@@ -412,7 +339,7 @@ func TestDiskFullRecovers(t *testing.T) {
 // hang; when space returns the store recovers by itself and the blocks are
 // flushed. Without a ballast; see TestDiskFullBallast for the ballast.
 func TestDiskFullOutOfSpace(t *testing.T) {
-	mnt := mountTmpfs(t, tmpfsSize)
+	mnt := tmpfs.Mount(t, tmpfsSize)
 	clock, logs := newFakeClock(), &logRecorder{}
 	cfg := diskFullConfig(clock, logs)
 	cfg.BallastBytes = -1
@@ -422,7 +349,7 @@ func TestDiskFullOutOfSpace(t *testing.T) {
 	for _, e := range es[:30] {
 		mustPut(t, s, e, RegionStore)
 	}
-	leaveFree(t, mnt, 0)
+	tmpfs.LeaveFree(t, mnt, 0)
 	t0 := time.Now()
 	wantDiskFull(t, s.Sync(), "Sync with the file system full")
 	if d := time.Since(t0); d > 2*time.Second {
@@ -436,7 +363,7 @@ func TestDiskFullOutOfSpace(t *testing.T) {
 	for _, e := range es[:30] {
 		mustGet(t, s, e)
 	}
-	freeAll(t, mnt)
+	tmpfs.FreeAll(t, mnt)
 	waitFor(t, "recovery", func() bool { return s.Stats().Space == "ok" })
 	if err := s.Sync(); err != nil {
 		t.Fatalf("Sync after recovery: %v", err)
@@ -463,7 +390,7 @@ func TestDiskFullOutOfSpace(t *testing.T) {
 func TestDiskFullNoRetryStorm(t *testing.T) {
 	defer func(d time.Duration) { gateWait = d }(gateWait)
 	gateWait = 20 * time.Millisecond
-	mnt := mountTmpfs(t, tmpfsSize)
+	mnt := tmpfs.Mount(t, tmpfsSize)
 	clock, logs := newFakeClock(), &logRecorder{}
 	cfg := diskFullConfig(clock, logs)
 	cfg.BallastBytes = -1
@@ -476,7 +403,7 @@ func TestDiskFullNoRetryStorm(t *testing.T) {
 	for _, e := range es[:30] {
 		mustPut(t, s, e, RegionStore)
 	}
-	leaveFree(t, mnt, 0)
+	tmpfs.LeaveFree(t, mnt, 0)
 	wantDiskFull(t, s.Sync(), "Sync")
 	files := countFiles(t, dir)
 	end := time.Now().Add(2 * time.Second)
@@ -516,7 +443,7 @@ func TestDiskFullNoRetryStorm(t *testing.T) {
 // writes and is closed on the full disk. The blocks survive, and the
 // ballast is back once space is.
 func TestDiskFullBallast(t *testing.T) {
-	mnt := mountTmpfs(t, tmpfsSize)
+	mnt := tmpfs.Mount(t, tmpfsSize)
 	clock, logs := newFakeClock(), &logRecorder{}
 	cfg := diskFullConfig(clock, logs)
 	dir := filepath.Join(mnt, "store")
@@ -531,7 +458,7 @@ func TestDiskFullBallast(t *testing.T) {
 	for _, e := range es[:30] {
 		mustPut(t, s, e, RegionStore)
 	}
-	leaveFree(t, mnt, 0)
+	tmpfs.LeaveFree(t, mnt, 0)
 	err = s.Sync()
 	st := s.Stats()
 	t.Logf("Sync: %v; space %q, ballast %d", err, st.Space, st.BallastBytes)
@@ -542,7 +469,7 @@ func TestDiskFullBallast(t *testing.T) {
 	if err := s.Close(); err != nil && !errors.Is(err, ErrDiskFull) {
 		t.Fatal(err)
 	}
-	freeAll(t, mnt)
+	tmpfs.FreeAll(t, mnt)
 	s = openTest(t, dir, cfg)
 	for _, e := range es[:30] {
 		mustGet(t, s, e)
@@ -557,7 +484,7 @@ func TestDiskFullBallast(t *testing.T) {
 // writable by itself when space returns. A new store cannot be created on
 // a full disk: Open says so.
 func TestDiskFullOpen(t *testing.T) {
-	mnt := mountTmpfs(t, tmpfsSize)
+	mnt := tmpfs.Mount(t, tmpfsSize)
 	clock, logs := newFakeClock(), &logRecorder{}
 	cfg := diskFullConfig(clock, logs)
 	for _, mode := range []Durability{DurabilityNoWAL, DurabilityWAL} {
@@ -572,7 +499,7 @@ func TestDiskFullOpen(t *testing.T) {
 			if err := s.Close(); err != nil {
 				t.Fatal(err)
 			}
-			leaveFree(t, mnt, 0)
+			tmpfs.LeaveFree(t, mnt, 0)
 			before := countFiles(t, dir)
 			s = openTest(t, dir, cfg)
 			st := s.Stats()
@@ -598,7 +525,7 @@ func TestDiskFullOpen(t *testing.T) {
 			if logs.count("opened read-only") == 0 {
 				t.Errorf("nothing logged:\n%s", logs)
 			}
-			freeAll(t, mnt)
+			tmpfs.FreeAll(t, mnt)
 			waitFor(t, "the store to reopen read-write", func() bool { return s.Stats().Space == "ok" })
 			mustPut(t, s, es[40], RegionStore)
 			if err := s.Sync(); err != nil {
@@ -610,7 +537,7 @@ func TestDiskFullOpen(t *testing.T) {
 		})
 	}
 
-	leaveFree(t, mnt, 1<<20)
+	tmpfs.LeaveFree(t, mnt, 1<<20)
 	_, err := Open(filepath.Join(mnt, "new"), cfg)
 	wantDiskFull(t, err, "Open of a new store on a full disk")
 	if !strings.Contains(err.Error(), "cannot create the store") {
@@ -716,7 +643,7 @@ func TestDefaultReserve(t *testing.T) {
 // back until space returns; the blocks not yet flushed are lost, as in a
 // crash, and Close says so.
 func TestDiskFullCloseWhileOutOfSpace(t *testing.T) {
-	mnt := mountTmpfs(t, tmpfsSize)
+	mnt := tmpfs.Mount(t, tmpfsSize)
 	clock, logs := newFakeClock(), &logRecorder{}
 	cfg := diskFullConfig(clock, logs)
 	cfg.BallastBytes = -1
@@ -727,7 +654,7 @@ func TestDiskFullCloseWhileOutOfSpace(t *testing.T) {
 	for _, e := range chkBlocks(t, 10, 30) {
 		mustPut(t, s, e, RegionStore)
 	}
-	leaveFree(t, mnt, 0)
+	tmpfs.LeaveFree(t, mnt, 0)
 	wantDiskFull(t, s.Sync(), "Sync")
 	t0 := time.Now()
 	wantDiskFull(t, s.Close(), "Close")
@@ -741,7 +668,7 @@ func TestDiskFullCloseWhileOutOfSpace(t *testing.T) {
 // the reserve), evicts down to the budget and gives the space back by
 // itself, then takes new blocks.
 func TestDiskFullShrinkStore(t *testing.T) {
-	mnt := mountTmpfs(t, tmpfsSize)
+	mnt := tmpfs.Mount(t, tmpfsSize)
 	clock, logs := newFakeClock(), &logRecorder{}
 	cfg := diskFullConfig(clock, logs)
 	dir := filepath.Join(mnt, "store")

@@ -1,12 +1,15 @@
 package fcp
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/hamsnet/hams/fcp/fcpwire"
 	"github.com/hamsnet/hams/keys"
@@ -78,41 +81,50 @@ func (r *request) runGet(ctx context.Context) {
 	}
 	maxSize, _ := m.Int64("MaxSize", 0)
 	var w io.Writer = io.Discard
-	var f *os.File
-	var tmp string
+	var sink *getSink
 	switch m.Get("ReturnType") {
 	case "", "direct":
-		f, err = os.CreateTemp(r.s.dataDir(), r.key()+"-*")
+		// A connection's fetch may be held in memory when the disk is
+		// full; a persistent one waits for its client on disk.
+		sink, err = newGetSink(r.s.dataDir(), r.key()+"-*", r.s.budget, r.owner != nil)
 	case "disk":
-		f, err = os.CreateTemp(filepath.Dir(m.Get("Filename")), ".hams-fcp-*")
+		sink, err = newGetSink(filepath.Dir(m.Get("Filename")), ".hams-fcp-*", r.s.budget, false)
 	}
 	if err != nil {
 		r.finishGet(GetResult{}, &FetchError{Code: 12, Extra: err.Error()})
 		return
 	}
-	if f != nil {
-		w, tmp = f, f.Name()
+	if sink != nil {
+		w = sink
 	}
 	res, err := r.s.b.Get(ctx, u, w, GetOptions{MaxSize: maxSize, Progress: r.progressFunc()})
-	if f != nil {
-		if cerr := f.Close(); err == nil && cerr != nil {
+	tmp := ""
+	if sink != nil {
+		if cerr := sink.Close(); err == nil && cerr != nil {
 			err = &FetchError{Code: 12, Extra: cerr.Error()}
 		}
+		tmp = sink.path()
 		if err == nil && m.Get("ReturnType") == "disk" {
 			// Link, not rename, so an existing file is never replaced.
 			if err = os.Link(tmp, m.Get("Filename")); err != nil {
 				err = &FetchError{Code: 12, Extra: err.Error()}
 			}
-			os.Remove(tmp)
-			tmp = ""
+			sink.discard()
+			sink, tmp = nil, ""
 		}
-		if err != nil && tmp != "" {
-			os.Remove(tmp)
-			tmp = ""
+		if err != nil {
+			if errors.Is(err, syscall.ENOSPC) {
+				err = &FetchError{Code: 12, Extra: err.Error()}
+			}
+			sink.discard()
+			sink, tmp = nil, ""
 		}
 	}
 	r.s.mu.Lock()
 	r.DataFile = tmp
+	if sink != nil && tmp == "" {
+		r.dataMem = sink
+	}
 	r.s.mu.Unlock()
 	r.finishGet(res, err)
 }
@@ -143,11 +155,11 @@ func (r *request) finishGet(res GetResult, err error) {
 	r.finish(true, m)
 }
 
-// allData returns the AllData message of a finished direct get, with its
-// data file open (the caller closes it), or nil.
-func (r *request) allData() (*fcpwire.Message, *os.File) {
+// allData returns the AllData message of a finished direct get, with what
+// holds its data (the caller closes it), or nil.
+func (r *request) allData() (*fcpwire.Message, io.Closer) {
 	r.s.mu.Lock()
-	path := r.DataFile
+	path, mem := r.DataFile, r.dataMem
 	var found *fcpwire.Message
 	for _, sm := range r.Final {
 		if sm.Name == "DataFound" {
@@ -155,8 +167,16 @@ func (r *request) allData() (*fcpwire.Message, *os.File) {
 		}
 	}
 	r.s.mu.Unlock()
-	if path == "" || found == nil {
+	if (path == "" && mem == nil) || found == nil {
 		return nil, nil
+	}
+	m := r.head("AllData").Set("StartupTime", found.Get("StartupTime")).
+		Set("CompletionTime", found.Get("CompletionTime")).
+		Set("Metadata.ContentType", found.Get("Metadata.ContentType"))
+	if mem != nil {
+		data := mem.buf.Bytes()
+		m.Data, m.DataLength = bytes.NewReader(data), int64(len(data))
+		return m, io.NopCloser(nil)
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -167,9 +187,6 @@ func (r *request) allData() (*fcpwire.Message, *os.File) {
 		f.Close()
 		return nil, nil
 	}
-	m := r.head("AllData").Set("StartupTime", found.Get("StartupTime")).
-		Set("CompletionTime", found.Get("CompletionTime")).
-		Set("Metadata.ContentType", found.Get("Metadata.ContentType"))
 	m.Data, m.DataLength = f, st.Size()
 	return m, f
 }

@@ -51,7 +51,10 @@ type request struct {
 	Final       []savedMsg // status messages, in the order sent
 	Entries     []savedEntry
 
-	owner    *conn          // Persistence=connection: the only receiver
+	owner *conn // Persistence=connection: the only receiver
+	// dataMem holds a connection's direct download in memory when the
+	// disk had no room for DataFile (see getSink); guarded by Server.mu.
+	dataMem  *getSink
 	stream   *io.PipeReader // a direct upload streamed, not spooled (see streamUpload)
 	progress *fcpwire.Message
 	cancel   context.CancelFunc
@@ -265,13 +268,17 @@ func (r *request) finish(ok bool, msgs ...*fcpwire.Message) {
 	if r.removed || s.closed && isCancelled(msgs) && r.Persistence != persistForever {
 		// Removed, or cut by Close and not kept across restarts: forget
 		// its files.
-		data, spool := r.DataFile, ""
+		data, spool, mem := r.DataFile, "", r.dataMem
+		r.dataMem = nil
 		if r.OwnSpool {
 			spool = r.Spool
 		}
 		s.mu.Unlock()
 		if data != "" {
 			os.Remove(data)
+		}
+		if mem != nil {
+			mem.release()
 		}
 		if spool != "" {
 			os.RemoveAll(spool)
@@ -313,9 +320,14 @@ func (r *request) finish(ok bool, msgs ...*fcpwire.Message) {
 	}
 	s.mu.Lock()
 	r.removed = true
+	mem := r.dataMem
+	r.dataMem = nil
 	s.mu.Unlock()
 	if r.DataFile != "" {
 		os.Remove(r.DataFile)
+	}
+	if mem != nil {
+		mem.release()
 	}
 }
 
@@ -335,11 +347,15 @@ func (r *request) remove() {
 	s := r.s
 	s.mu.Lock()
 	r.removed = true
-	cancel, data, spool := r.cancel, r.DataFile, ""
+	cancel, data, spool, mem := r.cancel, r.DataFile, "", r.dataMem
+	r.dataMem = nil
 	if r.OwnSpool && r.Done {
 		spool = r.Spool
 	}
 	s.mu.Unlock()
+	if mem != nil {
+		mem.release()
+	}
 	if cancel != nil {
 		cancel()
 	}

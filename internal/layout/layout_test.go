@@ -34,6 +34,7 @@ var allowed = map[string][]string{
 	"internal/browsertest": {},
 	"internal/tornet":      {},
 	"internal/layout":      {},
+	"internal/tmpfs":       {},
 
 	// FCP: the server and the Go client know nothing of the node.
 	"fcp":                   {"fcp/fcpwire", "keys"},
@@ -61,6 +62,7 @@ var allowed = map[string][]string{
 	"tools/socialvectors":     {"internal/vectorfile", "keys", "tools/social/feed"},
 	"tools/inboxvectors":      {"internal/vectorfile", "keys", "tools/social/feed", "tools/social/inbox"},
 	"tools/fcpflood":          {"fcp/fcpclient"},
+	"tools/soak":              {"datastore", "fcp/fcpclient", "keys", "routing"},
 }
 
 // pure packages do no I/O of their own, read no clock, start no goroutine
