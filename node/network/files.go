@@ -1,19 +1,31 @@
 package network
 
 import (
+	"errors"
 	"fmt"
 	"os"
 )
 
 // writeFileAtomic writes b to path, readable by its owner only, through a
-// temporary file renamed into place: a crash leaves the old file or the new
-// one, never a part.
+// temporary file synced and renamed into place: a crash leaves the old file
+// or the new one, never a part. A failed write (a full disk) removes the
+// temporary file and leaves the old one.
 func writeFileAtomic(path string, b []byte) error {
 	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
 		return fmt.Errorf("node: %w", err)
 	}
-	if err := os.Rename(tmp, path); err != nil {
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Sync()
+	}
+	err = errors.Join(err, f.Close())
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
 		return fmt.Errorf("node: %w", err)
 	}
 	return nil

@@ -347,7 +347,7 @@ func (pm *peerManager) attach(ps *peerState, l *link.Link, initiated bool) error
 		// keep it, as AddPeer would.
 		ps.ref, ps.loc = remote, remote.Location
 		if err := pm.saveIfKept(remote, ps.kind); err != nil {
-			pm.log.Warn("keeping a peer's noderef", "peer", remote.ID(), "err", err)
+			pm.files.warn("keeping a peer's noderef", err, "peer", remote.ID())
 		}
 	}
 	ps.loc = remote.Location // where the peer is now

@@ -198,7 +198,7 @@ func (nw *Network) Close() {
 	nw.r.close()
 	if sw := nw.r.swapper; sw != nil { // the loop has ended: the swapper is ours
 		if err := saveSwapAttempts(nw.dir, sw.Done()); err != nil {
-			nw.cfg.Logger.Warn("keeping the swap state", "err", err)
+			nw.pm.files.warn("keeping the swap state", err)
 		}
 	}
 }

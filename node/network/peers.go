@@ -162,6 +162,7 @@ type peerManager struct {
 	ready    <-chan struct{}                                          // closed once dial works (tor up); nil: at once
 	onion    bool                                                     // dial peers' onion addresses (Tor) rather than their TCP ones
 	log      *slog.Logger
+	files    *fileWarnings // failed writes of the node's own files
 	id       identity
 	selfID   string // this node's identity, as noderef.Ref.ID
 	r        *router
@@ -201,7 +202,7 @@ func newPeerManager(dir string, cfg Config, dial func(context.Context, string) (
 		linkCfg: linkCfg, dial: dial, ready: ready, onion: cfg.Transport == TransportTor, opennet: cfg.Opennet, seed: cfg.Seed, log: cfg.Logger,
 		id: id, selfID: self.ID(), selfText: self.Marshal(), r: r, proto: cfg.protocol(), ctx: ctx, cancel: cancel,
 		admit: newAdmitter(slots, linkCfg.WithDefaults().FirstMessageTimeout/minWaitShare, time.Now), clientMinAge: seedClientMinAge, clientLife: seedClientLife,
-		peers: map[string]*peerState{}, allowed: map[string]allowance{}}
+		peers: map[string]*peerState{}, allowed: map[string]allowance{}, files: newFileWarnings(cfg.Logger, time.Now)}
 	for _, d := range []string{pm.dir, pm.openDir} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			cancel()

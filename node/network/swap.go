@@ -144,7 +144,7 @@ func (nw *Network) moved(loc routing.Location, relocated bool) {
 	}
 	nw.cfg.Logger.Debug("moved", "location", loc, "how", how)
 	if err := writeIdentity(filepath.Join(nw.dir, identityFile), nw.id); err != nil {
-		nw.cfg.Logger.Warn("keeping the new location", "err", err)
+		nw.pm.files.warn("keeping the new location", err)
 	}
 	ref := nw.self
 	ref.Location, ref.Identity, ref.Signature = loc, nil, nil
@@ -156,10 +156,10 @@ func (nw *Network) moved(loc routing.Location, relocated bool) {
 	nw.self = self
 	nw.pm.setSelf(self)
 	if err := writeFileAtomic(filepath.Join(nw.dir, noderefFile), self.Marshal()); err != nil {
-		nw.cfg.Logger.Warn("writing the noderef", "err", err)
+		nw.pm.files.warn("writing the noderef", err)
 	}
 	if err := saveSwapAttempts(nw.dir, nw.r.swapper.Done()); err != nil {
-		nw.cfg.Logger.Warn("keeping the swap state", "err", err)
+		nw.pm.files.warn("keeping the swap state", err)
 	}
 }
 
