@@ -275,6 +275,16 @@ func (s *Server) NumConns() int {
 	return len(s.conns)
 }
 
+// ClientMemory returns the most memory the server may hold for its clients
+// now: the part of Config.MaxBufferedBytes in use plus, for each open
+// connection, its goroutine, state, read buffer and FreeHeaderBytes (what
+// Config.MemoryBound counts per connection). A program that limits the Go
+// runtime's memory can raise its limit by this much, so that clients who
+// fill the budget do not make the collector run without pause.
+func (s *Server) ClientMemory() int64 {
+	return s.BufferedBytes() + int64(s.NumConns())*int64(connectionOverhead+s.cfg.FreeHeaderBytes)
+}
+
 // Close stops the server: it closes the listeners and connections, cancels
 // every running request (persistent ones resume on the next start), and
 // waits for every goroutine it started. It is safe to call more than once.

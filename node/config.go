@@ -45,6 +45,16 @@ type Config struct {
 	StoreSize int64
 	// Logger receives the node's log lines. Default: text to stderr.
 	Logger *slog.Logger
+	// GoMemoryLimit, when above 0, is the soft limit on the Go runtime's
+	// memory (runtime/debug.SetMemoryLimit) for the node's own work: the
+	// node keeps the process's limit at this plus what its FCP server may
+	// hold for its clients at the moment (fcp.Server.ClientMemory: the
+	// client-data budget in use and 16 KiB per open connection), checked
+	// every second, so that hostile clients who fill the budget do not
+	// leave the collector running without pause. The limit is the
+	// process's: set it in one node per process. Default 0: the node
+	// leaves the limit alone. hams node sets 100 MiB.
+	GoMemoryLimit int64
 	// Network is the node's transport and peers. Its Transport defaults to
 	// network.TransportNone: no network, the node serves its own datastore
 	// to local FCP clients. Its Logger defaults to the node's.
@@ -102,6 +112,9 @@ func (c Config) Validate() error {
 	}
 	if c.USKPollInterval < 0 {
 		return fmt.Errorf("node: negative USK poll interval %v", c.USKPollInterval)
+	}
+	if c.GoMemoryLimit < 0 {
+		return fmt.Errorf("node: negative Go memory limit %d", c.GoMemoryLimit)
 	}
 	if c.StoreSize < MinStoreSize {
 		return fmt.Errorf("node: store size %d is below the minimum %d", c.StoreSize, MinStoreSize)

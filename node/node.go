@@ -8,7 +8,9 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
+	"time"
 
 	"github.com/hamsnet/hams/datastore"
 	"github.com/hamsnet/hams/fcp"
@@ -34,6 +36,8 @@ type Node struct {
 	net *network.Network // nil with network.TransportNone
 
 	serveDone chan struct{} // closed when Serve returns
+	memStop   chan struct{} // closed by Close: keepMemoryLimit returns
+	memDone   chan struct{} // closed when keepMemoryLimit has returned (nil: not started)
 	shutdown  chan struct{} // closed when an FCP client asks for Shutdown
 	stopOnce  sync.Once     // guards closing shutdown
 	closeOnce sync.Once     // guards Close's work
@@ -112,8 +116,38 @@ func StartContext(ctx context.Context, cfg Config) (*Node, error) {
 		defer close(n.serveDone)
 		srv.Serve(ln)
 	}()
+	if cfg.GoMemoryLimit > 0 {
+		n.memStop, n.memDone = make(chan struct{}), make(chan struct{})
+		go n.keepMemoryLimit()
+	}
 	cfg.Logger.Info("fcp listening on " + ln.Addr().String())
 	return n, nil
+}
+
+// memoryLimitEvery is how often keepMemoryLimit looks at the FCP server.
+const memoryLimitEvery = time.Second
+
+// keepMemoryLimit keeps the Go runtime's soft memory limit at
+// Config.GoMemoryLimit plus what the FCP server may hold for its clients,
+// rounded up to a MiB, until Close.
+func (n *Node) keepMemoryLimit() {
+	defer close(n.memDone)
+	t := time.NewTicker(memoryLimitEvery)
+	defer t.Stop()
+	set := int64(-1)
+	for {
+		const mib = 1 << 20
+		want := (n.cfg.GoMemoryLimit + n.srv.ClientMemory() + mib - 1) / mib * mib
+		if want != set {
+			debug.SetMemoryLimit(want)
+			set = want
+		}
+		select {
+		case <-t.C:
+		case <-n.memStop:
+			return
+		}
+	}
 }
 
 // Dir returns the node's directory (its datastore, identity, peers).
@@ -134,6 +168,10 @@ func (n *Node) Close() error {
 	n.closeOnce.Do(func() {
 		err := n.srv.Close()
 		<-n.serveDone
+		if n.memDone != nil {
+			close(n.memStop)
+			<-n.memDone
+		}
 		n.closeNetwork()
 		n.closeErr = errors.Join(err, n.ds.Close())
 	})
