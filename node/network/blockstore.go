@@ -1,7 +1,6 @@
 package network
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -167,13 +166,10 @@ func (s *blockStore) put(ctx context.Context, rk keys.RoutingKey, block []byte, 
 }
 
 // heldElse returns a Collision error when this node holds a block other
-// than block under rk. A CHK is named by its content, so one held under
-// its key is this one: a splitfile's blocks cost no read here.
+// than block under rk (router.heldOther, read here before the insert waits
+// for a link; the loop reads again when it starts the insert).
 func (s *blockStore) heldElse(rk keys.RoutingKey, block []byte) error {
-	if len(block) == keys.CHKBlockSize {
-		return nil
-	}
-	if held, err := s.ds.GetInto(nil, rk); err == nil && !bytes.Equal(held, block) {
+	if s.r.heldOther(rk, block) != nil {
 		return &clientlayer.InsertError{Code: fcpwire.InsertCollision, Msg: "a different block is held here under " + rk.String(),
 			Err: errors.Join(clientlayer.ErrCollision, datastore.ErrCollision)}
 	}

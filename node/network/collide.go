@@ -107,8 +107,10 @@ func (r *router) lookupDone(l routing.Lookup, held []byte) {
 }
 
 // heldOther returns the block the datastore holds under k when it is not
-// block, for an insert this node starts: read on the loop, ordered with
-// the inserts from peers that the loop writes. A CHK is never read.
+// block, for an insert this node starts. The loop reads it when it starts
+// the insert, ordered with the inserts from peers that the loop writes;
+// the block store reads it first, before the insert waits for a link. A
+// CHK is never read (named by its content, one held is this one).
 func (r *router) heldOther(k keys.RoutingKey, block []byte) []byte {
 	if len(block) == keys.CHKBlockSize {
 		return nil
