@@ -10,16 +10,6 @@ type Data struct {
 	Control bool
 }
 
-// Encode encodes data as the block named by u: a CHK for a CHK URI (only its
-// type matters; the result is named by the content), an SSK for an SSK or USK
-// insert URI or a KSK. It returns the block and the request URI.
-func Encode(u URI, data []byte, opts EncodeOptions) ([]byte, URI, error) {
-	if u.Type == CHK {
-		return EncodeCHK(data, opts)
-	}
-	return EncodeSSK(u, data, opts)
-}
-
 // Decode verifies block against the URI u and decrypts it. u is a CHK, SSK,
 // KSK or USK at a non-negative edition, in request or insert form. Meta-strings
 // are ignored.

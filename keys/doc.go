@@ -9,8 +9,8 @@
 //
 // Three operations matter to the rest of the node:
 //
-//   - Encode turns at most one block of plaintext into a block and the URI
-//     that fetches it (EncodeCHK, EncodeSSK).
+//   - EncodeCHK and EncodeSSK turn at most one block of plaintext into a
+//     block and the URI that fetches it.
 //   - Decode turns a block back into plaintext, given its URI.
 //   - VerifyBlock checks a block against its routing key alone. Every relaying
 //     node and the datastore call it; it needs no URI and learns nothing about

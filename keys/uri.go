@@ -124,9 +124,6 @@ func (u URI) Codec() Codec {
 // IsControl reports whether a CHK URI points at a metadata (control) document.
 func (u URI) IsControl() bool { return u.Type == CHK && u.Extra[2]&chkFlagControl != 0 }
 
-// Algorithm returns the algorithm recorded in the extra field.
-func (u URI) Algorithm() Algorithm { return Algorithm(u.Extra[1]) }
-
 // Equal reports whether u and v are the same URI.
 func (u URI) Equal(v URI) bool {
 	if u.Type != v.Type || u.Key != v.Key || u.CryptoKey != v.CryptoKey || u.Extra != v.Extra ||

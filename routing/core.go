@@ -360,13 +360,13 @@ func (c *Core) incoming(now time.Time, p *peer, m Message) {
 		return
 	}
 	c.recent.add(now, m.ID, c.cfg.RecentIDsFor)
-	htl := c.decrement(m.HTL, p)
-	if m.HTL > c.cfg.MaxHTL {
-		htl = c.cfg.MaxHTL // a peer may not stretch a request
-	}
+	// A peer may not stretch a request: an HTL above the maximum counts
+	// as the maximum, and is then decremented as that would be (as
+	// Hyphanet's node does), so sending more gains no hop.
+	htl := c.decrement(min(m.HTL, c.cfg.MaxHTL), p)
 	r := &request{id: m.ID, insert: m.Type == MsgInsert, key: m.Key, loc: KeyLocation(m.Key),
 		htl: htl, source: p.id, block: m.Block}
-	r.fork = r.insert && !c.writable(m.HTL) && c.writable(htl)
+	r.fork = r.insert && !c.writable(min(m.HTL, c.cfg.MaxHTL)) && c.writable(htl)
 	if !r.insert {
 		if f, ok := c.failed.get(now, m.Key); ok && f.htl >= htl {
 			c.ask(now, m.Key, p.id)

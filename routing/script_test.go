@@ -24,7 +24,7 @@ var rewrite = flag.Bool("rewrite", false, "rewrite the expected output in routin
 //
 // Commands:
 //
-//	node loc=F [seed=N] [limit=N] [window=F]   a fresh Core (clock at 0)
+//	node loc=F [seed=N] [limit=N] [window=F] [recent=N]   a fresh Core (clock at 0; recent: MaxRecentIDs)
 //	peer ID loc=F                   AddPeer
 //	remove ID                       RemovePeer
 //	nbrs ID [F,F,...]               SetPeerNeighbours (friend-of-a-friend)
@@ -157,7 +157,9 @@ func (s *script) run(cmd string) []string {
 		seed, _ := strconv.ParseUint(a["seed"], 10, 64)
 		limit, _ := strconv.Atoi(a["limit"])
 		window, _ := strconv.ParseFloat(a["window"], 64)
-		c, err := New(Config{Location: s.loc(a["loc"]), Seed: seed, PeerRequestLimit: limit, InitialWindow: window})
+		recent, _ := strconv.Atoi(a["recent"])
+		c, err := New(Config{Location: s.loc(a["loc"]), Seed: seed, PeerRequestLimit: limit, InitialWindow: window,
+			MaxRecentIDs: recent})
 		if err != nil {
 			s.t.Fatal(err)
 		}

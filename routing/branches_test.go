@@ -1,0 +1,66 @@
+package routing
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+// TestOverMaxHTLNotStretched: a request or insert arriving with HTL above
+// MaxHTL goes on exactly as one arriving at MaxHTL (a peer may not stretch
+// it, nor gain a hop by sending more), over links that keep HTL at the
+// maximum and links that decrement it there, and nothing is written here
+// (the first hops). The Core clamps before it decrements, as Hyphanet's
+// node does; clamping after let a request sent at 19 keep 18 over a link
+// where one sent at 18 drops to 17.
+func TestOverMaxHTLNotStretched(t *testing.T) {
+	for _, maxHTL := range []uint8{DefaultMaxHTL, 10} {
+		for _, decAtMax := range []bool{false, true} {
+			for _, typ := range []MsgType{MsgRequest, MsgInsert} {
+				for _, htl := range []uint8{maxHTL, maxHTL + 1, maxHTL + 2, 2 * maxHTL, 255} {
+					name := fmt.Sprintf("max=%d/dec-at-max=%v/%v/htl=%d", maxHTL, decAtMax, typ, htl)
+					t.Run(name, func(t *testing.T) { checkOverMaxHTL(t, maxHTL, decAtMax, typ, htl) })
+				}
+			}
+		}
+	}
+}
+
+func checkOverMaxHTL(t *testing.T, maxHTL uint8, decAtMax bool, typ MsgType, htl uint8) {
+	c, err := New(Config{Seed: 1, Location: 1 << 62, MaxHTL: maxHTL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.AddPeer(2, 1<<63)
+	c.AddPeer(3, 3<<62)
+	c.peer(2).decAtMax = decAtMax // the link the request arrives over
+	now := time.Unix(0, 0)
+	m := Message{Type: typ, Peer: 2, ID: 7, Key: keyAt(1), HTL: htl}
+	if typ == MsgInsert {
+		m.Block = []byte("block")
+	}
+	if err := c.Step(now, m); err != nil {
+		t.Fatal(err)
+	}
+	rd := c.Ready()
+	if len(rd.Lookups) != 1 || len(rd.Messages) != 0 {
+		t.Fatalf("not accepted: %+v", rd)
+	}
+	c.LookupDone(now, 7, nil)
+	rd = c.Ready()
+	if len(rd.Messages) != 1 || rd.Messages[0].Type != typ || rd.Messages[0].Peer != 3 {
+		t.Fatalf("not sent on to peer 3: %+v", rd)
+	}
+	if len(rd.Stores) != 0 {
+		t.Fatalf("written at the first hops: %+v", rd.Stores)
+	}
+	got := rd.Messages[0].HTL
+	want := maxHTL // what a request arriving at MaxHTL keeps over this link
+	if decAtMax {
+		want = maxHTL - 1
+	}
+	// Exactly as if it had arrived at MaxHTL: more gains no hop.
+	if got != want {
+		t.Fatalf("sent on at HTL %d, want %d (as one arriving at MaxHTL %d)", got, want, maxHTL)
+	}
+}
