@@ -52,13 +52,16 @@ type Timer interface {
 	Stop() bool
 }
 
-// NodeInfo is what NodeHello and NodeData say about the node.
+// NodeInfo is what NodeHello and NodeData say about the node. The server
+// knows none of it by itself: the node fills it in (node.Start does), and
+// the defaults say that it is not known rather than claim a version.
 type NodeInfo struct {
 	// Node is the implementation name (default "hams").
 	Node string
-	// Version is the version string (default "hams,0.1").
+	// Version is the version string, fred's "name,version" shape: NodeHello's
+	// Version and NodeData's version (default "hams,unknown").
 	Version string
-	// Build is the build number (default 1).
+	// Build is the build number, an integer as fred's (0, the default: none).
 	Build int
 	// Revision is the source revision (default "unknown").
 	Revision string
@@ -66,7 +69,9 @@ type NodeInfo struct {
 	CompressionCodecs string
 	// NodeLanguage is the UI language (default "ENGLISH").
 	NodeLanguage string
-	// Identity is a node identity for NodeData (default "").
+	// Identity is the node's identity for NodeData's identity field: for
+	// hams, its noderef identity as Peer messages give it (default "": a
+	// node without one, which is not on any network).
 	Identity string
 }
 
@@ -261,10 +266,7 @@ func (c Config) withDefaults() Config {
 		n.Node = "hams"
 	}
 	if n.Version == "" {
-		n.Version = "hams,0.1"
-	}
-	if n.Build == 0 {
-		n.Build = 1
+		n.Version = "hams,unknown"
 	}
 	if n.Revision == "" {
 		n.Revision = "unknown"

@@ -2,6 +2,8 @@ package fcp
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -10,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/hamsnet/hams/fcp/fcpwire"
 	"github.com/hamsnet/hams/keys"
@@ -56,6 +59,7 @@ func (c *conn) clientPutDiskDir(m *fcpwire.Message) error {
 	}
 	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
+			// A directory that cannot be listed: unreadable too.
 			if unreadable && p != dir {
 				return nil
 			}
@@ -67,8 +71,14 @@ func (c *conn) clientPutDiskDir(m *fcpwire.Message) error {
 			}
 			return nil
 		}
-		if !d.Type().IsRegular() {
-			return nil
+		if d.IsDir() || d.Type()&fs.ModeSymlink != 0 {
+			return nil // symbolic links are not followed
+		}
+		if err := readableFile(p, d.Type()); err != nil {
+			if unreadable {
+				return nil
+			}
+			return err
 		}
 		if len(r.Entries) >= maxDirFiles {
 			return errTooManyFiles
@@ -91,6 +101,29 @@ func (c *conn) clientPutDiskDir(m *fcpwire.Message) error {
 	}
 	r.start()
 	return nil
+}
+
+// readableFile returns why the node cannot read the directory entry p, of
+// type t (neither a directory nor a symbolic link), as a file to insert,
+// or nil if it can: an entry that is not a regular file (a FIFO, a socket,
+// a device) is not one, and a regular file must open for reading, as the
+// insert will open it (a file without read permission does not). fred
+// refuses the same two kinds ("Not directory and not file", "Not readable
+// or doesn't exist"). The file is opened without blocking, in case it was
+// replaced by a FIFO meanwhile.
+func readableFile(p string, t fs.FileMode) error {
+	if !t.IsRegular() {
+		return fmt.Errorf("%s is not a regular file or a directory", p)
+	}
+	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the path comes first
+		}
+		return fmt.Errorf("%s cannot be read: %w", p, err)
+	}
+	return f.Close()
 }
 
 type dirError string

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strconv"
 	"sync"
 	"time"
 
@@ -18,6 +19,10 @@ import (
 	"github.com/hamsnet/hams/node/network"
 	"github.com/hamsnet/hams/routing"
 )
+
+// Version is this release of hams. A node reports it to FCP clients as
+// "hams,"+Version: NodeHello's Version and NodeData's version.
+const Version = "0.1"
 
 // Datastore memory settings for a node: small enough that the whole node
 // stays well under 200 MB of RSS while moving a 256 MiB file (Pebble holds at
@@ -90,7 +95,13 @@ func StartContext(ctx context.Context, cfg Config) (*Node, error) {
 		ds.Close()
 		return nil, err
 	}
+	var identity string // NodeData's: the noderef's, none without a network
+	if n.net != nil {
+		identity = n.net.Identity()
+	}
+	bi, _ := debug.ReadBuildInfo()
 	srv, err := fcp.NewServer(fcp.Config{
+		NodeInfo:         nodeInfo(bi, identity),
 		Addr:             cfg.FCPAddr,
 		AllowNonLoopback: cfg.AllowNonLoopbackFCP,
 		StateDir:         filepath.Join(cfg.Dir, "fcp"),
@@ -122,6 +133,44 @@ func StartContext(ctx context.Context, cfg Config) (*Node, error) {
 	}
 	cfg.Logger.Info("fcp listening on " + ln.Addr().String())
 	return n, nil
+}
+
+// nodeInfo returns what the node's NodeHello and NodeData say about it:
+// the version "hams,"+Version, identity (NodeData's identity), and the
+// build from bi, the binary's build information (debug.ReadBuildInfo; nil
+// when there is none). Revision is the commit the binary was built from
+// (vcs.revision, with "-dirty" when vcs.modified says the tree had
+// uncommitted changes); Build is that commit's date as YYYYMMDD (vcs.time,
+// UTC), an integer that grows with the commits as fred's build number
+// grows with its releases. A binary without VCS information (go test, a
+// build outside a checkout, -buildvcs=false) says Revision "unknown" and
+// Build 0.
+func nodeInfo(bi *debug.BuildInfo, identity string) fcp.NodeInfo {
+	ni := fcp.NodeInfo{Node: "hams", Version: "hams," + Version, Revision: "unknown", Identity: identity}
+	if bi == nil {
+		return ni
+	}
+	var rev string
+	var dirty bool
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		case "vcs.time":
+			if t, err := time.Parse(time.RFC3339, s.Value); err == nil {
+				ni.Build, _ = strconv.Atoi(t.UTC().Format("20060102"))
+			}
+		}
+	}
+	if rev != "" {
+		ni.Revision = rev
+		if dirty {
+			ni.Revision += "-dirty"
+		}
+	}
+	return ni
 }
 
 // memoryLimitEvery is how often keepMemoryLimit looks at the FCP server.

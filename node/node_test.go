@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -212,12 +213,19 @@ func TestNodeShutdownMessage(t *testing.T) {
 	}
 }
 
+// TestStartRefusesBusyAddress: a second node on an FCP address in use fails
+// to start because the address is in use (EADDRINUSE, wrapped), not for any
+// other reason.
 func TestStartRefusesBusyAddress(t *testing.T) {
 	n := startNode(t, t.TempDir())
 	defer n.Close()
-	_, err := Start(Config{Dir: t.TempDir(), FCPAddr: n.FCPAddr(), Logger: quiet()})
+	n2, err := Start(Config{Dir: t.TempDir(), FCPAddr: n.FCPAddr(), Logger: quiet()})
 	if err == nil {
+		n2.Close()
 		t.Fatal("second node on the same FCP address started")
+	}
+	if !errors.Is(err, syscall.EADDRINUSE) || !strings.HasPrefix(err.Error(), "node: FCP: ") {
+		t.Fatalf("second node on the same FCP address: %v, want a node: FCP: error wrapping EADDRINUSE", err)
 	}
 }
 

@@ -10,7 +10,16 @@ import (
 	"time"
 
 	"github.com/flynn/noise"
+	"golang.org/x/crypto/curve25519"
 )
+
+// ErrLowOrderKey: the peer sent an X25519 public key, ephemeral or static,
+// of low order (a point whose product with every private key is the
+// all-zero point), so that Diffie-Hellman with it gives no secret. The
+// handshake fails with it at the first message that uses the key: a
+// responder on message 1's ephemeral key, an initiator on message 2's keys,
+// a responder on message 3's static key. Fatal.
+var ErrLowOrderKey = errors.New("link: low-order public key")
 
 // Prologue is mixed into every handshake: two sides with different
 // prologues (another protocol, another version) fail to authenticate
@@ -143,6 +152,9 @@ func runHandshake(rwc io.ReadWriteCloser, initiator bool, key StaticKey, payload
 	write := func(n int, payload []byte) (*noise.CipherState, *noise.CipherState, error) {
 		msg, cs1, cs2, err := hs.WriteMessage(buf[lengthSize:lengthSize], payload)
 		if err != nil {
+			if lowOrderPeer(hs) {
+				return nil, nil, fmt.Errorf("link: handshake: message %d: %w: %v", n, ErrLowOrderKey, err)
+			}
 			return nil, nil, fmt.Errorf("link: handshake: message %d: %w", n, err)
 		}
 		binary.BigEndian.PutUint16(buf, uint16(len(msg)))
@@ -173,6 +185,9 @@ func runHandshake(rwc io.ReadWriteCloser, initiator bool, key StaticKey, payload
 	process := func(n int, msg []byte) ([]byte, *noise.CipherState, *noise.CipherState, error) {
 		p, cs1, cs2, err := hs.ReadMessage(nil, msg)
 		if err != nil {
+			if lowOrderPeer(hs) {
+				return nil, nil, nil, fmt.Errorf("link: handshake: message %d: %w: %v", n, ErrLowOrderKey, err)
+			}
 			return nil, nil, nil, fmt.Errorf("link: handshake: message %d: %w: %v", n, ErrAuth, err)
 		}
 		return p, cs1, cs2, nil
@@ -270,6 +285,25 @@ func checkPeer(hs *noise.HandshakeState, payload []byte, verify Verify) error {
 		return fmt.Errorf("%w: %w", ErrRejected, err)
 	}
 	return nil
+}
+
+// lowOrderPeer reports whether a key the peer has sent so far, ephemeral or
+// static, is of low order. It is asked only after hs failed: flynn/noise
+// fails the Diffie-Hellman with such a key (X25519 returns an error for an
+// all-zero result) and leaves the key in hs.
+func lowOrderPeer(hs *noise.HandshakeState) bool {
+	return lowOrder(hs.PeerEphemeral()) || lowOrder(hs.PeerStatic())
+}
+
+// lowOrder reports whether pub is a 32-byte X25519 public key of low order
+// (in any of its encodings): X25519 of it with any private key is all zeros,
+// which curve25519.X25519 reports as its only error for 32-byte inputs.
+func lowOrder(pub []byte) bool {
+	if len(pub) != curve25519.PointSize {
+		return false
+	}
+	_, err := curve25519.X25519(curve25519.Basepoint, pub)
+	return err != nil
 }
 
 // readMessage reads one length-prefixed message of min to max bytes into buf

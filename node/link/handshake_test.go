@@ -181,41 +181,153 @@ func TestWrongPrologue(t *testing.T) {
 	if !errors.Is(err, ErrAuth) {
 		t.Errorf("initiator: %v, want ErrAuth", err)
 	}
-	if resErr == nil {
-		t.Error("responder with another prologue succeeded")
+	// The initiator closed the stream on message 2 instead of sending
+	// message 3.
+	if !errors.Is(resErr, io.EOF) || !strings.HasPrefix(resErr.Error(), "link: handshake: message 3") {
+		t.Errorf("responder with another prologue: %v, want EOF at message 3", resErr)
 	}
 }
 
+// lowOrderPoints are X25519 public keys of low order: the points of order
+// 1, 2, 4 and 8 and non-canonical encodings of them (u+p), little-endian.
+var lowOrderPoints = []struct{ name, hex string }{
+	{"u=0", "0000000000000000000000000000000000000000000000000000000000000000"},
+	{"u=1", "0100000000000000000000000000000000000000000000000000000000000000"},
+	{"order 8", "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800"},
+	{"u=p-1", "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"},
+	{"u=p", "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"},
+	{"u=p+1", "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"},
+}
+
+// lowOrderKey decodes a lowOrderPoints entry.
+func lowOrderKey(t testing.TB, h string) [32]byte {
+	t.Helper()
+	var k [32]byte
+	if n, err := hex.Decode(k[:], []byte(h)); err != nil || n != 32 {
+		t.Fatalf("bad test key %s: %v", h, err)
+	}
+	return k
+}
+
+// TestGarbageHandshake: a responder fails on a bad message 1 by itself,
+// with the error for what was wrong; the initiator only closes its end
+// when it said so (closeAfter), so a responder that took a bad message for
+// a good one would wait for message 3 and fail with ErrSlowInitiator.
 func TestGarbageHandshake(t *testing.T) {
 	k := testKey(t, 2)
-	tests := []struct {
-		name string
-		send []byte
-		want error
-	}{
-		{"http", []byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), ErrMalformed},
-		{"zero length", []byte{0, 0}, ErrMalformed},
-		{"msg1 too long", append([]byte{0, 33}, make([]byte, 33)...), ErrMalformed},
-		{"msg1 too short", append([]byte{0, 31}, make([]byte, 31)...), ErrMalformed},
-		{"truncated", []byte{0, 32, 1, 2, 3}, io.ErrUnexpectedEOF},
-		{"low-order ephemeral", append([]byte{0, 32}, make([]byte, 32)...), nil},
+	type testCase struct {
+		name       string
+		send       []byte
+		closeAfter bool // the initiator closes its end after sending
+		want       error
+	}
+	tests := []testCase{
+		{"http", []byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), false, ErrMalformed},
+		{"zero length", []byte{0, 0}, false, ErrMalformed},
+		{"msg1 too long", append([]byte{0, 33}, make([]byte, 33)...), false, ErrMalformed},
+		{"msg1 too short", append([]byte{0, 31}, make([]byte, 31)...), false, ErrMalformed},
+		{"truncated", []byte{0, 32, 1, 2, 3}, true, io.ErrUnexpectedEOF},
+	}
+	for _, p := range lowOrderPoints {
+		pub := lowOrderKey(t, p.hex)
+		tests = append(tests, testCase{"low-order ephemeral " + p.name, append([]byte{0, 32}, pub[:]...), false, ErrLowOrderKey})
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			leakCheck(t)
 			c1, c2 := net.Pipe()
+			done := make(chan struct{})
 			go func() {
+				defer close(done)
 				c1.Write(tc.send)
-				io.Copy(io.Discard, c1) // take message 2, if any
+				if !tc.closeAfter {
+					io.Copy(io.Discard, c1) // take message 2, if any, until the responder closes
+				}
 				c1.Close()
 			}()
-			go func() { time.Sleep(50 * time.Millisecond); c1.Close() }()
 			_, err := Handshake(context.Background(), c2, false, k, nil, acceptAll, Config{Rand: seeded(3)})
-			if err == nil || (tc.want != nil && !errors.Is(err, tc.want)) || !strings.HasPrefix(err.Error(), "link: ") {
+			<-done
+			if !errors.Is(err, tc.want) || !strings.HasPrefix(err.Error(), "link: ") {
 				t.Errorf("err %v, want %v", err, tc.want)
 			}
-			t.Log(err)
+			if _, werr := c2.Write([]byte{1}); werr == nil {
+				t.Error("rwc not closed after a failed handshake")
+			}
 		})
+	}
+}
+
+// TestLowOrderKeys: each side refuses a peer whose ephemeral or static key
+// is of low order, with ErrLowOrderKey, at the message that carries it.
+func TestLowOrderKeys(t *testing.T) {
+	ini, res := sides(Config{})
+	ini.verify, res.verify = acceptAll, acceptAll
+	for _, p := range lowOrderPoints {
+		bad := lowOrderKey(t, p.hex)
+		t.Run("responder's ephemeral "+p.name, func(t *testing.T) {
+			// A raw responder sends message 2 of the right size whose
+			// ephemeral key is bad; the rest is never looked at.
+			leakCheck(t)
+			c1, c2 := net.Pipe()
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				r := &rawPeer{conn: c2, br: bufioReader(c2)}
+				if _, err := r.read(); err != nil {
+					t.Errorf("raw responder: message 1: %v", err)
+				}
+				r.write(append(bad[:], make([]byte, Msg2Overhead+len(res.payload)-len(bad))...))
+				r.drain()
+				c2.Close()
+			}()
+			_, err := Handshake(context.Background(), c1, true, ini.key, ini.payload, ini.verify, Config{Rand: seeded(21)})
+			<-done
+			if !errors.Is(err, ErrLowOrderKey) || !strings.Contains(err.Error(), "message 2") {
+				t.Errorf("initiator: %v, want ErrLowOrderKey at message 2", err)
+			}
+		})
+		t.Run("responder's static "+p.name, func(t *testing.T) {
+			leakCheck(t)
+			c1, c2 := net.Pipe()
+			var rawErr error
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				_, rawErr = rawHandshake(c2, false, StaticKey{Private: res.key.Private, Public: bad}, res.payload, seeded(22), Prologue)
+				c2.Close()
+			}()
+			_, err := Handshake(context.Background(), c1, true, ini.key, ini.payload, ini.verify, Config{Rand: seeded(23)})
+			<-done
+			if !errors.Is(err, ErrLowOrderKey) || !strings.Contains(err.Error(), "message 2") {
+				t.Errorf("initiator: %v, want ErrLowOrderKey at message 2", err)
+			}
+			if rawErr == nil {
+				t.Error("the raw responder linked")
+			}
+		})
+		t.Run("initiator's static "+p.name, func(t *testing.T) {
+			leakCheck(t)
+			c1, c2 := net.Pipe()
+			var rawErr error
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				_, rawErr = rawHandshake(c1, true, StaticKey{Private: ini.key.Private, Public: bad}, ini.payload, seeded(24), Prologue)
+				c1.Close()
+			}()
+			_, err := Handshake(context.Background(), c2, false, res.key, res.payload, res.verify, Config{Rand: seeded(25)})
+			<-done
+			if !errors.Is(err, ErrLowOrderKey) || !strings.Contains(err.Error(), "message 3") {
+				t.Errorf("responder: %v, want ErrLowOrderKey at message 3", err)
+			}
+			if rawErr == nil {
+				t.Error("the raw initiator linked")
+			}
+		})
+	}
+	// A good key is not taken for a bad one.
+	if lowOrder(ini.key.Public[:]) || lowOrder(res.key.Public[:]) {
+		t.Error("lowOrder reports a generated key as low-order")
 	}
 }
 

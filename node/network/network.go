@@ -220,6 +220,10 @@ func (nw *Network) Noderef() []byte {
 	return nw.self.Marshal()
 }
 
+// Identity returns this node's identity as its noderef names it
+// (noderef.Ref.ID): what its peers show for it.
+func (nw *Network) Identity() string { return nw.pm.selfID }
+
 // Location returns the node's location.
 func (nw *Network) Location() routing.Location {
 	nw.mu.Lock()
