@@ -31,6 +31,7 @@ var allowed = map[string][]string{
 	"node/tor":             {},
 	"node/torbridge":       {},
 	"internal/vectorfile":  {},
+	"internal/vectorcheck": {},
 	"internal/browsertest": {},
 	"internal/tornet":      {},
 	"internal/layout":      {},
