@@ -21,9 +21,8 @@ import "fmt"
 //     Σ_g P_g(j). (With k ≤ m there is one group, and the data and check
 //     shards are the evaluations of one polynomial of degree < m.)
 //
-// docs/metadata.md §4 names leopard8 but does not state these facts: they
-// are catid/leopard's, and the insert vectors confirm them (their URIs
-// depend on every check block).
+// docs/metadata.md §4 states these facts (they are catid/leopard's); the
+// insert vectors confirm them, their URIs depending on every check block.
 
 const leoPoly = 0x11D
 

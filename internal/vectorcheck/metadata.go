@@ -127,6 +127,21 @@ func (d *metaDoc) String() string {
 	return b.String()
 }
 
+// segmentShapeOK is M11: k ≥ 1, m ≥ 1 and k + m′ ≤ 256, m′ the smallest
+// power of two ≥ m: §4 puts the check blocks at the m′ points 0 … m′−1 and
+// the data blocks, in groups of m′, at the points from m′ on, and the field
+// has 256 points.
+func segmentShapeOK(k, m int) bool {
+	if k < 1 || m < 1 || m > maxSegmentBlocks {
+		return false
+	}
+	points := 1
+	for points < m {
+		points *= 2
+	}
+	return k+points <= maxSegmentBlocks
+}
+
 // splitBlocks is the number of data and check blocks §4 gives a splitfile.
 func splitBlocks(length uint64, k, m int) uint64 {
 	blocks := (length + chkDataSize - 1) / chkDataSize
@@ -257,7 +272,7 @@ func parseMetaAt(doc []byte, nesting int) (*metaDoc, string) {
 		if d.length == 0 || d.length > maxStoredLength || (d.flags&1 != 0 && d.contentType != "") {
 			r.fail("M10")
 		}
-		if d.k < 1 || d.m < 1 || d.k+d.m > maxSegmentBlocks {
+		if !segmentShapeOK(d.k, d.m) {
 			r.fail("M11")
 		}
 		if r.rule == "" {

@@ -37,7 +37,11 @@ const (
 type Config struct {
 	// SegmentDataBlocks (k) and SegmentCheckBlocks (m) are the data and
 	// check blocks of each full segment; the last segment has k' ≤ k data
-	// and ceil(k'·m/k) check blocks. Defaults 128 and 128; k+m ≤ 256.
+	// and ceil(k'·m/k) check blocks. Defaults 128 and 128. The shape must
+	// be one the Leopard code can encode (docs/metadata.md rule M11,
+	// ValidSegmentShape): k ≥ 1, m ≥ 1 and k + m′ ≤ 256, m′ the smallest
+	// power of two ≥ m; so k + m ≤ 256 is not enough (129+127, 200+56 are
+	// refused).
 	SegmentDataBlocks, SegmentCheckBlocks int
 	// Parallelism is the number of goroutines that encode and store blocks
 	// of a segment during an insert. Default runtime.GOMAXPROCS(0).
@@ -97,9 +101,9 @@ func (c Config) withDefaults() Config {
 func (c Config) Validate() error {
 	c = c.withDefaults()
 	switch {
-	case c.SegmentDataBlocks < 1 || c.SegmentCheckBlocks < 1 || c.SegmentDataBlocks+c.SegmentCheckBlocks > MaxSegmentBlocks:
-		return fmt.Errorf("client: config: segment of %d data and %d check blocks: need at least 1 of each and at most %d in all",
-			c.SegmentDataBlocks, c.SegmentCheckBlocks, MaxSegmentBlocks)
+	case !ValidSegmentShape(c.SegmentDataBlocks, c.SegmentCheckBlocks):
+		return fmt.Errorf("client: config: %s (docs/metadata.md rule M11: no splitfile of this shape can be encoded)",
+			segmentShapeProblem(c.SegmentDataBlocks, c.SegmentCheckBlocks))
 	case c.Parallelism < 1 || c.FetchParallelism < 1:
 		return fmt.Errorf("client: config: parallelism must be positive")
 	case c.CompressionSample < 1024:

@@ -22,8 +22,10 @@ const (
 	// MaxManifestNesting is the deepest nesting of manifests inside one
 	// document.
 	MaxManifestNesting = 32
-	// MaxSegmentBlocks is the largest number of blocks (data + check) in one
-	// segment: the limit of Reed-Solomon over GF(2^8).
+	// MaxSegmentBlocks is the number of points of GF(2^8), which bounds the
+	// blocks of one segment: a shape of k data and m check blocks needs
+	// k + m′ ≤ MaxSegmentBlocks, m′ the smallest power of two ≥ m
+	// (ValidSegmentShape, docs/metadata.md rule M11).
 	MaxSegmentBlocks = 256
 	// MaxSplitfileLength is the largest stored length of a splitfile: 2^40
 	// bytes (1 TiB).
@@ -159,6 +161,46 @@ func SegmentLayout(length int64, k, m int) []Segment {
 		off += l
 	}
 	return segs
+}
+
+// checkPoints returns m′, the smallest power of two ≥ m (m ≥ 1): the number
+// of points of the field the check blocks of a Leopard code with m check
+// blocks take, and the size of each group of data points (docs/metadata.md
+// §4).
+func checkPoints(m int) int {
+	p := 1
+	for p < m {
+		p <<= 1
+	}
+	return p
+}
+
+// ValidSegmentShape reports whether k data and m check blocks per segment
+// form a segment shape docs/metadata.md allows (rule M11): k ≥ 1, m ≥ 1 and
+// k + m′ ≤ 256, m′ the smallest power of two ≥ m. These are exactly the
+// shapes the Leopard GF(2^8) codec of klauspost/reedsolomon v1.14 accepts
+// (it refuses the others with ErrInvShardCombo: 129+127, 150+100, 200+56
+// have k + m ≤ 256 but not k + m′ ≤ 256). Every segment of a splitfile of a
+// valid shape, the short last one too, has a valid shape: a segment of
+// d ≤ k data blocks has c = ⌈d·m/k⌉ ≤ m check blocks, so d + c′ ≤ k + m′.
+func ValidSegmentShape(k, m int) bool {
+	return segmentShapeProblem(k, m) == ""
+}
+
+// segmentShapeProblem says why k and m are not a valid segment shape, or
+// returns "".
+func segmentShapeProblem(k, m int) string {
+	switch {
+	case k < 1 || m < 1:
+		return fmt.Sprintf("segment of %d data and %d check blocks: need at least 1 of each", k, m)
+	case m > MaxSegmentBlocks/2:
+		return fmt.Sprintf("segment of %d data and %d check blocks: the Leopard code over GF(2^8) needs k + m′ ≤ %d, "+
+			"m′ the smallest power of two ≥ m, so m ≤ %d", k, m, MaxSegmentBlocks, MaxSegmentBlocks/2)
+	case k+checkPoints(m) > MaxSegmentBlocks:
+		return fmt.Sprintf("segment of %d data and %d check blocks: the Leopard code over GF(2^8) needs k + m′ ≤ %d, "+
+			"m′ = %d the smallest power of two ≥ m", k, m, MaxSegmentBlocks, checkPoints(m))
+	}
+	return ""
 }
 
 // splitfileBlockCount returns the number of blocks a splitfile has.
@@ -432,9 +474,8 @@ func parseSplitfile(r *reader, m *Metadata) error {
 	if m.SegmentCheck, err = r.u16("the segment check blocks"); err != nil {
 		return err
 	}
-	if m.SegmentData < 1 || m.SegmentCheck < 1 || m.SegmentData+m.SegmentCheck > MaxSegmentBlocks {
-		return metaErr("M11", "segment of %d data and %d check blocks: need at least 1 of each and at most %d in all",
-			m.SegmentData, m.SegmentCheck, MaxSegmentBlocks)
+	if p := segmentShapeProblem(m.SegmentData, m.SegmentCheck); p != "" {
+		return metaErr("M11", "%s", p)
 	}
 	n := splitfileBlockCount(m.Length, m.SegmentData, m.SegmentCheck)
 	rest := int64(len(r.b) - r.off)

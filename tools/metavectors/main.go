@@ -138,6 +138,9 @@ func vectors() []Vector {
 		{Name: "parse-splitfile-metadata", Description: "a metadata splitfile (flag bit 0)", Op: "parse",
 			Doc: hex.EncodeToString(marshal(&clientlayer.Metadata{Type: clientlayer.DocSplitfile, IsMetadata: true, Size: 40000, Length: 40000,
 				SegmentData: 128, SegmentCheck: 128, Blocks: fakeKeys(4, 3)}))},
+		{Name: "parse-splitfile-shape-edge", Description: "k=192 m=33: m′ = 64 (the smallest power of two ≥ m) and k + m′ = 256, the most rule M11 allows; 3 blocks: 3 data + 1 check", Op: "parse",
+			Doc: hex.EncodeToString(marshal(&clientlayer.Metadata{Type: clientlayer.DocSplitfile, Size: 3*keys.CHKDataSize - 7, Length: 3*keys.CHKDataSize - 7,
+				SegmentData: 192, SegmentCheck: 33, Blocks: fakeKeys(4, 4)}))},
 		{Name: "parse-manifest", Description: "a manifest with a default name, a nested manifest and a UTF-8 name", Op: "parse", Doc: hex.EncodeToString(manifest)},
 	}
 	rej := func(rule, name, desc string, doc []byte) {
@@ -173,6 +176,14 @@ func vectors() []Vector {
 	rej("M11", "k-zero", "zero data blocks per segment", raw(1, 3, 0, str(""), u8(0), u64(100), u64(100), u16(0), u16(128)))
 	rej("M11", "m-zero", "zero check blocks per segment", raw(1, 3, 0, str(""), u8(0), u64(100), u64(100), u16(128), u16(0)))
 	rej("M11", "too-many", "129 + 128 blocks per segment", raw(1, 3, 0, str(""), u8(0), u64(100), u64(100), u16(129), u16(128)))
+	// Shapes with k + m ≤ 256 that the Leopard code cannot encode; the
+	// documents are otherwise valid (1 block: 1 data + 1 check key).
+	rej("M11", "leopard-129-127", "129 + 127 blocks per segment: k + m = 256, but m′ = 128 and 129 + 128 > 256",
+		raw(1, 3, 0, str(""), u8(0), u64(100), u64(100), u16(129), u16(127), keyBytes(fakeKeys(2, 5))))
+	rej("M11", "leopard-200-56", "200 + 56 blocks per segment: k + m = 256, but m′ = 64 and 200 + 64 > 256",
+		raw(1, 3, 0, str(""), u8(0), u64(100), u64(100), u16(200), u16(56), keyBytes(fakeKeys(2, 6))))
+	rej("M11", "leopard-193-33", "193 + 33 blocks per segment: k + m = 226, but m′ = 64 and 193 + 64 > 256 (192 + 33 parses: parse-splitfile-shape-edge)",
+		raw(1, 3, 0, str(""), u8(0), u64(100), u64(100), u16(193), u16(33), keyBytes(fakeKeys(2, 7))))
 	rej("M12", "short", "5 block keys where 6 are needed", split[:len(split)-64])
 	rej("M12", "long", "7 block keys where 6 are needed", append(bytes.Clone(split), keyBytes(fakeKeys(1, 9))...))
 	inl := raw(1, 1, 0, str(""), u8(0), u64(0))
@@ -198,7 +209,16 @@ func vectors() []Vector {
 	}
 	ins("hello", "5 bytes: one block, an inline document", Vector{DataHex: hex.EncodeToString([]byte("hello")), ContentType: "text/plain"})
 	ins("empty", "0 bytes: one block", Vector{})
-	ins("redirect", "40000 random bytes: too big to inline, one raw CHK and a redirect", Vector{DataSeed: 1, DataLen: 40000})
+	ins("redirect", "40000 random bytes (not compressed: gzip does not shrink them): more than one block of stored data, "+
+		"so not a redirect despite the name but a splitfile of 2 data + 2 check blocks", Vector{DataSeed: 1, DataLen: 40000})
+	ins("inline-max", "32751 random bytes: the inline document is 17 + 32751 = 32768 bytes, exactly one block", Vector{DataSeed: 4, DataLen: 32751})
+	ins("redirect-raw-min", "32752 random bytes: the inline document (32769 bytes) does not fit a block, the data does: "+
+		"one raw CHK and a redirect to it in the top block", Vector{DataSeed: 5, DataLen: 32752})
+	ins("redirect-raw-max", "32768 random bytes with a content type: one full raw CHK and a redirect (with the content type) to it",
+		Vector{DataSeed: 6, DataLen: 32768, ContentType: "application/x-test"})
+	ins("splitfile-min", "32769 random bytes: one byte more than a block, a splitfile of 2 data + 2 check blocks", Vector{DataSeed: 7, DataLen: 32769})
+	ins("gzip-inline", "880 bytes of repeated text: gzip shrinks them below 87.5 %, so they are stored compressed (codec 1) in an inline document",
+		Vector{DataHex: hex.EncodeToString([]byte(strings.Repeat("All work and no play makes Jack a dull boy.\n", 20))), ContentType: "text/plain"})
 	ins("splitfile", "70000 random bytes, not compressed: 3+3 blocks and a splitfile document", Vector{DataSeed: 2, DataLen: 70000, DontCompress: true, ContentType: "application/x-test"})
 	ins("multilevel", "9 MiB random bytes: 3 segments; the 36 KiB splitfile document is itself a splitfile", Vector{DataSeed: 3, DataLen: 9 << 20})
 	return vs
