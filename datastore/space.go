@@ -272,6 +272,15 @@ func (sp *space) next(cur spaceMode, h int64) spaceMode {
 	return spaceOK
 }
 
+// Accepting reports whether the Store takes new blocks into region r, as
+// of its last look at the file system (docs/datastore.md §9): a cheap check
+// for a caller that would rather send a block elsewhere than have it
+// refused.
+func (s *Store) Accepting(r Region) bool {
+	m := s.space.getMode()
+	return m == spaceOK || (m == spaceLow && r == RegionStore)
+}
+
 // admit returns nil if a new block may be written to region r, or the
 // reason it may not. It refreshes the space figures when they are due. The
 // caller holds enter().

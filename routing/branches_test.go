@@ -64,3 +64,43 @@ func checkOverMaxHTL(t *testing.T, maxHTL uint8, decAtMax bool, typ MsgType, htl
 		t.Fatalf("sent on at HTL %d, want %d (as one arriving at MaxHTL %d)", got, want, maxHTL)
 	}
 }
+
+// TestStoreFull: while the driver's datastore is full the Core writes
+// nothing, even where it is the closest to the key, passes the insert on,
+// and where it can go no further answers RejectedLoop so that the node
+// before stores it; once there is room it writes again.
+func TestStoreFull(t *testing.T) {
+	c, err := New(Config{Seed: 1, Location: 1 << 62})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.AddPeer(2, 1<<63)
+	c.AddPeer(3, 3<<62)
+	now := time.Unix(0, 0)
+	insert := func(id RequestID, from PeerID) Ready {
+		t.Helper()
+		if err := c.Step(now, Message{Type: MsgInsert, Peer: from, ID: id, Key: keyAt(1 << 62), HTL: 10, Block: []byte("block")}); err != nil {
+			t.Fatal(err)
+		}
+		c.Ready()
+		c.LookupDone(now, id, nil)
+		return c.Ready()
+	}
+	c.SetStoreFull(true)
+	rd := insert(7, 2)
+	if len(rd.Stores) != 0 || len(rd.Messages) != 1 || rd.Messages[0].Type != MsgInsert || rd.Messages[0].Peer != 3 {
+		t.Fatalf("full, closest to the key: %+v, want it passed on to peer 3 and nothing written", rd)
+	}
+	if err := c.Step(now, Message{Type: MsgRejectedLoop, Peer: 3, ID: 7}); err != nil {
+		t.Fatal(err)
+	}
+	rd = c.Ready()
+	if len(rd.Stores) != 0 || len(rd.Messages) != 1 || rd.Messages[0].Type != MsgRejectedLoop || rd.Messages[0].Peer != 2 {
+		t.Fatalf("full, at a dead end: %+v, want RejectedLoop to peer 2 and nothing written", rd)
+	}
+	c.SetStoreFull(false)
+	rd = insert(8, 2)
+	if len(rd.Stores) != 1 || rd.Stores[0].Region != RegionStore {
+		t.Fatalf("room again: %+v, want a write to the store region", rd)
+	}
+}

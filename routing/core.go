@@ -95,6 +95,7 @@ type Core struct {
 
 	localActive int
 	window      float64
+	full        bool // the driver's datastore takes no new blocks (SetStoreFull)
 
 	ready Ready
 }
@@ -426,8 +427,16 @@ func (c *Core) decrement(htl uint8, p *peer) uint8 {
 }
 
 // writable reports whether a request at htl may write to the datastore:
-// never at the first hops.
-func (c *Core) writable(htl uint8) bool { return htl < c.cfg.MaxHTL-c.cfg.NoStoreHTLs }
+// never at the first hops, nor while the datastore is full.
+func (c *Core) writable(htl uint8) bool { return !c.full && htl < c.cfg.MaxHTL-c.cfg.NoStoreHTLs }
+
+// SetStoreFull tells the Core whether the driver's datastore takes new
+// blocks. While it does not (a full disk), the node writes nothing and
+// passes inserts on as at the first hops, and where one can go no further
+// it answers RejectedLoop, so that the node before stores it: otherwise it
+// would answer for a block it could not keep, and the insert would count
+// a copy that is not there.
+func (c *Core) SetStoreFull(full bool) { c.full = full }
 
 // begin starts a new request or insert at this node. An insert from a
 // peer first looks for another block under its key (a collision); this
@@ -580,6 +589,10 @@ func (c *Core) route(now time.Time, r *request) {
 	if best == nil {
 		if r.insert && !r.took && r.source != 0 {
 			switch {
+			case c.full:
+				// This node cannot keep it: the node before stores it.
+				c.finish(now, r, Message{Type: MsgRejectedLoop})
+				return
 			case c.inserting(r.key, r.block):
 				// This node's own insert came back (forked) and can go
 				// no further: the node before stores it, as where it

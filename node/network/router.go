@@ -283,6 +283,9 @@ func (r *router) loop() {
 
 // tick checks the core's timeouts and sends the PeerLocations that are due.
 func (r *router) tick(now time.Time) {
+	if r.ds != nil {
+		r.core.SetStoreFull(!r.ds.Accepting(datastore.RegionStore))
+	}
 	r.core.Tick(now)
 	if r.swapper != nil {
 		if r.swapPaused != nil {
