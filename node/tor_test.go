@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"net"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -24,9 +23,7 @@ import (
 // (A–B–C) only through onion services. A 1 MiB file and an SSK inserted
 // at A are fetched at C, whose store is empty.
 func TestTorNetwork(t *testing.T) {
-	if _, err := exec.LookPath("tor"); err != nil {
-		t.Skip("tor is not installed (.ci/run installs it)")
-	}
+	tornet.Require(t, "tor", "tor-gencert")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	t0 := time.Now()

@@ -18,7 +18,7 @@ import (
 //
 //	go test ./node -run '^$' -bench TorUp -benchtime 5x
 func BenchmarkTorUp(b *testing.B) {
-	needTools(b, "tor", "tor-gencert", "obfs4proxy")
+	tornet.Require(b, "tor", "tor-gencert", "obfs4proxy")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
 	tn := startTornetConfig(ctx, b, tornet.Config{Bridge: true})
@@ -68,7 +68,7 @@ func BenchmarkTorUp(b *testing.B) {
 //
 //	go test ./node -run '^$' -bench FCPOpenTorBlocked -benchtime 20x
 func BenchmarkFCPOpenTorBlocked(b *testing.B) {
-	needTools(b, "tor", "tor-gencert")
+	tornet.Require(b, "tor", "tor-gencert")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	tn := startTornetConfig(ctx, b, tornet.Config{})

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -20,20 +19,6 @@ import (
 	"github.com/hamsnet/hams/node/network"
 	"github.com/hamsnet/hams/node/torbridge"
 )
-
-// needTools skips the test when a program it runs is missing, or fails it
-// when CI is set (.ci/run installs them: there the test must run).
-func needTools(t testing.TB, programs ...string) {
-	t.Helper()
-	for _, p := range programs {
-		if _, err := exec.LookPath(p); err != nil {
-			if os.Getenv("CI") != "" {
-				t.Fatalf("CI is set and %s is not installed", p)
-			}
-			t.Skipf("%s is not installed (.ci/run installs it)", p)
-		}
-	}
-}
 
 // torNode starts a Tor-mode node in dir on the private network tn, with
 // the extra network settings of more.
@@ -71,7 +56,7 @@ func waitTorUp(t testing.TB, n *Node, limit time.Duration) time.Duration {
 // restart and goes out, to the one peer it knows, once the network
 // answers again.
 func TestNodeBeforeTor(t *testing.T) {
-	needTools(t, "tor", "tor-gencert")
+	tornet.Require(t, "tor", "tor-gencert")
 	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 	defer cancel()
 	tn := startTornetConfig(ctx, t, tornet.Config{})
@@ -224,7 +209,7 @@ func TestNodeBeforeTor(t *testing.T) {
 // obfs4proxy it runs connect nowhere but to the bridge; the bridge is in
 // neither its noderef nor NodeData.
 func TestNodeThroughBridge(t *testing.T) {
-	needTools(t, "tor", "tor-gencert", "obfs4proxy")
+	tornet.Require(t, "tor", "tor-gencert", "obfs4proxy")
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	tn := startTornetConfig(ctx, t, tornet.Config{Bridge: true})

@@ -48,6 +48,12 @@
 // that started it goes away (__OwningControllerProcess), so a crashed test
 // does not leave tors behind.
 //
+// Require is how a test that runs tor, tor-gencert, obfs4proxy,
+// snowflake-client or ss asks for them: it skips the test when one is
+// missing, but fails it in CI (the environment variable CI set), naming the
+// step of .ci/run that installs it, so that no such test passes there by
+// not running.
+//
 // It is test infrastructure: tests and hams testnet use it; no package of the
 // node does.
 package tornet

@@ -4,11 +4,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 )
 
 // Reading a process's TCP sockets from /proc (Linux), so that tests can
@@ -34,6 +36,26 @@ func ChildrenOf(pid int) []int {
 		}
 	}
 	return out
+}
+
+// ProcessGone reports whether the process pid has exited: it no longer
+// exists, or it is a zombie (state Z, or X, in /proc/PID/stat) that no one
+// has reaped yet. A process whose parent died belongs to PID 1 (or a
+// subreaper), which may never reap it: in a container whose PID 1 is a
+// plain program, a tor or obfs4proxy that exited after its parent stays a
+// zombie, and kill(pid, 0) still succeeds on it.
+func ProcessGone(pid int) bool {
+	if syscall.Kill(pid, 0) != nil {
+		return true
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return errors.Is(err, fs.ErrNotExist)
+	}
+	// "pid (comm) state ...": comm may hold spaces and parentheses.
+	i := strings.LastIndexByte(string(stat), ')')
+	f := strings.Fields(string(stat[i+1:]))
+	return i > 0 && len(f) > 0 && (f[0] == "Z" || f[0] == "X")
 }
 
 // FindProcesses returns the PIDs of the children of parent whose command

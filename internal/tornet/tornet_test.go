@@ -18,12 +18,11 @@ import (
 	"time"
 )
 
-// needTor skips the test when tor or tor-gencert is not installed.
+// needTor skips the test when tor or tor-gencert is not installed, or
+// fails it in CI (see Require).
 func needTor(t *testing.T) {
 	t.Helper()
-	if _, _, err := findBinaries(""); err != nil {
-		t.Skipf("tor not installed: %v", err)
-	}
+	Require(t, "tor", "tor-gencert")
 }
 
 // clientTor is a tor started by the test with ClientTorrc lines.

@@ -6,10 +6,13 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -271,5 +274,38 @@ func TestStartErrors(t *testing.T) {
 	cancel()
 	if _, err := Start(cctx, Config{Dir: t.TempDir(), TorPath: tor}); !errors.Is(err, context.Canceled) {
 		t.Errorf("Start with a cancelled ctx: %v", err)
+	}
+}
+
+// TestProcessGone: a running process is not gone; one that exited but was
+// not reaped (a zombie, on which kill(pid, 0) still succeeds) is, and so is
+// one reaped.
+func TestProcessGone(t *testing.T) {
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("no /proc")
+	}
+	if ProcessGone(os.Getpid()) {
+		t.Fatal("ProcessGone(self)")
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^$") // runs no test, exits at once
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pid := cmd.Process.Pid
+	// Not waited for: once it exits it stays a zombie until cmd.Wait.
+	for deadline := time.Now().Add(60 * time.Second); !ProcessGone(pid); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("child %d not gone 60 s after it started", pid)
+		}
+	}
+	stat, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err := syscall.Kill(pid, 0); err != nil || !strings.Contains(string(stat), ") Z ") {
+		t.Errorf("child %d: kill(pid, 0) = %v, stat %q: want a zombie", pid, err, stat)
+	}
+	cmd.Wait()
+	if !ProcessGone(pid) {
+		t.Errorf("reaped child %d not gone", pid)
 	}
 }

@@ -51,6 +51,45 @@ type Config struct {
 	// crypto/rand. Tests set a seeded source to make runs repeatable; in
 	// production it must be a cryptographic source.
 	Rand io.Reader
+
+	// clock is a test knob, not a setting: the time source of the link's
+	// keepalives and Timeout (timerLoop, and the times of the last message
+	// sent and received). Nil, as everywhere outside this package's tests,
+	// means the wall clock. Tests set a clock they advance by hand, so that
+	// those checks do not depend on how fast a loaded machine schedules the
+	// link's goroutines. Handshake deadlines always use the wall clock.
+	clock clock
+}
+
+// clock is a link's time source: the wall clock (wallClock), or a test's.
+type clock interface {
+	Now() time.Time
+	NewTimer(d time.Duration) clockTimer
+}
+
+// clockTimer is a time.Timer from a clock.
+type clockTimer interface {
+	C() <-chan time.Time
+	Reset(d time.Duration) bool
+	Stop() bool
+}
+
+// wallClock is the clock of every link outside tests.
+type wallClock struct{}
+
+func (wallClock) Now() time.Time                      { return time.Now() }
+func (wallClock) NewTimer(d time.Duration) clockTimer { return wallTimer{time.NewTimer(d)} }
+
+type wallTimer struct{ *time.Timer }
+
+func (t wallTimer) C() <-chan time.Time { return t.Timer.C }
+
+// clockOrWall returns c's clock, the wall clock when none is set.
+func (c Config) clockOrWall() clock {
+	if c.clock == nil {
+		return wallClock{}
+	}
+	return c.clock
 }
 
 // WithDefaults returns c with its zero fields set to their defaults.

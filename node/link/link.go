@@ -73,6 +73,7 @@ type Link struct {
 	cfg           Config
 	remoteStatic  [32]byte
 	remotePayload []byte
+	clock         clock     // cfg's clock: the wall clock but in tests
 	epoch         time.Time // lastRecv and lastSent count nanoseconds from it (monotonic)
 
 	// Owned by the reader goroutine after Start.
@@ -108,12 +109,14 @@ type Link struct {
 }
 
 func newLink(rwc io.ReadWriteCloser, cfg Config, br *bufio.Reader, bw *bufio.Writer, send, recv *transport, remoteStatic [32]byte, payload []byte) *Link {
+	clk := cfg.clockOrWall()
 	return &Link{
 		rwc:           rwc,
 		cfg:           cfg,
 		remoteStatic:  remoteStatic,
 		remotePayload: payload,
-		epoch:         time.Now(),
+		clock:         clk,
+		epoch:         clk.Now(),
 		br:            br,
 		recv:          recv,
 		bw:            bw,
@@ -310,8 +313,9 @@ func (l *Link) exit() {
 	close(l.done)
 }
 
-// now is the monotonic time since the link was made, in nanoseconds.
-func (l *Link) now() int64 { return int64(time.Since(l.epoch)) }
+// now is the monotonic time since the link was made, in nanoseconds, on
+// the link's clock.
+func (l *Link) now() int64 { return int64(l.clock.Now().Sub(l.epoch)) }
 
 // readLoop reads, authenticates and delivers messages until the link
 // closes.
@@ -444,13 +448,13 @@ func (l *Link) writeFrame(b []byte) error {
 func (l *Link) timerLoop() {
 	defer l.exit()
 	ka, timeout := int64(l.cfg.KeepaliveInterval), int64(l.cfg.Timeout)
-	t := time.NewTimer(l.cfg.KeepaliveInterval)
+	t := l.clock.NewTimer(l.cfg.KeepaliveInterval)
 	defer t.Stop()
 	for {
 		select {
 		case <-l.stop:
 			return
-		case <-t.C:
+		case <-t.C():
 		}
 		now := l.now()
 		silent := now - l.lastRecv.Load()

@@ -114,36 +114,174 @@ func TestCorruptedCiphertext(t *testing.T) {
 	}
 }
 
+// fakeClock is a link clock (Config.clock) that moves only when the test
+// advances it, so that the keepalive and timeout tests decide nothing by
+// how fast a loaded machine runs the link's goroutines: between two steps
+// the test waits (in real time, generously) for the links to catch up.
+type fakeClock struct {
+	mu     sync.Mutex
+	now    time.Time
+	start  time.Time
+	timers []*fakeTimer
+}
+
+func newFakeClock() *fakeClock {
+	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	return &fakeClock{now: t0, start: t0}
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// elapsed is how far the test advanced the clock.
+func (c *fakeClock) elapsed() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now.Sub(c.start)
+}
+
+func (c *fakeClock) NewTimer(d time.Duration) clockTimer {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t := &fakeTimer{c: c, ch: make(chan time.Time, 1), when: c.now.Add(d), armed: true}
+	c.timers = append(c.timers, t)
+	return t
+}
+
+// advance moves the clock by d and fires the timers that are due.
+func (c *fakeClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+	for _, t := range c.timers {
+		if t.armed && !t.when.After(c.now) {
+			t.armed = false
+			select {
+			case t.ch <- c.now:
+			default:
+			}
+		}
+	}
+}
+
+// armed counts the timers that wait to fire: a link's timer loop re-arms
+// its timer once it has handled the last tick.
+func (c *fakeClock) armed() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, t := range c.timers {
+		if t.armed {
+			n++
+		}
+	}
+	return n
+}
+
+type fakeTimer struct {
+	c     *fakeClock
+	ch    chan time.Time
+	when  time.Time // guarded by c.mu, as armed
+	armed bool
+}
+
+func (t *fakeTimer) C() <-chan time.Time { return t.ch }
+
+func (t *fakeTimer) Reset(d time.Duration) bool {
+	t.c.mu.Lock()
+	defer t.c.mu.Unlock()
+	was := t.armed
+	t.when, t.armed = t.c.now.Add(d), true
+	return was
+}
+
+func (t *fakeTimer) Stop() bool {
+	t.c.mu.Lock()
+	defer t.c.mu.Unlock()
+	was := t.armed
+	t.armed = false
+	return was
+}
+
+// waitUntil polls cond until it holds, failing t after 10 s of real time
+// (the links' goroutines only need to be scheduled; nothing else waits).
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("after 10 s: %s", what)
+		}
+	}
+}
+
+// isDone reports whether l has stopped.
+func isDone(l *Link) bool {
+	select {
+	case <-l.Done():
+		return true
+	default:
+		return false
+	}
+}
+
 func TestSilentPeerIsLost(t *testing.T) {
 	leakCheck(t)
-	cfg := Config{KeepaliveInterval: 50 * time.Millisecond, Timeout: 200 * time.Millisecond}
+	fc := newFakeClock()
+	cfg := Config{KeepaliveInterval: 50 * time.Millisecond, Timeout: 200 * time.Millisecond, clock: fc}
 	l, raw := linkAgainstRaw(t, cfg)
 	defer raw.conn.Close()
 	go raw.drain() // reads keepalives, never sends
 	r := newRecorder()
-	start := time.Now()
 	l.Start(r)
+	// Step the clock by KeepaliveInterval, each time once the link's
+	// timer loop has handled the tick (re-armed its timer) or the link
+	// is lost.
+	waitUntil(t, "the link's timer is not armed", func() bool { return fc.armed() == 1 })
+	for !isDone(l) {
+		if fc.elapsed() > 2*cfg.Timeout {
+			t.Fatalf("still up after %v of silence with Timeout %v", fc.elapsed(), cfg.Timeout)
+		}
+		fc.advance(cfg.KeepaliveInterval)
+		waitUntil(t, "the link's timer loop did not handle the tick", func() bool { return fc.armed() == 1 || isDone(l) })
+	}
 	err := r.wait(t)
 	if !errors.Is(err, ErrTimeout) {
 		t.Fatalf("LinkClosed %v, want ErrTimeout", err)
 	}
-	if d := time.Since(start); d < cfg.Timeout {
-		t.Errorf("lost after %v, before Timeout %v", d, cfg.Timeout)
+	if d := fc.elapsed(); d != cfg.Timeout {
+		t.Errorf("lost after %v of silence, want Timeout %v", d, cfg.Timeout)
 	}
 	t.Log(err)
 }
 
 func TestKeepalivesKeepIdleLinkAlive(t *testing.T) {
 	leakCheck(t)
-	cfg := Config{KeepaliveInterval: 25 * time.Millisecond, Timeout: 250 * time.Millisecond}
+	fc := newFakeClock()
+	cfg := Config{KeepaliveInterval: 25 * time.Millisecond, Timeout: 250 * time.Millisecond, clock: fc}
 	a, b, ra, rb := pair(t, cfg)
-	time.Sleep(3 * cfg.Timeout)
-	select {
-	case <-a.Done():
-		t.Fatalf("a lost while idle: %v", a.Err())
-	case <-b.Done():
-		t.Fatalf("b lost while idle: %v", b.Err())
-	default:
+	// Idle for 3 Timeouts, in steps of KeepaliveInterval. After each step
+	// the test waits until both timer loops handled the tick and each
+	// side heard from the other at most one interval ago: a keepalive can
+	// be one tick late (the writer may note its flush after the clock
+	// moved on), never two, so a working link never comes near Timeout,
+	// while a link that sent no keepalives stalls here or is lost.
+	waitUntil(t, "the links' timers are not armed", func() bool { return fc.armed() == 2 })
+	heard := func(l *Link) bool { return l.now()-l.lastRecv.Load() <= int64(cfg.KeepaliveInterval) }
+	for fc.elapsed() < 3*cfg.Timeout {
+		fc.advance(cfg.KeepaliveInterval)
+		waitUntil(t, fmt.Sprintf("%v idle: no keepalive went both ways", fc.elapsed()), func() bool {
+			return fc.armed() == 2 && heard(a) && heard(b) || isDone(a) || isDone(b)
+		})
+		select {
+		case <-a.Done():
+			t.Fatalf("a lost after %v idle: %v", fc.elapsed(), a.Err())
+		case <-b.Done():
+			t.Fatalf("b lost after %v idle: %v", fc.elapsed(), b.Err())
+		default:
+		}
 	}
 	if err := a.Send([]byte("still here")); err != nil {
 		t.Fatal(err)
@@ -171,7 +309,8 @@ func (h *slowHandler) HandleFrame(l *Link, frame []byte) error {
 
 func TestSlowHandlerIsNotPeerSilence(t *testing.T) {
 	leakCheck(t)
-	cfg := Config{KeepaliveInterval: 25 * time.Millisecond, Timeout: 250 * time.Millisecond}
+	fc := newFakeClock()
+	cfg := Config{KeepaliveInterval: 25 * time.Millisecond, Timeout: 250 * time.Millisecond, clock: fc}
 	l, raw := linkAgainstRaw(t, cfg)
 	defer raw.conn.Close()
 	go raw.drain()
@@ -179,17 +318,36 @@ func TestSlowHandlerIsNotPeerSilence(t *testing.T) {
 	l.Start(h)
 	raw.conn.Write(raw.frame([]byte("slow")))
 	<-h.in
-	time.Sleep(3 * cfg.Timeout)
-	if l.Err() != nil {
-		t.Fatalf("lost while the handler was busy: %v", l.Err())
+	// step advances the clock by KeepaliveInterval and waits until the
+	// link's timer loop has handled the tick, or the link is lost.
+	step := func() {
+		fc.advance(cfg.KeepaliveInterval)
+		waitUntil(t, "the link's timer loop did not handle the tick", func() bool { return fc.armed() == 1 || isDone(l) })
+	}
+	waitUntil(t, "the link's timer is not armed", func() bool { return fc.armed() == 1 })
+	for fc.elapsed() < 3*cfg.Timeout {
+		step()
+		if l.Err() != nil {
+			t.Fatalf("lost after %v while the handler was busy: %v", fc.elapsed(), l.Err())
+		}
 	}
 	close(h.release)
 	if got := h.next(t); string(got) != "slow" {
 		t.Errorf("got %q", got)
 	}
-	// The raw peer sends no keepalives: now the link is lost.
+	// The raw peer sends no keepalives: now the link is lost, Timeout
+	// after the handler returned (the reader notes that time, then clears
+	// handling).
+	waitUntil(t, "the reader did not note the handler's return", func() bool { return !l.handling.Load() })
+	returned := fc.elapsed()
+	for !isDone(l) && fc.elapsed()-returned <= 2*cfg.Timeout {
+		step()
+	}
 	if err := h.wait(t); !errors.Is(err, ErrTimeout) {
 		t.Errorf("LinkClosed %v, want ErrTimeout", err)
+	}
+	if d := fc.elapsed() - returned; d != cfg.Timeout {
+		t.Errorf("lost %v after the handler returned, want Timeout %v", d, cfg.Timeout)
 	}
 }
 

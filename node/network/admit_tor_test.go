@@ -4,8 +4,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"net"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -14,20 +12,6 @@ import (
 	"github.com/hamsnet/hams/node/noderef"
 	"github.com/hamsnet/hams/node/tor"
 )
-
-// needTor skips the test when tor is missing, or fails it when CI is set
-// (.ci/run installs it: there the test must run).
-func needTor(t testing.TB) {
-	t.Helper()
-	for _, p := range []string{"tor", "tor-gencert"} {
-		if _, err := exec.LookPath(p); err != nil {
-			if os.Getenv("CI") != "" {
-				t.Fatalf("CI is set and %s is not installed", p)
-			}
-			t.Skipf("%s is not installed (.ci/run installs it)", p)
-		}
-	}
-}
 
 // startPrivateTor starts a private Tor network on 127.0.0.1 (never the
 // public one), again with new ports if one it picked was taken meanwhile.
@@ -65,7 +49,7 @@ func waitUp(ctx context.Context, t testing.TB, nw *Network) {
 // links by dialling in) still links. It logs the time to link without
 // and with the flood. (Before admit.go the friend did not link.)
 func TestTorIdleFlood(t *testing.T) {
-	needTor(t)
+	tornet.Require(t, "tor", "tor-gencert")
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	t0 := time.Now()

@@ -286,7 +286,7 @@ func TestDialRetries(t *testing.T) {
 		if !errors.Is(err, ErrClosed) {
 			t.Fatalf("Dial after close = %v", err)
 		}
-	case <-time.After(5 * time.Second):
+	case <-time.After(slack * 5 * time.Second):
 		t.Fatal("Dial did not return after the transport closed")
 	}
 	if _, err := tr.Dial(context.Background(), addr); !errors.Is(err, ErrClosed) {

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/hamsnet/hams/internal/tornet"
 )
 
 // TestTorAcceptsTorrc: Debian's tor accepts the torrc lines Torrc writes
@@ -16,14 +18,7 @@ import (
 // proxies that cannot run in a test, so its lines are checked here and
 // nowhere end to end.
 func TestTorAcceptsTorrc(t *testing.T) {
-	for _, p := range []string{"tor", "obfs4proxy", "snowflake-client"} {
-		if _, err := exec.LookPath(p); err != nil {
-			if os.Getenv("CI") != "" {
-				t.Fatalf("CI is set and %s is not installed", p)
-			}
-			t.Skipf("%s is not installed (.ci/run installs it)", p)
-		}
-	}
+	tornet.Require(t, "tor", "obfs4proxy", "snowflake-client")
 	obfs4, err := Find("obfs4", "")
 	if err != nil {
 		t.Fatal(err)

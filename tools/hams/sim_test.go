@@ -193,14 +193,10 @@ func TestSimHelpers(t *testing.T) {
 	}
 }
 
-// TestSimRun runs the simulator end to end; it is skipped until sim.Run is
-// built.
+// TestSimRun runs the simulator end to end.
 func TestSimRun(t *testing.T) {
 	args := []string{"sim", "--nodes", "200", "--requests", "50", "--json"}
 	r := hams(t, nil, nil, false, args...)
-	if strings.Contains(r.stderr, "not built yet") {
-		t.Skip("sim.Run is not built yet")
-	}
 	if r.code != exitOK {
 		t.Fatalf("hams %q: %+v", args, r)
 	}

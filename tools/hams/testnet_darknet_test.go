@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hamsnet/hams/internal/tornet"
 )
 
 // TestTestnetDarknet: a 30-node darknet testnet links its nodes as the
@@ -78,12 +78,7 @@ func TestTestnetOpennet(t *testing.T) {
 // TestTestnetOpennetTor: 6 nodes on the private Tor network join through an
 // onion seed.
 func TestTestnetOpennetTor(t *testing.T) {
-	if _, err := exec.LookPath("tor"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("tor is not installed; .ci/run installs it")
-		}
-		t.Skip("tor is not installed (.ci/run installs it)")
-	}
+	tornet.Require(t, "tor", "tor-gencert")
 	res := runOpennetTestnet(t, 6, "tor", 3, 20)
 	if res.SuccessRate < 0.95 || res.PeersMin < 1 {
 		t.Fatalf("opennet over Tor: %+v", res)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -13,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/hamsnet/hams/internal/tornet"
 )
 
 // syncBuffer is a bytes.Buffer safe to write from one goroutine while
@@ -90,9 +91,7 @@ func TestTestnet(t *testing.T) { testTestnet(t, 8, "tcp", 60*time.Second) }
 // TestTestnetTor is TestTestnet with four nodes linked by onion services
 // on a private Tor network.
 func TestTestnetTor(t *testing.T) {
-	if _, err := exec.LookPath("tor"); err != nil {
-		t.Skip("tor is not installed (.ci/run installs it)")
-	}
+	tornet.Require(t, "tor", "tor-gencert")
 	testTestnet(t, 4, "tor", 3*time.Minute)
 }
 

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hamsnet/hams/internal/tornet"
 )
 
 // TestSoakShort is the 2-minute soak CI runs: 16 node processes with 64M
@@ -32,6 +34,7 @@ func TestSoakShort(t *testing.T) {
 	args := []string{"--nodes", "16", "--duration", "2m", "--clients", "2", "--pace", "50ms", "--seed", "1",
 		"--store-size", "64M", "--hostile", "--settle", "5s", "--check-timeout", "45s"}
 	if isRoot() {
+		tornet.Require(t, "ss") // the link cuts (CI installs it)
 		args = append(args, "--fill-disk", "--fill-for", "30s")
 	} else {
 		t.Log("not root: no disk fill and no link cuts")
