@@ -104,3 +104,57 @@ func TestStoreFull(t *testing.T) {
 		t.Fatalf("room again: %+v, want a write to the store region", rd)
 	}
 }
+
+// TestNoRecentlyFailedWhileInsertRoutes: a request for a key whose insert
+// is routing here (it passed on its way to where it will be stored) and
+// that finds nothing downstream does not mark the key failed: the next
+// request for it is routed, not answered RecentlyFailed. Once the insert
+// has ended, a failure marks it as before.
+func TestNoRecentlyFailedWhileInsertRoutes(t *testing.T) {
+	c, err := New(Config{Seed: 1, Location: 1 << 62})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.AddPeer(2, 1<<63)
+	c.AddPeer(3, 3<<62)
+	now := time.Unix(0, 0)
+	k := keyAt(3 << 62)
+	step := func(m Message) Ready {
+		t.Helper()
+		if err := c.Step(now, m); err != nil {
+			t.Fatal(err)
+		}
+		return c.Ready()
+	}
+	// An insert from peer 2 goes on to peer 3 and waits for its answer.
+	step(Message{Type: MsgInsert, Peer: 2, ID: 10, Key: k, HTL: 18, Block: []byte("block")})
+	c.LookupDone(now, 10, nil)
+	c.Ready()
+	request := func(id RequestID) Ready {
+		t.Helper()
+		rd := step(Message{Type: MsgRequest, Peer: 2, ID: id, Key: k, HTL: 5})
+		if len(rd.Lookups) == 0 {
+			return rd // answered at once
+		}
+		c.LookupDone(now, id, nil)
+		return c.Ready()
+	}
+	rd := request(11)
+	if len(rd.Messages) != 1 || rd.Messages[0].Type != MsgRequest || rd.Messages[0].Peer != 3 {
+		t.Fatalf("first request: %+v, want it routed to peer 3", rd)
+	}
+	step(Message{Type: MsgDataNotFound, Peer: 3, ID: 11})
+	rd = request(12)
+	if len(rd.Messages) != 1 || rd.Messages[0].Type != MsgRequest {
+		t.Fatalf("request after a DataNotFound while the insert routes: %+v, want it routed, not RecentlyFailed", rd)
+	}
+	step(Message{Type: MsgDataNotFound, Peer: 3, ID: 12})
+	// The insert ends; a failure now marks the key.
+	step(Message{Type: MsgInsertReply, Peer: 3, ID: 10})
+	request(13)
+	step(Message{Type: MsgDataNotFound, Peer: 3, ID: 13})
+	rd = request(14)
+	if len(rd.Messages) != 1 || rd.Messages[0].Type != MsgRecentlyFailed {
+		t.Fatalf("request after a DataNotFound once the insert ended: %+v, want RecentlyFailed", rd)
+	}
+}

@@ -493,6 +493,27 @@ func (c *Core) forkInsert(now time.Time, r *request) {
 	c.reqs[id] = r
 }
 
+// recordFailed notes that k was not found from here with htl hops to
+// live, so that requests for it are answered RecentlyFailed for a while;
+// not while an insert of k is routing here. Such an insert passed this
+// node and is still on its way to where it will be stored (at the first
+// hops nothing is written on the way), so a request that came after it
+// and found nothing downstream raced it: marking k failed would turn
+// away, for RecentlyFailedFor, requests that would find it a moment
+// later, and no offer would come, as the insert will not pass here again.
+// (A USK follower on a four-node test network missed two editions for
+// minutes so.) Those who asked are still remembered (watch), as after a
+// timeout.
+func (c *Core) recordFailed(now time.Time, k keys.RoutingKey, htl uint8) {
+	for _, r := range c.reqs {
+		if r.insert && r.key == k {
+			c.failed.watch(now, k, htl)
+			return
+		}
+	}
+	c.failed.add(now, k, htl, c.cfg.RecentlyFailedFor)
+}
+
 // inserting reports whether this node is inserting block under k itself:
 // its own insert, forked further on (see forkInsert), may come back to it
 // under another ID, and is then relayed as any other but not written here
@@ -562,7 +583,7 @@ func (c *Core) route(now time.Time, r *request) {
 		if r.insert {
 			c.finish(now, r, Message{Type: MsgInsertReply})
 		} else {
-			c.failed.add(now, r.key, 0, c.cfg.RecentlyFailedFor)
+			c.recordFailed(now, r.key, 0)
 			c.askers(now, r)
 			c.finish(now, r, Message{Type: MsgDataNotFound})
 		}
@@ -620,7 +641,7 @@ func (c *Core) route(now time.Time, r *request) {
 			// with this HTL, as after DataNotFound (a small network runs
 			// out of peers before HTL), and those who asked are offered
 			// the block if it turns up.
-			c.failed.add(now, r.key, r.htl, c.cfg.RecentlyFailedFor)
+			c.recordFailed(now, r.key, r.htl)
 			c.askers(now, r)
 		}
 		c.finish(now, r, Message{Type: MsgRouteNotFound, HTL: r.htl})
@@ -760,7 +781,7 @@ func (c *Core) reply(now time.Time, r *request, m Message) {
 		if r.insert {
 			return
 		}
-		c.failed.add(now, r.key, r.htl, c.cfg.RecentlyFailedFor)
+		c.recordFailed(now, r.key, r.htl)
 		c.askers(now, r)
 		c.finish(now, r, Message{Type: m.Type})
 	case MsgRouteNotFound:
