@@ -272,6 +272,9 @@ func (r *request) runPutDir(ctx context.Context) {
 	entries := make([]DirEntry, 0, len(r.Entries))
 	for _, e := range r.Entries {
 		de := DirEntry{Name: e.Name, ContentType: e.ContentType}
+		if de.ContentType == "" && e.Redirect == "" {
+			de.ContentType = guessContentType(e.Name) // as fred, by the file's name
+		}
 		if e.Redirect != "" {
 			t, err := keys.Parse(e.Redirect)
 			if err != nil {

@@ -221,9 +221,18 @@ func (r *request) putURI() (keys.URI, error) {
 func (r *request) putOptions(u keys.URI) PutOptions {
 	orig := r.orig()
 	b := func(f string) bool { v, _ := orig.Bool(f, false); return v }
+	ctype := r.field("Metadata.ContentType")
+	if ctype == "" && orig.Get("UploadFrom") != "redirect" {
+		// As fred, by the name the client gives the file, or its own.
+		name, ok := orig.Lookup("TargetFilename")
+		if !ok && orig.Get("UploadFrom") == "disk" {
+			name = filepath.Base(orig.Get("Filename"))
+		}
+		ctype = guessContentType(name)
+	}
 	o := PutOptions{
 		URI:          u,
-		ContentType:  r.field("Metadata.ContentType"),
+		ContentType:  ctype,
 		DontCompress: b("DontCompress"),
 		GetCHKOnly:   b("GetCHKOnly"),
 		Progress:     r.progressFunc(),
