@@ -154,22 +154,8 @@ func TestTorNetwork(t *testing.T) {
 	t.Logf("C linked again %v after its restart", time.Since(t0).Round(time.Millisecond))
 }
 
-// startTornet starts a private Tor network for a test, again with new
-// ports if a port it picked was taken before tor bound it (the test
-// packages run in parallel, each opening ports).
+// startTornet starts a private Tor network for a test (tornet.StartRetrying:
+// the test packages run in parallel, each opening ports).
 func startTornet(ctx context.Context, t *testing.T) *tornet.Network {
-	t.Helper()
-	var err error
-	for range 3 {
-		var tn *tornet.Network
-		if tn, err = tornet.Start(ctx, tornet.Config{Dir: t.TempDir()}); err == nil {
-			return tn
-		}
-		if !strings.Contains(err.Error(), "Failed to bind") {
-			break
-		}
-		t.Log("tornet: a port was taken meanwhile; starting again")
-	}
-	t.Fatal(err)
-	return nil
+	return startTornetConfig(ctx, t, tornet.Config{})
 }

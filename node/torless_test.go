@@ -3,7 +3,6 @@ package node
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -270,20 +269,12 @@ func TestNodeThroughBridge(t *testing.T) {
 // startTornetConfig is startTornet with cfg (its Dir is the test's).
 func startTornetConfig(ctx context.Context, t testing.TB, cfg tornet.Config) *tornet.Network {
 	t.Helper()
-	var err error
-	for range 3 {
-		cfg.Dir = t.TempDir()
-		var tn *tornet.Network
-		if tn, err = tornet.Start(ctx, cfg); err == nil {
-			return tn
-		}
-		if !strings.Contains(err.Error(), "Failed to bind") {
-			break
-		}
-		t.Log("tornet: a port was taken meanwhile; starting again")
+	cfg.Logf = t.Logf
+	tn, err := tornet.StartRetrying(ctx, cfg, func(int) string { return t.TempDir() })
+	if err != nil {
+		t.Fatalf("private Tor network: %v", err)
 	}
-	t.Fatal(fmt.Errorf("private Tor network: %w", err))
-	return nil
+	return tn
 }
 
 // bridgeTorrc returns the private network's bridge, read from its line as

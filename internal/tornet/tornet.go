@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -63,6 +64,27 @@ type Network struct {
 
 	closeOnce sync.Once
 	closeErr  error
+}
+
+// StartRetrying is Start, again up to twice more when a port it picked was
+// taken before tor bound it (the error says "Failed to bind"), each time in
+// a fresh directory dir(attempt) so that new ports are picked.
+func StartRetrying(ctx context.Context, cfg Config, dir func(attempt int) string) (*Network, error) {
+	var err error
+	for attempt := range 3 {
+		cfg.Dir = dir(attempt)
+		var tn *Network
+		if tn, err = Start(ctx, cfg); err == nil {
+			return tn, nil
+		}
+		if !strings.Contains(err.Error(), "Failed to bind") || ctx.Err() != nil {
+			break
+		}
+		if cfg.Logf != nil {
+			cfg.Logf("tornet: a port was taken meanwhile; starting again with new ports")
+		}
+	}
+	return nil, err
 }
 
 // Start generates authority keys (tor-gencert --create-identity-key; the

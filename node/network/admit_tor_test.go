@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"net"
-	"strings"
 	"testing"
 	"time"
 
@@ -17,18 +16,11 @@ import (
 // public one), again with new ports if one it picked was taken meanwhile.
 func startPrivateTor(ctx context.Context, t testing.TB) *tornet.Network {
 	t.Helper()
-	var err error
-	for range 3 {
-		var tn *tornet.Network
-		if tn, err = tornet.Start(ctx, tornet.Config{Dir: t.TempDir()}); err == nil {
-			return tn
-		}
-		if !strings.Contains(err.Error(), "Failed to bind") {
-			break
-		}
+	tn, err := tornet.StartRetrying(ctx, tornet.Config{}, func(int) string { return t.TempDir() })
+	if err != nil {
+		t.Fatalf("private Tor network: %v", err)
 	}
-	t.Fatalf("private Tor network: %v", err)
-	return nil
+	return tn
 }
 
 // waitUp waits for a Tor-mode node's onion service.

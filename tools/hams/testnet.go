@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -413,21 +412,9 @@ func waitLinks(ctx context.Context, nodes []*node.Node, edges [][2]int) ([]time.
 	}
 }
 
-// startTornet starts a private Tor network, trying again (with new ports)
-// when one of its tors could not bind a port: the ports are picked free,
-// but another program may take one before tor binds it.
+// startTornet starts the private Tor network in dir/0 (dir/1, dir/2 when a
+// port it picked was taken before tor bound it).
 func startTornet(ctx context.Context, torPath, dir string, logf func(string, ...any)) (*tornet.Network, error) {
-	var err error
-	for attempt := range 3 {
-		var tn *tornet.Network
-		tn, err = tornet.Start(ctx, tornet.Config{TorPath: torPath, Dir: filepath.Join(dir, strconv.Itoa(attempt)), Logf: logf})
-		if err == nil {
-			return tn, nil
-		}
-		if !strings.Contains(err.Error(), "Failed to bind") || ctx.Err() != nil {
-			break
-		}
-		logf("a port was taken meanwhile; starting again with new ports")
-	}
-	return nil, err
+	return tornet.StartRetrying(ctx, tornet.Config{TorPath: torPath, Logf: logf},
+		func(attempt int) string { return filepath.Join(dir, strconv.Itoa(attempt)) })
 }
