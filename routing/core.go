@@ -505,11 +505,9 @@ func (c *Core) forkInsert(now time.Time, r *request) {
 // minutes so.) Those who asked are still remembered (watch), as after a
 // timeout.
 func (c *Core) recordFailed(now time.Time, k keys.RoutingKey, htl uint8) {
-	for _, r := range c.reqs {
-		if r.insert && r.key == k {
-			c.failed.watch(now, k, htl)
-			return
-		}
+	if c.insertRouting(k, func(*request) bool { return true }) {
+		c.failed.watch(now, k, htl)
+		return
 	}
 	c.failed.add(now, k, htl, c.cfg.RecentlyFailedFor)
 }
@@ -520,8 +518,14 @@ func (c *Core) recordFailed(now time.Time, k keys.RoutingKey, htl uint8) {
 // (the originator writes nothing of its own inserts). Another block under
 // k is another device's insert of the same SSK: a collision, not this.
 func (c *Core) inserting(k keys.RoutingKey, block []byte) bool {
+	return c.insertRouting(k, func(r *request) bool { return r.source == 0 && bytes.Equal(r.block, block) })
+}
+
+// insertRouting reports whether an insert of k that also matches is
+// running here.
+func (c *Core) insertRouting(k keys.RoutingKey, match func(*request) bool) bool {
 	for _, r := range c.reqs {
-		if r.insert && r.source == 0 && r.key == k && bytes.Equal(r.block, block) {
+		if r.insert && r.key == k && match(r) {
 			return true
 		}
 	}
