@@ -93,6 +93,19 @@ type ArrivalWatcher interface {
 	Arrivals() <-chan struct{}
 }
 
+// EditionWatcher is implemented by backends that learn of new USK
+// editions without looking (a local insert publishes one): SubscribeUSK
+// subscriptions then report it at once rather than at their next poll.
+type EditionWatcher interface {
+	// KnownEdition returns the newest edition of usk the backend knows
+	// of, or -1, without I/O.
+	KnownEdition(usk keys.URI) int64
+	// WatchEdition returns a channel closed when a newer edition of usk
+	// than KnownEdition's becomes known, and stop, called when the
+	// caller no longer waits.
+	WatchEdition(usk keys.URI) (<-chan struct{}, func())
+}
+
 // StatusField is one field of the node's state that NodeData carries.
 type StatusField struct{ Key, Value string }
 
@@ -118,6 +131,9 @@ type FetchError struct {
 	Code int
 	// Extra is the ExtraDescription.
 	Extra string
+	// RedirectURI, for code 27 (fcpwire.FetchPermanentRedirect), is where
+	// the client should fetch instead: GetFailed's RedirectURI.
+	RedirectURI keys.URI
 }
 
 // FetchCode returns e.Code.

@@ -138,6 +138,10 @@ func (r *request) finishGet(res GetResult, err error) {
 		if x := extraOf(err); x != "" {
 			m.Set("ExtraDescription", x)
 		}
+		var fe *FetchError
+		if errors.As(err, &fe) && fe.RedirectURI.Type != 0 {
+			m.Set("RedirectURI", fe.RedirectURI.String())
+		}
 		m.Set("Fatal", strconv.FormatBool(!fcpwire.FetchRetryable(code)))
 		m.Set("ShortCodeDescription", fcpwire.FetchShortDescription(code))
 		m.Set("Identifier", r.ID).Set("Global", strconv.FormatBool(r.Global))

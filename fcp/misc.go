@@ -76,18 +76,33 @@ func (c *conn) subscribeUSK(m *fcpwire.Message) error {
 // ends, sending SubscribedUSKUpdate for each new one at or after the
 // edition asked for, and SubscribedUSKRoundFinished after each round
 // unless DontPoll. Each round looks from the edition after the newest
-// found, so known editions are not fetched again.
+// found, so known editions are not fetched again. A backend that learns of
+// editions itself (EditionWatcher: a local insert) wakes it at once, and
+// that round asks only the backend, not the network.
 func (c *conn) pollUSK(ctx context.Context, id string, u keys.URI, dontPoll bool) {
 	s := c.s
 	last := abs(u.Edition) - 1
 	aw, _ := s.b.(ArrivalWatcher)
+	ew, _ := s.b.(EditionWatcher)
+	learnt := false // this round was woken by ew
 	for {
-		var arrived <-chan struct{}
+		var arrived, local <-chan struct{}
+		stop := func() {}
 		if aw != nil {
 			arrived = aw.Arrivals() // before looking: an arrival during the round wakes the next
 		}
-		ed, err := s.b.LatestEdition(ctx, u.WithEdition(last+1))
+		if ew != nil {
+			local, stop = ew.WatchEdition(u)
+		}
+		var ed int64
+		var err error
+		if learnt {
+			ed = ew.KnownEdition(u)
+		} else {
+			ed, err = s.b.LatestEdition(ctx, u.WithEdition(last+1))
+		}
 		if ctx.Err() != nil {
+			stop()
 			return
 		}
 		if err == nil && ed > last {
@@ -101,12 +116,17 @@ func (c *conn) pollUSK(ctx context.Context, id string, u keys.URI, dontPoll bool
 		if !dontPoll {
 			c.send((&fcpwire.Message{Name: "SubscribedUSKRoundFinished"}).Set("Identifier", id))
 		}
+		learnt = false
 		select {
 		case <-ctx.Done():
+			stop()
 			return
 		case <-arrived:
+		case <-local:
+			learnt = true
 		case <-s.cfg.After(s.cfg.USKPollInterval):
 		}
+		stop()
 	}
 }
 

@@ -260,9 +260,11 @@ func parseTargetURI(s string) (keys.URI, error) {
 var errInsertTarget = errors.New("an insert URI would publish its private key")
 
 // announceURI sends URIGenerated early when the URI is known before the
-// insert (SSK, USK, KSK) and keeps it with the request.
+// insert (SSK, KSK) and keeps it with the request. A USK's edition is
+// known only at the end (the next free one, as fred's), so finishPut
+// sends its URIGenerated, as for a CHK.
 func (r *request) announceURI(u keys.URI) {
-	if u.Type == keys.CHK {
+	if u.Type == keys.CHK || u.Type == keys.USK {
 		return
 	}
 	req, err := u.RequestURI()
@@ -328,7 +330,7 @@ func (r *request) finishPut(u, got keys.URI, err error) {
 		return
 	}
 	var msgs []*fcpwire.Message
-	if u.Type == keys.CHK || r.Kind == kindPutDir {
+	if u.Type == keys.CHK || u.Type == keys.USK || r.Kind == kindPutDir {
 		g := r.head("URIGenerated")
 		g.Fields = nil
 		g.Set("URI", got.String()).Set("Identifier", r.ID).Set("Global", strconv.FormatBool(r.Global))

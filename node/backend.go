@@ -60,13 +60,21 @@ func (b backend) LatestEdition(ctx context.Context, usk keys.URI) (int64, error)
 	return n, fetchErr(err)
 }
 
+// KnownEdition returns the newest edition of usk the client layer knows.
+func (b backend) KnownEdition(usk keys.URI) int64 { return b.c.KnownEdition(usk) }
+
+// WatchEdition wakes SubscribeUSK subscriptions at a local insert.
+func (b backend) WatchEdition(usk keys.URI) (<-chan struct{}, func()) {
+	return b.c.WatchEdition(usk)
+}
+
 // fetchErr gives a client-layer fetch error the fred code the server reports.
 func fetchErr(err error) error {
 	var fe *clientlayer.FetchError
 	if err == nil || !errors.As(err, &fe) {
 		return err
 	}
-	return &fcp.FetchError{Code: fe.Code, Extra: err.Error()}
+	return &fcp.FetchError{Code: fe.Code, Extra: err.Error(), RedirectURI: fe.Redirect}
 }
 
 // insertErr gives a client-layer insert error the fred code the server reports.

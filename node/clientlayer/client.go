@@ -17,7 +17,9 @@ type Client struct {
 	cfg Config
 
 	mu  sync.Mutex
-	rss map[[2]int]reedsolomon.Encoder
+	rss map[[2]int]reedsolomon.Encoder // guarded by mu
+
+	eds editions // the newest edition known of each USK
 }
 
 // New returns a Client over bs. cfg's zero fields take their defaults.

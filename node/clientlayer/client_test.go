@@ -157,8 +157,14 @@ func TestKeyTypes(t *testing.T) {
 	if !bytes.Equal(back, randBytes(300<<10, 300<<10)) {
 		t.Fatal("USK -2 did not fetch edition 3")
 	}
-	if _, err := c.LatestEdition(context.Background(), req.WithEdition(-10)); !errors.Is(err, &FetchError{Code: fcpwire.FetchDataNotFound}) {
-		t.Fatalf("LatestEdition past the end: %v", err)
+	// Past the end: the newest known (fred's latest slot).
+	if n, err := c.LatestEdition(context.Background(), req.WithEdition(-10)); err != nil || n != 3 {
+		t.Fatalf("LatestEdition past the end = %d, %v; want 3", n, err)
+	}
+	// A node that knows nothing of the USK finds nothing from 10 on.
+	fresh := newClient(t, mem, Config{})
+	if _, err := fresh.LatestEdition(context.Background(), req.WithEdition(-10)); !errors.Is(err, &FetchError{Code: fcpwire.FetchDataNotFound}) {
+		t.Fatalf("LatestEdition past the end, nothing known: %v", err)
 	}
 	// Inserting at a negative edition takes the next free one.
 	u, err := c.Insert(context.Background(), strings.NewReader("next"), InsertOptions{URI: usk.WithEdition(-1)})

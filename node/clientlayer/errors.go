@@ -7,6 +7,7 @@ import (
 
 	"github.com/hamsnet/hams/datastore"
 	"github.com/hamsnet/hams/fcp/fcpwire"
+	"github.com/hamsnet/hams/keys"
 )
 
 // FetchError is the error Fetch and LatestEdition return. Code is a fred
@@ -16,6 +17,9 @@ type FetchError struct {
 	Msg  string
 	// Err is the underlying cause, possibly nil.
 	Err error
+	// Redirect, for fcpwire.FetchPermanentRedirect, is the URI to fetch
+	// instead (FCP's RedirectURI).
+	Redirect keys.URI
 }
 
 // Error formats as "client: fetch failed: <code name> (<code>): msg", the

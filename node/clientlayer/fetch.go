@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"slices"
 	"sync"
@@ -25,9 +26,11 @@ type fetcher struct {
 }
 
 // Fetch fetches uri and writes the file, in order, to w. It follows
-// manifests (by the URI's meta-strings, or the default name), redirects,
-// multi-level metadata and USK editions (a negative edition: the latest from
-// |N| on), decodes each splitfile segment from any k of its blocks, and
+// manifests (by the URI's meta-strings, or the default name; an empty
+// meta-string also names the default), redirects, multi-level metadata and
+// USK editions (a negative edition: the newest from |N| on, LatestEdition).
+// A USK at an edition older than the newest known fails, as fred's, with
+// fcpwire.FetchPermanentRedirect and FetchError.Redirect set. It decodes each splitfile segment from any k of its blocks, and
 // decompresses. Errors are *FetchError values with fred's codes; when Fetch
 // fails, part of the file may have been written.
 func (c *Client) Fetch(ctx context.Context, uri keys.URI, w io.Writer, opts FetchOptions) (FetchResult, error) {
@@ -57,23 +60,39 @@ func (f *fetcher) getBlock(rk keys.RoutingKey, buf []byte) ([]byte, error) {
 	return f.c.bs.GetBlock(f.ctx, rk)
 }
 
-func (f *fetcher) fetchURI(u keys.URI, depth int) error {
+func (f *fetcher) fetchURI(u keys.URI, depth int) (err error) {
 	if depth > f.c.cfg.MaxRecursion {
 		return fetchErr(fcpwire.FetchTooMuchRecursion, nil, "more than %d redirects, manifests and metadata levels", f.c.cfg.MaxRecursion)
 	}
 	if u.Type == keys.USK {
-		if u.Edition < 0 {
+		switch {
+		case u.Edition < 0:
 			ed, err := f.c.LatestEdition(f.ctx, u)
 			if err != nil {
 				return err
 			}
 			u = u.WithEdition(ed)
+		case depth == 0:
+			// As fred: an edition older than the newest known is
+			// answered with where the newest is (the SSK form,
+			// SSK@…/site-N, fetches exactly edition N).
+			if n := f.c.eds.known(u); n > u.Edition {
+				return &FetchError{Code: fcpwire.FetchPermanentRedirect, Msg: fmt.Sprintf("edition %d of %s is known", n, u.Name), Redirect: u.WithEdition(n)}
+			}
 		}
 		s, err := u.SSKForEdition(u.Edition)
 		if err != nil {
 			return fetchErr(fcpwire.FetchInvalidURI, err, "bad USK")
 		}
 		u = s
+	}
+	if usk, ok := keys.USKFromSSK(u); ok {
+		// Edition N of a USK is the SSK site-N, whichever form named it.
+		defer func() {
+			if err == nil {
+				f.c.eds.learn(usk, usk.Edition)
+			}
+		}()
 	}
 	if u.Type == keys.KSK {
 		// Derive the keyword's SSK once (Argon2id is deliberately slow).
@@ -140,6 +159,14 @@ func (f *fetcher) handle(m *Metadata, metas []string, depth int) error {
 			name = m.DefaultName
 		} else {
 			name, metas = metas[0], metas[1:]
+			// As fred: an empty meta-string (a URI ending in "/")
+			// names the default document.
+			if name == "" && m.Lookup("") == nil {
+				if m.DefaultName == "" {
+					return fetchErr(fcpwire.FetchNotEnoughPathComponents, nil, "a directory without a default name needs a path")
+				}
+				name = m.DefaultName
+			}
 		}
 		e := m.Lookup(name)
 		if e == nil {
@@ -321,18 +348,25 @@ func (l *limitedWriter) Write(p []byte) (int, error) {
 	return n, nil
 }
 
-// LatestEdition returns the latest edition of the USK usk from |edition| on,
-// probing editions N, N+1, … in the block store until one is missing. It
-// fails with fcpwire.FetchDataNotFound when edition |N| itself is missing.
+// LatestEdition returns the newest edition of the USK usk "from |N| on",
+// as fred answers a negative edition -N: the newest this node knows of
+// (KnownEdition) or finds by probing the editions after it and from |N|
+// on, one by one until one is missing. Like fred, -1 also looks at edition
+// 0 (there is no -0). It fails with fcpwire.FetchDataNotFound when no
+// edition is known and edition |N| is missing, even if older ones exist.
 func (c *Client) LatestEdition(ctx context.Context, usk keys.URI) (int64, error) {
 	if usk.Type != keys.USK {
 		return 0, fetchErr(fcpwire.FetchInvalidURI, nil, "%s is not a USK", usk.Type)
 	}
-	ed := usk.Edition
-	if ed < 0 {
-		ed = -ed
+	from := usk.Edition
+	switch {
+	case from == -1:
+		from = 0
+	case from < 0:
+		from = -from
 	}
-	last := int64(-1)
+	last := c.eds.known(usk)
+	ed := max(from, last+1)
 	for ; ; ed++ {
 		if err := ctx.Err(); err != nil {
 			return 0, fetchErr(fcpwire.FetchCancelled, err, "cancelled")
@@ -352,10 +386,11 @@ func (c *Client) LatestEdition(ctx context.Context, usk keys.URI) (int64, error)
 		if err != nil {
 			return 0, asFetch(err)
 		}
+		c.eds.learn(usk, ed)
 		last = ed
 	}
-	if last < 0 {
-		return 0, fetchErr(fcpwire.FetchDataNotFound, nil, "no edition of %s from %d on", usk.Name, ed)
+	if n := max(last, c.eds.known(usk)); n >= 0 {
+		return n, nil
 	}
-	return last, nil
+	return 0, fetchErr(fcpwire.FetchDataNotFound, nil, "no edition of %s from %d on", usk.Name, from)
 }

@@ -105,6 +105,9 @@ type target struct {
 	signed bool
 	insert keys.URI // the SSK insert URI the top block is encoded under
 	result keys.URI // the request URI returned
+	// usk, for a USK insert, is the USK insert URI at the edition asked
+	// for; insert and result are then chosen by publishUSK.
+	usk keys.URI
 }
 
 func (c *Client) newInserter(ctx context.Context, opts InsertOptions) (*inserter, target, error) {
@@ -136,31 +139,18 @@ func (c *Client) newInserter(ctx context.Context, opts InsertOptions) (*inserter
 		return nil, target{}, insertErr(fcpwire.InsertInvalidURI, nil, "unknown key type %d", u.Type)
 	}
 	if u.Type == keys.USK {
-		ed := u.Edition
-		if ed < 0 {
-			req, err := u.RequestURI()
-			if err != nil {
-				return nil, target{}, insertErr(fcpwire.InsertInvalidURI, err, "bad USK")
-			}
-			latest, err := c.LatestEdition(ctx, req)
-			switch {
-			case err == nil:
-				ed = latest + 1
-			case errors.Is(err, &FetchError{Code: fcpwire.FetchDataNotFound}):
-				ed = -ed
-			default:
-				return nil, target{}, asInsert(err)
-			}
+		// The edition is chosen when the top block is published
+		// (publishUSK); a negative edition -N means from N on, as N.
+		if u.Edition < 0 {
+			u = u.WithEdition(-u.Edition)
 		}
-		s, err := u.SSKForEdition(ed)
-		if err != nil {
+		if _, err := u.SSKForEdition(u.Edition); err != nil {
 			return nil, target{}, insertErr(fcpwire.InsertInvalidURI, err, "bad USK")
 		}
-		req, err := u.WithEdition(ed).RequestURI()
-		if err != nil {
+		if _, err := u.RequestURI(); err != nil {
 			return nil, target{}, insertErr(fcpwire.InsertInvalidURI, err, "bad USK")
 		}
-		return ins, target{ssk: true, signed: true, insert: s, result: req}, nil
+		return ins, target{ssk: true, signed: true, usk: u}, nil
 	}
 	req, err := u.RequestURI()
 	if err != nil {
@@ -201,26 +191,46 @@ func (ins *inserter) publish(t target, doc []byte, top keys.URI) (keys.URI, erro
 			return keys.URI{}, insertErr(fcpwire.InsertInternalError, err, "redirect document")
 		}
 	}
-	block, req, err := keys.EncodeSSK(t.insert, doc, keys.EncodeOptions{Control: true})
-	if err != nil {
-		return keys.URI{}, insertErr(fcpwire.InsertInternalError, err, "encoding the SSK block")
+	if t.usk.Type == keys.USK {
+		return ins.publishUSK(t, doc)
 	}
-	rk, err := keys.RoutingKeyOf(req)
-	if err != nil {
-		return keys.URI{}, insertErr(fcpwire.InsertInternalError, err, "SSK routing key")
-	}
-	put := ins.store.PutBlock
-	if sp, ok := ins.store.(SignedBlockPutter); ok && t.signed {
-		put = sp.PutSignedBlock
-	}
-	if err := put(ins.ctx, rk, block); err != nil {
+	if err := ins.putSSK(t, doc); err != nil {
 		return keys.URI{}, err
 	}
 	if err := ins.sync(); err != nil {
 		return keys.URI{}, err
 	}
+	if usk, ok := keys.USKFromSSK(t.result); ok {
+		ins.c.eds.learn(usk, usk.Edition) // an edition inserted in its SSK form
+	}
 	ins.prog.add(1, 1, 1, 0, true)
 	return t.result, nil
+}
+
+// putSSK encodes doc as the SSK block of t.insert and stores it.
+func (ins *inserter) putSSK(t target, doc []byte) error {
+	block, rk, err := encodeTop(t.insert, doc)
+	if err != nil {
+		return err
+	}
+	put := ins.store.PutBlock
+	if sp, ok := ins.store.(SignedBlockPutter); ok && t.signed {
+		put = sp.PutSignedBlock
+	}
+	return put(ins.ctx, rk, block)
+}
+
+// encodeTop encodes the top block doc under the SSK insert URI s.
+func encodeTop(s keys.URI, doc []byte) ([]byte, keys.RoutingKey, error) {
+	block, req, err := keys.EncodeSSK(s, doc, keys.EncodeOptions{Control: true})
+	if err != nil {
+		return nil, keys.RoutingKey{}, insertErr(fcpwire.InsertInternalError, err, "encoding the SSK block")
+	}
+	rk, err := keys.RoutingKeyOf(req)
+	if err != nil {
+		return nil, keys.RoutingKey{}, insertErr(fcpwire.InsertInternalError, err, "SSK routing key")
+	}
+	return block, rk, nil
 }
 
 // sync makes the insert's blocks durable if the store needs to be told

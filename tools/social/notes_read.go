@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hamsnet/hams/fcp/fcpclient"
+	"github.com/hamsnet/hams/keys"
 	"github.com/hamsnet/hams/tools/social/feed"
 	"github.com/hamsnet/hams/tools/social/inbox"
 )
@@ -157,8 +158,14 @@ func (a *App) takeNote(ctx context.Context, fc *fcpclient.Client, env []byte, sl
 	a.changedLocked()
 }
 
-// fetchNoteSource fetches the edition a note points at.
+// fetchNoteSource fetches the edition a note points at: exactly that one
+// (its SSK form), not the newest the node knows.
 func (a *App) fetchNoteSource(ctx context.Context, fc *fcpclient.Client, uri string) (*feed.Doc, error) {
+	if u, err := keys.Parse(uri); err == nil && u.Type == keys.USK && u.Edition >= 0 {
+		if exact, err := exactEdition(uri, u.Edition); err == nil {
+			uri = exact
+		}
+	}
 	var buf bytes.Buffer
 	if _, err := fc.Get(ctx, uri, &buf, fcpclient.GetOptions{MaxSize: feed.MaxDocSize}); err != nil {
 		return nil, err

@@ -222,7 +222,7 @@ func (a *App) publishOnce() error {
 	if err != nil {
 		return fmt.Errorf("social: encoding edition %d: %w", ed, err)
 	}
-	uri, err := atEdition(insert, ed)
+	uri, err := exactEdition(insert, ed)
 	if err != nil {
 		return err
 	}
@@ -338,7 +338,7 @@ func (a *App) sleepCtx(ctx context.Context, d time.Duration) {
 
 // fetchDoc fetches and decodes edition ed of feed k.
 func (a *App) fetchDoc(ctx context.Context, fc *fcpclient.Client, k string, ed int64) (*feed.Doc, error) {
-	uri, err := atEdition(k, ed)
+	uri, err := exactEdition(k, ed)
 	if err != nil {
 		return nil, err
 	}

@@ -31,6 +31,28 @@ func atEdition(uri string, ed int64) (string, error) {
 	return u.String(), nil
 }
 
+// exactEdition returns the SSK form of edition ed of the feed uri,
+// SSK@…/name-N: the same block as the USK form, but naming that edition
+// only, so the node neither moves an insert to the next free edition nor
+// answers a fetch of an old edition with a redirect to the newest (fred's
+// USK rules, docs/fcp.md): a feed document states its own edition, and a
+// second device publishing the same edition must collide.
+func exactEdition(uri string, ed int64) (string, error) {
+	u, err := keys.Parse(uri)
+	if err != nil {
+		return "", err
+	}
+	if u.Type != keys.USK {
+		return "", fmt.Errorf("social: %s is not a USK", u.Type)
+	}
+	u.Meta = nil
+	s, err := u.SSKForEdition(ed)
+	if err != nil {
+		return "", err
+	}
+	return s.String(), nil
+}
+
 // uskFromSSK turns the SSK keypair URIs the node generates into the feed's
 // USK URIs at edition 0.
 func uskFromSSK(ssk string) (string, error) {
