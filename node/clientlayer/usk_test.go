@@ -61,6 +61,12 @@ func TestUSKInsertNextFree(t *testing.T) {
 	if err != nil || got.Edition != 3 {
 		t.Fatalf("insert from a node that knew nothing: %v, %v; want edition 3", got, err)
 	}
+	// GetCHKOnly stores nothing and names the next edition known free.
+	before := mem.len()
+	got, err = other.Insert(context.Background(), strings.NewReader("dry run"), InsertOptions{URI: ins.WithEdition(0), GetCHKOnly: true})
+	if err != nil || got.Edition != 4 || mem.len() != before {
+		t.Fatalf("GetCHKOnly insert: %v, %v, %d blocks stored; want edition 4, none", got, err, mem.len()-before)
+	}
 	// An edition past the newest is taken as asked.
 	if got, err := insertText(t, c, ins.WithEdition(7), "seven"); err != nil || got.Edition != 7 {
 		t.Fatalf("insert at a free edition: %v, %v; want 7", got, err)

@@ -48,9 +48,14 @@ func (ins *inserter) publishUSK(t target, doc []byte) (keys.URI, error) {
 	if err != nil {
 		return keys.URI{}, err
 	}
-	// The newest edition may be this very insert, made before.
+	// The newest edition may be this very insert, made before (a
+	// GetCHKOnly insert does not look: it takes the next).
 	same := newest >= ed && !discard
-	ed = max(ed, newest)
+	if same {
+		ed = newest
+	} else {
+		ed = max(ed, newest+1)
+	}
 	collisions := 0
 	for attempt := 0; ; attempt++ {
 		s, err := u.SSKForEdition(ed)
