@@ -21,7 +21,7 @@ func FuzzServerSession(f *testing.F) {
 		hello + "ClientGet\nURI=KSK@a\nIdentifier=g\nPersistence=reboot\nEndMessage\nGetRequestStatus\nIdentifier=g\nEndMessage\n",
 		hello + "ClientPutComplexDir\nURI=CHK@\nIdentifier=d\nFiles.0.Name=a\nFiles.0.DataLength=2\nDataLength=2\nData\nhi",
 		hello + "WatchGlobal\nEnabled=true\nEndMessage\nClientGet\nURI=KSK@a\nGlobal=true\nPersistence=forever\nIdentifier=q\nEndMessage\n",
-		hello + "SubscribeUSK\nURI=USK@AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA,AQEAAA/a/0\nIdentifier=s\nEndMessage\n",
+		hello + "SubscribeUSK\nURI=USK@AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA,AQABAAE/a/0\nIdentifier=s\nEndMessage\n",
 		hello + "GenerateSSK\nEndMessage\nGetNode\nEndMessage\nListPeers\nEndMessage\nBogus\nEndMessage\nDisconnect\nEndMessage\n",
 		hello + "AddPeer\nIdentifier=p\nidentity=x\nmyName=n\nsig=s\nEndMessage\nListPeers\nWithVolatile=true\nEndMessage\n" +
 			"ListPeer\nNodeIdentifier=n\nEndMessage\nAddPeer\nFile=/x\nEndMessage\nRemovePeer\nNodeIdentifier=x\nEndMessage\n",

@@ -84,13 +84,14 @@ func EncodeCHKTo(block, data []byte, opts EncodeOptions) (URI, error) {
 	return u, nil
 }
 
+// chkExtra returns the extra field of a CHK URI (its first CHKExtraSize bytes).
 func chkExtra(opts EncodeOptions) [ExtraSize]byte {
-	e := [ExtraSize]byte{extraVersion, byte(AlgV1), 0, byte(opts.Codec)}
+	e := [ExtraSize]byte{0: extraVersion, chkExtraAlg: byte(AlgV1), chkExtraCodec: byte(opts.Codec)}
 	if opts.Codec != CodecNone {
-		e[2] |= chkFlagCompressed
+		e[chkExtraFlags] |= chkFlagCompressed
 	}
 	if opts.Control {
-		e[2] |= chkFlagControl
+		e[chkExtraFlags] |= chkFlagControl
 	}
 	return e
 }

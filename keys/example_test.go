@@ -58,7 +58,7 @@ func ExampleGenerateSSK() {
 
 // Parse accepts the forms FCP clients send and String gives one canonical form.
 func ExampleParse() {
-	u, err := keys.Parse("freenet:usk@AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA,AQEAAA/blog/-3/index.html")
+	u, err := keys.Parse("freenet:usk@AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA,AQABAAE/blog/-3/index.html")
 	if err != nil {
 		panic(err)
 	}
@@ -69,7 +69,7 @@ func ExampleParse() {
 	fmt.Println(err)
 	// Output:
 	// USK blog -3 [index.html]
-	// USK@AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA,AQEAAA/blog/-3/index.html
+	// USK@AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA,AQABAAE/blog/-3/index.html
 	// keys: invalid URI: "not-base64!": key is not Freenet base64
 }
 

@@ -42,5 +42,5 @@ func KSKAsSSK(u URI) (URI, error) {
 		return URI{}, errorf(CodeInvalidArgument, u.String(), "not a KSK")
 	}
 	seed, crypto := kskKeys(u.Name)
-	return URI{Type: SSK, Key: seed, CryptoKey: crypto, Extra: [ExtraSize]byte{extraVersion, byte(AlgV1), sskFlagInsert, 0}}, nil
+	return URI{Type: SSK, Key: seed, CryptoKey: crypto, Extra: sskExtra(true)}, nil
 }

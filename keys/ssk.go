@@ -31,7 +31,7 @@ const (
 // and the crypto key) and returns its insert URI and request URI, both with an
 // empty document name. The insert URI holds the private key: keep it secret.
 func GenerateSSK(rand io.Reader) (insert, request URI, err error) {
-	insert = URI{Type: SSK, Extra: [ExtraSize]byte{extraVersion, byte(AlgV1), sskFlagInsert, 0}}
+	insert = URI{Type: SSK, Extra: sskExtra(true)}
 	if _, err := io.ReadFull(rand, insert.Key[:]); err != nil {
 		return URI{}, URI{}, errorf(CodeInvalidArgument, "", "reading randomness: %v", err)
 	}
@@ -151,7 +151,7 @@ func requestFor(u URI, pkh [KeySize]byte) URI {
 	}
 	r := u
 	r.Key = pkh
-	r.Extra[2] &^= sskFlagInsert
+	r.Extra[sskExtraInsert] = 0
 	r.Meta = append([]string(nil), u.Meta...)
 	if len(r.Meta) == 0 {
 		r.Meta = nil

@@ -38,8 +38,12 @@ const (
 	// KeySize is the size of a routing key, public key hash, private key seed
 	// and crypto key.
 	KeySize = 32
-	// ExtraSize is the size of a URI's extra field.
-	ExtraSize = 4
+	// ExtraSize is the size of URI.Extra: the longest extra field, that of
+	// an SSK or USK URI (Hyphanet's 5-byte layout, docs/keys.md §3.3).
+	ExtraSize = 5
+	// CHKExtraSize is the size of a CHK URI's extra field. It is held in
+	// URI.Extra[:CHKExtraSize]; the rest of URI.Extra is zero.
+	CHKExtraSize = 4
 	// MaxURILength is the longest URI Parse accepts, in bytes.
 	MaxURILength = 8192
 	// MaxKeywordLength is the longest KSK keyword, in bytes.
@@ -54,7 +58,8 @@ type RoutingKey [KeySize]byte
 // String returns the routing key in Freenet base64.
 func (k RoutingKey) String() string { return EncodeBase64(k[:]) }
 
-// Algorithm identifies the cryptographic construction of a key (extra byte 1).
+// Algorithm identifies the cryptographic construction of a key: extra byte 1
+// of a CHK URI, extra byte 2 of an SSK or USK URI.
 type Algorithm uint8
 
 // AlgV1 is hams/v1: BLAKE3-256, AES-256-CTR and Ed25519, as in docs/keys.md.
@@ -72,17 +77,42 @@ const (
 
 func (c Codec) known() bool { return c == CodecNone || c == CodecGzip }
 
-// Extra-field layout (docs/keys.md §4).
+// Extra-field layout (docs/keys.md §3.3).
 const (
-	extraVersion = 1
+	extraVersion = 1 // byte 0 of every extra field
 
-	chkFlagCompressed = 1 << 0 // CHK: the plaintext is compressed with the codec in byte 3
-	chkFlagControl    = 1 << 1 // CHK: the plaintext is a metadata (control) document
+	// CHK: [version, algorithm, flags, codec].
+	chkExtraAlg       = 1
+	chkExtraFlags     = 2
+	chkExtraCodec     = 3
+	chkFlagCompressed = 1 << 0 // the plaintext is compressed with the codec in byte 3
+	chkFlagControl    = 1 << 1 // the plaintext is a metadata (control) document
 	chkFlagsKnown     = chkFlagCompressed | chkFlagControl
 
-	sskFlagInsert = 1 << 0 // SSK/USK: the first field is the private key (insert URI)
-	sskFlagsKnown = sskFlagInsert
+	// SSK, USK: [version, insert, algorithm, hash algorithm (u16be)], the
+	// layout of Hyphanet's ClientSSK and InsertableClientSSK.
+	sskExtraInsert = 1 // 1: the key field is the private key (insert URI); 0: request URI
+	sskExtraAlg    = 2
+	sskExtraHash   = 3 // bytes 3–4
+	// sskHashAlg is the only hash-algorithm value hams/v1 writes or accepts.
+	// The algorithm byte fixes the whole construction (BLAKE3 included); the
+	// field is kept so the extra has Hyphanet's shape.
+	sskHashAlg = 1
+
+	// The legacy SSK/USK extra, still accepted on input:
+	// [version, algorithm, flags, reserved 0], insert flag in bit 0 of flags.
+	legacySSKExtraSize  = 4
+	legacySSKFlagInsert = 1 << 0
 )
+
+// sskExtra returns the extra field of an SSK or USK URI of hams/v1.
+func sskExtra(insert bool) [ExtraSize]byte {
+	e := [ExtraSize]byte{0: extraVersion, sskExtraAlg: byte(AlgV1), sskExtraHash: sskHashAlg >> 8, sskExtraHash + 1: sskHashAlg & 0xff}
+	if insert {
+		e[sskExtraInsert] = 1
+	}
+	return e
+}
 
 // URI is a parsed hams URI. The zero value is not a valid URI; obtain one from
 // Parse, EncodeCHK, GenerateSSK, NewKSK or the methods below.
@@ -95,7 +125,11 @@ type URI struct {
 	Key [KeySize]byte
 	// CryptoKey decrypts the block (CHK, SSK, USK). Unused for a KSK.
 	CryptoKey [KeySize]byte
-	// Extra holds the version, algorithm and flags bytes (CHK, SSK, USK).
+	// Extra is the extra field (CHK, SSK, USK; zero for a KSK), laid out
+	// as docs/keys.md §3.3 says: for an SSK or USK all ExtraSize bytes
+	// [version, insert flag, algorithm, hash algorithm (2 bytes)], for a
+	// CHK the first CHKExtraSize bytes [version, algorithm, flags, codec]
+	// and a zero byte. ExtraBytes returns the part a URI writes.
 	Extra [ExtraSize]byte
 	// Name is the SSK document name, the USK site name or the KSK keyword.
 	Name string
@@ -110,7 +144,20 @@ type URI struct {
 // IsInsert reports whether u is an SSK or USK insert URI, which holds the
 // private key and must stay secret.
 func (u URI) IsInsert() bool {
-	return (u.Type == SSK || u.Type == USK) && u.Extra[2]&sskFlagInsert != 0
+	return (u.Type == SSK || u.Type == USK) && u.Extra[sskExtraInsert] == 1
+}
+
+// ExtraBytes returns the extra field as u's string form writes it:
+// CHKExtraSize bytes for a CHK, ExtraSize bytes for an SSK or USK, nil for
+// a KSK. The slice is a copy.
+func (u URI) ExtraBytes() []byte {
+	switch u.Type {
+	case CHK:
+		return append([]byte(nil), u.Extra[:CHKExtraSize]...)
+	case SSK, USK:
+		return append([]byte(nil), u.Extra[:]...)
+	}
+	return nil
 }
 
 // Codec returns the compression codec recorded in a CHK URI.
@@ -118,11 +165,11 @@ func (u URI) Codec() Codec {
 	if u.Type != CHK {
 		return CodecNone
 	}
-	return Codec(u.Extra[3])
+	return Codec(u.Extra[chkExtraCodec])
 }
 
 // IsControl reports whether a CHK URI points at a metadata (control) document.
-func (u URI) IsControl() bool { return u.Type == CHK && u.Extra[2]&chkFlagControl != 0 }
+func (u URI) IsControl() bool { return u.Type == CHK && u.Extra[chkExtraFlags]&chkFlagControl != 0 }
 
 // Equal reports whether u and v are the same URI.
 func (u URI) Equal(v URI) bool {
@@ -153,7 +200,7 @@ func (u URI) String() string {
 		b.WriteByte(',')
 		b.WriteString(EncodeBase64(u.CryptoKey[:]))
 		b.WriteByte(',')
-		b.WriteString(EncodeBase64(u.Extra[:]))
+		b.WriteString(EncodeBase64(u.ExtraBytes()))
 		switch u.Type {
 		case SSK:
 			b.WriteByte('/')
@@ -174,7 +221,9 @@ func (u URI) String() string {
 
 // Parse parses a CHK, SSK, USK or KSK URI, with or without a "freenet:"
 // prefix. The key type and prefix are matched without regard to case. An SSK
-// without a '/' after its keys is accepted as having an empty document name.
+// without a '/' after its keys is accepted as having an empty document name,
+// and an SSK or USK with the legacy 4-byte extra field as the same URI with
+// the 5-byte one (docs/keys.md §3.3).
 // Any other deviation from docs/keys.md §3 is rejected with an *Error of code
 // CodeInvalidURI that quotes the offending part.
 func Parse(s string) (URI, error) {
@@ -228,12 +277,11 @@ func Parse(s string) (URI, error) {
 	if err := decodeField(u.CryptoKey[:], fields[1], "crypto key"); err != nil {
 		return URI{}, err
 	}
-	if err := decodeField(u.Extra[:], fields[2], "extra"); err != nil {
+	extra, err := parseExtra(u.Type, fields[2])
+	if err != nil {
 		return URI{}, err
 	}
-	if err := checkExtra(u.Type, u.Extra, fields[2]); err != nil {
-		return URI{}, err
-	}
+	u.Extra = extra
 	comps, err := splitMeta(path, hasPath)
 	if err != nil {
 		return URI{}, err
@@ -277,35 +325,88 @@ func decodeField(dst []byte, field, what string) error {
 	return nil
 }
 
-// checkExtra applies the MUST-reject rules for the extra field of type t.
-func checkExtra(t KeyType, e [ExtraSize]byte, field string) error {
-	if e[0] != extraVersion {
-		return errorf(CodeInvalidURI, field, "extra: unknown version %d (want %d)", e[0], extraVersion)
+// parseExtra decodes the extra field of a URI of type t (CHK, SSK or USK)
+// and applies its MUST-reject rules (docs/keys.md §3.4, U5–U12). A legacy
+// 4-byte SSK or USK extra comes back in the 5-byte layout.
+func parseExtra(t KeyType, field string) ([ExtraSize]byte, error) {
+	var e [ExtraSize]byte
+	b, err := DecodeBase64(field)
+	if err != nil {
+		return e, errorf(CodeInvalidURI, field, "extra is not Freenet base64")
 	}
-	if Algorithm(e[1]) != AlgV1 {
-		return errorf(CodeInvalidURI, field, "extra: unknown algorithm %d (want %d)", e[1], AlgV1)
+	if t == CHK {
+		if len(b) != CHKExtraSize {
+			return e, errorf(CodeInvalidURI, field, "extra is %d bytes, want %d for a CHK", len(b), CHKExtraSize)
+		}
+		copy(e[:], b)
+		return e, checkCHKExtra(e, field)
 	}
-	switch t {
-	case CHK:
-		if e[2]&^chkFlagsKnown != 0 {
-			return errorf(CodeInvalidURI, field, "extra: unknown CHK flags %#02x", e[2]&^chkFlagsKnown)
-		}
-		codec := Codec(e[3])
-		if !codec.known() {
-			return errorf(CodeInvalidURI, field, "extra: unknown compression codec %d", e[3])
-		}
-		if (e[2]&chkFlagCompressed != 0) != (codec != CodecNone) {
-			return errorf(CodeInvalidURI, field, "extra: compressed flag and codec %d disagree", e[3])
-		}
-	case SSK, USK:
-		if e[2]&^sskFlagsKnown != 0 {
-			return errorf(CodeInvalidURI, field, "extra: unknown SSK flags %#02x", e[2]&^sskFlagsKnown)
-		}
-		if e[3] != 0 {
-			return errorf(CodeInvalidURI, field, "extra: reserved byte is %d, want 0", e[3])
-		}
+	switch len(b) {
+	case ExtraSize:
+		copy(e[:], b)
+		return e, checkSSKExtra(e, field)
+	case legacySSKExtraSize:
+		return legacySSKExtra([legacySSKExtraSize]byte(b), field)
+	}
+	return e, errorf(CodeInvalidURI, field, "extra is %d bytes, want %d for an SSK or USK (or %d, the legacy form)", len(b), ExtraSize, legacySSKExtraSize)
+}
+
+func checkVersionAlg(version, alg byte, field string) error {
+	if version != extraVersion {
+		return errorf(CodeInvalidURI, field, "extra: unknown version %d (want %d)", version, extraVersion)
+	}
+	if Algorithm(alg) != AlgV1 {
+		return errorf(CodeInvalidURI, field, "extra: unknown algorithm %d (want %d; Hyphanet's keys have 2 or 3, and hams cannot read their blocks)", alg, AlgV1)
 	}
 	return nil
+}
+
+// checkCHKExtra applies U6–U10 to a CHK extra field.
+func checkCHKExtra(e [ExtraSize]byte, field string) error {
+	if err := checkVersionAlg(e[0], e[chkExtraAlg], field); err != nil {
+		return err
+	}
+	flags := e[chkExtraFlags]
+	if flags&^chkFlagsKnown != 0 {
+		return errorf(CodeInvalidURI, field, "extra: unknown CHK flags %#02x", flags&^chkFlagsKnown)
+	}
+	codec := Codec(e[chkExtraCodec])
+	if !codec.known() {
+		return errorf(CodeInvalidURI, field, "extra: unknown compression codec %d", codec)
+	}
+	if (flags&chkFlagCompressed != 0) != (codec != CodecNone) {
+		return errorf(CodeInvalidURI, field, "extra: compressed flag and codec %d disagree", codec)
+	}
+	return nil
+}
+
+// checkSSKExtra applies U6, U7, U11 and U12 to a 5-byte SSK or USK extra.
+func checkSSKExtra(e [ExtraSize]byte, field string) error {
+	if err := checkVersionAlg(e[0], e[sskExtraAlg], field); err != nil {
+		return err
+	}
+	if e[sskExtraInsert] > 1 {
+		return errorf(CodeInvalidURI, field, "extra: insert flag is %d, want 0 (request URI) or 1 (insert URI)", e[sskExtraInsert])
+	}
+	if h := uint16(e[sskExtraHash])<<8 | uint16(e[sskExtraHash+1]); h != sskHashAlg {
+		return errorf(CodeInvalidURI, field, "extra: hash algorithm is %d, want %d", h, sskHashAlg)
+	}
+	return nil
+}
+
+// legacySSKExtra applies U6, U7, U11 and U12 to a legacy 4-byte SSK or USK
+// extra [version, algorithm, flags, reserved] and returns its 5-byte form.
+func legacySSKExtra(l [legacySSKExtraSize]byte, field string) ([ExtraSize]byte, error) {
+	if err := checkVersionAlg(l[0], l[1], field); err != nil {
+		return [ExtraSize]byte{}, err
+	}
+	if l[2]&^legacySSKFlagInsert != 0 {
+		return [ExtraSize]byte{}, errorf(CodeInvalidURI, field, "extra: unknown SSK flags %#02x", l[2]&^legacySSKFlagInsert)
+	}
+	if l[3] != 0 {
+		return [ExtraSize]byte{}, errorf(CodeInvalidURI, field, "extra: reserved byte is %d, want 0", l[3])
+	}
+	return sskExtra(l[2]&legacySSKFlagInsert != 0), nil
 }
 
 // splitMeta splits the part after the first '/' into components. hasPath says

@@ -16,7 +16,7 @@ func TestParseErrorsQuoteThePart(t *testing.T) {
 		{"CHK@" + k + "," + c + ",AQEAAA,x", `"` + k + "," + c + `,AQEAAA,x"`},
 		{"CHK@" + k + "," + c[:40] + ",AQEAAA", `"` + c[:40] + `"`},
 		{"CHK@" + k + "," + c + ",AgEAAA", `"AgEAAA"`},
-		{"USK@" + k + "," + c + ",AQEAAA/site/01", `"01"`},
+		{"USK@" + k + "," + c + ",AQABAAE/site/01", `"01"`},
 		{"CHK@" + k + "," + c + ",AQEAAA/a\tb", `"a\tb"`},
 	} {
 		_, err := Parse(tc.in)

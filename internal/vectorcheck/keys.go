@@ -291,13 +291,23 @@ type refURI struct {
 	Type    string // CHK, SSK, USK or KSK
 	Key     [32]byte
 	Crypto  [32]byte
-	Extra   [4]byte
+	Extra   []byte // §3.3: 4 bytes (CHK) or 5 (SSK, USK; a legacy 4-byte input is stored as its 5-byte form)
 	Name    string // SSK document name, USK site, KSK keyword
 	Edition int64  // USK
 	Meta    []string
 }
 
-func (u *refURI) insert() bool { return u.Type != "CHK" && u.Type != "KSK" && u.Extra[2]&1 != 0 }
+func (u *refURI) insert() bool { return (u.Type == "SSK" || u.Type == "USK") && u.Extra[1] == 1 }
+
+// sskExtra is the 5-byte SSK/USK extra field of §3.3: version 1, the insert
+// flag, algorithm 1, hash algorithm u16be(1).
+func sskExtra(insert bool) []byte {
+	e := []byte{1, 0, 1, 0, 1}
+	if insert {
+		e[1] = 1
+	}
+	return e
+}
 
 // docName is the SSK document name a URI's block is stored under (§8, §9).
 func (u *refURI) docName() (string, bool) {
@@ -335,7 +345,7 @@ func (u *refURI) String() string {
 	if u.Type == "KSK" {
 		b.WriteString(u.Name)
 	} else {
-		b.WriteString(b64(u.Key[:]) + "," + b64(u.Crypto[:]) + "," + b64(u.Extra[:]))
+		b.WriteString(b64(u.Key[:]) + "," + b64(u.Crypto[:]) + "," + b64(u.Extra))
 		switch u.Type {
 		case "SSK":
 			b.WriteString("/" + u.Name)
@@ -410,17 +420,43 @@ func parseURI(s string) (*refURI, error) {
 		}
 		raw[i] = b
 	}
-	if len(raw[0]) != 32 || len(raw[1]) != 32 || len(raw[2]) != 4 {
-		return nil, uriErr("U5", "field lengths %d, %d, %d", len(raw[0]), len(raw[1]), len(raw[2]))
+	e := raw[2]
+	ssk := u.Type != "CHK"
+	if len(raw[0]) != 32 || len(raw[1]) != 32 || !ssk && len(e) != 4 || ssk && len(e) != 5 && len(e) != 4 {
+		return nil, uriErr("U5", "field lengths %d, %d, %d", len(raw[0]), len(raw[1]), len(e))
 	}
 	copy(u.Key[:], raw[0])
 	copy(u.Crypto[:], raw[1])
-	copy(u.Extra[:], raw[2])
+	// The algorithm is byte 2 of a 5-byte SSK/USK extra, byte 1 otherwise.
+	alg := e[1]
+	if len(e) == 5 {
+		alg = e[2]
+	}
 	switch {
-	case u.Extra[0] != 1:
-		return nil, uriErr("U6", "version %d", u.Extra[0])
-	case u.Extra[1] != 1:
-		return nil, uriErr("U7", "algorithm %d", u.Extra[1])
+	case e[0] != 1:
+		return nil, uriErr("U6", "version %d", e[0])
+	case alg != 1:
+		return nil, uriErr("U7", "algorithm %d", alg)
+	}
+	switch {
+	case !ssk:
+		u.Extra = e
+	case len(e) == 5:
+		switch {
+		case e[1] > 1:
+			return nil, uriErr("U11", "insert flag %d", e[1])
+		case binary.BigEndian.Uint16(e[3:]) != 1:
+			return nil, uriErr("U12", "hash algorithm %d", binary.BigEndian.Uint16(e[3:]))
+		}
+		u.Extra = e
+	default: // the legacy form [1, 1, flags, reserved]
+		switch {
+		case e[2]&^1 != 0:
+			return nil, uriErr("U11", "legacy flags %#x", e[2])
+		case e[3] != 0:
+			return nil, uriErr("U12", "legacy reserved byte %d", e[3])
+		}
+		u.Extra = sskExtra(e[2] == 1)
 	}
 	var parts []string
 	if hasPath {
@@ -428,7 +464,7 @@ func parseURI(s string) (*refURI, error) {
 	}
 	switch u.Type {
 	case "CHK":
-		flags, codec := u.Extra[2], u.Extra[3]
+		flags, codec := e[2], e[3]
 		switch {
 		case flags&^3 != 0:
 			return nil, uriErr("U8", "flags %#x", flags)
@@ -439,12 +475,6 @@ func parseURI(s string) (*refURI, error) {
 		}
 		u.Meta = parts
 	case "SSK", "USK":
-		switch {
-		case u.Extra[2]&^1 != 0:
-			return nil, uriErr("U11", "flags %#x", u.Extra[2])
-		case u.Extra[3] != 0:
-			return nil, uriErr("U12", "reserved byte %d", u.Extra[3])
-		}
 		if u.Type == "SSK" {
 			if len(parts) > 0 {
 				u.Name, u.Meta = parts[0], parts[1:]

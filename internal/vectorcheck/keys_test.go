@@ -238,12 +238,12 @@ func checkKeyEncode(c *checker, v keyVector) {
 				copy(seed[:], random[:32])
 				copy(ck[:], random[32:64])
 			}
-			gen := refURI{Type: ins.Type, Key: seed, Crypto: ck, Extra: [4]byte{1, 1, 1, 0}, Name: ins.Name, Edition: ins.Edition, Meta: ins.Meta}
+			gen := refURI{Type: ins.Type, Key: seed, Crypto: ck, Extra: sskExtra(true), Name: ins.Name, Edition: ins.Edition, Meta: ins.Meta}
 			if got := gen.String(); got != v.InsertURI {
 				c.fail("insert URI %s, want %s", got, v.InsertURI)
 			}
 			_, pkh := sskPublic(seed)
-			req := refURI{Type: ins.Type, Key: pkh, Crypto: ck, Extra: [4]byte{1, 1, 0, 0}, Name: ins.Name, Edition: ins.Edition, Meta: ins.Meta}
+			req := refURI{Type: ins.Type, Key: pkh, Crypto: ck, Extra: sskExtra(false), Name: ins.Name, Edition: ins.Edition, Meta: ins.Meta}
 			uri = req.String()
 		}
 		name, ok := ins.docName()
@@ -308,7 +308,7 @@ func TestParseURIEdges(t *testing.T) {
 			t.Errorf("%q: %v, %v", c.in, u, err)
 		}
 	}
-	for _, in := range []string{"USK@" + strings.Repeat("A", 43) + "," + strings.Repeat("A", 43) + ",AQEAAA/s/-0"} {
+	for _, in := range []string{"USK@" + strings.Repeat("A", 43) + "," + strings.Repeat("A", 43) + ",AQABAAE/s/-0"} {
 		if _, err := parseURI(in); err == nil {
 			t.Errorf("%q accepted", in)
 		}

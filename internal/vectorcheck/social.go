@@ -410,7 +410,7 @@ func (r *feedReader) feedURI(s, path string) string {
 		r.fail("S19", "%s: %q", path, s)
 		return ""
 	}
-	return b64(u.Key[:]) + "," + b64(u.Crypto[:]) + "," + b64(u.Extra[:])
+	return b64(u.Key[:]) + "," + b64(u.Crypto[:]) + "," + b64(u.Extra)
 }
 
 func isControl(c rune) bool { return c < 0x20 || (c >= 0x7f && c <= 0x9f) }

@@ -14,7 +14,7 @@ import (
 	"github.com/zeebo/blake3"
 )
 
-// uriRejects returns one vector per URI parser MUST-reject case (docs/keys.md §3.3).
+// uriRejects returns one vector per URI parser MUST-reject case (docs/keys.md §3.4).
 func uriRejects() ([]Vector, error) {
 	_, chk, err := keys.EncodeCHK([]byte("reject"), keys.EncodeOptions{})
 	if err != nil {
@@ -29,7 +29,8 @@ func uriRejects() ([]Vector, error) {
 	}
 	sk := keys.EncodeBase64(req.Key[:])
 	sc := keys.EncodeBase64(req.CryptoKey[:])
-	sskE := keys.EncodeBase64(req.Extra[:])
+	sskE := keys.EncodeBase64(req.ExtraBytes())
+	ssk := func(extra ...byte) string { return "SSK@" + sk + "," + sc + "," + keys.EncodeBase64(extra) + "/doc" }
 	// A base64 string of 32 bytes has 43 characters; its last one carries 2
 	// unused bits. Changing 'A' to 'B' there sets one of them.
 	lastBitsSet := k[:42] + string(nextChar(k[42]))
@@ -44,14 +45,28 @@ func uriRejects() ([]Vector, error) {
 		{"U4", "trailing-bits", "non-zero unused trailing bits (a second spelling of the same bytes)", "CHK@" + lastBitsSet + "," + c + ",AQEAAA"},
 		{"U5", "short-key", "routing key of 31 bytes", "CHK@" + keys.EncodeBase64(chk.Key[:31]) + "," + c + ",AQEAAA"},
 		{"U5", "long-extra", "extra field of 5 bytes", "CHK@" + k + "," + c + "," + chkExtra(1, 1, 0, 0, 0)},
+		{"U5", "ssk-long-extra", "SSK extra field of 6 bytes", ssk(1, 0, 1, 0, 1, 0)},
+		{"U5", "ssk-short-extra", "SSK extra field of 3 bytes", ssk(1, 0, 1)},
+		{"U5", "usk-long-extra", "USK extra field of 7 bytes", "USK@" + sk + "," + sc + "," + keys.EncodeBase64([]byte{1, 0, 1, 0, 1, 0, 0}) + "/site/1"},
+		{"U5", "chk-hyphanet-extra", "a Hyphanet CHK's 5-byte extra (00 03 02 ff ff: AES-CTR, control document, not compressed)", "CHK@" + k + "," + c + "," + chkExtra(0, 3, 2, 0xff, 0xff)},
 		{"U6", "extra-version", "extra version 2", "CHK@" + k + "," + c + "," + chkExtra(2, 1, 0, 0)},
+		{"U6", "ssk-extra-version", "SSK extra version 2", ssk(2, 0, 1, 0, 1)},
+		{"U6", "ssk-legacy-extra-version", "SSK legacy 4-byte extra with version 2", ssk(2, 1, 0, 0)},
 		{"U7", "extra-algorithm", "unknown algorithm 7", "CHK@" + k + "," + c + "," + chkExtra(1, 7, 0, 0)},
+		{"U7", "ssk-hyphanet-request", "a Hyphanet SSK request URI's extra (algorithm 2, AES-PCFB): not a hams key", ssk(1, 0, 2, 0, 1)},
+		{"U7", "ssk-hyphanet-insert", "a Hyphanet SSK insert URI's extra (algorithm 2, AES-PCFB): not a hams key", ssk(1, 1, 2, 0, 1)},
+		{"U7", "ssk-legacy-extra-algorithm", "SSK legacy 4-byte extra with algorithm 7", ssk(1, 7, 0, 0)},
 		{"U8", "chk-flags", "unknown CHK flag bit 0x04", "CHK@" + k + "," + c + "," + chkExtra(1, 1, 4, 0)},
 		{"U9", "chk-codec", "unknown compression codec 9", "CHK@" + k + "," + c + "," + chkExtra(1, 1, 1, 9)},
 		{"U10", "chk-codec-no-flag", "codec gzip without the compressed flag", "CHK@" + k + "," + c + "," + chkExtra(1, 1, 0, 1)},
 		{"U10", "chk-flag-no-codec", "compressed flag without a codec", "CHK@" + k + "," + c + "," + chkExtra(1, 1, 1, 0)},
-		{"U11", "ssk-flags", "unknown SSK flag bit 0x02", "SSK@" + sk + "," + sc + "," + keys.EncodeBase64([]byte{1, 1, 2, 0}) + "/doc"},
-		{"U12", "ssk-reserved", "SSK extra reserved byte not zero", "SSK@" + sk + "," + sc + "," + keys.EncodeBase64([]byte{1, 1, 0, 1}) + "/doc"},
+		{"U11", "ssk-insert-flag", "SSK insert flag (extra byte 1) of 2", ssk(1, 2, 1, 0, 1)},
+		{"U11", "usk-insert-flag", "USK insert flag (extra byte 1) of 0x81", "USK@" + sk + "," + sc + "," + keys.EncodeBase64([]byte{1, 0x81, 1, 0, 1}) + "/site/1"},
+		{"U11", "ssk-legacy-flags", "SSK legacy 4-byte extra with unknown flag bit 0x02", ssk(1, 1, 2, 0)},
+		{"U12", "ssk-hash-algorithm", "SSK hash-algorithm field (extra bytes 3-4) of 2", ssk(1, 0, 1, 0, 2)},
+		{"U12", "ssk-hash-algorithm-zero", "SSK hash-algorithm field of 0", ssk(1, 1, 1, 0, 0)},
+		{"U12", "ssk-hash-algorithm-high-byte", "SSK hash-algorithm field of 257 (its high byte is 1, like a 1 in the wrong byte)", ssk(1, 0, 1, 1, 1)},
+		{"U12", "ssk-legacy-reserved", "SSK legacy 4-byte extra with its reserved byte not zero", ssk(1, 1, 0, 1)},
 		{"U13", "usk-no-edition", "USK without an edition", "USK@" + sk + "," + sc + "," + sskE + "/site"},
 		{"U13", "usk-no-path", "USK without site and edition", "USK@" + sk + "," + sc + "," + sskE},
 		{"U14", "usk-leading-zero", "edition with a leading zero", "USK@" + sk + "," + sc + "," + sskE + "/site/07"},
@@ -260,7 +275,7 @@ func ctr(key [32]byte, iv []byte, b []byte) []byte {
 func craftCHK(p []byte) (keys.URI, []byte) {
 	k := hashL(keys.LabelCHKKey, p)
 	block := append([]byte{1, byte(keys.CHK), byte(keys.AlgV1), 0}, ctr(k, nil, p)...)
-	u := keys.URI{Type: keys.CHK, Key: hashL(keys.LabelCHKRouting, block), CryptoKey: k, Extra: [keys.ExtraSize]byte{1, 1, 0, 0}}
+	u := keys.URI{Type: keys.CHK, Key: hashL(keys.LabelCHKRouting, block), CryptoKey: k, Extra: [keys.ExtraSize]byte{1, 1, 0, 0}} // a CHK's extra is the first 4 bytes
 	return u, block
 }
 

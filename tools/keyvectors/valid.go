@@ -103,6 +103,15 @@ func validVectors() ([]Vector, error) {
 	c := chkURI.String()
 	ins, req, _ := keys.GenerateSSK(bytes.NewReader(randBytes("parse-ssk", 64)))
 	keysOf := func(u keys.URI) string { s := u.String(); return s[4 : len(s)-1] } // "k,c,e" of an SSK URI with empty name
+	// legacyKeysOf is keysOf with the legacy 4-byte extra [1, 1, flags, 0]
+	// (docs/keys.md §3.3), which parses to the same URI.
+	legacyKeysOf := func(u keys.URI) string {
+		var flags byte
+		if u.IsInsert() {
+			flags = 1
+		}
+		return keys.EncodeBase64(u.Key[:]) + "," + keys.EncodeBase64(u.CryptoKey[:]) + "," + keys.EncodeBase64([]byte{1, 1, flags, 0})
+	}
 	parse := []struct{ name, desc, in, canon string }{
 		{"parse-chk", "canonical CHK", c, c},
 		{"parse-chk-meta", "CHK with meta-strings, one of them empty", c + "/dir//file.txt", c + "/dir//file.txt"},
@@ -113,6 +122,10 @@ func validVectors() ([]Vector, error) {
 		{"parse-ssk-no-slash", "SSK without '/' has the empty document name; canonical form ends in '/'", "SSK@" + keysOf(req), "SSK@" + keysOf(req) + "/"},
 		{"parse-usk", "USK with edition and meta-string", "USK@" + keysOf(req) + "/blog/42/a.png", "USK@" + keysOf(req) + "/blog/42/a.png"},
 		{"parse-usk-negative", "USK with a negative edition: find the latest from 5 on", "USK@" + keysOf(req) + "/blog/-5", "USK@" + keysOf(req) + "/blog/-5"},
+		{"parse-ssk-legacy-extra-request", "SSK request URI with the legacy 4-byte extra (01 01 00 00): canonical form has the 5-byte one", "SSK@" + legacyKeysOf(req) + "/site", "SSK@" + keysOf(req) + "/site"},
+		{"parse-ssk-legacy-extra-insert", "SSK insert URI with the legacy 4-byte extra (01 01 01 00): canonical form has the 5-byte one", "SSK@" + legacyKeysOf(ins) + "/doc", "SSK@" + keysOf(ins) + "/doc"},
+		{"parse-usk-legacy-extra", "USK request URI with the legacy 4-byte extra: canonical form has the 5-byte one", "USK@" + legacyKeysOf(req) + "/blog/7", "USK@" + keysOf(req) + "/blog/7"},
+		{"parse-usk-legacy-extra-insert", "USK insert URI with the legacy 4-byte extra: canonical form has the 5-byte one", "freenet:USK@" + legacyKeysOf(ins) + "/blog/-2", "USK@" + keysOf(ins) + "/blog/-2"},
 		{"parse-ksk-meta", "KSK with a meta-string; the keyword ends at the first '/'", "freenet:KSK@مرحبا/page", "KSK@مرحبا/page"},
 	}
 	for _, p := range parse {

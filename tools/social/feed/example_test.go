@@ -47,7 +47,7 @@ func Example() {
 	_, err = feed.Decode(b, 2) // the same data offered as edition 2: a replay
 	fmt.Println(feed.RuleOf(err))
 	// Output:
-	// {"format":"hams-social","version":"1.0","edition":1,"time":"2026-12-05T10:00:00Z","profile":{"name":"ليلى"},"posts":[{"n":2,"time":"2026-12-05T09:58:00Z","text":"أهلاً <world>!","reply_to":{"feed":"USK@LmEQsnUQ~yI9p2G1PwgRrNH9OoHNY88yoVA6gM6JMgk,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA,AQEAAA/hams-social/1","n":1}},{"n":1,"time":"2026-12-04T08:00:00Z","text":"مرحبا"}]}
+	// {"format":"hams-social","version":"1.0","edition":1,"time":"2026-12-05T10:00:00Z","profile":{"name":"ليلى"},"posts":[{"n":2,"time":"2026-12-05T09:58:00Z","text":"أهلاً <world>!","reply_to":{"feed":"USK@LmEQsnUQ~yI9p2G1PwgRrNH9OoHNY88yoVA6gM6JMgk,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA,AQABAAE/hams-social/1","n":1}},{"n":1,"time":"2026-12-04T08:00:00Z","text":"مرحبا"}]}
 	// 2 أهلاً <world>!
 	// 1 مرحبا
 	// S11
