@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"path/filepath"
 	"time"
 )
 
@@ -73,6 +74,18 @@ type NodeInfo struct {
 	// hams, its noderef identity as Peer messages give it (default "": a
 	// node without one, which is not on any network).
 	Identity string
+	// Opennet says whether the node links to strangers (opennet or seed
+	// node): NodeData's opennet and ConfigData's node.opennet.enabled
+	// (default false).
+	Opennet bool
+	// Name is the name in the node's noderef (fred's myName), sent in
+	// NodeData only when GetNode asks WithPrivate=true: it may name the
+	// person who runs the node (default "": none).
+	Name string
+	// Location, when not nil, returns the node's current location in
+	// [0, 1) and true (false: it has none), sent in NodeData only when
+	// GetNode asks WithPrivate=true (default nil: none).
+	Location func() (float64, bool)
 }
 
 // Config configures a Server. The zero value is usable: every field has a
@@ -154,10 +167,25 @@ type Config struct {
 	Rand io.Reader
 	// NodeInfo fills NodeHello and NodeData.
 	NodeInfo NodeInfo
+	// UploadAllowedDirs are the directories disk uploads (ClientPut
+	// UploadFrom=disk, ClientPutDiskDir, ClientPutComplexDir's disk files)
+	// may read from, as fred's node.uploadAllowedDirs: absolute paths
+	// (a file under one, symbolic links resolved, is allowed), or "all"
+	// for any directory. A file outside them is refused with ProtocolError
+	// 24 whatever TestDDA or FileHash say. Default nil: any directory, as
+	// fred's default "all" (a client still needs TestDDA read access to the
+	// directory, or a FileHash proving it knows the file's content). A
+	// non-nil empty list allows no disk upload, as fred's empty value.
+	UploadAllowedDirs []string
 	// OnShutdown is called (once, in its own goroutine) when a client sends
 	// Shutdown. Nil refuses Shutdown with ProtocolError 24 (access denied).
 	OnShutdown func()
-	// Logger receives connection and request events. Default: discard.
+	// Logger receives connection and request events. What the server
+	// refuses a client or fails for it (ProtocolError, IdentifierCollision,
+	// GetFailed, PutFailed, connections it closes) is logged at Debug, at
+	// Warn when the node is at fault (internal and disk errors), naming the
+	// message, identifier, code and descriptions, with key material taken
+	// out (docs/fcp.md, Logging). Default: discard.
 	Logger *slog.Logger
 }
 
@@ -208,6 +236,11 @@ func (c Config) Validate() error {
 	}
 	if c.FreeHeaderBytes < 0 {
 		return &ConfigError{"FreeHeaderBytes", "negative"}
+	}
+	for _, d := range c.UploadAllowedDirs {
+		if d != "all" && !filepath.IsAbs(d) {
+			return &ConfigError{"UploadAllowedDirs", fmt.Sprintf("%q is neither an absolute path nor \"all\"", d)}
+		}
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strconv"
 	"strings"
@@ -217,6 +218,11 @@ func (c *conn) sendUnblocked(pe *fcpwire.ProtocolError) {
 // send writes m; after a write error the connection is closed and further
 // messages are dropped.
 func (c *conn) send(m *fcpwire.Message) error {
+	if m.Name == "IdentifierCollision" && c.s.cfg.Logger.Enabled(context.Background(), slog.LevelDebug) {
+		// Sent only by the reader goroutine, which owns c.name.
+		c.s.cfg.Logger.Debug("fcp: IdentifierCollision", "client", logSafe(c.name),
+			"identifier", logSafe(m.Get("Identifier")), "global", m.Get("Global"))
+	}
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	if c.dead {
@@ -260,6 +266,7 @@ func (c *conn) serve() {
 		if err != nil {
 			var pe *fcpwire.ProtocolError
 			if errors.As(err, &pe) {
+				c.logProtocolError("", pe)
 				c.send(pe.Message())
 				if pe.Fatal {
 					return
@@ -267,6 +274,13 @@ func (c *conn) serve() {
 				continue
 			}
 			// io.EOF, a half-sent message, a timeout, a closed connection.
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				if !c.hello {
+					c.s.cfg.Logger.Debug("fcp: connection closed: no ClientHello in time", "timeout", c.s.cfg.HandshakeTimeout)
+				} else {
+					c.s.cfg.Logger.Debug("fcp: connection closed: idle", "client", logSafe(c.name), "timeout", c.s.cfg.IdleTimeout)
+				}
+			}
 			return
 		}
 		wasHello := c.hello
@@ -283,7 +297,7 @@ func (c *conn) serve() {
 			var fe fatalErr
 			switch {
 			case errors.As(err, &pe):
-				c.s.cfg.Logger.Debug("fcp: protocol error", "client", c.name, "message", m.Name, "err", pe)
+				c.logProtocolError(m.Name, pe)
 				c.send(pe.Message())
 				if pe.Fatal {
 					return
@@ -403,6 +417,7 @@ func init() {
 		"SubscribeUSK":            (*conn).subscribeUSK,
 		"UnsubscribeUSK":          (*conn).unsubscribeUSK,
 		"GetNode":                 (*conn).getNode,
+		"GetConfig":               (*conn).getConfig,
 		"ListPeers":               (*conn).listPeers,
 		"ListPeer":                (*conn).listPeer,
 		"AddPeer":                 (*conn).addPeer,
@@ -417,7 +432,7 @@ func init() {
 // (AddPeer, RemovePeer and ListPeer are refused by their handlers when the
 // backend is not a PeerBackend.)
 var refused = map[string]bool{
-	"ModifyPeer": true, "ListPeerNotes": true, "ModifyPeerNote": true, "GetConfig": true,
+	"ModifyPeer": true, "ListPeerNotes": true, "ModifyPeerNote": true,
 	"ModifyConfig": true, "GetPluginInfo": true, "LoadPlugin": true,
 	"ReloadPlugin": true, "RemovePlugin": true, "FCPPluginMessage": true,
 	"SendBookmark": true, "SendURI": true, "SendTextFeed": true,
@@ -475,6 +490,7 @@ func (c *conn) clientHello(m *fcpwire.Message) error {
 	c.hello = true
 	s.mu.Unlock()
 	if old != nil {
+		s.cfg.Logger.Debug("fcp: connection closed: a new connection took its client name", "client", logSafe(name))
 		old.send(&fcpwire.Message{Name: "CloseConnectionDuplicateClientName"})
 		old.rwc.Close()
 	}

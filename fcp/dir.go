@@ -54,6 +54,9 @@ func (c *conn) clientPutDiskDir(m *fcpwire.Message) error {
 		return m.Errorf(fcpwire.CodeFileNotFound, "%s is not an absolute path", dir)
 	}
 	dir = filepath.Clean(dir)
+	if err := c.checkUploadAllowed(m, dir); err != nil {
+		return err
+	}
 	if !c.ddaAllowed(filepath.Join(dir, "x"), false) {
 		return m.Errorf(fcpwire.CodeDDADenied, "no TestDDA for reading %s", dir)
 	}
@@ -186,6 +189,9 @@ func (c *conn) clientPutComplexDir(m *fcpwire.Message) error {
 		case "disk":
 			fn, err := m.Require(p + "Filename")
 			if err != nil {
+				return err
+			}
+			if err := c.checkUploadAllowed(m, fn); err != nil {
 				return err
 			}
 			if err := c.checkFile(m, fn); err != nil {

@@ -153,13 +153,19 @@ func (c *conn) unsubscribeUSK(m *fcpwire.Message) error {
 	return nil
 }
 
-// getNode answers NodeData with what the node says about itself. hams
-// noderefs are not fred noderefs; only descriptive fields are given.
+// getNode answers NodeData with what the node says about itself: what its
+// peers see in its noderef and a client can use without learning anything
+// about the person who runs it (identity, version, lastGoodVersion,
+// opennet); with WithPrivate=true also its name (myName) and location.
+// hams noderefs are not fred noderefs: no ark, physical, crypto or
+// signature fields, and never a private key, whatever WithPrivate says.
 func (c *conn) getNode(m *fcpwire.Message) error {
-	for _, f := range []string{"GiveOpennetRef", "WithPrivate"} {
-		if _, err := m.Bool(f, false); err != nil {
-			return err
-		}
+	if _, err := m.Bool("GiveOpennetRef", false); err != nil {
+		return err
+	}
+	private, err := m.Bool("WithPrivate", false)
+	if err != nil {
+		return err
 	}
 	volatile, err := m.Bool("WithVolatile", false)
 	if err != nil {
@@ -170,9 +176,19 @@ func (c *conn) getNode(m *fcpwire.Message) error {
 	if id, ok := m.Lookup("Identifier"); ok {
 		out.Set("Identifier", id)
 	}
-	out.Set("opennet", "false").Set("identity", ni.Identity).
+	out.Set("opennet", strconv.FormatBool(ni.Opennet)).Set("identity", ni.Identity).
 		Set("version", ni.Version).
 		Set("lastGoodVersion", ni.Version+","+strconv.Itoa(ni.Build))
+	if private {
+		if ni.Name != "" {
+			out.Set("myName", ni.Name)
+		}
+		if ni.Location != nil {
+			if loc, ok := ni.Location(); ok {
+				out.Set("location", strconv.FormatFloat(loc, 'f', -1, 64))
+			}
+		}
+	}
 	if ns, ok := c.s.b.(NodeStatuser); ok && volatile {
 		for _, f := range ns.NodeStatus() {
 			out.Set("volatile."+f.Key, f.Value)

@@ -41,7 +41,7 @@ func (c *conn) clientPut(m *fcpwire.Message) error {
 		if err != nil {
 			return err
 		}
-		if err := c.checkFile(m, name); err != nil {
+		if err := c.checkDiskUpload(m, name, r.ID); err != nil {
 			return err
 		}
 		r.Spool = name

@@ -300,6 +300,11 @@ func (r *request) finish(ok bool, msgs ...*fcpwire.Message) {
 		delete(r.owner.reqs, r.ID)
 	}
 	s.mu.Unlock()
+	for _, m := range msgs {
+		if m.Name == "GetFailed" || m.Name == "PutFailed" {
+			r.logFailure(m)
+		}
+	}
 	if r.Persistence == persistForever {
 		s.save(r)
 	}

@@ -21,10 +21,14 @@ var update = flag.Bool("update", false, "rewrite the node blocks of fcp/testdata
 //	>>>            what the client sends, byte for byte (until the next header)
 //	<<<            what the node sends, message by message
 //	<<< closed     the node closes the connection
+//	+++ NAME       a file the test writes before going on: NAME in the
+//	               transcript's directory {{dir}}, holding the block's
+//	               lines (each ending in a newline)
 //
 // In node blocks a field value may be a pattern: {{*}} matches anything,
 // {{name}} matches anything the first time and binds name, then must match
 // the bound value. In client blocks {{name}} is replaced by its value.
+// {{dir}} is bound from the start to a directory of the transcript's own.
 // Each transcript runs on a fresh server with the fake backend, a fixed
 // clock (2026-01-02T03:04:05Z, StartupTime=1767323045000) and a
 // deterministic random stream, so most values are literal.
@@ -49,7 +53,7 @@ func parseTranscript(t *testing.T, text string) []block {
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
 		line := sc.Text()
-		if strings.HasPrefix(line, ">>>") || strings.HasPrefix(line, "<<<") || strings.HasPrefix(line, "###") {
+		if strings.HasPrefix(line, ">>>") || strings.HasPrefix(line, "<<<") || strings.HasPrefix(line, "###") || strings.HasPrefix(line, "+++ ") {
 			out = append(out, block{header: line})
 			continue
 		}
@@ -73,13 +77,19 @@ func runTranscript(t *testing.T, path string) {
 	cfg.MaxDataLength = 1 << 20
 	h := newHarness(t, cfg)
 	c := h.dial()
-	vars := map[string]string{}
+	vars := map[string]string{"dir": t.TempDir()}
 	var rewritten strings.Builder
 	for _, b := range blocks {
 		rewritten.WriteString(b.header + "\n")
 		switch {
 		case strings.HasPrefix(b.header, "###"):
 			rewritten.WriteString(b.body)
+		case strings.HasPrefix(b.header, "+++ "):
+			rewritten.WriteString(b.body)
+			name := strings.TrimPrefix(b.header, "+++ ")
+			if err := os.WriteFile(filepath.Join(vars["dir"], name), []byte(b.body), 0o644); err != nil {
+				t.Fatal(err)
+			}
 		case b.header == ">>>":
 			rewritten.WriteString(b.body)
 			text := patRE.ReplaceAllStringFunc(b.body, func(p string) string {

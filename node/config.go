@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/hamsnet/hams/fcp"
 	"github.com/hamsnet/hams/node/network"
 )
 
@@ -37,6 +38,12 @@ type Config struct {
 	// AllowNonLoopbackFCP allows FCP on a non-loopback address. FCP has no
 	// authentication: anyone who reaches it controls the node.
 	AllowNonLoopbackFCP bool
+	// FCPUploadAllowedDirs are the directories FCP disk uploads may read
+	// from (fcp.Config.UploadAllowedDirs, fred's node.uploadAllowedDirs):
+	// absolute paths, or "all". Default nil: any directory (the client
+	// still needs TestDDA read access or a ClientPut FileHash); a non-nil
+	// empty list allows none.
+	FCPUploadAllowedDirs []string
 	// USKPollInterval is how often an FCP SubscribeUSK subscription looks
 	// for a newer edition. Default fcp.DefaultUSKPollInterval.
 	USKPollInterval time.Duration
@@ -109,6 +116,9 @@ func (c Config) Validate() error {
 	}
 	if err := c.Network.Validate(); err != nil {
 		return err
+	}
+	if err := (fcp.Config{UploadAllowedDirs: c.FCPUploadAllowedDirs}).Validate(); err != nil {
+		return fmt.Errorf("node: %w", err)
 	}
 	if c.USKPollInterval < 0 {
 		return fmt.Errorf("node: negative USK poll interval %v", c.USKPollInterval)

@@ -111,14 +111,21 @@ func StartContext(ctx context.Context, cfg Config) (*Node, error) {
 		identity = n.net.Identity()
 	}
 	bi, _ := debug.ReadBuildInfo()
+	ni := nodeInfo(bi, identity)
+	if nw := n.net; nw != nil {
+		ni.Opennet = cfg.Network.Opennet || cfg.Network.Seed
+		ni.Name = cfg.Network.Name
+		ni.Location = func() (float64, bool) { return nw.Location().Float(), true }
+	}
 	srv, err := fcp.NewServer(fcp.Config{
-		NodeInfo:         nodeInfo(bi, identity),
-		Addr:             cfg.FCPAddr,
-		AllowNonLoopback: cfg.AllowNonLoopbackFCP,
-		StateDir:         filepath.Join(cfg.Dir, "fcp"),
-		OnShutdown:       n.requestShutdown,
-		USKPollInterval:  cfg.USKPollInterval,
-		Logger:           cfg.Logger,
+		NodeInfo:          ni,
+		Addr:              cfg.FCPAddr,
+		AllowNonLoopback:  cfg.AllowNonLoopbackFCP,
+		StateDir:          filepath.Join(cfg.Dir, "fcp"),
+		UploadAllowedDirs: cfg.FCPUploadAllowedDirs,
+		OnShutdown:        n.requestShutdown,
+		USKPollInterval:   cfg.USKPollInterval,
+		Logger:            cfg.Logger,
 	}, n.backend(cl))
 	if err != nil {
 		n.closeNetwork()

@@ -2,12 +2,15 @@ package node
 
 import (
 	"context"
+	"net"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/hamsnet/hams/fcp/fcpclient"
+	"github.com/hamsnet/hams/fcp/fcpwire"
 	"github.com/hamsnet/hams/node/noderef"
 )
 
@@ -151,5 +154,106 @@ func checkHello(t *testing.T, c *fcpclient.Client, revision string, build int) {
 		if got := h.Get(f.key); got != f.want {
 			t.Errorf("NodeHello %s=%q, want %q", f.key, got, f.want)
 		}
+	}
+}
+
+// fcpExchange connects to n's FCP server, says hello and sends m; it
+// returns the node's reply.
+func fcpExchange(t *testing.T, n *Node, m *fcpwire.Message) *fcpwire.Message {
+	t.Helper()
+	nc, err := net.DialTimeout("tcp", n.FCPAddr(), 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(10 * time.Second))
+	w, r := fcpwire.NewWriter(nc), fcpwire.NewReader(nc, fcpwire.Limits{})
+	hello := &fcpwire.Message{Name: "ClientHello"}
+	hello.Set("Name", "node-test-raw").Set("ExpectedVersion", "2.0")
+	for _, out := range []*fcpwire.Message{hello, m} {
+		if err := w.WriteMessage(out); err != nil {
+			t.Fatal(err)
+		}
+		reply, err := r.ReadMessage()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out == m {
+			return reply
+		}
+	}
+	return nil
+}
+
+// TestNodeDataAndConfigData: a node with a network gives GetNode its name
+// and location when asked WithPrivate=true (a node without one has
+// neither), and GetConfig its FCP port and the upload directories it
+// was started with.
+func TestNodeDataAndConfigData(t *testing.T) {
+	upload := t.TempDir()
+	tn := startNet(t, 2, 0, 43, func(c *Config) { c.FCPUploadAllowedDirs = []string{upload} })
+	a := tn.nodes[0]
+	getNode := (&fcpwire.Message{Name: "GetNode"}).Set("WithPrivate", "true")
+	nd := fcpExchange(t, a, getNode)
+	for _, f := range []struct{ key, want string }{
+		{"myName", "node-0"},
+		{"location", strconv.FormatFloat(a.Location().Float(), 'f', -1, 64)},
+		{"opennet", "false"},
+		{"identity", a.net.Identity()},
+	} {
+		if got, ok := nd.Lookup(f.key); !ok || got != f.want {
+			t.Errorf("NodeData %s=%q (present %v), want %q:\n%s", f.key, got, ok, f.want, nd)
+		}
+	}
+	public := fcpExchange(t, a, &fcpwire.Message{Name: "GetNode"})
+	for _, k := range []string{"myName", "location"} {
+		if v, ok := public.Lookup(k); ok {
+			t.Errorf("NodeData without WithPrivate has %s=%q", k, v)
+		}
+	}
+
+	cd := fcpExchange(t, a, (&fcpwire.Message{Name: "GetConfig"}).Set("WithCurrent", "true"))
+	_, port, _ := net.SplitHostPort(a.FCPAddr())
+	for _, f := range []struct{ key, want string }{
+		{"current.fcp.port", port},
+		{"current.fcp.bindTo", "127.0.0.1"},
+		{"current.node.uploadAllowedDirs", upload},
+		{"current.node.opennet.enabled", "false"},
+	} {
+		if got, ok := cd.Lookup(f.key); !ok || got != f.want {
+			t.Errorf("ConfigData %s=%q (present %v), want %q:\n%s", f.key, got, ok, f.want, cd)
+		}
+	}
+
+	alone := startNode(t, t.TempDir())
+	defer alone.Close()
+	nd = fcpExchange(t, alone, getNode)
+	for _, k := range []string{"myName", "location"} {
+		if v, ok := nd.Lookup(k); ok {
+			t.Errorf("NodeData of a node without a network has %s=%q", k, v)
+		}
+	}
+}
+
+// TestNodeConfigRefusesRelativeUploadDir: FCPUploadAllowedDirs entries
+// are absolute, as fcp.Config wants them.
+func TestNodeConfigRefusesRelativeUploadDir(t *testing.T) {
+	err := Config{Dir: t.TempDir(), FCPUploadAllowedDirs: []string{"uploads"}}.Validate()
+	if err == nil || !strings.Contains(err.Error(), "UploadAllowedDirs") {
+		t.Errorf("Validate = %v, want an UploadAllowedDirs error", err)
+	}
+}
+
+// TestNodeOpennetReported: an opennet node says so in NodeData and
+// ConfigData.
+func TestNodeOpennetReported(t *testing.T) {
+	tn := startNet(t, 1, 0, 44, func(c *Config) { c.Network.Opennet = true })
+	n := tn.nodes[0]
+	if got := fcpExchange(t, n, &fcpwire.Message{Name: "GetNode"}).Get("opennet"); got != "true" {
+		t.Errorf("NodeData opennet=%q, want true", got)
+	}
+	cd := fcpExchange(t, n, (&fcpwire.Message{Name: "GetConfig"}).Set("WithCurrent", "true"))
+	if got := cd.Get("current.node.opennet.enabled"); got != "true" {
+		t.Errorf("ConfigData current.node.opennet.enabled=%q, want true", got)
 	}
 }

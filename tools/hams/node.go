@@ -23,7 +23,8 @@ func init() {
 	register(&Command{
 		Name: "node",
 		Usage: "node [--dir DIR] [--fcp ADDR] [--transport tor|tcp|none] [--tor-path PATH] [--listen ADDR] [--connect FILE]... [--name NAME] [--store-size SIZE] [--usk-poll DURATION] " +
-			"[--seednodes FILE] [--opennet=true|false] [--seed] [--bridge LINE]... [--bridges FILE] [--obfs4proxy PATH] [--snowflake-client PATH] [--webtunnel-client PATH]",
+			"[--seednodes FILE] [--opennet=true|false] [--seed] [--bridge LINE]... [--bridges FILE] [--obfs4proxy PATH] [--snowflake-client PATH] [--webtunnel-client PATH] " +
+			"[--fcp-upload-dir DIR]... [--log-level debug|info|warn|error]",
 		Summary: "run a node: its datastore, its peer links and the FCP server apps talk to (stops on Ctrl-C)",
 		Run:     runNode,
 	})
@@ -64,6 +65,9 @@ func runNode(ctx context.Context, env *Env, args []string) error {
 	name := fs.String("name", "", "this node's name in its noderef (optional)")
 	storeSize := fs.String("store-size", "1G", "datastore size, e.g. 500M, 10G")
 	uskPoll := fs.Duration("usk-poll", 0, "how often subscriptions (FCP SubscribeUSK) look for new editions (default 5m)")
+	var uploadDirs stringList
+	fs.Var(&uploadDirs, "fcp-upload-dir", "a directory FCP clients may upload files from (ClientPut UploadFrom=disk, ClientPutDiskDir; repeatable; default: any directory, once the client has passed TestDDA or sent a FileHash)")
+	logLevel := fs.String("log-level", "info", "what the log shows: debug (also what the node refuses FCP clients, and why), info, warn or error")
 	seednodes := fs.String("seednodes", "", "a file of seed nodes' noderefs, one after another, to join the network through (default DIR/seednodes when it exists)")
 	opennet := fs.Bool("opennet", false, "join strangers' nodes (announcement, path folding); false: friends only, swapping locations with them (default true with --transport tor)")
 	seed := fs.Bool("seed", false, "act as a seed node: take links from newcomers and pass their announcements on")
@@ -86,6 +90,21 @@ func runNode(ctx context.Context, env *Env, args []string) error {
 	size, err := node.ParseSize(*storeSize)
 	if err != nil {
 		return usagef("%v", err)
+	}
+	level, err := parseLogLevel(*logLevel)
+	if err != nil {
+		return err
+	}
+	var allowed []string // nil: any directory
+	for _, d := range uploadDirs {
+		if d != "all" {
+			abs, err := filepath.Abs(d)
+			if err != nil {
+				return usagef("--fcp-upload-dir %q: %v", d, err)
+			}
+			d = abs
+		}
+		allowed = append(allowed, d)
 	}
 	if network.Transport(*transport) == network.TransportNone && (*listen != "" || len(connect) > 0) {
 		return withHint(usagef("--listen and --connect need a transport to peers"), "add --transport tcp")
@@ -122,12 +141,13 @@ func runNode(ctx context.Context, env *Env, args []string) error {
 		return withHint(usagef("--seednodes is for opennet nodes"), "add --opennet")
 	}
 	cfg := node.Config{
-		Dir:                 *dir,
-		FCPAddr:             *fcpAddr,
-		AllowNonLoopbackFCP: *allowRemote,
-		StoreSize:           size,
-		USKPollInterval:     *uskPoll,
-		Logger:              newLogger(env.Stderr),
+		Dir:                  *dir,
+		FCPAddr:              *fcpAddr,
+		AllowNonLoopbackFCP:  *allowRemote,
+		StoreSize:            size,
+		USKPollInterval:      *uskPoll,
+		Logger:               newLoggerAt(env.Stderr, level),
+		FCPUploadAllowedDirs: allowed,
 		Network: network.Config{
 			Transport: network.Transport(*transport),
 			Listen:    *listen,
