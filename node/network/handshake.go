@@ -144,21 +144,17 @@ func (pm *peerManager) clientRoom(source string, now time.Time) (evict string, e
 			bySource[ps.source]++
 		}
 	}
-	// 127.0.0.1 is no one address among many: it is where every node of a
-	// test network on one machine dials from (as tor's streams are), so
-	// it holds no per-source cap.
-	capped := source != "" && source != "127.0.0.1"
-	own := capped && bySource[source] >= maxSeedClientsPerSource
+	own := capped(source) && bySource[source] >= maxSeedClientsPerSource
 	if !own && total < maxSeedClients {
 		return "", nil
 	}
 	var oldest *peerState
 	for _, ps := range pm.peers {
-		if ps.kind != PeerSeedClient || ps.link == nil || now.Sub(ps.since) < pm.clientMinAge || own && ps.source != source {
+		if ps.kind != PeerSeedClient || ps.link == nil || now.Sub(ps.termStart()) < pm.clientMinAge || own && ps.source != source {
 			continue
 		}
 		if oldest == nil || bySource[ps.source] > bySource[oldest.source] ||
-			bySource[ps.source] == bySource[oldest.source] && ps.since.Before(oldest.since) {
+			bySource[ps.source] == bySource[oldest.source] && ps.termStart().Before(oldest.termStart()) {
 			oldest = ps
 		}
 	}
@@ -166,6 +162,21 @@ func (pm *peerManager) clientRoom(source string, now time.Time) (evict string, e
 		return "", errors.New("node: no room for another newcomer")
 	}
 	return oldest.ref.ID(), nil
+}
+
+// capped reports whether a seed holds at most maxSeedClientsPerSource
+// clients from source. 127.0.0.1 is no one address among many: it is
+// where every node of a test network on one machine dials from (as tor's
+// streams are), so it holds no per-source cap.
+func capped(source string) bool { return source != "" && source != "127.0.0.1" }
+
+// termStart is when a seed client's term began: its link's start, or the
+// term it took over (peerState.term). pm.mu is held.
+func (ps *peerState) termStart() time.Time {
+	if !ps.term.IsZero() && ps.term.Before(ps.since) {
+		return ps.term
+	}
+	return ps.since
 }
 
 // strangerKind returns the kind a node this node has no peer for becomes

@@ -135,18 +135,21 @@ type peerState struct {
 	rid       routing.PeerID
 	initiated bool // this node dialled the live link
 	since     time.Time
-	ever      bool // a link came up once
-	lastErr   string
-	backoff   time.Duration
-	retryAt   time.Time
-	bad       bool          // backed off for misbehaving
-	incompat  *VersionError // the versions did not fit, last time they met
-	feats     peerwire.Features
-	loc       routing.Location // where the peer is: its noderef's, then its Location messages
-	kind      PeerKind
-	source    string        // a seed client's source address (TCP), for the per-source budget
-	wake      chan struct{} // pokes the dialer (capacity 1)
-	stop      chan struct{} // closed when the peer is removed
+	// term, when set, is when a seed client's term began, if earlier than
+	// since: taken over from the client of its source it replaced.
+	term     time.Time
+	ever     bool // a link came up once
+	lastErr  string
+	backoff  time.Duration
+	retryAt  time.Time
+	bad      bool          // backed off for misbehaving
+	incompat *VersionError // the versions did not fit, last time they met
+	feats    peerwire.Features
+	loc      routing.Location // where the peer is: its noderef's, then its Location messages
+	kind     PeerKind
+	source   string        // a seed client's source address (TCP), for the per-source budget
+	wake     chan struct{} // pokes the dialer (capacity 1)
+	stop     chan struct{} // closed when the peer is removed
 }
 
 // peerManager keeps the peer table, dials peers, accepts links, and hands
@@ -264,6 +267,7 @@ func (pm *peerManager) addPeerFrom(ref noderef.Ref, kind PeerKind, save, inbound
 	if ok && ps.kind == PeerDarknet {
 		kind = PeerDarknet
 	}
+	var term time.Time // a seed client's term, taken over from its source's client it replaces
 	switch {
 	case ok:
 	case kind == PeerSeedClient && inbound:
@@ -272,6 +276,13 @@ func (pm *peerManager) addPeerFrom(ref noderef.Ref, kind PeerKind, save, inbound
 			return PeerInfo{}, err
 		}
 		if old := pm.peers[evict]; old != nil {
+			if capped(source) && old.source == source {
+				// A source cycling identities through its own places
+				// gains no fresh minimum terms: the newcomer goes on
+				// with the term of the client it replaces, so a real
+				// newcomer from elsewhere can still take the place.
+				term = old.termStart()
+			}
 			pm.dropLocked(old)
 		}
 	case (kind != PeerDarknet || inbound) && pm.full(kind):
@@ -304,7 +315,7 @@ func (pm *peerManager) addPeerFrom(ref noderef.Ref, kind PeerKind, save, inbound
 		}
 		return pm.info(ps), nil
 	}
-	ps = &peerState{ref: ref, loc: ref.Location, kind: kind, source: source, backoff: minBackoff, wake: make(chan struct{}, 1), stop: make(chan struct{})}
+	ps = &peerState{ref: ref, loc: ref.Location, kind: kind, source: source, term: term, backoff: minBackoff, wake: make(chan struct{}, 1), stop: make(chan struct{})}
 	if inbound {
 		ps.retryAt = time.Now().Add(dialTimeout)
 	}
