@@ -92,10 +92,16 @@ type Core struct {
 	byKey  map[keys.RoutingKey]RequestID // requests (not inserts) routing now, for coalescing
 	recent recentIDs
 	failed failureTable
+	// handed remembers whom blocks were offered to, and which peer's
+	// Offer supplied a block taken, for replacements (MsgReplace); made
+	// on first use.
+	handed *handouts
 
-	localActive int
-	window      float64
+	// localActive is int32, next to full, so that the Core takes no more
+	// memory for handed (the simulator runs a million).
+	localActive int32
 	full        bool // the driver's datastore takes no new blocks (SetStoreFull)
+	window      float64
 
 	ready Ready
 }
@@ -320,6 +326,12 @@ func (c *Core) Step(now time.Time, m Message) error {
 		}
 		c.offered(now, m)
 		return nil
+	case MsgReplace:
+		if p.feats&PeerReplace == 0 {
+			return fmt.Errorf("%w: peer %d sent a Replace", ErrUndeclared, m.Peer)
+		}
+		c.replaced(now, m)
+		return nil
 	case MsgData, MsgDataNotFound, MsgRecentlyFailed, MsgRouteNotFound,
 		MsgRejectedLoop, MsgRejectedOverload, MsgInsertReply, MsgCollision:
 		if m.Type == MsgCollision && p.feats&PeerCollisions == 0 {
@@ -466,7 +478,9 @@ func (c *Core) beginInsert(now time.Time, r *request) {
 		r.accepted = true
 		r.stored = region
 	}
-	c.offer(now, r.key, r.block, r.source)
+	h := handout{}
+	c.offer(now, r.key, r.block, r.source, &h)
+	c.remember(now, r.key, r.block, h)
 	c.satisfy(now, r.key, r.block, false)
 	if r.fork {
 		c.forkInsert(now, r)
@@ -685,8 +699,9 @@ func (c *Core) ask(now time.Time, k keys.RoutingKey, p PeerID) {
 // Data for a request; from peer from) to whoever asked for k here a short
 // while ago and was told it is not to be found: an Offer to each such
 // peer, and an Offered for this node's own requests. The failure-table
-// entry goes: k is no longer missing.
-func (c *Core) offer(now time.Time, k keys.RoutingKey, block []byte, from PeerID) {
+// entry goes: k is no longer missing. h, unless nil, notes whom the block
+// was handed to (see remember).
+func (c *Core) offer(now time.Time, k keys.RoutingKey, block []byte, from PeerID, h *handout) {
 	e, ok := c.failed.take(now, k)
 	if !ok {
 		return
@@ -694,10 +709,17 @@ func (c *Core) offer(now time.Time, k keys.RoutingKey, block []byte, from PeerID
 	for _, p := range e.askers[:e.n] {
 		if pp := c.peer(p); p != from && pp != nil && pp.feats&PeerOffers != 0 {
 			c.send(Message{Type: MsgOffer, Peer: p, ID: c.newID(), Key: k, Block: block})
+			if h != nil && int(h.n) < len(h.to) {
+				h.to[h.n] = p
+				h.n++
+			}
 		}
 	}
 	if e.local {
 		c.ready.Offered = append(c.ready.Offered, Offered{Key: k, Block: block})
+		if h != nil {
+			h.local = true
+		}
 	}
 }
 
@@ -715,29 +737,37 @@ func (c *Core) offered(now time.Time, m Message) {
 	if !ok {
 		// Not failed here (yet): a request for the key may still be
 		// routing here, on another route after the one that failed.
-		c.satisfy(now, m.Key, m.Block, true)
+		if c.satisfy(now, m.Key, m.Block, true) {
+			c.remember(now, m.Key, m.Block, handout{from: m.Peer, region: RegionCache})
+		}
 		return
 	}
+	h := handout{from: m.Peer}
 	if c.writable(e.htl) {
 		c.ready.Stores = append(c.ready.Stores, StoreOp{Key: m.Key, Block: m.Block, Region: RegionCache})
+		h.region = RegionCache
 	}
-	c.offer(now, m.Key, m.Block, m.Peer)
+	c.offer(now, m.Key, m.Block, m.Peer, &h)
+	c.remember(now, m.Key, m.Block, h)
 }
 
 // satisfy answers a request for k that is routing here with block, which
 // reached the node otherwise (an insert of k passing through, or an
 // Offer): the request need not wait for its route, and does not fail when
 // the route comes back empty after the block went by. cache: write the
-// block where passing Data would be written (an insert writes its own).
-func (c *Core) satisfy(now time.Time, k keys.RoutingKey, block []byte, cache bool) {
+// block where passing Data would be written (an insert writes its own);
+// it reports whether it did.
+func (c *Core) satisfy(now time.Time, k keys.RoutingKey, block []byte, cache bool) bool {
 	r := c.reqs[c.byKey[k]]
 	if r == nil || r.insert || r.phase != phaseRouting || r.key != k {
-		return
+		return false
 	}
-	if cache && c.writable(r.htl) {
+	wrote := cache && c.writable(r.htl)
+	if wrote {
 		c.ready.Stores = append(c.ready.Stores, StoreOp{Key: k, Block: block, Region: RegionCache})
 	}
 	c.finish(now, r, Message{Type: MsgData, Block: block})
+	return wrote
 }
 
 func (r *request) hasWaiterFrom(p PeerID) bool {
@@ -759,7 +789,7 @@ func (c *Core) reply(now time.Time, r *request, m Message) {
 		if c.writable(r.htl) {
 			c.ready.Stores = append(c.ready.Stores, StoreOp{Key: r.key, Block: m.Block, Region: RegionCache})
 		}
-		c.offer(now, r.key, m.Block, m.Peer)
+		c.offer(now, r.key, m.Block, m.Peer, nil)
 		c.finish(now, r, m)
 	case MsgInsertReply:
 		if !r.insert {
@@ -779,6 +809,16 @@ func (c *Core) reply(now time.Time, r *request, m Message) {
 			// What was written here gives way to the block the network
 			// held first.
 			c.ready.Stores = append(c.ready.Stores, StoreOp{Key: r.key, Block: m.Block, Region: r.stored, Replace: true})
+		}
+		if e, ok := c.handed.get(now, r.key); ok && e.hash == HashBlock(r.block) {
+			// The insert's block was handed on from here, or reached
+			// the node before by an Offer too: the block that won takes
+			// the place of what that Offer made the node write, and
+			// follows the offers.
+			if e.region != 0 && e.region != r.stored {
+				c.ready.Stores = append(c.ready.Stores, StoreOp{Key: r.key, Block: m.Block, Region: e.region, Replace: true, Held: e.hash})
+			}
+			c.passOn(r.key, e, m.Block)
 		}
 		c.finish(now, r, m)
 	case MsgDataNotFound, MsgRecentlyFailed:
@@ -900,6 +940,10 @@ func (c *Core) Tick(now time.Time) {
 	}
 	c.recent.expire(now)
 	c.failed.expire(now)
+	c.handed.expire(now)
+	if c.handed != nil && c.handed.order.n == 0 {
+		c.handed = nil // an idle node holds no table
+	}
 }
 
 // timedOut handles an attempt whose peer did not answer in time. The

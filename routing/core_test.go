@@ -142,7 +142,7 @@ func (c *Core) checkCounts() error {
 			return fmt.Errorf("peer %d: active %d, running %d", p.id, p.active, want[p.id])
 		}
 	}
-	if c.localActive != want[0] {
+	if int(c.localActive) != want[0] {
 		return fmt.Errorf("local: active %d, running %d", c.localActive, want[0])
 	}
 	return nil

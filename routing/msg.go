@@ -1,6 +1,7 @@
 package routing
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 
@@ -48,6 +49,13 @@ const (
 	// first (Hyphanet's SSK collision). Only the holder of a key's private
 	// key can make a second valid block under it.
 	MsgCollision
+	// MsgReplace passes on, to a peer this node offered a block to, the
+	// block that took its place: an insert's block this node offered lost
+	// to the block the network held first (a Collision came back), and
+	// the peer holds that Block under Key instead, if it holds the one it
+	// took from this node's Offer, whose hash is Replaces. Under an ID of
+	// its own, as an Offer.
+	MsgReplace
 )
 
 // The values of MsgType are the core's own: they say nothing of how a
@@ -57,7 +65,7 @@ const (
 var msgNames = [...]string{MsgRequest: "Request", MsgInsert: "Insert", MsgData: "Data",
 	MsgDataNotFound: "DataNotFound", MsgRecentlyFailed: "RecentlyFailed", MsgRouteNotFound: "RouteNotFound",
 	MsgRejectedLoop: "RejectedLoop", MsgRejectedOverload: "RejectedOverload", MsgInsertReply: "InsertReply",
-	MsgOffer: "Offer", MsgCollision: "Collision"}
+	MsgOffer: "Offer", MsgCollision: "Collision", MsgReplace: "Replace"}
 
 // String returns the type's name, as in docs/routing.md.
 func (t MsgType) String() string {
@@ -78,6 +86,8 @@ type Message struct {
 	Key   keys.RoutingKey
 	HTL   uint8
 	Block []byte
+	// Replaces is set on Replace: the hash of the block Block replaces.
+	Replaces BlockHash
 }
 
 // Lookup asks the driver to read the local datastore: it answers with
@@ -111,7 +121,20 @@ type StoreOp struct {
 	// under Key (an insert it wrote collided further on with the block the
 	// network held first, which wins).
 	Replace bool
+	// Held, when not zero (with Replace), is the hash of the block that
+	// Block replaces: one this node took from a peer's Offer, which that
+	// peer now replaces (MsgReplace). The driver writes Block only while
+	// the block it holds under Key is that one, and otherwise writes
+	// nothing: the node's copy came from elsewhere, or went.
+	Held BlockHash
 }
+
+// BlockHash is the SHA-256 hash of a block: what a node remembers of a
+// block it offered, or took from an Offer (MsgReplace).
+type BlockHash [sha256.Size]byte
+
+// HashBlock returns b's BlockHash.
+func HashBlock(b []byte) BlockHash { return sha256.Sum256(b) }
 
 // Result is the outcome of a request or insert this node started.
 type Result struct {
@@ -172,11 +195,14 @@ const (
 	// PeerCollisions: the link carries MsgCollision. An insert from a
 	// peer without it that collides is answered InsertReply.
 	PeerCollisions
+	// PeerReplace: the link carries MsgReplace. A peer without it that
+	// was offered an insert's block that then collided keeps it.
+	PeerReplace
 )
 
 // AllPeerFeatures are every optional kind the Core speaks: what a peer
 // has until SetPeerFeatures says otherwise.
-const AllPeerFeatures = PeerOffers | PeerCollisions
+const AllPeerFeatures = PeerOffers | PeerCollisions | PeerReplace
 
 // Offered is a block this node's own request asked for a short while ago,
 // when it was not found, that has reached the node since (MsgOffer, or an
@@ -186,6 +212,11 @@ const AllPeerFeatures = PeerOffers | PeerCollisions
 type Offered struct {
 	Key   keys.RoutingKey
 	Block []byte
+	// Held, when not zero, is the hash of a block handed on earlier under
+	// Key that Block replaces (it lost to Block in a collision): the
+	// driver holds Block instead only while it holds that one, and
+	// otherwise does nothing.
+	Held BlockHash
 }
 
 // Ready is what the driver must do after Step, Tick, Fetch or Insert:

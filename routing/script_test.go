@@ -28,11 +28,11 @@ var rewrite = flag.Bool("rewrite", false, "rewrite the expected output in routin
 //	peer ID loc=F                   AddPeer
 //	remove ID                       RemovePeer
 //	nbrs ID [F,F,...]               SetPeerNeighbours (friend-of-a-friend)
-//	features ID none|offers[,collisions]   SetPeerFeatures
+//	features ID none|offers[,collisions][,replace]   SetPeerFeatures
 //	key NAME loc=F                  name a routing key at location F
 //	fetch NAME | insert NAME        a local request or insert
 //	fetch-remote NAME               a local request the driver looked up already
-//	recv PEER TYPE id=R [key=NAME] [htl=N] [block=B]   Step a message
+//	recv PEER TYPE id=R [key=NAME] [htl=N] [block=B] [replaces=B]   Step a message
 //	lookup R found|missing|other    LookupDone (found: block "data-KEY"; other: "other-KEY")
 //	tick DURATION                   advance the clock and Tick
 func TestScripts(t *testing.T) {
@@ -194,6 +194,8 @@ func (s *script) run(cmd string) []string {
 				pf |= PeerOffers
 			case "collisions":
 				pf |= PeerCollisions
+			case "replace":
+				pf |= PeerReplace
 			}
 		}
 		if err := s.c.SetPeerFeatures(PeerID(id), pf); err != nil {
@@ -224,7 +226,7 @@ func (s *script) run(cmd string) []string {
 	case "recv":
 		from, _ := strconv.ParseUint(f[1], 10, 64)
 		var typ MsgType
-		for t := MsgRequest; t <= MsgCollision; t++ {
+		for t := MsgRequest; t <= MsgReplace; t++ {
 			if t.String() == f[2] {
 				typ = t
 			}
@@ -241,6 +243,9 @@ func (s *script) run(cmd string) []string {
 		}
 		if b, ok := a["block"]; ok {
 			m.Block = []byte(b)
+		}
+		if b, ok := a["replaces"]; ok {
+			m.Replaces = HashBlock([]byte(b))
 		}
 		if err := s.c.Step(s.now, m); err != nil {
 			notes = append(notes, "error: "+err.Error())
@@ -274,11 +279,14 @@ func (s *script) ready() []string {
 	var out []string
 	for _, m := range rd.Messages {
 		line := fmt.Sprintf("send %d %s id=%s", m.Peer, m.Type, s.name(m.ID))
-		if m.Type == MsgRequest || m.Type == MsgInsert || m.Type == MsgOffer || m.Type == MsgCollision {
+		if m.Type == MsgRequest || m.Type == MsgInsert || m.Type == MsgOffer || m.Type == MsgCollision || m.Type == MsgReplace {
 			line += " key=" + s.names[m.Key]
 		}
 		if m.Type == MsgRequest || m.Type == MsgInsert || m.Type == MsgRouteNotFound {
 			line += fmt.Sprintf(" htl=%d", m.HTL)
+		}
+		if m.Type == MsgReplace {
+			line += " replaces=" + strings.TrimPrefix(held(m.Replaces), " if-held=")
 		}
 		if m.Block != nil {
 			line += " block=" + string(m.Block)
@@ -297,10 +305,10 @@ func (s *script) ready() []string {
 		if st.Replace {
 			region = "replace " + region
 		}
-		out = append(out, fmt.Sprintf("write %s %s block=%s", region, s.names[st.Key], st.Block))
+		out = append(out, fmt.Sprintf("write %s %s block=%s", region, s.names[st.Key], st.Block)+held(st.Held))
 	}
 	for _, o := range rd.Offered {
-		out = append(out, fmt.Sprintf("offered %s block=%s", s.names[o.Key], o.Block))
+		out = append(out, fmt.Sprintf("offered %s block=%s", s.names[o.Key], o.Block)+held(o.Held))
 	}
 	for _, r := range rd.Results {
 		line := fmt.Sprintf("result %s key=%s", s.name(r.ID), s.names[r.Key])
@@ -318,4 +326,21 @@ func (s *script) ready() []string {
 		out = append(out, line)
 	}
 	return out
+}
+
+// held names the block whose hash is h, among those scripts use ("data-K",
+// "other-K" and "third-K" for their keys' names, and a few more), for a
+// conditional replacement; "" for none.
+func held(h BlockHash) string {
+	if h == (BlockHash{}) {
+		return ""
+	}
+	for _, k := range []string{"k1", "k2", "k3", "k4", "k5", "k6", "k7", "k8", "k9"} {
+		for _, p := range []string{"data-", "other-", "third-"} {
+			if HashBlock([]byte(p+k)) == h {
+				return " if-held=" + p + k
+			}
+		}
+	}
+	return fmt.Sprintf(" if-held=%x", h[:4])
 }

@@ -151,14 +151,20 @@ func (f *failureTable) add(now time.Time, k keys.RoutingKey, htl uint8, ttl time
 		f.keys[k] = old
 		return
 	}
-	if f.order.full() {
-		delete(f.keys, f.order.pop())
+	putBounded(&f.keys, &f.order, k, e)
+}
+
+// putBounded adds the new key k to m, whose keys order holds oldest first,
+// making room by forgetting the oldest when order is full.
+func putBounded[V any](m *map[keys.RoutingKey]V, order *ring[keys.RoutingKey], k keys.RoutingKey, v V) {
+	if order.full() {
+		delete(*m, order.pop())
 	}
-	if f.keys == nil {
-		f.keys = make(map[keys.RoutingKey]failure)
+	if *m == nil {
+		*m = make(map[keys.RoutingKey]V)
 	}
-	f.keys[k] = e
-	f.order.push(k)
+	(*m)[k] = v
+	order.push(k)
 }
 
 // watch makes sure k has an entry for askers to be recorded in, without
@@ -218,4 +224,90 @@ func (f *failureTable) expire(now time.Time) {
 		delete(f.keys, f.order.pop())
 	}
 	f.keys = nil
+}
+
+// Replacements (docs/routing.md, Collisions): a node remembers, for a
+// while, which peers it offered a block to and which peer's Offer
+// supplied a block it took, so that when the block loses to the one the
+// network held first, the block that won follows the offers (MsgReplace).
+const (
+	// handoutsMax bounds the keys remembered (as node/network holds at
+	// most 256 offered blocks).
+	handoutsMax = 256
+	// handoutsFor is how long a key is remembered after its block was
+	// offered or taken: far longer than an insert takes to end, as
+	// node/network holds an offered block 10 minutes.
+	handoutsFor = 10 * time.Minute
+	// maxOfferedTo bounds the peers remembered per key.
+	maxOfferedTo = 2 * maxAskers
+)
+
+// handout is what a node remembers of the block under one key that it
+// offered on, or took from a peer's Offer.
+type handout struct {
+	until time.Time
+	hash  BlockHash // the block's
+	// from is the peer whose Offer supplied the block (0: it reached the
+	// node otherwise, as an insert); region is where the node wrote it
+	// because of that Offer (0: nowhere).
+	from   PeerID
+	region Region
+	// local: the block was handed to this node's own requests (Offered).
+	local bool
+	// to are the peers it was offered to.
+	n  uint8
+	to [maxOfferedTo]PeerID
+}
+
+// handouts remembers handouts by key, bounded like recentIDs. A used
+// entry is cleared, not deleted, so that the ring and the map agree.
+type handouts struct {
+	m     map[keys.RoutingKey]handout // made on first use
+	order ring[keys.RoutingKey]
+}
+
+// get returns k's entry while it stands. A nil table has none.
+func (h *handouts) get(now time.Time, k keys.RoutingKey) (handout, bool) {
+	if h == nil {
+		return handout{}, false
+	}
+	e, ok := h.m[k]
+	if !ok || !now.Before(e.until) || e.hash == (BlockHash{}) {
+		return handout{}, false
+	}
+	return e, true
+}
+
+// put stores e under k, for handoutsFor from now.
+func (h *handouts) put(now time.Time, k keys.RoutingKey, e handout) {
+	e.until = now.Add(handoutsFor)
+	if _, ok := h.m[k]; ok {
+		h.m[k] = e
+		return
+	}
+	putBounded(&h.m, &h.order, k, e)
+}
+
+// clear ends k's entry.
+func (h *handouts) clear(k keys.RoutingKey) {
+	if h == nil {
+		return
+	}
+	if _, ok := h.m[k]; ok {
+		h.m[k] = handout{}
+	}
+}
+
+// expire drops the oldest entries while they are past their time.
+func (h *handouts) expire(now time.Time) {
+	if h == nil {
+		return
+	}
+	for h.order.n > 0 {
+		if e, ok := h.m[h.order.oldest()]; ok && now.Before(e.until) {
+			return
+		}
+		delete(h.m, h.order.pop())
+	}
+	h.m = nil
 }

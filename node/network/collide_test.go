@@ -157,3 +157,52 @@ func TestWriteReplace(t *testing.T) {
 		t.Fatalf("after the replacing write: %v, the kept block: %v", err, bytes.Equal(held, x))
 	}
 }
+
+// TestWriteReplaceHeld: a conditional replacement (a peer's Replace of the
+// block its Offer supplied) is written only while the datastore holds
+// that block; otherwise nothing is written.
+func TestWriteReplaceHeld(t *testing.T) {
+	a := startTestNetwork(t, "a", 1<<62, nil)
+	rk, x, y := twoEditions(t, "feed-7")
+	replace := routing.StoreOp{Key: rk, Block: x, Region: routing.RegionCache, Replace: true, Held: routing.HashBlock(y)}
+	a.r.write([]routing.StoreOp{replace})
+	if _, err := a.store.ds.Get(rk); !errors.Is(err, datastore.ErrNotFound) {
+		t.Fatalf("a replacement of a block not held was written: %v", err)
+	}
+	a.r.write([]routing.StoreOp{{Key: rk, Block: x, Region: routing.RegionCache}})
+	a.r.write([]routing.StoreOp{{Key: rk, Block: y, Region: routing.RegionCache, Replace: true, Held: routing.HashBlock(bytes.Repeat([]byte{1}, len(x)))}})
+	if held, err := a.store.ds.Get(rk); err != nil || !bytes.Equal(held, x) {
+		t.Fatalf("a replacement of another block than the one held: %v, kept: %v", err, bytes.Equal(held, x))
+	}
+	a.r.write([]routing.StoreOp{{Key: rk, Block: y, Region: routing.RegionCache, Replace: true, Held: routing.HashBlock(x)}})
+	if held, err := a.store.ds.Get(rk); err != nil || !bytes.Equal(held, y) {
+		t.Fatalf("a replacement of the block held: %v, replaced: %v", err, bytes.Equal(held, y))
+	}
+}
+
+// TestOffersReplace: an offered block is replaced only by a replacement
+// of that very block, and the replacement wakes the waiters.
+func TestOffersReplace(t *testing.T) {
+	o := newOffers(time.Now)
+	var rk keys.RoutingKey
+	x, y := []byte("the block that won"), []byte("the block that lost")
+	o.replace(rk, x, routing.HashBlock(y))
+	if _, ok := o.get(rk); ok {
+		t.Fatal("a replacement of nothing held a block")
+	}
+	o.add(rk, y)
+	o.replace(rk, x, routing.HashBlock([]byte("another")))
+	if b, _ := o.get(rk); !bytes.Equal(b, y) {
+		t.Fatalf("replaced by a replacement of another block: %q", b)
+	}
+	woken := o.arrivals()
+	o.replace(rk, x, routing.HashBlock(y))
+	if b, _ := o.get(rk); !bytes.Equal(b, x) {
+		t.Fatalf("not replaced: %q", b)
+	}
+	select {
+	case <-woken:
+	default:
+		t.Fatal("the replacement woke nobody")
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/hamsnet/hams/keys"
+	"github.com/hamsnet/hams/routing"
 )
 
 // Offered blocks: what the routing core hands on (routing.Ready.Offered)
@@ -50,6 +51,22 @@ func (o *offers) add(k keys.RoutingKey, block []byte) {
 		o.order = append(o.order, k)
 	}
 	o.blocks[k] = offered{block: block, until: o.now().Add(offersFor)}
+	close(o.arrived)
+	o.arrived = make(chan struct{})
+}
+
+// replace holds block under k in place of the one whose hash is was, if
+// that is the block held (it lost in a collision: docs/routing.md,
+// Collisions), keeping its time, and wakes the waiters.
+func (o *offers) replace(k keys.RoutingKey, block []byte, was routing.BlockHash) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	e, ok := o.blocks[k]
+	if !ok || routing.HashBlock(e.block) != was {
+		return
+	}
+	e.block = block
+	o.blocks[k] = e
 	close(o.arrived)
 	o.arrived = make(chan struct{})
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -474,6 +475,12 @@ func (r *router) process() {
 			}
 		}
 		for _, o := range rd.Offered {
+			if o.Held != (routing.BlockHash{}) {
+				// The block handed on lost in a collision: the one that
+				// won takes its place, if it is still held.
+				r.offers.replace(o.Key, o.Block, o.Held)
+				continue
+			}
 			r.offers.add(o.Key, o.Block)
 		}
 		ended := false
@@ -600,7 +607,21 @@ func coreFeatures(f peerwire.Features) routing.PeerFeatures {
 	if f.Has(peerwire.FeatureCollisions) {
 		cf |= routing.PeerCollisions
 	}
+	if f.Has(peerwire.FeatureReplace) {
+		cf |= routing.PeerReplace
+	}
 	return cf
+}
+
+// holds reports whether a conditional replacement (StoreOp.Held, a peer's
+// Replace of the block its Offer supplied) is to be written: the datastore
+// still holds that block under the key. Any other write is.
+func (r *router) holds(op routing.StoreOp) bool {
+	if op.Held == (routing.BlockHash{}) {
+		return true
+	}
+	b, err := r.ds.Get(op.Key)
+	return err == nil && routing.HashBlock(b) == op.Held
 }
 
 // lookup reads the datastore for the core, for a request from a peer (this
@@ -649,6 +670,9 @@ func (r *router) writer() {
 }
 
 func (r *router) write(ops []routing.StoreOp) {
+	if slices.ContainsFunc(ops, func(op routing.StoreOp) bool { return op.Held != (routing.BlockHash{}) }) {
+		ops = slices.DeleteFunc(slices.Clone(ops), func(op routing.StoreOp) bool { return !r.holds(op) })
+	}
 	for _, op := range ops {
 		if op.Replace {
 			// The block the network held first takes the place of the

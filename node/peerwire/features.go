@@ -43,10 +43,13 @@ const (
 	// FeatureCollisions: Collision (type 25), the block an insert met
 	// under its key.
 	FeatureCollisions
+	// FeatureReplace: Replace (type 26), the block that won a collision
+	// over an insert's block the receiver was offered.
+	FeatureReplace
 )
 
 // AllFeatures are the features this build speaks.
-const AllFeatures = FeaturePeerLocations | FeatureOffers | FeatureSwapping | FeatureLocation | FeatureOpennet | FeatureCollisions
+const AllFeatures = FeaturePeerLocations | FeatureOffers | FeatureSwapping | FeatureLocation | FeatureOpennet | FeatureCollisions | FeatureReplace
 
 // LegacyFeatures are the features of a node whose noderef predates
 // negotiation (it has no protocol field): every node of that era spoke
@@ -63,6 +66,7 @@ var featureNames = []struct {
 	{FeatureOffers, "offers"},
 	{FeatureOpennet, "opennet"},
 	{FeaturePeerLocations, "peerlocations"},
+	{FeatureReplace, "replace"},
 	{FeatureSwapping, "swapping"},
 }
 
@@ -71,6 +75,7 @@ var neededBy = map[byte]Features{
 	TypePeerLocations:  FeaturePeerLocations,
 	TypeOffer:          FeatureOffers,
 	TypeCollision:      FeatureCollisions,
+	TypeReplace:        FeatureReplace,
 	TypeSwapRequest:    FeatureSwapping,
 	TypeSwapReply:      FeatureSwapping,
 	TypeSwapCommit:     FeatureSwapping,

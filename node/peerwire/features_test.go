@@ -7,8 +7,8 @@ import (
 
 func TestFeatures(t *testing.T) {
 	all := AllFeatures.Names()
-	if !slices.IsSorted(all) || len(all) != 6 {
-		t.Fatalf("AllFeatures.Names() = %v, want six names in ascending order", all)
+	if !slices.IsSorted(all) || len(all) != 7 {
+		t.Fatalf("AllFeatures.Names() = %v, want seven names in ascending order", all)
 	}
 	if got := ParseFeatures(all); got != AllFeatures {
 		t.Fatalf("ParseFeatures(%v) = %v", all, got)

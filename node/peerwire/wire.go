@@ -48,14 +48,19 @@ const (
 	// TypeCollision answers an insert whose key holds another block
 	// (routing.MsgCollision): that block, and the key.
 	TypeCollision = 25
+	// TypeReplace passes on to a peer that was offered an insert's block
+	// the block that won over it in a collision (routing.MsgReplace): the
+	// key, the hash of the block replaced, and the block, always an SSK
+	// block (so MaxMessage stays a CHK Insert's size).
+	TypeReplace = 26
 	// maxType is the highest type code.
-	maxType = TypeCollision
+	maxType = TypeReplace
 )
 
 // isRouting reports whether t is the code of a routing message (1 to 9,
-// 11 and 25).
+// 11, 25 and 26).
 func isRouting(t byte) bool {
-	return (t >= TypeRequest && t <= TypeOffer && t != TypePeerLocations) || t == TypeCollision
+	return (t >= TypeRequest && t <= TypeOffer && t != TypePeerLocations) || t == TypeCollision || t == TypeReplace
 }
 
 // MaxPeerLocations is the most locations a PeerLocations message carries.
@@ -66,7 +71,7 @@ var typeOf = map[routing.MsgType]byte{
 	routing.MsgDataNotFound: TypeDataNotFound, routing.MsgRecentlyFailed: TypeRecentlyFailed,
 	routing.MsgRouteNotFound: TypeRouteNotFound, routing.MsgRejectedLoop: TypeRejectedLoop,
 	routing.MsgRejectedOverload: TypeRejectedOverload, routing.MsgInsertReply: TypeInsertReply,
-	routing.MsgOffer: TypeOffer, routing.MsgCollision: TypeCollision,
+	routing.MsgOffer: TypeOffer, routing.MsgCollision: TypeCollision, routing.MsgReplace: TypeReplace,
 }
 
 var msgOf = func() [maxType + 1]routing.MsgType {
@@ -78,7 +83,7 @@ var msgOf = func() [maxType + 1]routing.MsgType {
 }()
 
 // layout says which fields a type carries, in order after the ID.
-type layout struct{ htl, key, block bool }
+type layout struct{ htl, key, replaces, block bool }
 
 var layouts = [maxType + 1]layout{
 	TypeRequest:       {htl: true, key: true},
@@ -87,6 +92,7 @@ var layouts = [maxType + 1]layout{
 	TypeRouteNotFound: {htl: true},
 	TypeOffer:         {key: true, block: true},
 	TypeCollision:     {key: true, block: true},
+	TypeReplace:       {key: true, replaces: true, block: true},
 	// the rest carry the ID alone
 }
 
@@ -123,7 +129,7 @@ type Message struct {
 	Opennet OpennetMessage
 	// Location is a Location message's location: where the sender moved.
 	Location routing.Location
-	// Routing is the routing message (types 1 to 9, 11 and 25).
+	// Routing is the routing message (types 1 to 9, 11, 25 and 26).
 	Routing routing.Message
 	// Locations are a PeerLocations message's locations, nil when it has
 	// none.
@@ -143,7 +149,7 @@ func Append(dst []byte, m *routing.Message) ([]byte, error) {
 		return dst, fmt.Errorf("wire: cannot encode message type %v", m.Type)
 	}
 	l := layouts[t]
-	if l.block && !validBlockSize(len(m.Block)) {
+	if l.block && !validBlockSize(len(m.Block)) || t == TypeReplace && len(m.Block) != keys.SSKBlockSize {
 		return dst, fmt.Errorf("wire: %v block of %d bytes", m.Type, len(m.Block))
 	}
 	if m.ID == 0 {
@@ -156,6 +162,9 @@ func Append(dst []byte, m *routing.Message) ([]byte, error) {
 	}
 	if l.key {
 		dst = append(dst, m.Key[:]...)
+	}
+	if l.replaces {
+		dst = append(dst, m.Replaces[:]...)
 	}
 	if l.block {
 		dst = append(dst, m.Block...)
@@ -252,6 +261,9 @@ func decodeRouting(b []byte) (routing.Message, error) {
 	if l.key {
 		want += keys.KeySize
 	}
+	if l.replaces {
+		want += len(m.Replaces)
+	}
 	rest := len(b) - want
 	switch {
 	case rest < 0:
@@ -260,6 +272,10 @@ func decodeRouting(b []byte) (routing.Message, error) {
 		return m, bad("W4", "%v message of %d bytes, want %d", msgOf[t], len(b), want)
 	case l.block && !validBlockSize(rest):
 		return m, bad("W5", "%v block of %d bytes is neither a CHK (%d) nor an SSK (%d) block", msgOf[t], rest, keys.CHKBlockSize, keys.SSKBlockSize)
+	case t == TypeReplace && rest != keys.SSKBlockSize:
+		// Only an SSK block can lose a collision: a CHK's key names its
+		// content.
+		return m, bad("W5", "%v block of %d bytes is not an SSK (%d) block", msgOf[t], rest, keys.SSKBlockSize)
 	}
 	m.Type = msgOf[t]
 	m.ID = routing.RequestID(binary.BigEndian.Uint64(b[2:10]))
@@ -273,6 +289,10 @@ func decodeRouting(b []byte) (routing.Message, error) {
 	if l.key {
 		copy(m.Key[:], p)
 		p = p[keys.KeySize:]
+	}
+	if l.replaces {
+		copy(m.Replaces[:], p)
+		p = p[len(m.Replaces):]
 	}
 	if l.block {
 		m.Block = p

@@ -35,6 +35,7 @@ type vector struct {
 	ID           string   `json:"id,omitempty"`
 	HTL          int      `json:"htl,omitempty"`
 	Key          string   `json:"key,omitempty"`
+	Replaces     string   `json:"replaces,omitempty"`
 	BlockPattern string   `json:"block_pattern,omitempty"`
 	BlockLen     int      `json:"block_len,omitempty"`
 	Locations    []string `json:"locations,omitempty"`
@@ -145,7 +146,7 @@ func testKey() keys.RoutingKey {
 }
 
 func msgType(name string) routing.MsgType {
-	for t := routing.MsgRequest; t <= routing.MsgCollision; t++ {
+	for t := routing.MsgRequest; t <= routing.MsgReplace; t++ {
 		if t.String() == name {
 			return t
 		}
@@ -159,6 +160,7 @@ func cases() []vector {
 	const id = "0123456789abcdef"
 	tk := testKey()
 	key := hex.EncodeToString(tk[:])
+	hash := strings.Repeat("5e", 32) // the hash of the block a Replace replaces
 	hdr := func(t byte, rest string) string { return hex.EncodeToString([]byte{Version, t}) + rest }
 	one, oneEnc := []string{"c000000000000001"}, "c000000000000001"
 	l64, l64Enc := locs(64)
@@ -185,10 +187,15 @@ func cases() []vector {
 		{Name: "reject-W2-version-2", Op: "reject", Rule: "W2", Description: "a future version", Header: "0204" + id},
 		{Name: "reject-W3-type-0", Op: "reject", Rule: "W3", Description: "type 0", Header: hdr(0, id)},
 		{Name: "offer-ssk", Op: "message", Description: "an Offer of an SSK block", Type: "Offer", ID: id, Key: key, BlockPattern: "a5", BlockLen: keys.SSKBlockSize, Header: hdr(TypeOffer, id+key)},
-		{Name: "reject-W3-type-26", Op: "reject", Rule: "W3", Description: "an unknown type", Header: hdr(26, id)},
+		{Name: "reject-W3-type-27", Op: "reject", Rule: "W3", Description: "an unknown type", Header: hdr(27, id)},
 		{Name: "collision-ssk", Op: "message", Description: "a Collision: the SSK block the insert's key already holds", Type: "Collision", ID: id, Key: key, BlockPattern: "c3", BlockLen: keys.SSKBlockSize, Header: hdr(TypeCollision, id+key)},
 		{Name: "reject-W5-collision-no-block", Op: "reject", Rule: "W5", Description: "a Collision without a block", Header: hdr(TypeCollision, id+key)},
 		{Name: "reject-W3-collision-undeclared", Op: "reject", Rule: "W3", Description: "a Collision on a link that negotiated everything but collisions", Negotiated: []string{"location", "offers", "opennet", "peerlocations", "swapping"}, BlockPattern: "c3", BlockLen: keys.SSKBlockSize, Header: hdr(TypeCollision, id+key)},
+		{Name: "replace-ssk", Op: "message", Description: "a Replace: the SSK block that won a collision over the offered block whose hash follows the key", Type: "Replace", ID: id, Key: key, Replaces: hash, BlockPattern: "3c", BlockLen: keys.SSKBlockSize, Header: hdr(TypeReplace, id+key+hash)},
+		{Name: "reject-W5-replace-no-block", Op: "reject", Rule: "W5", Description: "a Replace without a block", Header: hdr(TypeReplace, id+key+hash)},
+		{Name: "reject-W5-replace-chk", Op: "reject", Rule: "W5", Description: "a Replace of a CHK block (only an SSK block can lose a collision)", BlockPattern: "3c", BlockLen: keys.CHKBlockSize, Header: hdr(TypeReplace, id+key+hash)},
+		{Name: "reject-W4-replace-short", Op: "reject", Rule: "W4", Description: "a Replace cut short in the hash of the block it replaces", Header: hdr(TypeReplace, id+key+hash[:20])},
+		{Name: "reject-W3-replace-undeclared", Op: "reject", Rule: "W3", Description: "a Replace on a link that negotiated everything but replace", Negotiated: []string{"collisions", "location", "offers", "opennet", "peerlocations", "swapping"}, BlockPattern: "3c", BlockLen: keys.SSKBlockSize, Header: hdr(TypeReplace, id+key+hash)},
 		{Name: "announce", Op: "message", Description: "a newcomer's announcement toward 0.25 with 18 hops, and its noderef", Type: "Announce", ID: id, HTL: 18, Target: "4000000000000000", Ref: ref, Header: hdr(TypeAnnounce, id+"12"+"4000000000000000")},
 		{Name: "announce-reply", Op: "message", Description: "a node that takes the newcomer: its noderef", Type: "AnnounceReply", ID: id, Ref: ref, Header: hdr(TypeAnnounceReply, id)},
 		{Name: "announce-done", Op: "message", Description: "the announcement ended", Type: "AnnounceDone", ID: id, Header: hdr(TypeAnnounceDone, id)},
@@ -316,6 +323,10 @@ func TestVectors(t *testing.T) {
 			if v.Key != "" {
 				k, _ := hex.DecodeString(v.Key)
 				copy(want.Key[:], k)
+			}
+			if v.Replaces != "" {
+				h, _ := hex.DecodeString(v.Replaces)
+				copy(want.Replaces[:], h)
 			}
 			if !reflect.DeepEqual(m, want) {
 				t.Fatalf("Decode = %+v, want %+v", m, want)
