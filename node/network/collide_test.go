@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"sync"
 	"testing"
 	"time"
@@ -76,19 +77,21 @@ func TestCollisionDownstream(t *testing.T) {
 	}
 }
 
-// TestCollisionCrossing: two devices of one identity publish the same
-// edition at once through two linked nodes, which store neither of their
-// own inserts. Exactly one is told of a collision, every time, and both
-// nodes then read the other's block.
+// TestCollisionCrossing: two different inserts of one SSK started at
+// once on two linked nodes cross (the link holds both nodes' frames until
+// each has sent its insert): exactly one is told of a collision, the one
+// whose block sorts after the other's, and both nodes keep the block that
+// sorts first.
 func TestCollisionCrossing(t *testing.T) {
 	a := startTestNetwork(t, "a", 1<<62, nil)
 	b := startTestNetwork(t, "b", 3<<62, nil)
-	if err, aerr := pipeLink(a, b); err != nil || aerr != nil {
+	g := newGate()
+	t.Cleanup(g.open) // before the networks close: no write stays held
+	if err, aerr := gatedPipeLink(a, b, g); err != nil || aerr != nil {
 		t.Fatalf("link: %v, %v", err, aerr)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	crossed := 0
 	for i := range 20 {
 		rk, x, y := twoEditions(t, fmt.Sprintf("feed-%d", i))
 		// Half the rounds the node that sorts first is a, half b.
@@ -96,34 +99,128 @@ func TestCollisionCrossing(t *testing.T) {
 		if i%2 == 1 {
 			first, second = a, b
 		}
+		g.shut()
 		var errX, errY error
 		var wg sync.WaitGroup
 		wg.Add(2)
 		go func() { defer wg.Done(); errX = first.store.PutSignedBlock(ctx, rk, x) }()
 		go func() { defer wg.Done(); errY = second.store.PutSignedBlock(ctx, rk, y) }()
+		if !g.waitBoth(keys.SSKBlockSize, 10*time.Second) {
+			t.Fatalf("round %d: the two inserts were not both sent", i)
+		}
+		g.open()
 		wg.Wait()
-		// When one insert ended before the other began, the first wins
-		// (its block is held where the second starts); when they
-		// crossed, the one that sorts first.
-		kept := x
-		switch {
-		case errX == nil && isCollision(errY):
-			crossed++
-		case isCollision(errX) && errY == nil:
-			kept = y
-		default:
-			t.Fatalf("round %d: inserts ended %v and %v, want one success and one Collision", i, errX, errY)
+		if errX != nil || !isCollision(errY) {
+			t.Fatalf("round %d: inserts ended %v and %v, want the first to succeed and the second to collide", i, errX, errY)
 		}
 		for _, n := range []*Network{a, b} {
-			if got, err := n.Store().GetBlock(ctx, rk); err != nil || !bytes.Equal(got, kept) {
-				t.Fatalf("round %d: node %s does not read the block kept (%v)", i, n.cfg.Name, err)
+			if got, err := n.Store().GetBlock(ctx, rk); err != nil || !bytes.Equal(got, x) {
+				t.Fatalf("round %d: node %s does not read the block that sorts first (%v)", i, n.cfg.Name, err)
 			}
 		}
 	}
-	t.Logf("%d of 20 rounds: the block that sorts first won (crossed, or it went first)", crossed)
-	if crossed == 0 {
-		t.Error("the block that sorts first never won: the rounds did not cross")
+}
+
+// gate holds what is written to the connections it guards while it is
+// shut (the writers go on, as over a slow network) and sends it, in order,
+// when it opens.
+type gate struct {
+	mu      sync.Mutex
+	cond    *sync.Cond
+	closed  bool      // guarded by mu
+	pending [2][]byte // guarded by mu: what waits, per direction
+	wmu     [2]sync.Mutex
+	conns   [2]net.Conn // set before use
+}
+
+func newGate() *gate {
+	g := &gate{}
+	g.cond = sync.NewCond(&g.mu)
+	return g
+}
+
+func (g *gate) shut() {
+	g.mu.Lock()
+	g.closed = true
+	g.mu.Unlock()
+}
+
+// open sends what waits and lets writes through again.
+func (g *gate) open() {
+	g.mu.Lock()
+	g.closed = false
+	g.mu.Unlock()
+	for dir := range g.pending {
+		g.wmu[dir].Lock()
+		g.flush(dir)
+		g.wmu[dir].Unlock()
 	}
+}
+
+// flush writes what waits in direction dir; g.wmu[dir] is held.
+func (g *gate) flush(dir int) error {
+	g.mu.Lock()
+	buf := g.pending[dir]
+	g.pending[dir] = nil
+	g.mu.Unlock()
+	if len(buf) == 0 || g.conns[dir] == nil {
+		return nil
+	}
+	_, err := g.conns[dir].Write(buf)
+	return err
+}
+
+// waitBoth waits until at least n bytes wait in each direction, at most d.
+func (g *gate) waitBoth(n int, d time.Duration) bool {
+	stop := time.AfterFunc(d, func() { g.mu.Lock(); g.cond.Broadcast(); g.mu.Unlock() })
+	defer stop.Stop()
+	deadline := time.Now().Add(d)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for len(g.pending[0]) < n || len(g.pending[1]) < n {
+		if time.Now().After(deadline) {
+			return false
+		}
+		g.cond.Wait()
+	}
+	return true
+}
+
+// gatedConn is one end of a connection whose writes a gate holds.
+type gatedConn struct {
+	net.Conn
+	g   *gate
+	dir int
+}
+
+func (c gatedConn) Write(p []byte) (int, error) {
+	g := c.g
+	g.wmu[c.dir].Lock()
+	defer g.wmu[c.dir].Unlock()
+	g.mu.Lock()
+	if g.closed {
+		g.pending[c.dir] = append(g.pending[c.dir], p...)
+		g.cond.Broadcast()
+		g.mu.Unlock()
+		return len(p), nil
+	}
+	g.mu.Unlock()
+	if err := g.flush(c.dir); err != nil {
+		return 0, err
+	}
+	return c.Conn.Write(p)
+}
+
+// gatedPipeLink is pipeLink over a pipe whose writes g holds while shut.
+func gatedPipeLink(a, b *Network, g *gate) (dialErr, acceptErr error) {
+	p1, p2 := net.Pipe()
+	g.conns = [2]net.Conn{p1, p2}
+	accepted := make(chan error, 1)
+	go func() { accepted <- b.AcceptStream(gatedConn{p2, g, 1}) }()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	dialErr = a.ConnectStream(ctx, gatedConn{p1, g, 0}, b.Noderef())
+	return dialErr, <-accepted
 }
 
 // TestCollisionWithoutFeature: a peer whose link does not speak collisions
