@@ -692,8 +692,11 @@ func TestDiskFullShrinkStore(t *testing.T) {
 	}
 	cfg.StoreBytes = 16 << 20
 	s = openTest(t, dir, cfg)
-	if st := s.Stats(); st.Space != "full" {
-		t.Fatalf("reopened with %s free: space %q, want full (read-write)", fmtBytes(st.FreeBytes), st.Space)
+	// Reopened read-write: "full" at first, then "low" and "ok" as the
+	// shrink to 16 MiB evicts in the background, which may already have
+	// freed space by the time Stats looks.
+	if st := s.Stats(); st.Space != "full" && st.Space != "low" && st.Space != "ok" {
+		t.Fatalf("reopened with %s free: space %q, want read-write (full, then low and ok)", fmtBytes(st.FreeBytes), st.Space)
 	}
 	waitFor(t, "the space of the evicted blocks", func() bool { return s.Stats().Space == "ok" })
 	st := s.Stats()
