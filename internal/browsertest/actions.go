@@ -27,6 +27,25 @@ func Do(t testing.TB, ctx context.Context, steps ...chromedp.Action[chromedp.Voi
 	Run(t, ctx, chromedp.Steps(steps...))
 }
 
+// Navigate is chromedp.Navigate, tried again (3 times in all) when the
+// load is aborted (net::ERR_ABORTED): a navigation the page itself still
+// had under way, such as a form's answer, can abort one that starts then.
+func Navigate(url string) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		var err error
+		for range 3 {
+			if _, err = chromedp.Navigate(url)(ctx, t); err == nil {
+				return chromedp.Void{}, nil
+			}
+			var le *chromedp.LoadError
+			if !errors.As(err, &le) || le.ErrorText != "net::ERR_ABORTED" {
+				return chromedp.Void{}, err
+			}
+		}
+		return chromedp.Void{}, err
+	}
+}
+
 // Run runs the action in the tab ctx within ActionTimeout and returns its
 // value, for example Run(t, ctx, chromedp.Text(chromedp.CSS("#name"))). On an
 // error it fails the test as Do does.

@@ -75,12 +75,18 @@ func TestSocialDevicesBrowser(t *testing.T) {
 				defer wg.Done()
 				tctx, cancel := context.WithTimeout(tab, 30*time.Second)
 				defer cancel()
+				text := fmt.Sprintf("phone %d, post %d", n+1, i)
+				// Wait for the post in the page the form's answer loads:
+				// the next round's Navigate must not race the form's
+				// navigation (net::ERR_ABORTED lost a post that way).
 				_, err := chromedp.Run(tctx, chromedp.Steps(
-					chromedp.Navigate([]string{url1, url2}[n]),
-					chromedp.SendKeys(chromedp.CSS(`#compose textarea`), fmt.Sprintf("phone %d, post %d", n+1, i)),
+					browsertest.Navigate([]string{url1, url2}[n]),
+					chromedp.SendKeys(chromedp.CSS(`#compose textarea`), text),
 					chromedp.Click(chromedp.CSS(`#compose button[type="submit"]`)),
-					chromedp.WaitVisible(chromedp.CSS(`#timeline article`)),
 				))
+				if err == nil {
+					err = untilShown(tctx, "#timeline", text)
+				}
 				if err != nil {
 					t.Errorf("phone %d, post %d: %v", n+1, i, err)
 				}
@@ -122,5 +128,23 @@ func TestSocialDevicesBrowser(t *testing.T) {
 	}
 	if told == 0 {
 		t.Error("neither phone says that another device is active")
+	}
+}
+
+// untilShown waits, within ctx, until the element sel of the tab ctx shows
+// text; the page may be loading another meanwhile (a form's answer). It
+// may be called from any goroutine.
+func untilShown(ctx context.Context, sel, text string) error {
+	js := `(function(){var e=document.querySelector(` + jsString(sel) + `);return !!e&&e.innerText.includes(` + jsString(text) + `)})()`
+	for {
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js))
+		if err == nil && ok {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%q did not show in %s: %w (last: %v)", text, sel, ctx.Err(), err)
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
 }
