@@ -20,15 +20,11 @@ func feedKey(uri string) (string, error) {
 
 // atEdition returns the feed URI (a request or insert URI) at edition ed.
 func atEdition(uri string, ed int64) (string, error) {
-	u, err := keys.Parse(uri)
+	u, err := parseUSK(uri)
 	if err != nil {
 		return "", err
 	}
-	if u.Type != keys.USK {
-		return "", fmt.Errorf("social: %s is not a USK", u.Type)
-	}
-	u.Edition, u.Meta = ed, nil
-	return u.String(), nil
+	return u.WithEdition(ed).String(), nil
 }
 
 // exactEdition returns the SSK form of edition ed of the feed uri,
@@ -38,19 +34,28 @@ func atEdition(uri string, ed int64) (string, error) {
 // USK rules, docs/fcp.md): a feed document states its own edition, and a
 // second device publishing the same edition must collide.
 func exactEdition(uri string, ed int64) (string, error) {
-	u, err := keys.Parse(uri)
+	u, err := parseUSK(uri)
 	if err != nil {
 		return "", err
 	}
-	if u.Type != keys.USK {
-		return "", fmt.Errorf("social: %s is not a USK", u.Type)
-	}
-	u.Meta = nil
 	s, err := u.SSKForEdition(ed)
 	if err != nil {
 		return "", err
 	}
 	return s.String(), nil
+}
+
+// parseUSK parses uri, which must be a USK, without its meta-strings.
+func parseUSK(uri string) (keys.URI, error) {
+	u, err := keys.Parse(uri)
+	if err != nil {
+		return keys.URI{}, err
+	}
+	if u.Type != keys.USK {
+		return keys.URI{}, fmt.Errorf("social: %s is not a USK", u.Type)
+	}
+	u.Meta = nil
+	return u, nil
 }
 
 // uskFromSSK turns the SSK keypair URIs the node generates into the feed's
