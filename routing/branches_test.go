@@ -65,17 +65,25 @@ func checkOverMaxHTL(t *testing.T, maxHTL uint8, decAtMax bool, typ MsgType, htl
 	}
 }
 
-// TestStoreFull: while the driver's datastore is full the Core writes
-// nothing, even where it is the closest to the key, passes the insert on,
-// and where it can go no further answers RejectedLoop so that the node
-// before stores it; once there is room it writes again.
-func TestStoreFull(t *testing.T) {
+// coreWithTwoPeers returns a Core at 1/4 of the circle with peer 2 at 1/2
+// and peer 3 at 3/4.
+func coreWithTwoPeers(t *testing.T) *Core {
+	t.Helper()
 	c, err := New(Config{Seed: 1, Location: 1 << 62})
 	if err != nil {
 		t.Fatal(err)
 	}
 	c.AddPeer(2, 1<<63)
 	c.AddPeer(3, 3<<62)
+	return c
+}
+
+// TestStoreFull: while the driver's datastore is full the Core writes
+// nothing, even where it is the closest to the key, passes the insert on,
+// and where it can go no further answers RejectedLoop so that the node
+// before stores it; once there is room it writes again.
+func TestStoreFull(t *testing.T) {
+	c := coreWithTwoPeers(t)
 	now := time.Unix(0, 0)
 	insert := func(id RequestID, from PeerID) Ready {
 		t.Helper()
@@ -111,12 +119,7 @@ func TestStoreFull(t *testing.T) {
 // request for it is routed, not answered RecentlyFailed. Once the insert
 // has ended, a failure marks it as before.
 func TestNoRecentlyFailedWhileInsertRoutes(t *testing.T) {
-	c, err := New(Config{Seed: 1, Location: 1 << 62})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.AddPeer(2, 1<<63)
-	c.AddPeer(3, 3<<62)
+	c := coreWithTwoPeers(t)
 	now := time.Unix(0, 0)
 	k := keyAt(3 << 62)
 	step := func(m Message) Ready {

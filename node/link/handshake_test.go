@@ -287,47 +287,39 @@ func TestLowOrderKeys(t *testing.T) {
 			}
 		})
 		t.Run("responder's static "+p.name, func(t *testing.T) {
-			leakCheck(t)
-			c1, c2 := net.Pipe()
-			var rawErr error
-			done := make(chan struct{})
-			go func() {
-				defer close(done)
-				_, rawErr = rawHandshake(c2, false, StaticKey{Private: res.key.Private, Public: bad}, res.payload, seeded(22), Prologue)
-				c2.Close()
-			}()
-			_, err := Handshake(context.Background(), c1, true, ini.key, ini.payload, ini.verify, Config{Rand: seeded(23)})
-			<-done
-			if !errors.Is(err, ErrLowOrderKey) || !strings.Contains(err.Error(), "message 2") {
-				t.Errorf("initiator: %v, want ErrLowOrderKey at message 2", err)
-			}
-			if rawErr == nil {
-				t.Error("the raw responder linked")
-			}
+			lowOrderStatic(t, res, ini, false, bad, 22, "message 2")
 		})
 		t.Run("initiator's static "+p.name, func(t *testing.T) {
-			leakCheck(t)
-			c1, c2 := net.Pipe()
-			var rawErr error
-			done := make(chan struct{})
-			go func() {
-				defer close(done)
-				_, rawErr = rawHandshake(c1, true, StaticKey{Private: ini.key.Private, Public: bad}, ini.payload, seeded(24), Prologue)
-				c1.Close()
-			}()
-			_, err := Handshake(context.Background(), c2, false, res.key, res.payload, res.verify, Config{Rand: seeded(25)})
-			<-done
-			if !errors.Is(err, ErrLowOrderKey) || !strings.Contains(err.Error(), "message 3") {
-				t.Errorf("responder: %v, want ErrLowOrderKey at message 3", err)
-			}
-			if rawErr == nil {
-				t.Error("the raw initiator linked")
-			}
+			lowOrderStatic(t, ini, res, true, bad, 24, "message 3")
 		})
 	}
 	// A good key is not taken for a bad one.
 	if lowOrder(ini.key.Public[:]) || lowOrder(res.key.Public[:]) {
 		t.Error("lowOrder reports a generated key as low-order")
+	}
+}
+
+// lowOrderStatic runs a raw handshake side announcing bad, a low-order key,
+// as raw's static key (the initiator when rawInitiates) against other, and
+// checks that other refuses it with ErrLowOrderKey at the message that
+// carries it (want) and that the raw side does not link.
+func lowOrderStatic(t *testing.T, raw, other side, rawInitiates bool, bad [32]byte, seed uint64, want string) {
+	leakCheck(t)
+	rc, cc := net.Pipe()
+	var rawErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, rawErr = rawHandshake(rc, rawInitiates, StaticKey{Private: raw.key.Private, Public: bad}, raw.payload, seeded(seed), Prologue)
+		rc.Close()
+	}()
+	_, err := Handshake(context.Background(), cc, !rawInitiates, other.key, other.payload, other.verify, Config{Rand: seeded(seed + 1)})
+	<-done
+	if !errors.Is(err, ErrLowOrderKey) || !strings.Contains(err.Error(), want) {
+		t.Errorf("the real side: %v, want ErrLowOrderKey at %s", err, want)
+	}
+	if rawErr == nil {
+		t.Error("the raw side linked")
 	}
 }
 
