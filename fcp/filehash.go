@@ -10,21 +10,19 @@ import (
 	"strings"
 
 	"github.com/hamsnet/hams/fcp/fcpwire"
+	"github.com/hamsnet/hams/keys"
 )
-
-// freenetBase64 is fred's own base64 alphabet (freenet.support.Base64):
-// '~' and '-' for '+' and '/', no padding.
-var freenetBase64 = base64.NewEncoding("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789~-").WithPadding(base64.NoPadding)
 
 // decodeFileHash decodes a ClientPut FileHash as fred's ClientPut does:
 // trailing '=' are dropped, then the standard alphabet is tried
-// (Base64.decodeStandard), then Freenet's (Base64.decode).
+// (Base64.decodeStandard), then Freenet's (Base64.decode, the alphabet of
+// URIs: keys.DecodeBase64).
 func decodeFileHash(s string) ([]byte, bool) {
 	s = strings.TrimRight(s, "=")
 	if b, err := base64.RawStdEncoding.DecodeString(s); err == nil {
 		return b, true
 	}
-	if b, err := freenetBase64.DecodeString(s); err == nil {
+	if b, err := keys.DecodeBase64(s); err == nil {
 		return b, true
 	}
 	return nil, false
@@ -35,18 +33,16 @@ func decodeFileHash(s string) ([]byte, bool) {
 // request's Identifier, "-", in UTF-8.
 func fileHashSalt(connID, id string) string { return connID + "-" + id + "-" }
 
-// fileHash returns the FileHash a client sends with ClientPut
-// UploadFrom=disk to upload a file without TestDDA, as fred computes it:
-// the standard base64 (with padding) of SHA-256 over connID (NodeHello's
-// ConnectionIdentifier) + "-" + identifier (the ClientPut's) + "-" +
-// the file's content.
-func fileHash(connID, identifier string, content io.Reader) (string, error) {
+// sumFileHash returns the digest a ClientPut FileHash carries, as fred
+// computes it: SHA-256 over connID (NodeHello's ConnectionIdentifier) +
+// "-" + identifier (the ClientPut's) + "-" + the file's content.
+func sumFileHash(connID, identifier string, content io.Reader) ([]byte, error) {
 	h := sha256.New()
 	io.WriteString(h, fileHashSalt(connID, identifier))
 	if _, err := io.Copy(h, content); err != nil {
-		return "", err
+		return nil, err
 	}
-	return base64.StdEncoding.EncodeToString(h.Sum(nil)), nil
+	return h.Sum(nil), nil
 }
 
 // checkDiskUpload checks the file of a ClientPut UploadFrom=disk, as fred
@@ -85,14 +81,12 @@ func (c *conn) checkDiskUpload(m *fcpwire.Message, name, id string) error {
 		return m.Errorf(fcpwire.CodeCouldNotReadFile, "Unable to access file: %v", err)
 	}
 	defer f.Close()
-	salt := fileHashSalt(c.id, id)
-	h := sha256.New()
-	io.WriteString(h, salt)
-	if _, err := io.Copy(h, f); err != nil {
+	got, err := sumFileHash(c.id, id, f)
+	if err != nil {
 		return m.Errorf(fcpwire.CodeCouldNotReadFile, "Unable to access file: %v", err)
 	}
-	if !bytes.Equal(h.Sum(nil), want) {
-		return m.Errorf(fcpwire.CodeDDADenied, "The hash doesn't match! (salt used : \"%s\")", salt)
+	if !bytes.Equal(got, want) {
+		return m.Errorf(fcpwire.CodeDDADenied, "The hash doesn't match! (salt used : \"%s\")", fileHashSalt(c.id, id))
 	}
 	return nil
 }

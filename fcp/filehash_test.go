@@ -3,7 +3,9 @@ package fcp
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/base64"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -157,4 +159,14 @@ func TestUploadAllowedDirsValidate(t *testing.T) {
 			t.Errorf("%q: %v, want a ConfigError for UploadAllowedDirs", dirs, err)
 		}
 	}
+}
+
+// fileHash returns the FileHash a client sends with ClientPut
+// UploadFrom=disk: the standard base64 (with padding) of sumFileHash.
+func fileHash(connID, identifier string, content io.Reader) (string, error) {
+	sum, err := sumFileHash(connID, identifier, content)
+	if err != nil {
+		return "", err
+	}
+	return base64.StdEncoding.EncodeToString(sum), nil
 }
