@@ -213,11 +213,16 @@ func (ins *inserter) putSSK(t target, doc []byte) error {
 	if err != nil {
 		return err
 	}
-	put := ins.store.PutBlock
-	if sp, ok := ins.store.(SignedBlockPutter); ok && t.signed {
-		put = sp.PutSignedBlock
+	return ins.putTop(rk, block, t.signed)
+}
+
+// putTop stores a top SSK block; one signed with a private key the client
+// holds goes through SignedBlockPutter when the store has it.
+func (ins *inserter) putTop(rk keys.RoutingKey, block []byte, signed bool) error {
+	if sp, ok := ins.store.(SignedBlockPutter); ok && signed {
+		return sp.PutSignedBlock(ins.ctx, rk, block)
 	}
-	return put(ins.ctx, rk, block)
+	return ins.store.PutBlock(ins.ctx, rk, block)
 }
 
 // encodeTop encodes the top block doc under the SSK insert URI s.

@@ -78,11 +78,7 @@ func (ins *inserter) publishUSK(t target, doc []byte) (keys.URI, error) {
 			}
 			// Not found after all: the edition is free.
 		}
-		put := ins.store.PutBlock
-		if sp, ok := ins.store.(SignedBlockPutter); ok {
-			put = sp.PutSignedBlock
-		}
-		err = put(ins.ctx, rk, block)
+		err = ins.putTop(rk, block, true)
 		if err == nil {
 			break
 		}
