@@ -43,10 +43,17 @@ var allowed = map[string][]string{
 	"fcp/fcpclient/fcptest": {"fcp/fcpwire", "keys"},
 
 	// The node, top down: assembly, client layer, network engine.
-	"node":             {"datastore", "fcp", "keys", "node/clientlayer", "node/network", "routing"},
+	"node":             {"datastore", "fcp", "keys", "node/clientlayer", "node/gateway", "node/network", "node/statuspage", "routing"},
 	"node/clientlayer": {"datastore", "fcp/fcpwire", "keys"},
 	"node/network": {"datastore", "fcp/fcpwire", "keys", "node/clientlayer", "node/link", "node/noderef",
 		"node/peerwire", "node/tor", "routing"},
+
+	// The web gateway (served by the node): the HTTP side knows the node only
+	// through fcp's Backend and statuspage's Snapshot; the content filter is
+	// pure.
+	"node/gateway":               {"fcp", "fcp/fcpwire", "keys", "node/gateway/contentfilter", "node/statuspage"},
+	"node/gateway/contentfilter": {},
+	"node/statuspage":            {},
 
 	// Programs.
 	"tools/hams": {"fcp/fcpclient", "fcp/fcpwire", "internal/tornet", "keys", "node", "node/network", "node/noderef", "node/tor", "node/torbridge",
@@ -68,7 +75,7 @@ var allowed = map[string][]string{
 
 // pure packages do no I/O of their own, read no clock, start no goroutine
 // and draw no randomness but from a source they are given.
-var pure = []string{"keys", "routing", "node/noderef", "node/peerwire", "fcp/fcpwire", "tools/social/inbox", "tools/social/strictjson"}
+var pure = []string{"keys", "routing", "node/noderef", "node/peerwire", "fcp/fcpwire", "node/gateway/contentfilter", "tools/social/inbox", "tools/social/strictjson"}
 
 // deterministic packages may write files, but read no clock, start no
 // goroutine and draw no randomness but from a seeded source: the same seed
