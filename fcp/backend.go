@@ -52,6 +52,10 @@ type GetResult struct {
 	ContentType string
 	// Size is the number of bytes written.
 	Size int64
+	// DefaultDocument is set when the data is a directory's default
+	// document reached without a path component naming it (the web
+	// gateway then adds the trailing "/" to the page's address).
+	DefaultDocument bool
 }
 
 // DirEntry is one file of a directory insert (a freesite).

@@ -279,7 +279,7 @@ func (r *request) runPutDir(ctx context.Context) {
 	for _, e := range r.Entries {
 		de := DirEntry{Name: e.Name, ContentType: e.ContentType}
 		if de.ContentType == "" && e.Redirect == "" {
-			de.ContentType = guessContentType(e.Name) // as fred, by the file's name
+			de.ContentType = GuessContentType(e.Name) // as fred, by the file's name
 		}
 		if e.Redirect != "" {
 			t, err := keys.Parse(e.Redirect)

@@ -22,10 +22,10 @@ var mimeTypes = map[string]string{
 	"zip": "application/zip", "gz": "application/gzip", "tar": "application/x-tar",
 }
 
-// guessContentType returns the MIME type for a file named name by its
+// GuessContentType returns the MIME type for a file named name by its
 // extension, or "" when the table has none (the insert then carries no
 // type, and a fetch reports application/octet-stream, as fred's default).
-func guessContentType(name string) string {
+func GuessContentType(name string) string {
 	ext := strings.TrimPrefix(path.Ext(name), ".")
 	return mimeTypes[strings.ToLower(ext)]
 }

@@ -10,8 +10,8 @@ func TestGuessContentType(t *testing.T) {
 		"a.tar.gz": "application/gzip", "photo.JPG": "image/jpeg", "notes.txt": "text/plain",
 		"app.js": "application/x-javascript", "README": "", "x.unknownext": "", "": "", ".html": "text/html",
 	} {
-		if got := guessContentType(name); got != want {
-			t.Errorf("guessContentType(%q) = %q, want %q", name, got, want)
+		if got := GuessContentType(name); got != want {
+			t.Errorf("GuessContentType(%q) = %q, want %q", name, got, want)
 		}
 	}
 }

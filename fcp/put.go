@@ -228,7 +228,7 @@ func (r *request) putOptions(u keys.URI) PutOptions {
 		if !ok && orig.Get("UploadFrom") == "disk" {
 			name = filepath.Base(orig.Get("Filename"))
 		}
-		ctype = guessContentType(name)
+		ctype = GuessContentType(name)
 	}
 	o := PutOptions{
 		URI:          u,

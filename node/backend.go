@@ -52,7 +52,7 @@ func (b backend) PutDir(ctx context.Context, entries []fcp.DirEntry, defaultName
 
 func (b backend) Get(ctx context.Context, uri keys.URI, w io.Writer, o fcp.GetOptions) (fcp.GetResult, error) {
 	res, err := b.c.Fetch(ctx, uri, w, clientlayer.FetchOptions{MaxSize: o.MaxSize, Progress: progress(o.Progress)})
-	return fcp.GetResult{ContentType: res.ContentType, Size: res.Size}, fetchErr(err)
+	return fcp.GetResult{ContentType: res.ContentType, Size: res.Size, DefaultDocument: res.DefaultDocument}, fetchErr(err)
 }
 
 func (b backend) LatestEdition(ctx context.Context, usk keys.URI) (int64, error) {

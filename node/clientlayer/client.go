@@ -154,6 +154,11 @@ type FetchResult struct {
 	ContentType string
 	// Size is the number of bytes written.
 	Size int64
+	// DefaultDocument is set when the file is a directory's default
+	// document reached without a path component naming it (a site's root
+	// without a trailing "/"): a browser resolves the page's relative
+	// links against the directory only once the path ends in "/".
+	DefaultDocument bool
 }
 
 // DefaultContentType is the content type of data inserted without one.

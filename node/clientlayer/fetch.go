@@ -23,6 +23,9 @@ type fetcher struct {
 	w     io.Writer
 	ctype string
 	n     int64 // bytes written to w
+	// dflt: the last manifest was left by its default name without a
+	// meta-string (FetchResult.DefaultDocument).
+	dflt bool
 }
 
 // Fetch fetches uri and writes the file, in order, to w. It follows
@@ -49,7 +52,7 @@ func (c *Client) Fetch(ctx context.Context, uri keys.URI, w io.Writer, opts Fetc
 	if ct == "" {
 		ct = DefaultContentType
 	}
-	return FetchResult{ContentType: ct, Size: f.n}, nil
+	return FetchResult{ContentType: ct, Size: f.n, DefaultDocument: f.dflt}, nil
 }
 
 // getBlock fetches one block.
@@ -152,7 +155,8 @@ func (f *fetcher) handle(m *Metadata, metas []string, depth int) error {
 	switch m.Type {
 	case DocManifest:
 		var name string
-		if len(metas) == 0 {
+		f.dflt = len(metas) == 0
+		if f.dflt {
 			if m.DefaultName == "" {
 				return fetchErr(fcpwire.FetchNotEnoughPathComponents, nil, "a directory without a default name needs a path")
 			}

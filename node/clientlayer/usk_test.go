@@ -250,4 +250,17 @@ func TestTrailingSlashDefault(t *testing.T) {
 	if _, err := fetchText(t, c, u); !errors.Is(err, &FetchError{Code: fcpwire.FetchTooManyPathComponents}) {
 		t.Fatalf("a trailing slash after a file: %v, want code %d", err, fcpwire.FetchTooManyPathComponents)
 	}
+	// DefaultDocument says which of these reached the default document
+	// without a path naming it (the web gateway adds the "/").
+	for _, tc := range []struct {
+		meta []string
+		dflt bool
+	}{{nil, true}, {[]string{""}, false}, {[]string{"index.html"}, false}, {[]string{"about.html"}, false}} {
+		u := root
+		u.Meta = tc.meta
+		res, err := c.Fetch(context.Background(), u, io.Discard, FetchOptions{})
+		if err != nil || res.DefaultDocument != tc.dflt {
+			t.Errorf("%q: DefaultDocument %v, %v; want %v", tc.meta, res.DefaultDocument, err, tc.dflt)
+		}
+	}
 }

@@ -14,7 +14,7 @@ import (
 func init() {
 	register(&Command{
 		Name:    "social",
-		Usage:   "social [--fcp ADDR] [--listen 127.0.0.1:8888] [--dir DIR]",
+		Usage:   "social [--fcp ADDR] [--listen 127.0.0.1:8889] [--dir DIR]",
 		Summary: "serve the social front-end (signed posts, follows, a timeline) as a local web page, over the node's FCP",
 		Run:     runSocial,
 	})

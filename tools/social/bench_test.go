@@ -75,7 +75,7 @@ func benchApp(tb testing.TB, follows, posts int) *App {
 // 95th percentile of the render times.
 func BenchmarkTimelinePage(b *testing.B) {
 	app := benchApp(b, 50, 100)
-	h := app.Handler("127.0.0.1:8888")
+	h := app.Handler("127.0.0.1:8889")
 	for _, rebuild := range []bool{false, true} {
 		name := "cached"
 		if rebuild {
@@ -91,7 +91,7 @@ func BenchmarkTimelinePage(b *testing.B) {
 				}
 				start := time.Now()
 				w := httptest.NewRecorder()
-				req := httptest.NewRequest("GET", "http://127.0.0.1:8888/", nil)
+				req := httptest.NewRequest("GET", "http://127.0.0.1:8889/", nil)
 				h.ServeHTTP(w, req)
 				times = append(times, time.Since(start))
 				if w.Code != http.StatusOK {

@@ -14,7 +14,7 @@ import (
 // Defaults of Config.
 const (
 	// DefaultListen is the address the web page is served on.
-	DefaultListen = "127.0.0.1:8888"
+	DefaultListen = "127.0.0.1:8889"
 	// DefaultFCPAddr is the node's FCP address.
 	DefaultFCPAddr = "127.0.0.1:9481"
 	// DefaultMaxImageSize bounds an image a person attaches or fetches.

@@ -23,7 +23,7 @@ func Example() {
 	}
 	defer app.Close()
 	page := httptest.NewRecorder()
-	app.Handler("127.0.0.1:8888").ServeHTTP(page, httptest.NewRequest("GET", "http://127.0.0.1:8888/", nil))
+	app.Handler("127.0.0.1:8889").ServeHTTP(page, httptest.NewRequest("GET", "http://127.0.0.1:8889/", nil))
 	body := page.Body.String()
 	fmt.Println(page.Code, strings.Contains(body, `<form method="post" action="/identity"`))
 	// Output: 200 true
