@@ -51,6 +51,7 @@ type request struct {
 	key      keys.RoutingKey
 	loc      Location
 	htl      uint8
+	htl0     uint8  // the HTL it came with (capped at MaxHTL), for Outcomes
 	source   PeerID // 0: started here
 	block    []byte // an insert's block
 	phase    phase
@@ -102,6 +103,7 @@ type Core struct {
 	localActive int32
 	full        bool // the driver's datastore takes no new blocks (SetStoreFull)
 	window      float64
+	outcomes    *Outcomes // nil: not counted (CountOutcomes)
 
 	ready Ready
 }
@@ -298,7 +300,7 @@ func (c *Core) startLocal(now time.Time, rk keys.RoutingKey, block []byte, inser
 			return id, nil
 		}
 	}
-	r := &request{id: id, insert: insert, key: rk, loc: KeyLocation(rk), htl: c.cfg.MaxHTL, block: block}
+	r := &request{id: id, insert: insert, key: rk, loc: KeyLocation(rk), htl: c.cfg.MaxHTL, htl0: c.cfg.MaxHTL, block: block}
 	c.track(r)
 	if looked {
 		c.routeMissing(now, r)
@@ -378,7 +380,7 @@ func (c *Core) incoming(now time.Time, p *peer, m Message) {
 	// Hyphanet's node does), so sending more gains no hop.
 	htl := c.decrement(min(m.HTL, c.cfg.MaxHTL), p)
 	r := &request{id: m.ID, insert: m.Type == MsgInsert, key: m.Key, loc: KeyLocation(m.Key),
-		htl: htl, source: p.id, block: m.Block}
+		htl: htl, htl0: min(m.HTL, c.cfg.MaxHTL), source: p.id, block: m.Block}
 	r.fork = r.insert && !c.writable(min(m.HTL, c.cfg.MaxHTL)) && c.writable(htl)
 	if !r.insert {
 		if f, ok := c.failed.get(now, m.Key); ok && f.htl >= htl {
@@ -869,7 +871,9 @@ func (c *Core) finish(now time.Time, r *request, m Message) {
 			c.send(msg)
 		}
 	}
-	c.end(now, r, m.Type == MsgData || m.Type == MsgInsertReply || m.Type == MsgCollision)
+	success := m.Type == MsgData || m.Type == MsgInsertReply || m.Type == MsgCollision
+	c.countOutcome(r, success)
+	c.end(now, r, success)
 }
 
 func (c *Core) result(r *request, m Message) Result {

@@ -78,7 +78,7 @@ func (pm *peerManager) dialOne(addr string, ref noderef.Ref) (*link.Link, error)
 	if err != nil {
 		return nil, err
 	}
-	return link.Handshake(pm.ctx, conn, true, pm.id.noise, pm.selfNoderef(), pm.verifyDialled(ref), pm.linkCfg)
+	return link.Handshake(pm.ctx, pm.r.stats.countStream(conn), true, pm.id.noise, pm.selfNoderef(), pm.verifyDialled(ref), pm.linkCfg)
 }
 
 // failed records a failed dial or a lost link and sets the next retry.

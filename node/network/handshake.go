@@ -226,7 +226,7 @@ func (pm *peerManager) acceptFrom(rwc io.ReadWriteCloser, source string, t *tick
 			return check(peerKey, payload)
 		}
 	}
-	l, err := link.Handshake(pm.ctx, rwc, false, pm.id.noise, pm.selfNoderef(), verify, pm.linkCfg)
+	l, err := link.Handshake(pm.ctx, pm.r.stats.countStream(rwc), false, pm.id.noise, pm.selfNoderef(), verify, pm.linkCfg)
 	if err != nil {
 		return err
 	}
@@ -268,7 +268,7 @@ func (pm *peerManager) connect(ctx context.Context, rwc io.ReadWriteCloser, ref 
 		rwc.Close()
 		return err
 	}
-	l, err := link.Handshake(ctx, rwc, true, pm.id.noise, pm.selfNoderef(), pm.verifyDialled(ref), pm.linkCfg)
+	l, err := link.Handshake(ctx, pm.r.stats.countStream(rwc), true, pm.id.noise, pm.selfNoderef(), pm.verifyDialled(ref), pm.linkCfg)
 	if err != nil {
 		return err
 	}

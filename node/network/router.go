@@ -128,6 +128,8 @@ type router struct {
 	// seed); loop-owned.
 	open *openState
 
+	stats netStats // the figures of Stats (stats.go)
+
 	trace      func(routing.Message)                                // tests: sees every message sent
 	traceNbrs  func(peer routing.Location, locs []routing.Location) // tests: sees every PeerLocations the core took
 	traceFrame func(peer routing.Location, typ byte)                // tests: sees the type of every message sent
@@ -158,6 +160,7 @@ func newRouter(core *routing.Core, ds *datastore.Store, log *slog.Logger, hooks 
 		offers:      newOffers(time.Now),
 		links:       newLinkWatch(),
 	}
+	core.CountOutcomes(&r.stats.outcomes)
 	for range lookupWorkers {
 		r.workers.Add(1)
 		go r.lookupWorker()
@@ -360,6 +363,7 @@ func (r *router) handle(ev routerEvent) {
 			return
 		}
 		ev.msg.Peer = ev.peer
+		r.stats.received(ev.msg.Type)
 		if ev.msg.Type == routing.MsgData && r.open != nil {
 			r.openDataIn(now, ev.peer, ev.msg.ID)
 		}
@@ -492,6 +496,7 @@ func (r *router) process() {
 				r.offers.add(res.Key, res.Block)
 			}
 			if lr, ok := r.local[res.ID]; ok {
+				r.stats.result(lr.insert, res.Err)
 				delete(r.local, res.ID)
 				lr.done <- res
 				ended = true
@@ -532,6 +537,7 @@ func (r *router) sendMsg(m *routing.Message) {
 		r.log.Error("router: encode", "err", err)
 		return
 	}
+	r.stats.sent(m.Type)
 	if r.sendFrame(m.Peer, p) && m.Type == routing.MsgData && r.open != nil {
 		r.openDataOut(r.now(), m.Peer, m.ID)
 	}

@@ -59,6 +59,7 @@ func (r *router) processSwap() {
 // moved takes loc as this node's location: the Core routes by it, every
 // peer whose link speaks location hears of it, and the network keeps it.
 func (r *router) moved(loc routing.Location, relocated bool) {
+	r.stats.moved(r.now(), r.core.Location(), loc, relocated)
 	r.core.SetLocation(loc)
 	r.frame = peerwire.AppendLocation(r.frame[:0], loc)
 	for id, p := range r.peers {
