@@ -19,6 +19,9 @@ import (
 const (
 	// DefaultFCPAddr is where FCP clients connect: loopback only.
 	DefaultFCPAddr = "127.0.0.1:9481"
+	// DefaultWebAddr is where hams node serves the web gateway unless told
+	// otherwise: Hyphanet's FProxy port, loopback only.
+	DefaultWebAddr = "127.0.0.1:8888"
 	// DefaultStoreSize is the datastore budget for blocks this node stores
 	// (the cache gets a quarter of it on top).
 	DefaultStoreSize = 1 << 30
@@ -62,6 +65,18 @@ type Config struct {
 	// process's: set it in one node per process. Default 0: the node
 	// leaves the limit alone. hams node sets 100 MiB.
 	GoMemoryLimit int64
+	// WebAddr is where the web gateway and status page listen
+	// (gateway.DefaultAddr, 127.0.0.1:8888, is what hams node passes).
+	// Default "": no gateway. A non-loopback address is refused unless
+	// AllowNonLoopbackWeb is set.
+	WebAddr string
+	// AllowNonLoopbackWeb allows the gateway on a non-loopback address.
+	// The gateway has no login: anyone who reaches it browses and
+	// publishes as this node.
+	AllowNonLoopbackWeb bool
+	// WebSocialURL is the gateway menu's link to hams social
+	// (gateway.Config.SocialURL). Default gateway.DefaultSocialURL.
+	WebSocialURL string
 	// Network is the node's transport and peers. Its Transport defaults to
 	// network.TransportNone: no network, the node serves its own datastore
 	// to local FCP clients. Its Logger defaults to the node's.
@@ -119,6 +134,15 @@ func (c Config) Validate() error {
 	}
 	if err := (fcp.Config{UploadAllowedDirs: c.FCPUploadAllowedDirs}).Validate(); err != nil {
 		return fmt.Errorf("node: %w", err)
+	}
+	if c.WebAddr != "" {
+		host, _, err := net.SplitHostPort(c.WebAddr)
+		if err != nil {
+			return fmt.Errorf("node: bad web gateway address %q: %v", c.WebAddr, err)
+		}
+		if !c.AllowNonLoopbackWeb && !isLoopback(host) {
+			return fmt.Errorf("node: web gateway address %q is not loopback; the gateway has no login, so anyone who reaches it browses and publishes as this node", c.WebAddr)
+		}
 	}
 	if c.USKPollInterval < 0 {
 		return fmt.Errorf("node: negative USK poll interval %v", c.USKPollInterval)

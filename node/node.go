@@ -16,6 +16,7 @@ import (
 	"github.com/hamsnet/hams/datastore"
 	"github.com/hamsnet/hams/fcp"
 	"github.com/hamsnet/hams/node/clientlayer"
+	"github.com/hamsnet/hams/node/gateway"
 	"github.com/hamsnet/hams/node/network"
 	"github.com/hamsnet/hams/routing"
 )
@@ -39,6 +40,14 @@ type Node struct {
 	srv *fcp.Server
 	ln  net.Listener
 	net *network.Network // nil with network.TransportNone
+
+	gw      *gateway.Gateway // nil without Config.WebAddr
+	webLn   net.Listener     // the gateway's listener
+	webDone chan struct{}    // closed when the gateway's Serve returns
+
+	started    time.Time     // when Start began (the status page's uptime)
+	statusStop chan struct{} // closed by Close: the status sampler returns
+	statusDone chan struct{} // closed when the status sampler has returned (nil: not started)
 
 	serveDone chan struct{} // closed when Serve returns
 	memStop   chan struct{} // closed by Close: keepMemoryLimit returns
@@ -64,7 +73,7 @@ func StartContext(ctx context.Context, cfg Config) (*Node, error) {
 	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("node: create %s: %w", cfg.Dir, err)
 	}
-	n := &Node{cfg: cfg, serveDone: make(chan struct{}), shutdown: make(chan struct{})}
+	n := &Node{cfg: cfg, serveDone: make(chan struct{}), shutdown: make(chan struct{}), started: time.Now()}
 	// A node without peers stores only its own inserts: no WAL, so a
 	// splitfile's blocks are written to disk once, not twice, and the
 	// client layer syncs (flushes) before it reports an insert done, so
@@ -117,6 +126,7 @@ func StartContext(ctx context.Context, cfg Config) (*Node, error) {
 		ni.Name = cfg.Network.Name
 		ni.Location = func() (float64, bool) { return nw.Location().Float(), true }
 	}
+	be := n.backend(cl)
 	srv, err := fcp.NewServer(fcp.Config{
 		NodeInfo:          ni,
 		Addr:              cfg.FCPAddr,
@@ -126,7 +136,7 @@ func StartContext(ctx context.Context, cfg Config) (*Node, error) {
 		OnShutdown:        n.requestShutdown,
 		USKPollInterval:   cfg.USKPollInterval,
 		Logger:            cfg.Logger,
-	}, n.backend(cl))
+	}, be)
 	if err != nil {
 		n.closeNetwork()
 		ds.Close()
@@ -145,6 +155,15 @@ func StartContext(ctx context.Context, cfg Config) (*Node, error) {
 		defer close(n.serveDone)
 		srv.Serve(ln)
 	}()
+	if cfg.WebAddr != "" {
+		if err := n.startWeb(be); err != nil {
+			srv.Close()
+			<-n.serveDone
+			n.closeNetwork()
+			ds.Close()
+			return nil, err
+		}
+	}
 	if cfg.GoMemoryLimit > 0 {
 		n.memStop, n.memDone = make(chan struct{}), make(chan struct{})
 		go n.keepMemoryLimit()
@@ -233,6 +252,7 @@ func (n *Node) requestShutdown() { n.stopOnce.Do(func() { close(n.shutdown) }) }
 // call more than once.
 func (n *Node) Close() error {
 	n.closeOnce.Do(func() {
+		n.closeWeb()
 		err := n.srv.Close()
 		<-n.serveDone
 		if n.memDone != nil {

@@ -24,7 +24,7 @@ func init() {
 		Name: "node",
 		Usage: "node [--dir DIR] [--fcp ADDR] [--transport tor|tcp|none] [--tor-path PATH] [--listen ADDR] [--connect FILE]... [--name NAME] [--store-size SIZE] [--usk-poll DURATION] " +
 			"[--seednodes FILE] [--opennet=true|false] [--seed] [--bridge LINE]... [--bridges FILE] [--obfs4proxy PATH] [--snowflake-client PATH] [--webtunnel-client PATH] " +
-			"[--fcp-upload-dir DIR]... [--log-level debug|info|warn|error]",
+			"[--fcp-upload-dir DIR]... [--web ADDR] [--web-allow-remote] [--log-level debug|info|warn|error]",
 		Summary: "run a node: its datastore, its peer links and the FCP server apps talk to (stops on Ctrl-C)",
 		Run:     runNode,
 	})
@@ -57,6 +57,8 @@ func runNode(ctx context.Context, env *Env, args []string) error {
 	dir := fs.String("dir", "", "node directory (default $XDG_DATA_HOME/hams or ~/.local/share/hams)")
 	fcpAddr := fs.String("fcp", node.DefaultFCPAddr, "FCP listen address (loopback only unless --fcp-allow-remote)")
 	allowRemote := fs.Bool("fcp-allow-remote", false, "allow a non-loopback FCP address (FCP has no authentication)")
+	web := fs.String("web", node.DefaultWebAddr, `where the web gateway and status page listen (browse keys and freesites, publish, /status, /metrics); "" turns it off; loopback only unless --web-allow-remote`)
+	webRemote := fs.Bool("web-allow-remote", false, "allow a non-loopback --web address (the gateway has no login: anyone who reaches it browses and publishes as this node)")
 	transport := fs.String("transport", string(network.TransportTor), "how to reach peers: tor (onion services; needs tor installed), tcp (loopback and LAN tests) or none (local only)")
 	torPath := fs.String("tor-path", "", "the tor binary (default: tor on PATH)")
 	listen := fs.String("listen", "", "IP:port peers link to (transport tcp); written into DIR/noderef")
@@ -144,6 +146,8 @@ func runNode(ctx context.Context, env *Env, args []string) error {
 		Dir:                  *dir,
 		FCPAddr:              *fcpAddr,
 		AllowNonLoopbackFCP:  *allowRemote,
+		WebAddr:              *web,
+		AllowNonLoopbackWeb:  *webRemote,
 		StoreSize:            size,
 		USKPollInterval:      *uskPoll,
 		Logger:               newLoggerAt(env.Stderr, level),

@@ -33,7 +33,7 @@ func TestNodeLogLevel(t *testing.T) {
 		env := &Env{Stdin: strings.NewReader(""), Stdout: &syncBuffer{}, Stderr: &errOut, Getenv: func(string) string { return "" }}
 		code := make(chan int, 1)
 		go func() {
-			code <- run(ctx, env, append([]string{"node", "--transport", "none", "--dir", t.TempDir(), "--fcp", "127.0.0.1:0", "--store-size", "16M"}, tc.args...))
+			code <- run(ctx, env, append([]string{"node", "--transport", "none", "--dir", t.TempDir(), "--fcp", "127.0.0.1:0", "--web", "127.0.0.1:0", "--store-size", "16M"}, tc.args...))
 		}()
 		var addr string
 		re := regexp.MustCompile(`fcp listening on (\S+)`)

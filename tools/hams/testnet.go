@@ -163,7 +163,7 @@ func runTestnet(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	for i, nd := range tn.nodes {
-		fmt.Fprintf(env.Stdout, "node-%d fcp=%s location=%s peers=%d dir=%s\n", i, nd.FCPAddr(), nd.Location(), len(nd.ListPeers()), filepath.Join(o.root, fmt.Sprintf("node-%d", i)))
+		fmt.Fprintf(env.Stdout, "node-%d fcp=%s location=%s peers=%d dir=%s web=http://%s/\n", i, nd.FCPAddr(), nd.Location(), len(nd.ListPeers()), filepath.Join(o.root, fmt.Sprintf("node-%d", i)), nd.WebAddr())
 	}
 	log.Info(fmt.Sprintf("testnet ready: %d nodes, %d links", o.n, len(tn.edges)))
 	if *probe > 0 {
@@ -269,7 +269,8 @@ func startTestnet(ctx context.Context, o testnetOpts, log *slog.Logger) (*testne
 		}
 		nd, err := node.StartContext(ctx, node.Config{
 			Dir: filepath.Join(o.root, fmt.Sprintf("node-%d", i)), FCPAddr: fcpAddr, StoreSize: o.size,
-			Logger: tn.log.With("node", i), USKPollInterval: o.uskPoll, Network: nc,
+			WebAddr: "127.0.0.1:0", // each node's gateway, on a free port (printed)
+			Logger:  tn.log.With("node", i), USKPollInterval: o.uskPoll, Network: nc,
 		})
 		if err != nil {
 			return tn, fmt.Errorf("node %d: %w", i, err)

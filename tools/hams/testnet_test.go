@@ -74,7 +74,7 @@ func (c *command) wait(t testing.TB, re *regexp.Regexp, n int, wait time.Duratio
 func (c *command) testnetAddrs(t testing.TB, nodes int, wait time.Duration) []string {
 	t.Helper()
 	var addrs []string
-	for _, m := range c.wait(t, regexp.MustCompile(`(?m)^node-(\d+) fcp=(\S+) location=\S+ peers=\d+ dir=\S+$`), nodes, wait) {
+	for _, m := range c.wait(t, regexp.MustCompile(`(?m)^node-(\d+) fcp=(\S+) location=\S+ peers=\d+ dir=\S+ web=\S+$`), nodes, wait) {
 		addrs = append(addrs, m[2])
 	}
 	if !strings.Contains(c.errOut.String(), fmt.Sprintf("testnet ready: %d nodes", nodes)) {
@@ -148,7 +148,7 @@ func TestNodeTCP(t *testing.T) {
 		env := &Env{Stdin: strings.NewReader(""), Stdout: &syncBuffer{}, Stderr: &errOut, Getenv: func(string) string { return "" }}
 		code := make(chan int, 1)
 		go func() {
-			code <- run(ctx, env, append([]string{"node", "--fcp", "127.0.0.1:0", "--store-size", "16M"}, args...))
+			code <- run(ctx, env, append([]string{"node", "--fcp", "127.0.0.1:0", "--web", "127.0.0.1:0", "--store-size", "16M"}, args...))
 		}()
 		return &errOut, code
 	}

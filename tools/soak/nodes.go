@@ -136,7 +136,7 @@ func newCluster(cfg config, ev *eventLog, logf func(string, ...any)) (*cluster, 
 // connect, the node is given its neighbours' noderef files.
 func (c *cluster) start(n *nodeProc, connect bool) error {
 	args := []string{"node", "--dir", n.dir, "--fcp", n.fcpAddr, "--transport", "tcp", "--listen", n.peerAddr,
-		"--opennet=false", "--store-size", n.storeSize, "--name", fmt.Sprintf("node-%d", n.i)}
+		"--opennet=false", "--web", "", "--store-size", n.storeSize, "--name", fmt.Sprintf("node-%d", n.i)}
 	if connect {
 		for _, j := range n.neighbours {
 			args = append(args, "--connect", filepath.Join(c.nodes[j].dir, "noderef"))
