@@ -51,14 +51,17 @@ var allowed = map[string][]string{
 	// The web gateway (served by the node): the HTTP side knows the node only
 	// through fcp's Backend and statuspage's Snapshot; the content filter is
 	// pure.
-	"node/gateway":               {"fcp", "fcp/fcpwire", "keys", "node/gateway/contentfilter", "node/statuspage"},
+	"node/gateway":               {"fcp", "fcp/fcpwire", "keys", "node/gateway/contentfilter", "node/statuspage", "node/webguard"},
 	"node/gateway/contentfilter": {},
 	"node/statuspage":            {},
+	// The checks of a web page served to its own machine (the gateway,
+	// hams social).
+	"node/webguard": {},
 
 	// Programs.
 	"tools/hams": {"fcp/fcpclient", "fcp/fcpwire", "internal/tornet", "keys", "node", "node/network", "node/noderef", "node/tor", "node/torbridge",
 		"routing", "routing/sim", "routing/sim/simplot", "tools/social"},
-	"tools/social":            {"fcp/fcpclient", "fcp/fcpwire", "keys", "tools/social/assets", "tools/social/feed", "tools/social/imageclean", "tools/social/inbox"},
+	"tools/social":            {"fcp/fcpclient", "fcp/fcpwire", "keys", "node/webguard", "tools/social/assets", "tools/social/feed", "tools/social/imageclean", "tools/social/inbox"},
 	"tools/social/assets":     {},
 	"tools/social/feed":       {"keys", "tools/social/strictjson"},
 	"tools/social/imageclean": {},

@@ -2,21 +2,18 @@ package gateway
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
+
+	"github.com/hamsnet/hams/node/webguard"
 )
 
 // Gateway is the node's web gateway. Create one with New, serve it with
@@ -140,16 +137,39 @@ func (g *Gateway) Serve(ln net.Listener) error {
 // Handler returns the gateway's handler for a server at addr (host:port):
 // requests must name that host, or a loopback name with that port, so that
 // a page elsewhere cannot reach the gateway through a name it resolves to
-// 127.0.0.1 (DNS rebinding).
+// 127.0.0.1 (DNS rebinding); a POST must come from the gateway's own page,
+// with its form token (webguard; docs/gateway.md G1-G3).
 func (g *Gateway) Handler(addr string) http.Handler {
 	_, port, _ := net.SplitHostPort(addr)
-	hosts := map[string]bool{addr: true, "localhost:" + port: true, "127.0.0.1:" + port: true, "[::1]:" + port: true}
-	if port == "80" {
-		hosts["localhost"], hosts["127.0.0.1"], hosts["[::1]"] = true, true, true
-	}
 	mux := http.NewServeMux()
 	g.routes(mux)
-	return &guard{g: g, hosts: hosts, next: mux, cookie: "hams_gw_" + port}
+	return webguard.New(webguard.Config{
+		Name:    "gateway",
+		Addr:    addr,
+		AnyHost: g.cfg.AllowNonLoopback,
+		Headers: map[string]string{
+			"Content-Security-Policy":      cspPage,
+			"X-Content-Type-Options":       "nosniff",
+			"X-Frame-Options":              "SAMEORIGIN",
+			"Referrer-Policy":              "no-referrer",
+			"Cross-Origin-Opener-Policy":   "same-origin",
+			"Cross-Origin-Resource-Policy": "same-origin",
+			"Permissions-Policy":           "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+		},
+		Cookie:        "hams_gw_" + port,
+		TokenHeader:   "X-Form-Token",
+		TokenQuery:    "token", // multipart forms carry it in their action
+		TokenField:    "token",
+		MaxForm:       1 << 20,
+		SkipMultipart: true, // uploads: the handler reads them, within MaxUpload
+		IssueCookie:   func(r *http.Request) bool { return gatewayPage(r.URL.Path) },
+		Secret:        g.secret,
+		Rand:          g.cfg.Rand,
+		Refused: func(r *http.Request, cookie, token bool) {
+			g.log.Warn("gateway: refused a cross-site or stale form", "path", r.URL.Path,
+				"fetch-site", r.Header.Get("Sec-Fetch-Site"), "cookie", cookie, "token", token)
+		},
+	}, mux)
 }
 
 // The Content-Security-Policy headers: the second wall behind the filter.
@@ -162,105 +182,11 @@ const (
 	cspContent = "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self'; font-src 'self'; media-src 'self'; frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'self'"
 )
 
-// guard checks every request before the handlers: the Host header, and
-// for a POST the origin and the form token; it sets the security headers.
-type guard struct {
-	g      *Gateway
-	hosts  map[string]bool
-	next   http.Handler
-	cookie string // the form-token cookie's name (per port: cookies are per host)
-}
-
-// ctxKey keys the request context's values.
-type ctxKey int
-
-const ctxToken ctxKey = iota // the request's form token
-
-func (gd *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	h := w.Header()
-	h.Set("Content-Security-Policy", cspPage)
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("X-Frame-Options", "SAMEORIGIN")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Cross-Origin-Opener-Policy", "same-origin")
-	h.Set("Cross-Origin-Resource-Policy", "same-origin")
-	h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
-	if !gd.g.cfg.AllowNonLoopback && !gd.hosts[r.Host] {
-		http.Error(w, "gateway: this gateway answers to "+strings.Join(sortedKeys(gd.hosts), " or ")+" only", http.StatusMisdirectedRequest)
-		return
-	}
-	// The form token: a random cookie, and in forms its MAC under the
-	// gateway's secret. A page elsewhere can neither read the cookie nor
-	// compute the MAC; SameSite=Strict keeps the cookie off its requests.
-	tok := ""
-	if c, err := r.Cookie(gd.cookie); err == nil && len(c.Value) >= 32 {
-		tok = c.Value
-	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		sent := r.Header.Get("X-Form-Token")
-		if sent == "" {
-			sent = r.URL.Query().Get("token") // multipart forms carry it in the action
-		}
-		if sent == "" && sameOrigin(r, gd.hosts) && !isMultipart(r) {
-			r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
-			sent = r.FormValue("token")
-		}
-		if !sameOrigin(r, gd.hosts) || tok == "" || !hmac.Equal([]byte(sent), []byte(gd.mac(tok))) {
-			gd.g.log.Warn("gateway: refused a cross-site or stale form", "path", r.URL.Path,
-				"fetch-site", r.Header.Get("Sec-Fetch-Site"), "cookie", tok != "", "token", sent != "")
-			http.Error(w, "gateway: this form did not come from the gateway's own page (or the page is too old): go back, reload and send it again", http.StatusForbidden)
-			return
-		}
-	} else if tok == "" && gatewayPage(r.URL.Path) {
-		var b [32]byte
-		if _, err := io.ReadFull(gd.g.cfg.Rand, b[:]); err != nil {
-			http.Error(w, "gateway: no randomness", http.StatusInternalServerError)
-			return
-		}
-		tok = base64.RawURLEncoding.EncodeToString(b[:])
-		http.SetCookie(w, &http.Cookie{Name: gd.cookie, Value: tok, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
-	}
-	gd.next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxToken, gd.mac(tok))))
-}
-
 // gatewayPage reports whether path is one of the gateway's own pages that
 // carry forms (not a document from the network, not a style sheet).
 func gatewayPage(path string) bool {
 	return path == "/" || path == "/publish" || path == "/bookmarks" || path == "/edition-note" || path == "/job"
 }
 
-func isMultipart(r *http.Request) bool {
-	return strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/")
-}
-
-// mac is the form token of cookie value tok.
-func (gd *guard) mac(tok string) string {
-	m := hmac.New(sha256.New, gd.g.secret)
-	m.Write([]byte(tok))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
-}
-
-// sameOrigin checks the browser's word on where a request comes from:
-// Sec-Fetch-Site, which pages cannot set, must say the gateway itself or
-// the person; without it, Origin, when present, must be the gateway.
-func sameOrigin(r *http.Request, hosts map[string]bool) bool {
-	switch r.Header.Get("Sec-Fetch-Site") {
-	case "same-origin", "none":
-		return true
-	case "":
-	default:
-		return false
-	}
-	o := r.Header.Get("Origin")
-	if o == "" || o == "null" {
-		return true // not a browser that says; the token decides
-	}
-	u, err := url.Parse(o)
-	return err == nil && u.Scheme == "http" && hosts[u.Host]
-}
-
 // formToken is the token the forms of this request carry.
-func formToken(r *http.Request) string {
-	s, _ := r.Context().Value(ctxToken).(string)
-	return s
-}
+func formToken(r *http.Request) string { return webguard.Token(r) }
