@@ -88,6 +88,9 @@ func (g *Gateway) serveKey(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, keyPath(fe.RedirectURI), http.StatusFound)
 			return
 		}
+		// A reload tries again (the node's failure table keeps a
+		// repeated miss from costing the network).
+		g.forget(j)
 		g.fetchFailed(w, r, u, err)
 		return
 	}

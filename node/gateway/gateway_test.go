@@ -94,10 +94,17 @@ func TestFetchAndProgress(t *testing.T) {
 
 // TestFetchFailureInWords: not found says so, with fred's code.
 func TestFetchFailureInWords(t *testing.T) {
-	tg := newTestGateway(t, newFake(), nil)
-	resp, body := tg.get(t, keyPath(mustCHK(t, "nowhere")))
+	be := newFake()
+	tg := newTestGateway(t, be, nil)
+	u := mustCHK(t, "nowhere")
+	resp, body := tg.get(t, keyPath(u))
 	if resp.StatusCode != http.StatusNotFound || !strings.Contains(body, "no node it reached had the data") || !strings.Contains(body, "Code 13") {
 		t.Fatalf("%d %q", resp.StatusCode, body)
+	}
+	// A reload tries again.
+	be.add(u, doc{data: []byte("found later"), ctype: "text/plain"})
+	if resp, body := tg.get(t, keyPath(u)); resp.StatusCode != 200 || body != "found later" {
+		t.Fatalf("reload: %d %q", resp.StatusCode, body)
 	}
 	resp, body = tg.get(t, "/CHK@nonsense")
 	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "Code 20") {
