@@ -322,3 +322,17 @@ func TestCloseLeavesNoGoroutine(t *testing.T) {
 		t.Fatalf("%d goroutines after Close, %d before", n, before)
 	}
 }
+
+// TestInjectBanner: the note goes at the start of the body, or after the
+// charset the filter writes when there is no body tag.
+func TestInjectBanner(t *testing.T) {
+	for in, want := range map[string]string{
+		`<!DOCTYPE html><meta charset="utf-8"><html><body class="x"><p>a</p></body></html>`: `<!DOCTYPE html><meta charset="utf-8"><html><body class="x">NOTE<p>a</p></body></html>`,
+		`<meta charset="utf-8"><p>a</p>`: `<meta charset="utf-8">NOTE<p>a</p>`,
+		`<p>a</p>`:                       `NOTE<p>a</p>`,
+	} {
+		if got := string(injectBanner([]byte(in), []byte("NOTE"))); got != want {
+			t.Errorf("%s:\n got %s\nwant %s", in, got, want)
+		}
+	}
+}

@@ -166,27 +166,30 @@ func editionNote(u keys.URI) []byte {
 }
 
 // injectBanner puts note (trusted HTML) at the start of the filtered
-// document's body, or at its start when it has no body tag.
+// document's body; in a document without a body tag, after the doctype
+// and the charset the filter writes first.
 func injectBanner(doc, note []byte) []byte {
 	z := html.NewTokenizer(bytes.NewReader(doc))
-	off := 0
-	at := -1
+	off, at, afterMeta := 0, -1, -1
 	for at < 0 {
 		tt := z.Next()
 		if tt == html.ErrorToken {
 			break
 		}
 		raw := len(z.Raw())
-		if tt == html.StartTagToken {
+		if tt == html.StartTagToken || tt == html.SelfClosingTagToken {
 			name, _ := z.TagName()
-			if string(name) == "body" {
+			switch {
+			case string(name) == "body":
 				at = off + raw
+			case string(name) == "meta" && afterMeta < 0:
+				afterMeta = off + raw
 			}
 		}
 		off += raw
 	}
 	if at < 0 {
-		at = 0
+		at = max(afterMeta, 0)
 	}
 	out := make([]byte, 0, len(doc)+len(note))
 	out = append(out, doc[:at]...)
