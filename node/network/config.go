@@ -193,6 +193,13 @@ type Hooks struct {
 	// reveals: the reveal itself, or a lie (routing.SwapConfig.Lie; a
 	// Pitch Black attacker).
 	SwapReveal func(routing.SwapReveal) routing.SwapReveal
+	// AnnounceRetry, when above 0, replaces the minute between the
+	// announcements of an opennet node short of peers after its first
+	// 2 x Peers.
+	AnnounceRetry time.Duration
+	// Announce sees each announcement of this node's own as it is sent
+	// (not those it relays), on the router's loop.
+	Announce func()
 }
 
 // withDefaults fills zero fields.

@@ -125,7 +125,8 @@ func Start(ctx context.Context, dir string, ds *datastore.Store, cfg Config) (*N
 			nw.closeListener()
 			return nil, fmt.Errorf("node: opennet seed: %w", err)
 		}
-		open = newOpenState(cfg.Rules, cfg.Opennet, seed, nw.Noderef, func(msg string, args ...any) { cfg.Logger.Info(msg, args...) })
+		open = newOpenState(cfg.Rules, cfg.Opennet, seed, nw.Noderef, func(msg string, args ...any) { cfg.Logger.Info(msg, args...) }, cfg.Hooks.AnnounceRetry)
+		open.traceAnnounce = cfg.Hooks.Announce
 	}
 	nw.r = newRouter(core, ds, cfg.Logger, cfg.Hooks, sw, nw.moved, open)
 	nw.store = &blockStore{ds: ds, r: nw.r, unlinked: nw.unlinked}

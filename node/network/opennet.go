@@ -29,6 +29,12 @@ const (
 	openPathFor = 2 * time.Minute
 	// openStatusEvery is how often a node short of opennet peers says so.
 	openStatusEvery = 30 * time.Second
+	// announceRetry is how often a node still short of its opennet peers
+	// announces once more after its 2 x Peers announcements: Hyphanet's
+	// Announcer looks again every minute (RETRY_DELAY). One at a time, so
+	// that nodes short of peers do not set off the cascade the budget
+	// prevents.
+	announceRetry = time.Minute
 )
 
 // openState is the opennet state of a router; loop-owned.
@@ -42,13 +48,19 @@ type openState struct {
 
 	own  *announcement
 	next time.Time // when this node may announce again
-	// sent counts this node's announcements: at most 2 × Peers (the
+	// sent counts this node's announcements: 2 × Peers in a row (the
 	// simulator's rule: a node that announces again whenever it loses a
-	// peer sets off a cascade of displaced peers), counted afresh when it
-	// has no opennet peer left.
-	sent   int
-	status time.Time // when it last said how many peers it has
-	hinted bool      // it said how to get peers
+	// peer sets off a cascade of displaced peers), then one every
+	// announceRetry while it is short of peers; counted afresh when it has
+	// no opennet peer left.
+	sent int
+	// retry is when a node that spent its announcements may announce once
+	// more (announceRetry; Hooks.AnnounceRetry in tests).
+	retry         time.Time
+	retryEvery    time.Duration
+	traceAnnounce func()    // tests: sees each own announcement
+	status        time.Time // when it last said how many peers it has
+	hinted        bool      // it said how to get peers
 
 	relays map[routing.RequestID]*openRelay // announcements passing through
 	seen   map[routing.RequestID]time.Time  // announcement IDs seen, for loops
@@ -95,8 +107,11 @@ type announcement struct {
 	deadline time.Time
 }
 
-func newOpenState(rules routing.Opennet, join bool, seed [32]byte, selfRef func() []byte, log func(string, ...any)) *openState {
-	return &openState{rules: rules.WithDefaults(), join: join, selfRef: selfRef, rng: rand.New(rand.NewChaCha8(seed)), log: log,
+func newOpenState(rules routing.Opennet, join bool, seed [32]byte, selfRef func() []byte, log func(string, ...any), retry time.Duration) *openState {
+	if retry <= 0 {
+		retry = announceRetry
+	}
+	return &openState{rules: rules.WithDefaults(), join: join, selfRef: selfRef, rng: rand.New(rand.NewChaCha8(seed)), log: log, retryEvery: retry,
 		relays: map[routing.RequestID]*openRelay{}, seen: map[routing.RequestID]time.Time{},
 		dataFrom: map[routing.RequestID]hop{}, folds: map[routing.RequestID]foldPath{},
 		asked: map[routing.RequestID]hop{}, offered: map[routing.RequestID]hop{},
@@ -201,7 +216,8 @@ func (r *router) openTick(now time.Time) {
 	if opennetCount(peers) == 0 && o.sent >= 2*o.rules.Peers {
 		o.sent = 0 // alone again: start over
 	}
-	if o.own == nil && !now.Before(o.next) && o.sent < 2*o.rules.Peers {
+	spent := o.sent >= 2*o.rules.Peers
+	if o.own == nil && !now.Before(o.next) && (!spent || !now.Before(o.retry)) {
 		r.announce(now, peers)
 	}
 	if now.Sub(o.status) >= openStatusEvery {
@@ -268,8 +284,14 @@ func (r *router) announce(now time.Time, peers []routing.OpennetPeer) {
 	}
 	id := routing.RequestID(o.rng.Uint64() | 1)
 	o.sent++
+	if o.sent >= 2*o.rules.Peers {
+		o.retry = now.Add(o.retryEvery) // the next only then, if still short
+	}
 	o.own = &announcement{id: id, via: via, target: target, links: links, deadline: now.Add(announceTimeout)}
 	o.seen[id] = now
+	if o.traceAnnounce != nil {
+		o.traceAnnounce()
+	}
 	r.sendOpen(via, peerwire.OpennetMessage{Type: peerwire.TypeAnnounce, ID: id, HTL: announceHTL, Target: target, Ref: o.selfRef()})
 }
 

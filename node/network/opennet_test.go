@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -155,6 +156,44 @@ func TestOpennetJoin(t *testing.T) {
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("restarted: %d of its %d opennet peers linked again within 30 s", back, len(had))
+		}
+	}
+}
+
+// TestOpennetAnnouncesWhileShort: a node that spent its 2 x Peers
+// announcements and is still short of its opennet peers (here it wants 8 in
+// a network of 3) announces again, one at a time every AnnounceRetry (a
+// minute outside tests), instead of falling silent.
+func TestOpennetAnnouncesWhileShort(t *testing.T) {
+	rules := routing.Opennet{Peers: 8, MinAge: -1}
+	seedNw, _ := startTCP(t, "seed", 1, Config{Opennet: true, Seed: true, Rules: rules})
+	ref, _ := noderef.Parse(seedNw.Noderef())
+	var mu sync.Mutex
+	var sent []time.Time
+	hooks := Hooks{AnnounceRetry: 300 * time.Millisecond, Announce: func() {
+		mu.Lock()
+		sent = append(sent, time.Now())
+		mu.Unlock()
+	}}
+	startTCP(t, "other", 3, Config{Opennet: true, Seeds: []noderef.Ref{ref}, Rules: rules})
+	startTCP(t, "short", 2, Config{Opennet: true, Seeds: []noderef.Ref{ref}, Rules: rules, Hooks: hooks})
+	budget := 2 * rules.Peers
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		mu.Lock()
+		n := len(sent)
+		mu.Unlock()
+		if n >= budget+3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d announcements in a minute; want more than the %d of the first round", n, budget)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for i := budget + 1; i < len(sent); i++ {
+		if gap := sent[i].Sub(sent[i-1]); gap < 250*time.Millisecond {
+			t.Errorf("announcement %d came %v after the one before: the retries are not spaced", i, gap)
 		}
 	}
 }

@@ -49,6 +49,12 @@ type probeResult struct {
 	// their first opennet peer.
 	FirstPeerSecondsP50 float64 `json:"first_peer_seconds_p50,omitempty"`
 	FirstPeerSecondsMax float64 `json:"first_peer_seconds_max,omitempty"`
+	// FullNodes (opennet) is how many joining nodes reached the target
+	// number of opennet peers (--opennet-peers, at most nodes-1) while the
+	// testnet waited, and FullSeconds* how long they took to it.
+	FullNodes      int     `json:"full_nodes,omitempty"`
+	FullSecondsP50 float64 `json:"full_seconds_p50,omitempty"`
+	FullSecondsMax float64 `json:"full_seconds_max,omitempty"`
 	// SimHopsMean and SimSuccessRate are the simulator's run of the same
 	// topology, nodes, degree and seed (hams sim).
 	SimHopsMean    float64 `json:"sim_hops_mean"`
@@ -193,14 +199,23 @@ func (tn *testnet) probe(ctx context.Context, r int) (probeResult, error) {
 	if len(tn.firstPeer) > 0 {
 		res.FirstPeerSecondsP50, res.FirstPeerSecondsMax = p50max(tn.firstPeer)
 	}
+	var full []time.Duration
+	for _, d := range tn.full {
+		if d > 0 {
+			full = append(full, d)
+		}
+	}
+	res.FullNodes = len(full)
+	res.FullSecondsP50, res.FullSecondsMax = p50max(full)
 
 	sc := sim.Config{Nodes: o.n, Degree: o.degree(), Topology: sim.Kleinberg, Seed: o.seed, Requests: r}
 	switch {
 	case o.topology == topoDarknet && !o.twin:
 		sc.Topology, sc.SwapsPerNode, sc.Anneal = sim.Darknet, o.swapsPerNode, o.swapsPerNode/2
 	case o.topology == topoOpennet:
-		sc.Topology, sc.Degree = sim.Opennet, o.openPeers
-		res.Degree = o.openPeers
+		// A node of n can hold n-1 peers at most.
+		sc.Topology, sc.Degree = sim.Opennet, o.wantOpen()
+		res.Degree = sc.Degree
 	}
 	sr, err := sim.Run(ctx, sc)
 	if err != nil {
@@ -219,7 +234,8 @@ func (tn *testnet) joinOpennet(ctx context.Context) error {
 	o := tn.o
 	start := time.Now()
 	n := len(tn.nodes)
-	tn.firstPeer, tn.joined = make([]time.Duration, n), make([]time.Duration, n)
+	tn.firstPeer, tn.joined, tn.full = make([]time.Duration, n), make([]time.Duration, n), make([]time.Duration, n)
+	want := o.wantOpen()
 	last := make([]int, n)
 	lastGain := start
 	for {
@@ -248,11 +264,14 @@ func (tn *testnet) joinOpennet(ctx context.Context) error {
 			if got > last[i] {
 				last[i], tn.joined[i], lastGain = got, max(latest.Sub(tn.started[i]), time.Millisecond), now
 			}
+			if got >= want && tn.full[i] == 0 {
+				tn.full[i] = max(latest.Sub(tn.started[i]), time.Millisecond)
+			}
 			all = all && got > 0
-			full = full && got >= o.openPeers
+			full = full && got >= want
 		}
 		if full || all && now.Sub(lastGain) >= openSettle {
-			tn.joined, tn.firstPeer = tn.joined[o.seeds:], tn.firstPeer[o.seeds:]
+			tn.joined, tn.firstPeer, tn.full = tn.joined[o.seeds:], tn.firstPeer[o.seeds:], tn.full[o.seeds:]
 			tn.log.Info(fmt.Sprintf("opennet: the nodes joined (%d want %d peers each)", n-o.seeds, o.openPeers))
 			return nil
 		}
@@ -266,6 +285,10 @@ func (tn *testnet) joinOpennet(ctx context.Context) error {
 		}
 	}
 }
+
+// wantOpen is the number of opennet peers a joining node can reach: its
+// target, at most the other nodes.
+func (o *testnetOpts) wantOpen() int { return min(o.openPeers, o.n-1) }
 
 // p50max returns the median and the largest of ds, in seconds.
 func p50max(ds []time.Duration) (float64, float64) {
