@@ -200,9 +200,9 @@ type testnet struct {
 	firstPeer []time.Duration
 	// full is how long each joining node of an opennet took to its
 	// target number of opennet peers (0: it did not reach it).
-	full []time.Duration
-	started   []time.Time
-	hops      hopTracer
+	full    []time.Duration
+	started []time.Time
+	hops    hopTracer
 	// swapPaused pauses the nodes' own swap attempts (while a probe runs).
 	swapPaused atomic.Bool
 }

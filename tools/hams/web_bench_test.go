@@ -128,7 +128,7 @@ func BenchmarkGatewaySite20(b *testing.B) {
 	defer c.Close()
 	far := webs[nodes/2]
 	var ttfb, full [3][]time.Duration // cold, warm, back later
-	var coldIn float64                 // bytes node 4 read from its links during the cold visits
+	var coldIn float64                // bytes node 4 read from its links during the cold visits
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
