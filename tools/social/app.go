@@ -13,6 +13,7 @@ import (
 
 	"github.com/hamsnet/hams/fcp/fcpclient"
 	"github.com/hamsnet/hams/tools/social/inbox"
+	"github.com/hamsnet/hams/tools/social/search"
 )
 
 // App is the social front-end: the person's identity and feed, the local
@@ -52,6 +53,9 @@ type App struct {
 	subs map[string]context.CancelFunc
 	// fc is the FCP client (nil until dialled, or after it failed).
 	fc *fcpclient.Client
+	// idx holds the names and posts of everyone known here, for the
+	// search page (searchpage.go); kept up to date by indexFeedLocked.
+	idx *search.Index
 
 	// publish is signalled when the own feed changed.
 	publish chan struct{}
@@ -94,7 +98,7 @@ func Open(cfg Config) (*App, error) {
 		cfg: cfg, feeds: map[string]*feedCopy{}, changed: make(chan struct{}),
 		subs: map[string]context.CancelFunc{}, publish: make(chan struct{}, 1), discover: make(chan struct{}, 1),
 		sendNotes: make(chan struct{}, 1),
-		own:       &ownState{Edition: -1, NextN: 1},
+		own:       &ownState{Edition: -1, NextN: 1}, idx: search.NewIndex(),
 	}
 	if err := a.load(); err != nil {
 		return nil, err
@@ -191,6 +195,7 @@ func (a *App) load() error {
 		}
 		a.feeds[k] = &f
 	}
+	a.indexAllLocked()
 	return nil
 }
 
@@ -230,6 +235,7 @@ func (a *App) saveFeedLocked(k string) error {
 func (a *App) ownChangedLocked() error {
 	a.own.Pending = true
 	a.gen++
+	a.indexFeedLocked(a.me)
 	err := a.saveOwnLocked()
 	a.changedLocked()
 	a.signal(a.publish)

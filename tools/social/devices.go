@@ -104,6 +104,7 @@ func (a *App) baseLocked() {
 // base, the profile theirs unless changed here since the base. a.mu must be
 // held.
 func (a *App) mergeOwnLocked(doc *feed.Doc) {
+	defer a.indexFeedLocked(a.me)
 	o := a.own
 	deleted := map[int64]bool{}
 	for _, n := range append(slices.Clone(o.Deleted), doc.Deleted...) {

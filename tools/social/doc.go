@@ -11,6 +11,11 @@
 // background goroutines (publisher and discoverer) and the HTTP server's,
 // and Close ends them.
 //
+// The search page finds people and posts among everyone known here (the
+// person, the feeds they follow, the people those follow, the senders of
+// notes) in an in-memory index of package search, which the App updates
+// whenever it stores a name or posts; hashtags in posts link to it.
+//
 // It imports fcp/fcpclient, fcp/fcpwire, keys and its own subpackages: a
 // front-end is an FCP client like any other, and imports nothing of node/.
 package social

@@ -4,6 +4,8 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+
+	"github.com/hamsnet/hams/tools/social/search"
 )
 
 // segment is a piece of post text: plain, or a link (Href set).
@@ -20,7 +22,8 @@ var linkRE = regexp.MustCompile(`https?://[^\s<>"]+|(?:freenet:)?USK@[A-Za-z0-9~
 const trailing = `.,;:!?)]}'"»،؛؟…`
 
 // linkify splits post text into plain text and links: http(s) URLs become
-// links to the web, feed addresses links to the person's page here. The
+// links to the web, feed addresses links to the person's page here, and
+// hashtags (#word, in any script) links to the search for them. The
 // template escapes every piece.
 func linkify(text string) []segment {
 	var out []segment
@@ -49,10 +52,28 @@ func linkify(text string) []segment {
 			seg = segment{Text: link, Href: "/feed?k=" + url.QueryEscape(k)}
 		}
 		if s > last {
-			out = append(out, segment{Text: text[last:s]})
+			out = appendPlain(out, text[last:s])
 		}
 		out = append(out, seg)
 		last = e
+	}
+	if last < len(text) {
+		out = appendPlain(out, text[last:])
+	}
+	return out
+}
+
+// appendPlain appends text that has no web or feed link: plain, but with
+// its hashtags as links to the search page.
+func appendPlain(out []segment, text string) []segment {
+	last := 0
+	for _, sp := range search.FindHashtags(text) {
+		if sp[0] > last {
+			out = append(out, segment{Text: text[last:sp[0]]})
+		}
+		tag := text[sp[0]:sp[1]]
+		out = append(out, segment{Text: tag, Href: "/search?q=" + url.QueryEscape(tag)})
+		last = sp[1]
 	}
 	if last < len(text) {
 		out = append(out, segment{Text: text[last:]})

@@ -151,6 +151,7 @@ func (a *App) takeNote(ctx context.Context, fc *fcpclient.Client, env []byte, sl
 	if len(a.notes.Notices) > maxNotices {
 		a.notes.Notices = a.notes.Notices[len(a.notes.Notices)-maxNotices:]
 	}
+	a.indexFeedLocked(from) // the sender's name is searchable
 	if !n.Request && (n.Type == inbox.TypeReply || n.Type == inbox.TypeMention) {
 		a.fetchCopyLocked(from, doc.Edition) // the reply shows in the timeline
 	}

@@ -29,7 +29,7 @@ var pages = func() map[string]*template.Template {
 	funcs := template.FuncMap{"tr": tr}
 	base := template.Must(template.New("base").Funcs(funcs).ParseFS(assets.Templates, "templates/base.html"))
 	out := map[string]*template.Template{}
-	for _, p := range []string{"home", "people", "profile", "feed", "notes", "messages"} {
+	for _, p := range []string{"home", "people", "profile", "feed", "notes", "messages", "search"} {
 		out[p] = template.Must(template.Must(base.Clone()).ParseFS(assets.Templates, "templates/"+p+".html"))
 	}
 	return out
@@ -41,6 +41,7 @@ func (a *App) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /people", a.people)
 	mux.HandleFunc("GET /profile", a.profilePage)
 	mux.HandleFunc("GET /feed", a.feedPage)
+	mux.HandleFunc("GET /search", a.searchPage)
 	mux.HandleFunc("GET /img", a.img)
 	mux.HandleFunc("GET /events", a.events)
 	mux.HandleFunc("POST /identity", a.createIdentity)
@@ -106,6 +107,13 @@ type page struct {
 	With          *personView
 	Messages      []*messageView
 	CanWrite      bool
+	// The search page: what was asked, the people found (the posts are
+	// in Posts), and how many people and posts matched in all and are
+	// shown.
+	Query        string
+	Searched     bool
+	Found        []*personView
+	Total, Shown int
 }
 
 type statusView struct {

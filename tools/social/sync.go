@@ -478,6 +478,7 @@ func (a *App) mergeNewest(k string, d *feed.Doc) {
 		f.Oldest = d.Edition
 	}
 	f.Edition, f.Fetched = d.Edition, a.cfg.Now()
+	a.indexFeedLocked(k)
 	if err := a.saveFeedLocked(k); err != nil {
 		a.cfg.Logger.Warn("social: saving a feed copy", "err", err)
 	}
@@ -518,6 +519,7 @@ func (a *App) mergeOlder(k string, d *feed.Doc, haveMax int64) bool {
 	if f.Oldest < 0 || d.Edition < f.Oldest {
 		f.Oldest = d.Edition
 	}
+	a.indexFeedLocked(k)
 	if err := a.saveFeedLocked(k); err != nil {
 		a.cfg.Logger.Warn("social: saving a feed copy", "err", err)
 	}
