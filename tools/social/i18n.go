@@ -56,9 +56,9 @@ var catalog = map[string][2]string{
 	"field.message":      {"The message", "الرسالة"},
 	"lang.other":         {"العربية", "English"},
 
-	"status.node_down":    {"The node at %s cannot be reached (%s). Start it with: hams node", "تعذّر الوصول إلى العقدة على %s (%s). شغّلها بالأمر: hams node"},
+	"status.node_down":    {"The node at %s cannot be reached. Start it with: hams node", "تعذّر الوصول إلى العقدة على %s. شغّلها بالأمر: hams node"},
 	"status.publishing":   {"Publishing your changes…", "جارٍ نشر تغييراتك…"},
-	"status.publish_err":  {"Publishing failed; trying again: %s", "تعذّر النشر، وستُعاد المحاولة: %s"},
+	"status.publish_err":  {"Your latest changes are not published yet: the node could not publish them. They are kept here, and publishing is tried again by itself.", "لم تُنشر تغييراتك الأخيرة بعد: تعذّر على العقدة نشرها. هي محفوظة هنا، وستُعاد محاولة النشر تلقائيًا."},
 	"status.other_device": {"Another device of yours published your feed %s minutes ago: what it wrote is merged with what you write here.", "نشر جهازٌ آخر لك حسابك قبل %s دقيقة: ما كتبه يُدمج مع ما تكتبه هنا."},
 	"status.pending":      {"not published yet", "لم يُنشر بعد"},
 
@@ -150,7 +150,7 @@ var catalog = map[string][2]string{
 	"err.import_file":     {"That is not an identity file exported by hams social.", "هذا ليس ملف هوية صدّرته همس."},
 	"err.no_identity":     {"Create or import an identity first.", "أنشئ هوية أو استوردها أولًا."},
 	"err.node":            {"The node cannot be reached. Start it (hams node) and try again; what you wrote is still here.", "تعذّر الوصول إلى العقدة. شغّلها (hams node) وأعد المحاولة؛ ما كتبته ما زال هنا."},
-	"err.other":           {"Something went wrong: %s", "حدث خطأ: %s"},
+	"err.other":           {"Something went wrong on this computer, and this was not done. Try again; if it keeps happening, the window where hams social runs says why.", "حدث خطأ على هذا الحاسوب، فلم يتمّ هذا. أعد المحاولة؛ وإن تكرّر، فالنافذة التي يعمل فيها hams social تذكر السبب."},
 	"err.too_big":         {"The form is too large.", "النموذج أكبر من المسموح."},
 }
 

@@ -547,7 +547,10 @@ func (a *App) message(r *http.Request, err error) string {
 	if errors.As(err, &mb) {
 		return tr(l, "err.too_big")
 	}
-	return tr(l, "err.other", err.Error())
+	// Never the error's own text: it is Go's, in English, inside the
+	// person's sentence. It goes to the log, where whoever helps looks.
+	a.cfg.Logger.Warn("social: an action failed", "path", r.URL.Path, "err", err)
+	return tr(l, "err.other")
 }
 
 // back redirects to the form's "back" page: a path on this site only.
