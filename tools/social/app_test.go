@@ -345,8 +345,8 @@ func TestSuggestions(t *testing.T) {
 	b.waitPublished(10 * time.Second)
 	a.mustPost("/follow", map[string]string{"uri": uriB})
 	body := a.waitFor("/people", "Far Away بعيد", 20*time.Second)
-	if !strings.Contains(body, "followed by Middle") {
-		t.Fatal("the suggestion does not say who follows them")
+	if !strings.Contains(body, `followed by <bdi dir="auto">Middle</bdi>`) {
+		t.Fatal("the suggestion does not say who follows them (the name isolated)")
 	}
 	// Of a suggestion's posts, only its replies to A's posts show.
 	body = a.waitFor("/", "an answer from afar", 20*time.Second)

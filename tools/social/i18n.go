@@ -2,6 +2,7 @@ package social
 
 import (
 	"fmt"
+	"html/template"
 	"net/http"
 	"strings"
 )
@@ -119,7 +120,7 @@ var catalog = map[string][2]string{
 	"profile.title":  {"Edit your profile", "عدّل ملفك الشخصي"},
 	"profile.save":   {"Save", "احفظ"},
 	"profile.remove": {"Remove the picture", "أزل الصورة"},
-	"feed.edition":   {"edition %d", "الإصدار %d"},
+	"feed.updates":   {"updates: %d", "التحديثات: %d"},
 	"feed.posts":     {"%d posts", "%d منشورًا"},
 	"feed.notfound":  {"You do not follow this person, and nobody you follow does.", "أنت لا تتابع هذا الشخص، ولا يتابعه أحد ممن تتابعهم."},
 
@@ -176,6 +177,16 @@ func tr(lang, key string, args ...any) string {
 		}
 	}
 	return fmt.Sprintf(s, args...)
+}
+
+// trIso is tr with one argument that a person wrote (a name, a list of
+// names), isolated in <bdi dir="auto">: its own direction then cannot
+// reorder the sentence around it (an Arabic name in an English sentence,
+// a Latin one in Arabic).
+func trIso(lang, key, arg string) template.HTML {
+	const mark = "\x00"
+	before, after, _ := strings.Cut(tr(lang, key, mark), mark)
+	return template.HTML(template.HTMLEscapeString(before) + `<bdi dir="auto">` + template.HTMLEscapeString(arg) + `</bdi>` + template.HTMLEscapeString(after))
 }
 
 // langOf picks the interface language: the "lang" cookie, else the first

@@ -37,3 +37,16 @@ func TestMessageHidesInternals(t *testing.T) {
 		t.Errorf("the error is not in the log: %q", log.String())
 	}
 }
+
+// TestTrIso: a person's words inside an interface sentence are isolated
+// and escaped, in both languages.
+func TestTrIso(t *testing.T) {
+	for lang, want := range map[string]string{
+		"en": `Reply to <bdi dir="auto">سلمى &lt;b&gt;</bdi>`,
+		"ar": `ردّ على <bdi dir="auto">سلمى &lt;b&gt;</bdi>`,
+	} {
+		if got := string(trIso(lang, "compose.reply", "سلمى <b>")); got != want {
+			t.Errorf("%s: %s, want %s", lang, got, want)
+		}
+	}
+}

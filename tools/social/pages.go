@@ -26,7 +26,7 @@ const pageSize = 50
 
 // pages are the parsed templates, one set per page.
 var pages = func() map[string]*template.Template {
-	funcs := template.FuncMap{"tr": tr}
+	funcs := template.FuncMap{"tr": tr, "trIso": trIso}
 	base := template.Must(template.New("base").Funcs(funcs).ParseFS(assets.Templates, "templates/base.html"))
 	out := map[string]*template.Template{}
 	for _, p := range []string{"home", "people", "profile", "feed", "notes", "messages", "search"} {
@@ -137,7 +137,7 @@ type personView struct {
 	Key, URI            string
 	Name, Short, Bio    string
 	Avatar, Initial     string
-	Edition             int64
+	Edition             int64 // the feed's newest edition here (never shown by that name)
 	Waiting             bool
 	Followed, CanFollow bool
 	FollowedBy          string
@@ -145,6 +145,10 @@ type personView struct {
 	// CanHide: the card offers muting and blocking.
 	Blocked, Muted, CanHide bool
 }
+
+// Updates is how many times the person published their feed (its
+// editions count from 0): what the card shows instead of "edition".
+func (v personView) Updates() int64 { return v.Edition + 1 }
 
 // postView is a post as the pages show it.
 type postView struct {
