@@ -2,6 +2,7 @@ package social
 
 import (
 	"strings"
+	"unicode"
 
 	"github.com/hamsnet/hams/tools/social/feed"
 )
@@ -48,4 +49,31 @@ func decodeFeed(b []byte, ed int64) (*feed.Doc, error) {
 		}
 	}
 	return d, nil
+}
+
+// textLang guesses the language of a post from the script most of its
+// letters are in, so that a screen reader speaks it with the right voice
+// (issue 21): Arabic script "ar", Latin "en", anything else, or no
+// letters, "" (the page's language applies). A guess by script: Persian in
+// Arabic script is read as Arabic, French as English; better than an
+// Arabic voice reading English, or the reverse.
+func textLang(s string) string {
+	var arabic, latin, other int
+	for _, r := range s {
+		switch {
+		case unicode.Is(unicode.Arabic, r) && unicode.IsLetter(r):
+			arabic++
+		case unicode.Is(unicode.Latin, r):
+			latin++
+		case unicode.IsLetter(r):
+			other++
+		}
+	}
+	switch {
+	case arabic > latin && arabic > other:
+		return "ar"
+	case latin > arabic && latin > other:
+		return "en"
+	}
+	return ""
 }

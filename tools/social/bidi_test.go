@@ -100,3 +100,20 @@ func TestBackRedirect(t *testing.T) {
 		}
 	}
 }
+
+// TestTextLang: a post's language by the script of most of its letters.
+func TestTextLang(t *testing.T) {
+	for in, want := range map[string]string{
+		"مرحبا بالعالم":                  "ar",
+		"hello world":                    "en",
+		"مرحبا hello بالعالم":            "ar",
+		"see https://example.com/ مرحبا": "en",
+		"12345 !!":                       "",
+		"Привет":                         "",
+		"":                               "",
+	} {
+		if got := textLang(in); got != want {
+			t.Errorf("textLang(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

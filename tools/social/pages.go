@@ -158,6 +158,7 @@ type postView struct {
 	N                 int64
 	TimeISO, TimeText string
 	Text              []segment
+	Lang              string // the text's language by its script (textLang), "" to inherit
 	Images            []imageView
 	InReplyTo         string
 	Likes             int
@@ -245,7 +246,7 @@ func (a *App) postViewLocked(p *page, tl *timeline, it *item, people map[string]
 	v := &postView{
 		L: p.L, CSRF: p.CSRF, Back: p.Path, Author: auth, N: it.Ref.N, Anchor: anchor(it.Ref),
 		TimeISO: it.Post.Time.UTC().Format(time.RFC3339), TimeText: it.Post.Time.Local().Format("2006-01-02 15:04"),
-		Text: a.linkMentionsLocked(linkify(it.Post.Text), it.Post.Mentions), Likes: it.Likes, LikedByMe: it.LikedByMe, Mine: it.Author.Mine, Pending: it.Pending,
+		Text: a.linkMentionsLocked(linkify(it.Post.Text), it.Post.Mentions), Lang: textLang(it.Post.Text), Likes: it.Likes, LikedByMe: it.LikedByMe, Mine: it.Author.Mine, Pending: it.Pending,
 		CanAct: a.id != nil,
 	}
 	name := auth.Name

@@ -49,7 +49,7 @@ func TestSearchPage(t *testing.T) {
 	}
 	// The post, by a word, and by its hashtag spelt another way.
 	for _, q := range []string{"الخير", "#غزه", "غزه", "#books", "اصدقاء"} {
-		if body := search(q); !strings.Contains(body, "صباح الخير يا أصدقاء") || !strings.Contains(body, `<div class="text" dir="auto">`) {
+		if body := search(q); !strings.Contains(body, "صباح الخير يا أصدقاء") || !strings.Contains(body, `<div class="text" dir="auto" lang="ar">`) {
 			t.Errorf("search %q does not find the post", q)
 		}
 	}
