@@ -217,7 +217,7 @@ func (g *Gateway) serveResult(w http.ResponseWriter, r *http.Request, u keys.URI
 // whole by the filter (and may be changed in length).
 func filtersInMemory(mt string) bool {
 	switch mt {
-	case "text/html", "application/xhtml+xml", "text/css", "text/plain":
+	case "text/html", "text/css", "text/plain":
 		return true
 	}
 	return false

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hamsnet/hams/fcp/fcpwire"
 	"github.com/hamsnet/hams/keys"
+	"github.com/hamsnet/hams/node/statuspage"
 )
 
 // routes registers the gateway's pages.
@@ -27,7 +28,7 @@ func (g *Gateway) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /bookmarks/remove", g.serveBookmarkRemove)
 	mux.HandleFunc("GET /static/gateway.css", serveCSS(gatewayCSS))
 	if p := g.cfg.Status; p != nil {
-		mux.HandleFunc("GET /static/status.css", serveCSS(statusCSS()))
+		mux.HandleFunc("GET /static/status.css", serveCSS(statuspage.StyleSheet))
 		mux.HandleFunc("GET /status", p.ServeStatus)
 		mux.HandleFunc("GET /metrics", p.ServeMetrics)
 	}

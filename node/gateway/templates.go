@@ -1,10 +1,5 @@
 package gateway
 
-import "github.com/hamsnet/hams/node/statuspage"
-
-// statusCSS is the status page's style sheet, served at /static/status.css.
-func statusCSS() string { return statuspage.StyleSheet }
-
 // pageTemplates are the gateway's own pages. Each is a whole document in
 // the layout; none has a script or loads anything from elsewhere.
 const pageTemplates = `
