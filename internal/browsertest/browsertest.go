@@ -40,6 +40,11 @@
 // so pages must be served on 127.0.0.1 or localhost. The test's cleanup kills
 // the browser and all its processes.
 //
+// [Axe] runs axe-core (vendored in axe/, see its README) on a page and returns
+// the accessibility rules it breaks; [PageWidth] and [SmallTargets] check a
+// page at a phone's width ([Viewport]) for sideways scrolling and controls
+// too small to tap.
+//
 // It is test infrastructure: only tests import it.
 package browsertest
 

@@ -227,7 +227,7 @@ func TestFollowReplyLike(t *testing.T) {
 	b.mustPost("/like", map[string]string{"feed": keyA, "n": nA[1], "on": "1"})
 	a.mustPost("/follow", map[string]string{"uri": uriB})
 	body = a.waitFor("/", "reply ردّ", 20*time.Second)
-	a.waitFor("/", `class="likes">♥ 1<`, 20*time.Second)
+	a.waitFor("/", `aria-hidden="true">♥ 1<`, 20*time.Second)
 	first := strings.Index(body, "أول منشور first")
 	reply := strings.Index(body, "reply ردّ")
 	replies := strings.Index(body[first:], `class="replies"`)
