@@ -110,7 +110,7 @@ var catalog = map[string][2]string{
 	"people.following":    {"Following (%d)", "تتابعهم (%d)"},
 	"people.suggested":    {"Followed by people you follow", "يتابعهم من تتابعهم"},
 	"people.none":         {"You follow nobody yet.", "لا تتابع أحدًا بعد."},
-	"people.waiting":      {"waiting for their first edition", "بانتظار أول إصدار لهم"},
+	"people.waiting":      {"waiting for their posts to arrive", "بانتظار وصول منشوراتهم"},
 	"people.followed_by":  {"followed by %s", "يتابعه %s"},
 
 	"identity.title":  {"Your identity", "هويتك"},
