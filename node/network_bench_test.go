@@ -66,7 +66,19 @@ func BenchmarkTwoNodeFetch64MiB(b *testing.B) {
 // waitConnected waits until n has at least want connected peers.
 func waitConnected(t testing.TB, n *Node, want int) {
 	t.Helper()
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+	waitConnectedWithin(t, n, want, 20*time.Second)
+}
+
+// onionLinkWait is how long a test waits for a link between two nodes of
+// the private Tor network: the dialling node must fetch the other's onion
+// descriptor, which a small network's directories may serve only after
+// their next publication round (CI saw more than 20 s once).
+const onionLinkWait = 90 * time.Second
+
+// waitConnectedWithin is waitConnected with its own patience.
+func waitConnectedWithin(t testing.TB, n *Node, want int, within time.Duration) {
+	t.Helper()
+	for deadline := time.Now().Add(within); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 		up := 0
 		for _, p := range n.ListPeers() {
 			if p.Status == network.PeerConnected {

@@ -24,7 +24,7 @@ import (
 // at A are fetched at C, whose store is empty.
 func TestTorNetwork(t *testing.T) {
 	tornet.Require(t, "tor", "tor-gencert")
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	t0 := time.Now()
 	tn := startTornet(ctx, t)
@@ -83,8 +83,8 @@ func TestTorNetwork(t *testing.T) {
 		if _, err := nodes[a].AddPeer(nodes[b].Noderef()); err != nil {
 			t.Fatal(err)
 		}
-		waitConnected(t, nodes[a], 1)
-		waitConnected(t, nodes[b], 1)
+		waitConnectedWithin(t, nodes[a], 1, onionLinkWait)
+		waitConnectedWithin(t, nodes[b], 1, onionLinkWait)
 		t.Logf("onion link %d-%d up in %v", a, b, time.Since(t0).Round(time.Millisecond))
 	}
 	link(0, 1)
@@ -150,7 +150,7 @@ func TestTorNetwork(t *testing.T) {
 		t.Fatalf("onion address changed across a restart: %s, then %s", addr, got)
 	}
 	t0 = time.Now()
-	waitConnected(t, nodes[2], 1)
+	waitConnectedWithin(t, nodes[2], 1, onionLinkWait)
 	t.Logf("C linked again %v after its restart", time.Since(t0).Round(time.Millisecond))
 }
 
