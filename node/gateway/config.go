@@ -44,6 +44,10 @@ const (
 	// DefaultPollEvery is how often a watched USK is looked at when no
 	// block the node waits for arrives meanwhile.
 	DefaultPollEvery = time.Minute
+	// DefaultArrivalGap is the least time between two looks at a watched
+	// USK that arrivals woke: arrivals come in bursts, and each wakes
+	// every watched USK.
+	DefaultArrivalGap = 10 * time.Second
 	// DefaultMaxUpload bounds what one publish form may send.
 	DefaultMaxUpload = 1 << 30
 	// DefaultMaxFetchSize bounds a document the gateway fetches (it is
@@ -98,6 +102,10 @@ type Config struct {
 	// PollEvery is how often a watched USK is looked at, besides at each
 	// arrival. Default DefaultPollEvery.
 	PollEvery time.Duration
+	// ArrivalGap is the least time between a look at a watched USK and the
+	// next one an arrival wakes (a local insert of the USK still wakes it
+	// at once). Default DefaultArrivalGap.
+	ArrivalGap time.Duration
 	// MaxUpload bounds one publish form, in bytes. Default
 	// DefaultMaxUpload.
 	MaxUpload int64
@@ -127,7 +135,7 @@ func (c Config) Validate() error {
 	if _, err := checkAddr(c.Addr, c.AllowNonLoopback); err != nil {
 		return err
 	}
-	if c.ProgressAfter < 0 || c.MaxFilterSize < 0 || c.KeepResult < 0 || c.MaxJobs < 0 || c.EditionLook < 0 || c.MaxUpload < 0 || c.WatchFor < 0 || c.PollEvery < 0 || c.MaxFetchSize < 0 {
+	if c.ProgressAfter < 0 || c.MaxFilterSize < 0 || c.KeepResult < 0 || c.MaxJobs < 0 || c.EditionLook < 0 || c.MaxUpload < 0 || c.WatchFor < 0 || c.PollEvery < 0 || c.MaxFetchSize < 0 || c.ArrivalGap < 0 {
 		return errors.New("gateway: negative limit in Config")
 	}
 	return nil
@@ -163,6 +171,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.PollEvery == 0 {
 		c.PollEvery = DefaultPollEvery
+	}
+	if c.ArrivalGap == 0 {
+		c.ArrivalGap = DefaultArrivalGap
 	}
 	if c.MaxUpload == 0 {
 		c.MaxUpload = DefaultMaxUpload

@@ -336,3 +336,37 @@ func TestInjectBanner(t *testing.T) {
 		}
 	}
 }
+
+// TestWatchArrivalGap: a burst of arrivals while a USK is watched makes no
+// burst of looks: the first arrival waits out ArrivalGap (an hour here),
+// the rest find nobody waiting; a local insert of the USK still wakes the
+// watch at once, for exactly one more look.
+func TestWatchArrivalGap(t *testing.T) {
+	f := newFake()
+	tg := newTestGateway(t, f, func(c *Config) { c.ArrivalGap = time.Hour; c.PollEvery = time.Hour })
+	u, _ := keys.Parse("USK@" + strings.Repeat("a", 43) + "," + strings.Repeat("b", 43) + ",AQACAAE/site/0")
+	f.add(u, doc{data: []byte("<p>hi</p>"), ctype: "text/html"})
+	tg.g.watch(u)
+	waitState := func(latest int) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+			if l, w := f.state(u); l >= latest && w == 1 {
+				return
+			}
+			if time.Now().After(deadline) {
+				l, w := f.state(u)
+				t.Fatalf("LatestEdition calls %d, watches %d; want %d and 1", l, w, latest)
+			}
+		}
+	}
+	waitState(1)   // the first look, then waiting
+	for range 50 { // spread out, so that without the gap each would find the watch waiting
+		f.arrive()
+		time.Sleep(2 * time.Millisecond)
+	}
+	f.wake(u)
+	waitState(2)
+	if l, _ := f.state(u); l != 2 {
+		t.Fatalf("%d looks after 50 arrivals and a local insert, want 2", l)
+	}
+}

@@ -32,6 +32,7 @@ type fakeBackend struct {
 	dirs    [][]fcp.DirEntry
 	latest  int // LatestEdition calls
 	watches map[string][]chan struct{}
+	arrival chan struct{} // closed by arrive
 }
 
 type doc struct {
@@ -163,6 +164,35 @@ func (f *fakeBackend) WatchEdition(u keys.URI) (<-chan struct{}, func()) {
 	c := make(chan struct{})
 	f.watches[uskID(u)] = append(f.watches[uskID(u)], c)
 	return c, func() {}
+}
+
+// Arrivals makes the fake an fcp.ArrivalWatcher; arrive wakes it.
+func (f *fakeBackend) Arrivals() <-chan struct{} {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.arrival == nil {
+		f.arrival = make(chan struct{})
+	}
+	return f.arrival
+}
+
+// arrive tells of an arrival, as a node does when a block it looked for
+// arrives.
+func (f *fakeBackend) arrive() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.arrival != nil {
+		close(f.arrival)
+		f.arrival = nil
+	}
+}
+
+// state gives the LatestEdition calls so far and how many WatchEdition
+// channels wait on u.
+func (f *fakeBackend) state(u keys.URI) (latest, waiting int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.latest, len(f.watches[uskID(u)])
 }
 
 func (f *fakeBackend) wake(u keys.URI) {

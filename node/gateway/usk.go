@@ -83,8 +83,8 @@ func (g *Gateway) uskRedirect(w http.ResponseWriter, r *http.Request, u keys.URI
 
 // watch looks for editions after u's in the background for WatchFor
 // from now (a later call extends it): at once, then at every arrival of a
-// block the node had looked for, every local insert of the USK, and every
-// PollEvery. What it finds becomes known to the node: the edition note,
+// block the node had looked for (no sooner than ArrivalGap after the last
+// look), every local insert of the USK, and every PollEvery. What it finds becomes known to the node: the edition note,
 // the bookmarks and the next visit show it.
 func (g *Gateway) watch(u keys.URI) {
 	id := uskID(u)
@@ -130,10 +130,23 @@ func (g *Gateway) watchUSK(id string, u keys.URI) {
 		ctx, cancel := context.WithTimeout(g.ctx, g.cfg.EditionLook)
 		g.cfg.Backend.LatestEdition(ctx, u.WithEdition(-from))
 		cancel()
+		looked := time.Now()
 		t := time.NewTimer(g.cfg.PollEvery)
 		select {
 		case <-g.ctx.Done():
 		case <-arrived:
+			// A burst of arrivals (each wakes every watched USK) must not
+			// turn into a burst of looks: wait out the gap, unless the
+			// USK itself is inserted here meanwhile.
+			if wait := g.cfg.ArrivalGap - time.Since(looked); wait > 0 {
+				gap := time.NewTimer(wait)
+				select {
+				case <-g.ctx.Done():
+				case <-local:
+				case <-gap.C:
+				}
+				gap.Stop()
+			}
 		case <-local:
 		case <-t.C:
 		}
