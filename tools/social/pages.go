@@ -346,22 +346,13 @@ func (a *App) renderHome(w http.ResponseWriter, r *http.Request, form formView, 
 			if nn, err := strconv.ParseInt(n, 10, 64); err == nil {
 				if it := tl.ByRef[Ref{k, nn}]; it != nil {
 					p.Form.ReplyTo = a.postViewLocked(p, tl, &item{Ref: it.Ref, Author: it.Author, Post: it.Post}, people, 0)
-					p.Form.ReplyTo.Excerpt = excerpt(it.Post.Text, 200)
+					p.Form.ReplyTo.Excerpt = postExcerpt(p.L, it.Post, 200)
 				}
 			}
 		}
 	}
 	a.mu.Unlock()
 	a.render(w, "home", p, code)
-}
-
-// excerpt cuts text to at most n code points.
-func excerpt(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n]) + "…"
 }
 
 // people lists the people followed and suggested.
@@ -733,7 +724,7 @@ func (a *App) addPost(w http.ResponseWriter, r *http.Request) {
 			if it := a.timelineLocked().ByRef[*replyTo]; it != nil {
 				p := &page{L: langOf(r), CSRF: formToken(r), Path: "/"}
 				form.ReplyTo = a.postViewLocked(p, a.tl, &item{Ref: it.Ref, Author: it.Author, Post: it.Post}, map[string]*personView{}, 0)
-				form.ReplyTo.Excerpt = excerpt(it.Post.Text, 200)
+				form.ReplyTo.Excerpt = postExcerpt(p.L, it.Post, 200)
 			}
 			a.mu.Unlock()
 		}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hamsnet/hams/tools/social/feed"
 )
@@ -201,6 +202,25 @@ func newerEdit(x, y post) bool {
 		ey = y.Time
 	}
 	return ex.After(ey)
+}
+
+// excerpt cuts text to at most n code points.
+func excerpt(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n]) + "…"
+}
+
+// postExcerpt is what a quote of a post shows (a notification, the post
+// one replies to): its text cut to n code points, or, for a post behind a
+// content warning, the warning instead.
+func postExcerpt(l string, p *post, n int) string {
+	if p.Warning != "" {
+		return tr(l, "post.cw") + " " + p.Warning
+	}
+	return excerpt(p.Text, n)
 }
 
 // undoView is a deletion the status line offers to undo.

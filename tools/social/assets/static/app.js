@@ -19,7 +19,16 @@
         var doc = new DOMParser().parseFromString(html, "text/html");
         ["timeline", "status"].forEach(function (id) {
           var fresh = doc.getElementById(id), old = document.getElementById(id);
-          if (fresh && old && fresh.innerHTML !== old.innerHTML) old.innerHTML = fresh.innerHTML;
+          if (!fresh || !old || fresh.innerHTML === old.innerHTML) return;
+          // Content warnings the person opened stay open.
+          var opened = [];
+          old.querySelectorAll("article > details[open]").forEach(function (d) { opened.push(d.parentNode.id); });
+          old.innerHTML = fresh.innerHTML;
+          opened.forEach(function (pid) {
+            var d = pid && document.getElementById(pid);
+            d = d && d.querySelector(":scope > details");
+            if (d) d.open = true;
+          });
         });
       })
       .catch(function () {})
