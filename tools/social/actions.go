@@ -441,6 +441,12 @@ func (a *App) ImportIdentity(b []byte) error {
 		}
 	}
 	sortPosts(own.Posts)
+	for _, u := range own.Undo { // deletions waiting to be undone there are done here
+		if j, found := slices.BinarySearch(own.Deleted, u.Post.N); !found && u.Post.N > 0 && len(own.Deleted) < feed.MaxDeleted {
+			own.Deleted = slices.Insert(own.Deleted, j, u.Post.N)
+		}
+	}
+	own.Undo = nil
 	own.Device = newDevice(own.Device) // this machine is another device than the one that exported
 	a.mu.Lock()
 	a.catchUp = true // the feed may have editions published elsewhere since the export

@@ -309,7 +309,6 @@ func (a *App) renderEdit(w http.ResponseWriter, r *http.Request, del bool, form 
 	if a.cfg.UndoDelete > 0 {
 		v.Minutes = int((a.cfg.UndoDelete + time.Minute - 1) / time.Minute)
 	}
-	p.Path = r.URL.RequestURI()
 	v.Post = a.postViewLocked(p, tl, &item{Ref: it.Ref, Author: it.Author, Post: it.Post, Pending: it.Pending}, map[string]*personView{}, 0)
 	v.Post.CanAct = false // no buttons inside the question
 	p.Edit = v
