@@ -26,6 +26,7 @@ const (
 	maxBlocks   = 1000
 	maxDeleted  = 10000
 	maxAlt      = 1000
+	maxWarning  = 100
 	maxMentions = 10
 	feedSite    = "hams-social"
 )
@@ -55,6 +56,9 @@ type feedPost struct {
 	text     string
 	images   []string
 	alt      []string
+	edited   string // "" when never edited
+	warning  string
+	hasWarn  bool // a warning field, "" included (S34)
 	replyTo  *feedRef
 	mentions []string
 }
@@ -235,11 +239,21 @@ func (r *feedReader) types(root *jsonValue, d *feedDoc, edition int64) {
 			break
 		}
 		p := feedPost{
-			n:      r.integer(r.get(pv, "n", true, path), path+".n"),
-			time:   r.time(r.get(pv, "time", true, path), path+".time"),
-			text:   r.str(r.get(pv, "text", true, path), path+".text"),
-			images: r.strs(r.get(pv, "images", false, path), path+".images", maxImages, "S18"),
+			n:    r.integer(r.get(pv, "n", true, path), path+".n"),
+			time: r.time(r.get(pv, "time", true, path), path+".time"),
 		}
+		if r.v11 {
+			if v := r.get(pv, "edited", false, path); v != nil {
+				p.edited = r.time(v, path+".edited")
+			}
+			if v := r.get(pv, "warning", false, path); v != nil {
+				if p.warning, p.hasWarn = r.str(v, path+".warning"), true; r.err == nil && p.warning == "" {
+					r.fail("S34", "%s: empty warning", path)
+				}
+			}
+		}
+		p.text = r.str(r.get(pv, "text", true, path), path+".text")
+		p.images = r.strs(r.get(pv, "images", false, path), path+".images", maxImages, "S18")
 		if r.v11 {
 			p.alt = r.strs(r.get(pv, "alt", false, path), path+".alt", maxImages, "S32")
 		}
@@ -314,6 +328,12 @@ func (r *feedReader) content(d *feedDoc) {
 		path := fmt.Sprintf("posts[%d]", i)
 		if p.n < 1 || (i > 0 && p.n >= d.posts[i-1].n) {
 			r.fail("S16", "%s.n = %d", path, p.n)
+		}
+		if p.edited != "" && p.edited < p.time { // one fixed layout, years 1970-9999: strings compare as times
+			r.fail("S33", "%s edited %s before %s", path, p.edited, p.time)
+		}
+		if n := utf8.RuneCountInString(p.warning); p.hasWarn && (n < 1 || n > maxWarning || hasControl(p.warning, "")) {
+			r.fail("S34", "%s.warning %q", path, p.warning)
 		}
 		if n := utf8.RuneCountInString(p.text); n < 1 || n > maxText || hasControl(p.text, "\n\t") {
 			r.fail("S17", "%s.text", path)
@@ -490,7 +510,14 @@ func (d *feedDoc) canonical() string {
 			if i > 0 {
 				b.WriteString(",")
 			}
-			b.WriteString(`{"n":` + strconv.FormatInt(p.n, 10) + `,"time":` + jcsString(p.time) + `,"text":` + jcsString(p.text))
+			b.WriteString(`{"n":` + strconv.FormatInt(p.n, 10) + `,"time":` + jcsString(p.time))
+			if p.edited != "" {
+				b.WriteString(`,"edited":` + jcsString(p.edited))
+			}
+			if p.warning != "" {
+				b.WriteString(`,"warning":` + jcsString(p.warning))
+			}
+			b.WriteString(`,"text":` + jcsString(p.text))
 			writeStrings(&b, "images", p.images)
 			writeStrings(&b, "alt", p.alt)
 			if p.replyTo != nil {
@@ -608,7 +635,14 @@ func (d *feedDoc) String() string {
 		fmt.Fprintf(&b, "inbox_work %d\n", d.inboxWork)
 	}
 	for _, p := range d.posts {
-		fmt.Fprintf(&b, "post %d at %s: %q", p.n, p.time, p.text)
+		fmt.Fprintf(&b, "post %d at %s", p.n, p.time)
+		if p.edited != "" {
+			fmt.Fprintf(&b, " edited %s", p.edited)
+		}
+		if p.warning != "" {
+			fmt.Fprintf(&b, " warning %q", p.warning)
+		}
+		fmt.Fprintf(&b, ": %q", p.text)
 		for _, im := range p.images {
 			fmt.Fprintf(&b, " image %s", im)
 		}

@@ -24,7 +24,8 @@ type a11yPage struct {
 
 // TestAccessibility visits every page of hams social, with content in it
 // (an Arabic and an English person who follow each other, posts with an
-// image, a hashtag, a reply, a like, notes and a private message), in
+// image, a hashtag, a content warning, a reply, a like, notes and a private
+// message; the edit and delete-confirmation pages too), in
 // Arabic and in English, at 1280 and 390 px wide, in headless Chromium,
 // and checks on each: no serious or critical violation of axe-core's WCAG
 // 2.2 A/AA rules and best practices; the page no wider than the screen;
@@ -42,6 +43,7 @@ func TestAccessibility(t *testing.T) {
 	keyB, _ := feedKey(uriB)
 	a.mustPost("/post", map[string]string{"text": "مرحبًا من همس! أول منشور لي هنا #تجربة https://example.org/"},
 		file{"images", "photo.png", pngImage(0xd9, 0x6c, 0x1e)})
+	a.mustPost("/post", map[string]string{"text": "تفاصيل الحادث كما رأيتها", "warning": "عنف"})
 	a.mustPost("/follow", map[string]string{"uri": uriB})
 	a.waitPublished(10 * time.Second)
 	b.mustPost("/post", map[string]string{"text": "Hello from Bob, a longer post in English to wrap on a phone screen #test"})
@@ -65,6 +67,8 @@ func TestAccessibility(t *testing.T) {
 		{"feed", "/feed?k=" + url.QueryEscape(keyB), "main"},
 		{"search", "/search?q=" + url.QueryEscape("#تجربة"), "main"},
 		{"search-empty", "/search", "main"},
+		{"edit", "/edit?n=" + a.postNumbers()[0], "main form"},
+		{"delete", "/delete?n=" + a.postNumbers()[0], "main form"},
 	}
 	var table []string
 	for _, lang := range []string{"ar", "en-US"} {

@@ -42,18 +42,18 @@ func cleanText(s string, max int, multiline bool, field string) (string, error) 
 	s = strings.TrimRightFunc(s, unicode.IsSpace)
 	s = strings.TrimLeft(s, "\n")
 	if !utf8.ValidString(s) {
-		return "", uerr("err.encoding", field)
+		return "", uerr("err.encoding", "field."+field)
 	}
 	for _, r := range s {
 		if (r == '\n' || r == '\t') && multiline {
 			continue
 		}
 		if unicode.IsControl(r) {
-			return "", uerr("err.control", field)
+			return "", uerr("err.control", "field."+field)
 		}
 	}
 	if n := utf8.RuneCountInString(s); n > max {
-		return "", uerr("err.too_long", field, n, max)
+		return "", uerr("err.too_long", "field."+field, n, max)
 	}
 	return s, nil
 }
@@ -205,16 +205,20 @@ func (a *App) UpdateProfile(ctx context.Context, name, bio string, avatar []byte
 	return a.ownChangedLocked()
 }
 
-// AddPost writes a post (a reply when replyTo is set) with up to
-// feed.MaxImages images, alt[i] describing image i for screen readers
-// (missing or empty: no description), and returns its number.
-func (a *App) AddPost(ctx context.Context, text string, images [][]byte, alt []string, replyTo *Ref) (int64, error) {
+// AddPost writes a post (a reply when replyTo is set) behind an optional
+// content warning with up to feed.MaxImages images, alt[i] describing
+// image i for screen readers (missing or empty: no description), and
+// returns its number.
+func (a *App) AddPost(ctx context.Context, text, warning string, images [][]byte, alt []string, replyTo *Ref) (int64, error) {
 	text, err := cleanText(text, feed.MaxTextRunes, true, "text")
 	if err != nil {
 		return 0, err
 	}
 	if text == "" {
 		return 0, uerr("err.text_empty")
+	}
+	if warning, err = cleanWarning(warning); err != nil {
+		return 0, err
 	}
 	if len(images) > feed.MaxImages {
 		return 0, uerr("err.images", feed.MaxImages)
@@ -256,7 +260,7 @@ func (a *App) AddPost(ctx context.Context, text string, images [][]byte, alt []s
 	}
 	n := a.takeNumberLocked()
 	a.own.Posts = slices.Insert(a.own.Posts, 0, post{
-		N: n, Time: a.now(), Text: text, Images: uris, Alt: alts, ReplyTo: replyTo, Edition: -1,
+		N: n, Time: a.now(), Text: text, Warning: warning, Images: uris, Alt: alts, ReplyTo: replyTo, Edition: -1,
 		Mentions: a.mentionsLocked(text),
 	})
 	err = a.ownChangedLocked()
@@ -273,25 +277,6 @@ func (a *App) AddPost(ctx context.Context, text string, images [][]byte, alt []s
 
 // now is the clock, in the feed format's precision.
 func (a *App) now() time.Time { return a.cfg.Now().UTC().Truncate(time.Second) }
-
-// DeletePost deletes one of the person's posts: later editions omit it.
-func (a *App) DeletePost(n int64) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.id == nil {
-		return errNoIdentity
-	}
-	i := slices.IndexFunc(a.own.Posts, func(p post) bool { return p.N == n })
-	if i < 0 {
-		return uerr("err.no_post")
-	}
-	a.own.Posts = slices.Delete(a.own.Posts, i, i+1)
-	if len(a.own.Deleted) < feed.MaxDeleted {
-		j, _ := slices.BinarySearch(a.own.Deleted, n)
-		a.own.Deleted = slices.Insert(a.own.Deleted, j, n)
-	}
-	return a.ownChangedLocked()
-}
 
 // Like likes a post (or takes the like back when on is false).
 func (a *App) Like(r Ref, on bool) error {
@@ -456,6 +441,12 @@ func (a *App) ImportIdentity(b []byte) error {
 		}
 	}
 	sortPosts(own.Posts)
+	for _, u := range own.Undo { // deletions waiting to be undone there are done here
+		if j, found := slices.BinarySearch(own.Deleted, u.Post.N); !found && u.Post.N > 0 && len(own.Deleted) < feed.MaxDeleted {
+			own.Deleted = slices.Insert(own.Deleted, j, u.Post.N)
+		}
+	}
+	own.Undo = nil
 	own.Device = newDevice(own.Device) // this machine is another device than the one that exported
 	a.mu.Lock()
 	a.catchUp = true // the feed may have editions published elsewhere since the export

@@ -188,7 +188,7 @@ func TestLanguage(t *testing.T) {
 // like; a deleted post goes away at B.
 func TestFollowReplyLike(t *testing.T) {
 	nodes := startNodes(t, 3)
-	a := startApp(t, nodes[0].FCPAddr(), nil)
+	a := startApp(t, nodes[0].FCPAddr(), func(c *Config) { c.UndoDelete = -1 }) // a deletion is published at once
 	b := startApp(t, nodes[2].FCPAddr(), nil)
 	uriA := a.createIdentity("أليس Alice")
 	uriB := b.createIdentity("Bob")

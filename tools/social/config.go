@@ -33,6 +33,9 @@ const (
 	// passive request, so a note inserted meanwhile is offered to the node
 	// and found at the next look.
 	DefaultInboxPoll = 10 * time.Second
+	// DefaultUndoDelete is how long a deleted post can be brought back:
+	// its deletion is published only after this.
+	DefaultUndoDelete = 2 * time.Minute
 )
 
 // Config configures an App. The zero value of every field takes the default
@@ -65,6 +68,10 @@ type Config struct {
 	// of a note written to them (inbox_work). Default
 	// feed.DefaultInboxWork (20); 16 to 32.
 	InboxWork int
+	// UndoDelete is how long after a deletion the person can undo it;
+	// the deletion is published once it has passed (time by Now).
+	// Default DefaultUndoDelete; negative: none (published at once).
+	UndoDelete time.Duration
 	// Now is the clock of post and like times. Default time.Now.
 	Now func() time.Time
 	// Logger receives the front-end's log lines. Default slog.Default().
@@ -95,6 +102,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.InboxWork == 0 {
 		c.InboxWork = feed.DefaultInboxWork
+	}
+	if c.UndoDelete == 0 {
+		c.UndoDelete = DefaultUndoDelete
 	}
 	if c.Now == nil {
 		c.Now = time.Now

@@ -99,7 +99,9 @@ func (a *App) baseLocked() {
 // mergeOwnLocked takes in doc, a newer edition of the person's own feed
 // that another device (or this identity's earlier life on another
 // machine) published: posts by number (the published version wins over
-// an older local one, a local one not yet published is kept), deleted
+// an older local one, a local one not yet published is kept, and of two
+// edits the later one), a post deleted here within its time to undo
+// stays deleted unless theirs deleted it too, deleted
 // numbers as a union, follows and likes by a three-way merge against the
 // base, the profile theirs unless changed here since the base. a.mu must be
 // held.
@@ -122,14 +124,24 @@ func (a *App) mergeOwnLocked(doc *feed.Doc) {
 	for i, p := range o.Posts {
 		byN[p.N] = i
 	}
+	o.Undo = slices.DeleteFunc(o.Undo, func(u undoDelete) bool { return deleted[u.Post.N] })
+	undo := map[int64]bool{}
+	for _, u := range o.Undo {
+		undo[u.Post.N] = true
+	}
 	for _, p := range copyPosts(doc) {
 		if i, ok := byN[p.N]; ok {
-			if o.Posts[i].Edition >= 0 { // published here before: theirs is newer
+			// Published here before: theirs is newer, unless it was
+			// edited here after their version.
+			if ours := o.Posts[i]; ours.Edition >= 0 && !newerEdit(ours, p) {
+				p.Edition = min(ours.Edition, p.Edition) // the edition it first appeared in
 				o.Posts[i] = p
 			}
 			continue
 		}
-		o.Posts = append(o.Posts, p)
+		if !undo[p.N] {
+			o.Posts = append(o.Posts, p)
+		}
 	}
 	o.Posts = slices.DeleteFunc(o.Posts, func(p post) bool { return deleted[p.N] })
 	sortPosts(o.Posts)

@@ -60,7 +60,7 @@ func (a *App) notesPage(w http.ResponseWriter, r *http.Request) {
 			v.Link = "/feed?k=" + url.QueryEscape(n.From) + "#" + anchor(Ref{n.From, n.N})
 			if f := a.feeds[n.From]; f != nil {
 				if i := slices.IndexFunc(f.Posts, func(q post) bool { return q.N == n.N }); i >= 0 {
-					v.Excerpt = excerpt(f.Posts[i].Text, 200)
+					v.Excerpt = postExcerpt(p.L, &f.Posts[i], 200)
 				}
 			}
 		case inbox.TypeLike:

@@ -29,7 +29,7 @@ var pages = func() map[string]*template.Template {
 	funcs := template.FuncMap{"tr": tr, "trIso": trIso}
 	base := template.Must(template.New("base").Funcs(funcs).ParseFS(assets.Templates, "templates/base.html"))
 	out := map[string]*template.Template{}
-	for _, p := range []string{"home", "people", "profile", "feed", "notes", "messages", "search"} {
+	for _, p := range []string{"home", "people", "profile", "feed", "notes", "messages", "search", "edit"} {
 		out[p] = template.Must(template.Must(base.Clone()).ParseFS(assets.Templates, "templates/"+p+".html"))
 	}
 	return out
@@ -49,7 +49,11 @@ func (a *App) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /identity/export", a.exportIdentity)
 	mux.HandleFunc("POST /profile", a.saveProfile)
 	mux.HandleFunc("POST /post", a.addPost)
+	mux.HandleFunc("GET /delete", a.deletePage)
 	mux.HandleFunc("POST /delete", a.deletePost)
+	mux.HandleFunc("POST /undo", a.undoDeletePost)
+	mux.HandleFunc("GET /edit", a.editPage)
+	mux.HandleFunc("POST /edit", a.editPost)
 	mux.HandleFunc("POST /like", a.like)
 	mux.HandleFunc("POST /follow", a.follow)
 	mux.HandleFunc("POST /unfollow", a.unfollow)
@@ -114,6 +118,10 @@ type page struct {
 	Searched     bool
 	Found        []*personView
 	Total, Shown int
+	// Edit: the page that confirms a deletion or edits a post; Undo: the
+	// deletions the status line offers to undo (posts.go).
+	Edit *editView
+	Undo []undoView
 }
 
 type statusView struct {
@@ -128,6 +136,7 @@ type statusView struct {
 // lost.
 type formView struct {
 	Name, Bio, Text, URI, Alt string
+	Warning                   string
 	ReplyTo                   *postView
 }
 
@@ -167,6 +176,10 @@ type postView struct {
 	CanAct            bool
 	Excerpt           string
 	Replies           []*postView
+	// Warning is the content warning the post hides behind (WarningLang
+	// its language); EditedISO and EditedTitle when it was edited.
+	Warning, WarningLang   string
+	EditedISO, EditedTitle string
 }
 
 type imageView struct{ URI, Alt string }
@@ -195,6 +208,7 @@ func (a *App) newPageLocked(r *http.Request, nav, title string) *page {
 	if a.id != nil {
 		p.Me = a.personLocked(p, a.me)
 		p.Unread, p.Pending = a.unreadLocked()
+		p.Undo = a.undoViewsLocked()
 	}
 	return p
 }
@@ -249,6 +263,7 @@ func (a *App) postViewLocked(p *page, tl *timeline, it *item, people map[string]
 		Text: a.linkMentionsLocked(linkify(it.Post.Text), it.Post.Mentions), Lang: textLang(it.Post.Text), Likes: it.Likes, LikedByMe: it.LikedByMe, Mine: it.Author.Mine, Pending: it.Pending,
 		CanAct: a.id != nil,
 	}
+	postExtras(p.L, v, it.Post)
 	name := auth.Name
 	if name == "" {
 		name = auth.Short
@@ -331,22 +346,13 @@ func (a *App) renderHome(w http.ResponseWriter, r *http.Request, form formView, 
 			if nn, err := strconv.ParseInt(n, 10, 64); err == nil {
 				if it := tl.ByRef[Ref{k, nn}]; it != nil {
 					p.Form.ReplyTo = a.postViewLocked(p, tl, &item{Ref: it.Ref, Author: it.Author, Post: it.Post}, people, 0)
-					p.Form.ReplyTo.Excerpt = excerpt(it.Post.Text, 200)
+					p.Form.ReplyTo.Excerpt = postExcerpt(p.L, it.Post, 200)
 				}
 			}
 		}
 	}
 	a.mu.Unlock()
 	a.render(w, "home", p, code)
-}
-
-// excerpt cuts text to at most n code points.
-func excerpt(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n]) + "…"
 }
 
 // people lists the people followed and suggested.
@@ -696,7 +702,7 @@ func (a *App) saveProfile(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *App) addPost(w http.ResponseWriter, r *http.Request) {
-	form := formView{Text: r.FormValue("text"), Alt: r.FormValue("alt")}
+	form := formView{Text: r.FormValue("text"), Alt: r.FormValue("alt"), Warning: r.FormValue("warning")}
 	var replyTo *Ref
 	if k := r.FormValue("reply_feed"); k != "" {
 		n, err := strconv.ParseInt(r.FormValue("reply_n"), 10, 64)
@@ -710,7 +716,7 @@ func (a *App) addPost(w http.ResponseWriter, r *http.Request) {
 		if s := strings.TrimSpace(r.FormValue("alt")); s != "" {
 			alt = strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
 		}
-		_, err = a.AddPost(r.Context(), form.Text, imgs, alt, replyTo)
+		_, err = a.AddPost(r.Context(), form.Text, form.Warning, imgs, alt, replyTo)
 	}
 	if err != nil {
 		if replyTo != nil {
@@ -718,7 +724,7 @@ func (a *App) addPost(w http.ResponseWriter, r *http.Request) {
 			if it := a.timelineLocked().ByRef[*replyTo]; it != nil {
 				p := &page{L: langOf(r), CSRF: formToken(r), Path: "/"}
 				form.ReplyTo = a.postViewLocked(p, a.tl, &item{Ref: it.Ref, Author: it.Author, Post: it.Post}, map[string]*personView{}, 0)
-				form.ReplyTo.Excerpt = excerpt(it.Post.Text, 200)
+				form.ReplyTo.Excerpt = postExcerpt(p.L, it.Post, 200)
 			}
 			a.mu.Unlock()
 		}
@@ -751,16 +757,6 @@ func postRef(r *http.Request) (Ref, error) {
 		return Ref{}, uerr("err.no_post")
 	}
 	return Ref{k, n}, nil
-}
-
-func (a *App) deletePost(w http.ResponseWriter, r *http.Request) {
-	n, err := strconv.ParseInt(r.FormValue("n"), 10, 64)
-	if err == nil {
-		err = a.DeletePost(n)
-	} else {
-		err = uerr("err.no_post")
-	}
-	a.done(w, r, err, "/", formView{})
 }
 
 func (a *App) like(w http.ResponseWriter, r *http.Request) {

@@ -42,6 +42,10 @@ type post struct {
 	ReplyTo *Ref     `json:"reply_to,omitempty"`
 	// Mentions are the keys of the feeds the post mentions (@name).
 	Mentions []string `json:"mentions,omitempty"`
+	// Edited is when the post was last edited (zero: never); Warning its
+	// content warning ("" none). See posts.go.
+	Edited  time.Time `json:"edited,omitzero"`
+	Warning string    `json:"warning,omitempty"`
 	// Edition is the edition the post first appeared in (own posts: -1
 	// until published).
 	Edition int64 `json:"edition"`
@@ -101,6 +105,9 @@ type ownState struct {
 	Blocks     []string `json:"blocks,omitempty"`
 	BaseBlocks []string `json:"base_blocks,omitempty"`
 	Mutes      []string `json:"mutes,omitempty"`
+	// Undo are the posts deleted here whose deletion can still be undone
+	// and is not published yet (posts.go).
+	Undo []undoDelete `json:"undo,omitempty"`
 }
 
 // feedCopy is the local copy of another person's feed, merged from the

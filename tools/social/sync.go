@@ -37,9 +37,15 @@ const maxCollisions = 5
 func (a *App) publisher() {
 	defer a.wg.Done()
 	for {
+		var due <-chan time.Time // a deletion that can no longer be undone (posts.go)
+		if wait, ok := a.settleDeletes(); ok {
+			due = time.After(wait)
+		}
 		select {
 		case <-a.ctx.Done():
 			return
+		case <-due:
+			continue
 		case <-a.publish:
 		}
 		for collisions := 0; ; {
@@ -71,9 +77,11 @@ func (a *App) docLocked(ed int64) (*feed.Doc, error) {
 	if a.box != nil { // where notes to the person go (docs/social-inbox.md)
 		d.Profile.Box, d.Profile.InboxWork = inbox.EncodeBox(a.box.Public), a.cfg.InboxWork
 	}
-	win := o.Posts[:min(len(o.Posts), feed.MaxPosts)]
+	all := a.postsToPublishLocked() // with those whose deletion can be undone still (posts.go)
+	win := all[:min(len(all), feed.MaxPosts)]
 	for _, p := range win {
-		fp := feed.Post{N: p.N, Time: p.Time, Text: p.Text, Images: slices.Clone(p.Images), Alt: slices.Clone(p.Alt)}
+		fp := feed.Post{N: p.N, Time: p.Time, Text: p.Text, Images: slices.Clone(p.Images), Alt: slices.Clone(p.Alt),
+			Edited: p.Edited, Warning: p.Warning}
 		for _, k := range p.Mentions {
 			fp.Mentions = append(fp.Mentions, a.hintLocked(k))
 		}
@@ -85,8 +93,8 @@ func (a *App) docLocked(ed int64) (*feed.Doc, error) {
 	// Older: an edition that lists the newest post left out. The edition a
 	// post first appeared in lists it (a new post is always among the
 	// newest), so that edition does (docs/social.md).
-	if len(o.Posts) > len(win) {
-		if e := o.Posts[len(win)].Edition; e >= 0 && e < ed {
+	if len(all) > len(win) {
+		if e := all[len(win)].Edition; e >= 0 && e < ed {
 			d.Older = &e
 		}
 	}
@@ -205,6 +213,11 @@ func (a *App) publishOnce() error {
 		a.mu.Unlock()
 	}
 	a.mu.Lock()
+	if a.id != nil {
+		if err := a.settleDeletesLocked(); err != nil {
+			a.cfg.Logger.Warn("social: saving your feed", "err", err)
+		}
+	}
 	if a.id == nil || !a.own.Pending {
 		a.mu.Unlock()
 		return nil
@@ -254,6 +267,11 @@ func (a *App) publishOnce() error {
 	}
 	for i := range a.own.Posts {
 		if p := &a.own.Posts[i]; p.Edition < 0 && listed[p.N] {
+			p.Edition = ed
+		}
+	}
+	for i := range a.own.Undo {
+		if p := &a.own.Undo[i].Post; p.Edition < 0 && listed[p.N] {
 			p.Edition = ed
 		}
 	}
@@ -409,7 +427,8 @@ func (a *App) fetchNewest(ctx context.Context, fc *fcpclient.Client, k string, e
 func copyPosts(d *feed.Doc) []post {
 	ps := make([]post, 0, len(d.Posts))
 	for _, p := range d.Posts {
-		cp := post{N: p.N, Time: p.Time, Text: p.Text, Images: p.Images, Alt: p.Alt, Edition: d.Edition}
+		cp := post{N: p.N, Time: p.Time, Text: p.Text, Images: p.Images, Alt: p.Alt, Edition: d.Edition,
+			Edited: p.Edited, Warning: p.Warning}
 		for _, m := range p.Mentions {
 			if k, err := feedKey(m); err == nil {
 				cp.Mentions = append(cp.Mentions, k)
@@ -498,9 +517,9 @@ func (a *App) mergeOlder(k string, d *feed.Doc, haveMax int64) bool {
 	if f == nil {
 		return true
 	}
-	have := map[int64]bool{}
-	for _, p := range f.Posts {
-		have[p.N] = true
+	have := map[int64]int{}
+	for i, p := range f.Posts {
+		have[p.N] = i
 	}
 	deleted := map[int64]bool{}
 	for _, n := range f.Deleted {
@@ -511,9 +530,19 @@ func (a *App) mergeOlder(k string, d *feed.Doc, haveMax int64) bool {
 		if p.N <= haveMax {
 			reached = true
 		}
-		if !have[p.N] && !deleted[p.N] {
-			f.Posts = append(f.Posts, p)
+		if deleted[p.N] {
+			continue
 		}
+		if i, ok := have[p.N]; ok {
+			// The copy from the newest edition that lists the post wins
+			// (docs/social.md §6.5): an older edition fetched later never
+			// undoes an edit, and one newer than the copy brings it.
+			if f.Posts[i].Edition < d.Edition {
+				f.Posts[i] = p
+			}
+			continue
+		}
+		f.Posts = append(f.Posts, p)
 	}
 	sortPosts(f.Posts)
 	if f.Oldest < 0 || d.Edition < f.Oldest {

@@ -1,7 +1,7 @@
 // Command socialvectors writes the test vectors of the hams-social feed
 // format (docs/social.md) to docs/vectors/social/: one JSON file per case,
 // documents that parse (with what they parse to and their canonical form)
-// and, for every MUST-reject rule S1…S32, documents that break it and
+// and, for every MUST-reject rule S1…S34, documents that break it and
 // nothing else. The vectors of version 1.1 are named parse-v11-…,
 // parse-v10-… and reject-S27… (and reject-S8…–S20… for the 1.1 fields). The output is deterministic: keys come from fixed seeds.
 // tools/social/feed's vector test loads every file; this command's test
@@ -434,7 +434,8 @@ func vectors() []Vector {
 	rej("S26", "negative", "older -1", 12, withTop(`"older":-1`))
 	rej("S26", "edition-zero", "edition 0 with older 0", 0, mut(minDoc, `}}`, `},"older":0}`))
 	vs = append(vs, vectors11(r, layla, omar, sam, others, baseDoc, post3)...)
-	return append(vs, vectorsAlt(baseDoc, post3)...)
+	vs = append(vs, vectorsAlt(baseDoc, post3)...)
+	return append(vs, vectorsEdit(baseDoc, post3)...)
 }
 
 // vectors11 returns the vectors of version 1.1 (docs/social.md §10,

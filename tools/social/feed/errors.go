@@ -6,7 +6,7 @@ import (
 )
 
 // Error is the error type of Decode, Validate, Encode and FeedKey. Rule is
-// the MUST-reject rule of docs/social.md the input breaks ("S1" … "S32").
+// the MUST-reject rule of docs/social.md the input breaks ("S1" … "S34").
 // Use errors.As to get it, or RuleOf.
 type Error struct {
 	// Rule is the rule broken, such as "S17".

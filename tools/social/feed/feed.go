@@ -3,13 +3,13 @@
 // name is "hams-social", holding a person's profile, their newest posts,
 // likes, follows and deleted post numbers, and since version 1.1 their
 // blocks, the device that wrote the edition, the key and proof of work of
-// their inbox (docs/social-inbox.md), and the feeds a post mentions and the
-// alt text of its images.
+// their inbox (docs/social-inbox.md), and the feeds a post mentions, the
+// alt text of its images, when it was edited and its content warning.
 //
 // Decode checks a fetched document against every MUST-reject rule of the
 // spec and returns a *Doc; Encode writes a *Doc in the canonical form, so
 // that Decode followed by Encode gives back a canonical document byte for
-// byte. Errors are *Error values naming the rule broken ("S1" … "S32").
+// byte. Errors are *Error values naming the rule broken ("S1" … "S34").
 //
 // Encode writes version 1.0 unless the document sets a field of 1.1, so
 // that a 1.0 document stays what it was. Decode reads the fields of 1.1
@@ -121,6 +121,15 @@ type Post struct {
 	// Mentions (1.1) are canonical USK request URIs of the feeds the post
 	// mentions, at most MaxMentions, no feed twice; each edition is a hint.
 	Mentions []string
+	// Edited (1.1) is when the post was last edited (as Doc.Time, not
+	// before Time), or the zero time for a post never edited. An edited
+	// post keeps its N; a reader shows the newest edition's version.
+	Edited time.Time
+	// Warning (1.1) is the post's content warning: a short text a reader
+	// shows in place of the post (its text and images) until the person
+	// opens it. 1 to MaxWarningRunes code points, no control characters
+	// (one line); "" is none.
+	Warning string
 }
 
 // PostRef names a post: post N of a feed. It is what reply_to and a like
@@ -374,6 +383,16 @@ func (r *reader) optString(obj fields, key, path string) (string, error) {
 	return r.string(v, join(path, key))
 }
 
+// optStringOK is optString that also reports whether the member is there.
+func (r *reader) optStringOK(obj fields, key, path string) (string, bool, error) {
+	v, ok, err := r.opt(obj, key, path)
+	if err != nil || !ok {
+		return "", false, err
+	}
+	s, err := r.string(v, join(path, key))
+	return s, err == nil, err
+}
+
 func (r *reader) reqInt(obj fields, key, path string) (int64, error) {
 	v, err := r.req(obj, key, path)
 	if err != nil {
@@ -487,6 +506,22 @@ func (r *reader) posts(top fields, doc *Doc) error {
 		}
 		if p.Time, err = r.reqTime(obj, "time", path); err != nil {
 			return err
+		}
+		if r.v11 {
+			if s, ok, err := r.optStringOK(obj, "edited", path); err != nil {
+				return err
+			} else if ok {
+				if p.Edited, err = parseTime(s, join(path, "edited")); err != nil {
+					return err
+				}
+			}
+			if p.Warning, err = r.optString(obj, "warning", path); err != nil {
+				return err
+			}
+			if _, ok := obj["warning"]; ok && p.Warning == "" {
+				// Post holds no warning as "", but "" is no warning text.
+				return errorf("S34", path+".warning", "is empty (leave it out when there is no warning)")
+			}
 		}
 		if p.Text, err = r.reqString(obj, "text", path); err != nil {
 			return err
@@ -675,7 +710,7 @@ func (d *Doc) uses11() bool {
 		return true
 	}
 	for _, p := range d.Posts {
-		if len(p.Mentions) > 0 || len(p.Alt) > 0 {
+		if len(p.Mentions) > 0 || len(p.Alt) > 0 || !p.Edited.IsZero() || p.Warning != "" {
 			return true
 		}
 	}
@@ -685,7 +720,7 @@ func (d *Doc) uses11() bool {
 // Validate checks d against the rules of docs/social.md that apply to a
 // document's content: version (S6, S7), edition ≥ 0 (S11), times (S12),
 // device (S29), profile (S13–S15, S27, S28), posts (S15–S18, S21, S25,
-// S31, S32), URIs (S19, S20), likes (S22), follows (S23), blocks (S30),
+// S31–S34), URIs (S19, S20), likes (S22), follows (S23), blocks (S30),
 // deleted (S24) and older (S26). It does not know the edition d was fetched
 // from (Decode checks that) nor its encoded size (Encode checks that).
 // Strings that are not valid UTF-8 break S2. A zero Device or InboxWork is
@@ -734,6 +769,17 @@ func (d *Doc) Validate() error {
 			return errorf("S16", path+".n", "is %d, not below %d before it: posts are listed newest first, each number once", p.N, d.Posts[i-1].N)
 		}
 		if err := checkTime(p.Time, path+".time"); err != nil {
+			return err
+		}
+		if !p.Edited.IsZero() {
+			if err := checkTime(p.Edited, path+".edited"); err != nil {
+				return err
+			}
+			if p.Edited.Before(p.Time) {
+				return errorf("S33", path+".edited", "%s is before the post's time %s", p.Edited.UTC().Format(TimeLayout), p.Time.UTC().Format(TimeLayout))
+			}
+		}
+		if err := checkWarning(p.Warning, path+".warning"); err != nil {
 			return err
 		}
 		if err := checkText(p.Text, path+".text", "S17", 1, MaxTextRunes); err != nil {
@@ -887,6 +933,29 @@ func checkAlt(p Post, path string) error {
 		if n > MaxAltRunes {
 			return errorf("S32", ap, "is %d code points, more than %d", n, MaxAltRunes)
 		}
+	}
+	return nil
+}
+
+// checkWarning checks a post's content warning (S34): "" (none), or 1 to
+// MaxWarningRunes code points without control characters (valid UTF-8,
+// else S2).
+func checkWarning(s, path string) error {
+	if s == "" {
+		return nil
+	}
+	if !utf8.ValidString(s) {
+		return errorf("S2", path, "is not valid UTF-8")
+	}
+	n := 0
+	for _, r := range s {
+		if isControl(r) {
+			return errorf("S34", path, "holds control character %U (a warning is one line)", r)
+		}
+		n++
+	}
+	if n > MaxWarningRunes {
+		return errorf("S34", path, "is %d code points, more than %d", n, MaxWarningRunes)
 	}
 	return nil
 }
@@ -1100,6 +1169,14 @@ func (d *Doc) Encode() ([]byte, error) {
 			b = strconv.AppendInt(b, p.N, 10)
 			b = append(b, `,"time":`...)
 			b = appendTime(b, p.Time)
+			if !p.Edited.IsZero() {
+				b = append(b, `,"edited":`...)
+				b = appendTime(b, p.Edited)
+			}
+			if p.Warning != "" {
+				b = append(b, `,"warning":`...)
+				b = appendString(b, p.Warning)
+			}
 			b = append(b, `,"text":`...)
 			b = appendString(b, p.Text)
 			if len(p.Images) > 0 {
@@ -1232,7 +1309,14 @@ func (d *Doc) String() string {
 		fmt.Fprintf(&b, "inbox_work %d\n", d.Profile.InboxWork)
 	}
 	for _, p := range d.Posts {
-		fmt.Fprintf(&b, "post %d at %s: %q", p.N, p.Time.UTC().Format(TimeLayout), p.Text)
+		fmt.Fprintf(&b, "post %d at %s", p.N, p.Time.UTC().Format(TimeLayout))
+		if !p.Edited.IsZero() {
+			fmt.Fprintf(&b, " edited %s", p.Edited.UTC().Format(TimeLayout))
+		}
+		if p.Warning != "" {
+			fmt.Fprintf(&b, " warning %q", p.Warning)
+		}
+		fmt.Fprintf(&b, ": %q", p.Text)
 		for _, im := range p.Images {
 			fmt.Fprintf(&b, " image %s", im)
 		}

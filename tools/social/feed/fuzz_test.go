@@ -32,6 +32,9 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`{"format":"hams-social","version":"1.1","edition":1,"time":"2026-12-05T10:00:00Z","device":4095,`+
 		`"profile":{"name":"x","box":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA","inbox_work":16},`+
 		`"posts":[{"n":1,"time":"2026-12-05T10:00:00Z","text":"@y","mentions":["USK@x/hams-social/0"]}],"blocks":[{"feed":""}]}`), int64(1))
+	f.Add([]byte(`{"format":"hams-social","version":"1.1","edition":2,"time":"2026-12-05T10:00:00Z","profile":{"name":"x"},`+
+		`"posts":[{"n":2,"time":"2026-12-05T09:00:00Z","edited":"2026-12-05T09:30:00Z","warning":"حرق","text":"y"},`+
+		`{"n":1,"time":"2026-12-05T08:00:00Z","edited":"2026-12-05T07:59:59Z","warning":"","text":"z"}]}`), int64(2))
 	f.Fuzz(func(t *testing.T, b []byte, edition int64) {
 		d, err := Decode(b, edition)
 		if err != nil {
@@ -65,6 +68,12 @@ func FuzzDecode(f *testing.F) {
 			}
 			if as, _ := post["alt"].([]any); reads11(d.Version) && len(as) != len(p.Alt) {
 				t.Fatalf("post %d has %d alt texts, encoding/json reads %d", i, len(p.Alt), len(as))
+			}
+			if w, _ := post["warning"].(string); reads11(d.Version) && w != p.Warning {
+				t.Fatalf("post %d warning %q, encoding/json reads %q", i, p.Warning, w)
+			}
+			if !p.Edited.IsZero() && p.Edited.Before(p.Time) {
+				t.Fatalf("post %d edited %v before its time %v", i, p.Edited, p.Time)
 			}
 			for j, a := range p.Alt {
 				if ja := post["alt"].([]any)[j]; ja != a {

@@ -18,7 +18,8 @@ const (
 	Version = "1.0"
 	// Version11 is the version Encode writes when Doc.Version is empty or
 	// "1.0" and the document sets a field of 1.1 (Doc.Device, Doc.Blocks,
-	// Profile.Box, Profile.InboxWork, Post.Mentions, Post.Alt).
+	// Profile.Box, Profile.InboxWork, Post.Mentions, Post.Alt,
+	// Post.Edited, Post.Warning).
 	Version11 = "1.1"
 	// TimeLayout is the one accepted form of a time (time.Parse layout):
 	// RFC 3339 in UTC, whole seconds, a literal "Z".
@@ -59,6 +60,9 @@ const (
 	MaxMentions = 10
 	// MaxAltRunes is the longest alt text of one image (Post.Alt).
 	MaxAltRunes = 1000
+	// MaxWarningRunes is the longest content warning of a post
+	// (Post.Warning).
+	MaxWarningRunes = 100
 	// BoxLen is the length of Profile.Box: 32 bytes in unpadded base64url.
 	BoxLen = 43
 	// MinInboxWork and MaxInboxWork bound Profile.InboxWork, in bits.

@@ -55,7 +55,15 @@
             var say = document.getElementById("announce");
             if (added && say) say.textContent = body.getAttribute("data-new-posts").replace("%d", added);
           }
+          // Content warnings the person opened stay open.
+          var opened = [];
+          old.querySelectorAll("article > details[open]").forEach(function (d) { opened.push(d.parentNode.id); });
           old.innerHTML = fresh.innerHTML;
+          opened.forEach(function (pid) {
+            var d = pid && document.getElementById(pid);
+            d = d && d.querySelector(":scope > details");
+            if (d) d.open = true;
+          });
         });
       })
       .catch(function () {})
