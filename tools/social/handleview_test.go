@@ -125,4 +125,16 @@ func TestHandlesAndInvites(t *testing.T) {
 		t.Error("the post shows an address where a name is known")
 	}
 	_ = uriB
+
+	// Someone followed whose feed has not come yet: their card shows the
+	// short address, left to right, not a blank or the whole key.
+	b.mustPost("/follow", map[string]string{"uri": unknown})
+	b.lang = "ar"
+	_, body = b.get("/people")
+	if want := `dir="auto"><bdi dir="ltr">` + shortKey(kU) + `</bdi></a>`; !strings.Contains(body, want) {
+		t.Errorf("a card without a name lacks %s", want)
+	}
+	if !strings.Contains(body, "تابِع شخصًا بعنوانه أو برابط دعوته") || strings.Contains(body, "(USK@…)") {
+		t.Error("the Arabic follow label is not the new one")
+	}
 }
