@@ -93,6 +93,9 @@ func TestHandlesAndInvites(t *testing.T) {
 	// Pasting the whole invite link in the follow box follows.
 	b.mustPost("/follow", map[string]string{"uri": link})
 	b.waitFor("/feed?k="+url.QueryEscape(kA), "ليلى", 20*time.Second)
+	if _, body := b.get(path); !strings.Contains(body, "You follow this person already.") {
+		t.Error("the invite page does not say the person is followed already")
+	}
 
 	// B sees A's words on A's page, and finds A by them, typed in Arabic
 	// with other spellings and hyphens.

@@ -17,6 +17,7 @@ func init() {
 		"invite.more":    {"Invite with a QR code or a link", "ادعُ برمز QR أو برابط"},
 		"invite.opened":  {"An invite to follow", "دعوة للمتابعة"},
 		"invite.from":    {"This invite is to follow %s.", "هذه دعوة لمتابعة %s."},
+		"invite.already": {"You follow this person already.", "أنت تتابع هذا الشخص بالفعل."},
 		"invite.check":   {"Check the words with the person who gave you the invite, then press Follow below.", "تحقّق من الكلمات مع من أعطاك الدعوة، ثم اضغط «تابِع» أدناه."},
 	} {
 		if _, dup := catalog[k]; dup {
