@@ -129,6 +129,22 @@ func TestHandlesAndInvites(t *testing.T) {
 	}
 	_ = uriB
 
+	// A note whose sender's feed is held shows the name the signed feed
+	// gives, not the one the note claims; a note from a stranger without
+	// a name shows the short address.
+	b.app.mu.Lock()
+	b.app.notes.Notices = append(b.app.notes.Notices,
+		notice{Type: "like", From: kA, Name: "Impostor", N: 1, Time: time.Now()},
+		notice{Type: "follow", From: kU, Time: time.Now()})
+	b.app.mu.Unlock()
+	_, body = b.get("/notes")
+	if !strings.Contains(body, "<bdi>ليلى</bdi></a> liked your post.") || strings.Contains(body, "Impostor") {
+		t.Error("a note does not show the name from the sender's feed")
+	}
+	if !strings.Contains(body, "<bdi>"+shortKey(kU)+"</bdi></a> follows you.") {
+		t.Error("a note from someone without a name does not show the short address")
+	}
+
 	// Someone followed whose feed has not come yet: their card shows the
 	// short address, left to right, not a blank or the whole key.
 	b.mustPost("/follow", map[string]string{"uri": unknown})
