@@ -31,6 +31,7 @@ require (
 
 require (
 	github.com/cretz/bine v0.2.0
+	github.com/piglig/go-qr v1.1.0
 	golang.org/x/net v0.62.0
 )
 

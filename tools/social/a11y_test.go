@@ -67,6 +67,7 @@ func TestAccessibility(t *testing.T) {
 		{"feed", "/feed?k=" + url.QueryEscape(keyB), "main"},
 		{"search", "/search?q=" + url.QueryEscape("#تجربة"), "main"},
 		{"search-empty", "/search", "main"},
+		{"invite", "/people?follow=" + url.QueryEscape(uriB), "main"},
 		{"edit", "/edit?n=" + a.postNumbers()[0], "main form"},
 		{"delete", "/delete?n=" + a.postNumbers()[0], "main form"},
 	}

@@ -97,7 +97,7 @@ var catalog = map[string][2]string{
 	"timeline.live":  {"New posts appear here as they arrive.", "تظهر المنشورات الجديدة هنا حين تصل."},
 
 	"people.share":        {"Your address: share it so that people can follow you.", "عنوانك: شاركه ليتابعك الآخرون."},
-	"people.follow_label": {"Follow someone by their address (USK@…)", "تابِع شخصًا بعنوانه (USK@…)"},
+	"people.follow_label": {"Follow someone by their address or invite link", "تابِع شخصًا بعنوانه أو برابط دعوته"},
 	"people.follow":       {"Follow", "تابِع"},
 	"people.unfollow":     {"Unfollow", "ألغِ المتابعة"},
 	"people.message":      {"Message", "راسِل"},
@@ -145,7 +145,7 @@ var catalog = map[string][2]string{
 	"err.identity_exists": {"There is an identity here already.", "توجد هوية هنا بالفعل."},
 	"err.no_parent":       {"The post you reply to is not in your timeline.", "المنشور الذي تردّ عليه ليس في خطّك الزمني."},
 	"err.no_post":         {"There is no such post.", "لا يوجد منشور كهذا."},
-	"err.feed_uri":        {"That is not a hams social address (USK@…/hams-social/…).", "هذا ليس عنوانًا في همس (USK@…/hams-social/…)."},
+	"err.feed_uri":        {"That is not the address of a person on hams, nor an invite link.", "هذا ليس عنوانًا لشخص في همس، ولا رابط دعوة."},
 	"err.follow_self":     {"That is your own address.", "هذا عنوانك أنت."},
 	"err.follows":         {"You follow as many people as a feed can list (%d).", "تتابع أقصى عدد يتسع له الموجز (%d)."},
 	"err.import_file":     {"That is not an identity file exported by hams social.", "هذا ليس ملف هوية صدّرته همس."},

@@ -13,6 +13,10 @@ type segment struct {
 	Text     string
 	Href     string
 	External bool // a link off this page (the web); opened without referrer
+	// Feed is the feed key of a link to a person's page; Name their name
+	// when it is known here (nameLinksLocked), else Text is a short form
+	// of the address and Title the address as written.
+	Feed, Name, Title string
 }
 
 // linkRE finds web links and hams social feed addresses in text.
@@ -38,7 +42,10 @@ func linkify(text string) []segment {
 		}
 		link := text[s:e]
 		var seg segment
-		if strings.HasPrefix(link, "http") {
+		if k, ok := localFeedLink(link); ok { // an invite or a person's page here
+			k, _ = feedKey(k)
+			seg = segment{Text: link, Href: "/feed?k=" + url.QueryEscape(k), Feed: k}
+		} else if strings.HasPrefix(link, "http") {
 			u, err := url.Parse(link)
 			if err != nil || u.Host == "" {
 				continue
@@ -49,7 +56,7 @@ func linkify(text string) []segment {
 			if err != nil {
 				continue
 			}
-			seg = segment{Text: link, Href: "/feed?k=" + url.QueryEscape(k)}
+			seg = segment{Text: link, Href: "/feed?k=" + url.QueryEscape(k), Feed: k}
 		}
 		if s > last {
 			out = appendPlain(out, text[last:s])

@@ -51,6 +51,9 @@ func (a *App) notesPage(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		v := &noteView{From: n.From, Name: n.Name, What: tr(p.L, "note."+n.Type), Read: n.Read}
+		if f := a.feeds[n.From]; f != nil && f.Profile.Name != "" {
+			v.Name = f.Profile.Name // the name the person's signed feed gives, rather than the note's
+		}
 		if v.Name == "" {
 			v.Name = shortKey(n.From)
 		}

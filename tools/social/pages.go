@@ -26,7 +26,7 @@ const pageSize = 50
 
 // pages are the parsed templates, one set per page.
 var pages = func() map[string]*template.Template {
-	funcs := template.FuncMap{"tr": tr, "trIso": trIso}
+	funcs := template.FuncMap{"tr": tr, "trIso": trIso, "invite": inviteLink}
 	base := template.Must(template.New("base").Funcs(funcs).ParseFS(assets.Templates, "templates/base.html"))
 	out := map[string]*template.Template{}
 	for _, p := range []string{"home", "people", "profile", "feed", "notes", "messages", "search", "edit"} {
@@ -43,6 +43,7 @@ func (a *App) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /feed", a.feedPage)
 	mux.HandleFunc("GET /search", a.searchPage)
 	mux.HandleFunc("GET /img", a.img)
+	mux.HandleFunc("GET /invite.png", a.inviteImage)
 	mux.HandleFunc("GET /events", a.events)
 	mux.HandleFunc("POST /identity", a.createIdentity)
 	mux.HandleFunc("POST /identity/import", a.importIdentity)
@@ -101,6 +102,8 @@ type page struct {
 	// Blocked and Muted list the people the person hides.
 	Blocked, Muted []*personView
 	Person         *personView
+	// Invite: the person a followed invite link names (People page).
+	Invite *personView
 
 	// Notes and Requests: the notifications page. Unread and Pending
 	// count them for the menu.
@@ -153,6 +156,8 @@ type personView struct {
 	// Blocked, Muted: the person hides them (the card offers undoing it);
 	// CanHide: the card offers muting and blocking.
 	Blocked, Muted, CanHide bool
+	// Handle: the check words, on the person's page and the profile.
+	Handle *handleView
 }
 
 // Updates is how many times the person published their feed (its
@@ -207,6 +212,7 @@ func (a *App) newPageLocked(r *http.Request, nav, title string) *page {
 	}
 	if a.id != nil {
 		p.Me = a.personLocked(p, a.me)
+		p.Me.Handle = handleViewOf(l, a.me)
 		p.Unread, p.Pending = a.unreadLocked()
 		p.Undo = a.undoViewsLocked()
 	}
@@ -260,7 +266,7 @@ func (a *App) postViewLocked(p *page, tl *timeline, it *item, people map[string]
 	v := &postView{
 		L: p.L, CSRF: p.CSRF, Back: p.Path, Author: auth, N: it.Ref.N, Anchor: anchor(it.Ref),
 		TimeISO: it.Post.Time.UTC().Format(time.RFC3339), TimeText: it.Post.Time.Local().Format("2006-01-02 15:04"),
-		Text: a.linkMentionsLocked(linkify(it.Post.Text), it.Post.Mentions), Lang: textLang(it.Post.Text), Likes: it.Likes, LikedByMe: it.LikedByMe, Mine: it.Author.Mine, Pending: it.Pending,
+		Text: a.nameLinksLocked(a.linkMentionsLocked(linkify(it.Post.Text), it.Post.Mentions)), Lang: textLang(it.Post.Text), Likes: it.Likes, LikedByMe: it.LikedByMe, Mine: it.Author.Mine, Pending: it.Pending,
 		CanAct: a.id != nil,
 	}
 	postExtras(p.L, v, it.Post)
@@ -365,6 +371,9 @@ func (a *App) renderPeople(w http.ResponseWriter, r *http.Request, form formView
 	p := a.newPageLocked(r, "people", "nav.people")
 	p.Form, p.Error = form, errMsg
 	p.Path = "/people"
+	if f := r.URL.Query().Get("follow"); f != "" && r.Method == http.MethodGet {
+		p.Form.URI, p.Invite = f, a.inviteLocked(p, f)
+	}
 	followedBy := map[string][]string{}
 	for _, f := range a.feeds {
 		if !f.Followed {
@@ -442,6 +451,7 @@ func (a *App) feedPage(w http.ResponseWriter, r *http.Request) {
 	p.Live = true
 	if err == nil && (k == a.me || a.feeds[k] != nil) {
 		p.Person = a.personLocked(p, k)
+		p.Person.Handle = handleViewOf(p.L, k)
 		p.Title = p.Person.Name
 		tl := a.timelineLocked()
 		var posts []post
@@ -769,7 +779,7 @@ func (a *App) like(w http.ResponseWriter, r *http.Request) {
 
 func (a *App) follow(w http.ResponseWriter, r *http.Request) {
 	uri := r.FormValue("uri")
-	a.done(w, r, a.Follow(uri), "/people", formView{URI: uri})
+	a.done(w, r, a.Follow(fromInvite(uri)), "/people", formView{URI: uri})
 }
 
 func (a *App) block(w http.ResponseWriter, r *http.Request) {

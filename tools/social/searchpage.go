@@ -77,7 +77,17 @@ func (a *App) searchPage(w http.ResponseWriter, r *http.Request) {
 	if q != "" {
 		p.Searched = true
 		p.Title = tr(p.L, "nav.search") + ": " + q // not tr's argument: a query may look like a catalogue key
-		hits, total := a.idx.Search(q, searchLimit, a.hiddenLocked())
+		hidden := a.hiddenLocked()
+		hits, total := a.idx.Search(q, searchLimit, hidden)
+		for _, k := range a.handleHitsLocked(q, hidden) { // check words typed
+			v := a.personLocked(p, k)
+			if v.Name == "" {
+				v.Name = a.knownNameLocked(k)
+			}
+			v.Handle = handleViewOf(p.L, k)
+			p.Found = append(p.Found, v)
+			total++
+		}
 		p.Total = total
 		tl := a.timelineLocked()
 		people := map[string]*personView{}

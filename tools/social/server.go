@@ -97,7 +97,7 @@ func (a *App) maxBody() int64 { return int64(1+feed.MaxImages)*a.cfg.MaxImageSiz
 // pages issue the form-token cookie.
 func pageRequest(r *http.Request) bool {
 	p := r.URL.Path
-	return !strings.HasPrefix(p, "/static/") && p != "/img" && p != "/events"
+	return !strings.HasPrefix(p, "/static/") && p != "/img" && p != "/events" && p != "/invite.png"
 }
 
 // formToken is the token forms of this request carry.
