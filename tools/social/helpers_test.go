@@ -204,7 +204,7 @@ func errorText(body string) string {
 // createIdentity makes an identity named name and returns the feed URI.
 func (ta *testApp) createIdentity(name string) string {
 	ta.t.Helper()
-	ta.mustPost("/identity", map[string]string{"name": name, "bio": "bio of " + name})
+	ta.mustPost("/identity", map[string]string{"name": name, "bio": "bio of " + name, "passphrase": testPassphrase, "passphrase2": testPassphrase})
 	ta.app.mu.Lock()
 	defer ta.app.mu.Unlock()
 	return ta.app.id.Request
