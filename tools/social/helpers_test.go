@@ -127,7 +127,10 @@ var csrfRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 // token fetches the home page and returns the forms' CSRF token.
 func (ta *testApp) token() string {
 	ta.t.Helper()
-	_, body := ta.get("/")
+	code, body := ta.get("/")
+	if code == http.StatusSeeOther { // locked: the unlock page has forms too
+		_, body = ta.get("/unlock")
+	}
 	m := csrfRE.FindStringSubmatch(body)
 	if m == nil {
 		ta.t.Fatal("no CSRF token on the page")
