@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -95,7 +94,7 @@ func (a *App) insertImage(ctx context.Context, data []byte) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("social: inserting the image: %w", err)
 	}
-	if err := a.saveFile(imageName(uri), data); err != nil {
+	if err := a.saveFile(a.imageName(uri), data); err != nil {
 		a.cfg.Logger.Warn("social: caching an image", "err", err)
 	}
 	return uri, nil
@@ -497,11 +496,8 @@ func (a *App) ImportIdentity(b []byte, passphrase string) (err error) {
 	return a.setIdentity(&x.Identity, own)
 }
 
-// imageName is the name of a cached image in Dir.
-func imageName(uri string) string { return filepath.Join(imagesDir, imageFile(uri)) }
-
 // cachedImage returns an image from the cache.
 func (a *App) cachedImage(uri string) ([]byte, bool) {
-	b, err := a.loadFile(imageName(uri))
+	b, err := a.loadFile(a.imageName(uri))
 	return b, err == nil
 }

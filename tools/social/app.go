@@ -188,7 +188,7 @@ func (a *App) loadLocked() error {
 			continue
 		}
 		k, err := feedKey(f.URI)
-		if err != nil || feedFile(k) != e.Name() {
+		if err != nil || a.feedName(k) != filepath.Join(feedsDir, e.Name()) {
 			a.cfg.Logger.Warn("social: skipping a feed copy with a bad URI", "file", e.Name())
 			continue
 		}
@@ -224,9 +224,9 @@ func (a *App) saveOwnLocked() error {
 func (a *App) saveFeedLocked(k string) error {
 	f := a.feeds[k]
 	if f == nil {
-		return a.removeFile(filepath.Join(feedsDir, feedFile(k)))
+		return a.removeFile(a.feedName(k))
 	}
-	return a.saveJSON(filepath.Join(feedsDir, feedFile(k)), f)
+	return a.saveJSON(a.feedName(k), f)
 }
 
 // ownChangedLocked saves the own feed after a change and schedules its

@@ -560,7 +560,7 @@ func (a *App) fetchImage(ctx context.Context, fc *fcpclient.Client, uri string) 
 	if _, err := fc.Get(ctx, uri, &buf, fcpclient.GetOptions{MaxSize: a.cfg.MaxImageSize}); err != nil {
 		return nil, err
 	}
-	if err := a.saveFile(imageName(uri), buf.Bytes()); err != nil && !errors.Is(err, errLocked) {
+	if err := a.saveFile(a.imageName(uri), buf.Bytes()); err != nil && !errors.Is(err, errLocked) {
 		return nil, err
 	}
 	a.mu.Lock()

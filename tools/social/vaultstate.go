@@ -115,6 +115,26 @@ func (a *App) loadJSON(name string, v any) (found bool, err error) {
 	return true, nil
 }
 
+// feedName is the name of feed k's copy in Dir: blinded with the vault's
+// naming key, so that the names do not tell which feeds are followed here
+// ("" without a vault).
+func (a *App) feedName(k string) string {
+	v := a.vlt.Load()
+	if v == nil {
+		return ""
+	}
+	return filepath.Join(feedsDir, v.Blind("feed:"+k)+".json")
+}
+
+// imageName is the name of a cached image in Dir, blinded like feedName.
+func (a *App) imageName(uri string) string {
+	v := a.vlt.Load()
+	if v == nil {
+		return ""
+	}
+	return filepath.Join(imagesDir, v.Blind("image:"+uri))
+}
+
 // removeFile removes the file name (relative to Dir).
 func (a *App) removeFile(name string) error {
 	err := os.Remove(filepath.Join(a.cfg.Dir, name))
@@ -222,8 +242,15 @@ func (a *App) sealPlain(v *vault.Vault) error {
 		}
 	}
 	for _, n := range names {
-		if strings.HasPrefix(filepath.Base(n), ".") { // a temporary file
+		dir, base := filepath.Split(n)
+		if strings.HasPrefix(base, ".") { // a temporary file
 			if err := os.Remove(filepath.Join(a.cfg.Dir, n)); err != nil {
+				return err
+			}
+			continue
+		}
+		if dir != "" {
+			if err := a.sealPlainCopy(v, n); err != nil {
 				return err
 			}
 			continue
@@ -237,6 +264,38 @@ func (a *App) sealPlain(v *vault.Vault) error {
 		}
 	}
 	return a.removeTemps()
+}
+
+// sealPlainCopy moves a plain feed copy of an older version to its
+// blinded name, sealed (then removes the plain file); a plain cached image
+// is removed (its name, a hash of a URI, cannot be blinded: it is fetched
+// again when shown).
+func (a *App) sealPlainCopy(v *vault.Vault, n string) error {
+	path := filepath.Join(a.cfg.Dir, n)
+	b, err := os.ReadFile(path)
+	if err != nil || vault.IsSealed(b) {
+		return err
+	}
+	defer clear(b)
+	if filepath.Dir(n) == feedsDir {
+		var f feedCopy
+		if k, kerr := feedKeyOf(b, &f); kerr == nil {
+			if err := v.WriteFile(filepath.Join(feedsDir, v.Blind("feed:"+k)+".json"), b); err != nil {
+				return err
+			}
+		} else {
+			a.cfg.Logger.Warn("social: dropping a damaged feed copy of an older version", "file", n)
+		}
+	}
+	return os.Remove(path)
+}
+
+// feedKeyOf reads a feed copy and returns its feed's key.
+func feedKeyOf(b []byte, f *feedCopy) (string, error) {
+	if err := json.Unmarshal(b, f); err != nil {
+		return "", err
+	}
+	return feedKey(f.URI)
 }
 
 // removeTemps removes the temporary files of interrupted writes in Dir.

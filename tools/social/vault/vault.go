@@ -17,6 +17,8 @@ package vault
 
 import (
 	"bytes"
+	"crypto/hkdf"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -132,11 +134,19 @@ func (e *FormatError) Error() string {
 	return "social/vault: " + e.Name + ": " + e.Reason
 }
 
-// Key is a derived key. Zero erases it.
+// Key is a derived key: the key that seals files, and the key that
+// blinds file names (Blind). Zero erases them.
 type Key struct {
 	k      [KeySize]byte
+	names  [KeySize]byte
 	zeroed bool
 }
+
+// HKDF-SHA256 infos of the two keys derived from Argon2id's output.
+const (
+	infoSeal  = "hams-social-vault v1 seal"
+	infoNames = "hams-social-vault v1 names"
+)
 
 // DeriveKey derives a key from a passphrase (normalised to Unicode NFC,
 // so that the same words typed on another keyboard give the same key) and
@@ -152,16 +162,45 @@ func DeriveKey(passphrase string, salt []byte, p Params) (*Key, error) {
 		return nil, fmt.Errorf("social/vault: passphrase longer than %d bytes", MaxPassphrase)
 	}
 	pw := []byte(norm.NFC.String(passphrase))
-	k := &Key{}
-	copy(k.k[:], argon2.IDKey(pw, salt, p.Time, p.MemoryKiB, p.Threads, KeySize))
+	master := argon2.IDKey(pw, salt, p.Time, p.MemoryKiB, p.Threads, KeySize)
 	clear(pw)
+	defer clear(master)
+	return keyFrom(master)
+}
+
+// keyFrom derives the sealing and naming keys from Argon2id's output with
+// HKDF-SHA256 (no salt; the infos above).
+func keyFrom(master []byte) (*Key, error) {
+	k := &Key{}
+	for _, d := range []struct {
+		to   []byte
+		info string
+	}{{k.k[:], infoSeal}, {k.names[:], infoNames}} {
+		b, err := hkdf.Key(sha256.New, master, nil, d.info, KeySize)
+		if err != nil {
+			return nil, err
+		}
+		copy(d.to, b)
+		clear(b)
+	}
 	return k, nil
 }
 
 // Zero erases the key.
 func (k *Key) Zero() {
 	clear(k.k[:])
+	clear(k.names[:])
 	k.zeroed = true
+}
+
+// Blind is the name a file is stored under for what s identifies (a
+// feed's key, an image's URI): the first 16 bytes of HMAC-SHA256 under
+// the naming key, in hex. Without the key, nobody can tell from the
+// names which feeds or images are kept.
+func (k *Key) Blind(s string) string {
+	m := hmac.New(sha256.New, k.names[:])
+	m.Write([]byte(s))
+	return hex.EncodeToString(m.Sum(nil)[:16])
 }
 
 // ad is the associated data of a sealed file: its magic and its name.
@@ -447,6 +486,17 @@ func (v *Vault) Verify(passphrase string) error {
 		return ErrWrongPassphrase
 	}
 	return nil
+}
+
+// Blind is the name to store what s identifies under (Key.Blind); "" once
+// the vault is closed.
+func (v *Vault) Blind(s string) string {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.key == nil {
+		return ""
+	}
+	return v.key.Blind(s)
 }
 
 // Params are the vault's Argon2id parameters.

@@ -17,8 +17,9 @@ const vectorDir = "../../../docs/vectors/social-vault"
 
 var writeVectors = flag.Bool("write-vectors", false, "write the vectors in "+vectorDir+" from the vector specs (then review the diff)")
 
-// vector is one file of docs/vectors/social-vault. Kind "file": Key (hex,
-// or derived from Passphrase, Salt and Params) seals Plain as Name under
+// vector is one file of docs/vectors/social-vault. Kind "file": Key (hex:
+// the sealing key, derived from Passphrase, Salt and Params when they are
+// given) seals Plain as Name under
 // Nonce into Sealed (hex). Kind "envelope": Passphrase, Salt, Params and
 // Nonce seal Plain as Name into Envelope (its text). A vector with Reject
 // set must be refused when opened ("format" or "passphrase": the error)
@@ -36,6 +37,10 @@ type vector struct {
 	Sealed     string  `json:"sealed,omitempty"`
 	Envelope   string  `json:"envelope,omitempty"`
 	Reject     string  `json:"reject,omitempty"`
+	// Blind, when set, is blinded (Key.Blind) into Blinded under the key
+	// derived from Passphrase.
+	Blind   string `json:"blind,omitempty"`
+	Blinded string `json:"blinded,omitempty"`
 }
 
 func unhex(t *testing.T, s string) []byte {
@@ -64,7 +69,7 @@ var specs = []struct {
 }{
 	{"file-own.json", vector{Comment: "the own feed sealed under a key derived with MinParams", Kind: "file",
 		Passphrase: "correct horse battery staple", Params: &MinParams, Salt: seq(0, 16), Name: "own.json", Nonce: seq(16, 24),
-		Plain: `{"edition":-1,"next_n":1}`}, nil},
+		Plain: `{"edition":-1,"next_n":1}`, Blind: "feed:USK@abc,def,AQACAAE/hams-social/0"}, nil},
 	{"file-image.json", vector{Comment: "a cached image in a folder: the name uses forward slashes", Kind: "file",
 		Key: seq(100, 32), Name: "images/0a1b2c", Nonce: seq(40, 24), Plain: "GIF89a\x01\x00\x01\x00"}, nil},
 	{"file-empty.json", vector{Comment: "an empty file: magic, nonce and tag only", Kind: "file",
@@ -156,6 +161,9 @@ func vectorKey(t *testing.T, v *vector) *Key {
 		t.Fatal(err)
 	}
 	v.Key = hex.EncodeToString(k.k[:])
+	if v.Blind != "" {
+		v.Blinded = k.Blind(v.Blind)
+	}
 	return k
 }
 
@@ -214,6 +222,9 @@ func checkFileVector(t *testing.T, v vector) {
 		d, err := DeriveKey(v.Passphrase, unhex(t, v.Salt), *v.Params)
 		if err != nil || d.k != k.k {
 			t.Fatalf("the key derived from the passphrase is not the vector's key (%v)", err)
+		}
+		if v.Blind != "" && d.Blind(v.Blind) != v.Blinded {
+			t.Fatalf("blinded name %s, want %s", d.Blind(v.Blind), v.Blinded)
 		}
 	}
 	sealed := unhex(t, v.Sealed)
