@@ -342,3 +342,35 @@ func TestImportPassphrase(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestWipeLocked: someone who forgot the passphrase can wipe a locked
+// device from the unlock page and start again.
+func TestWipeLocked(t *testing.T) {
+	dir := t.TempDir()
+	plainDir(t, dir)
+	v, err := vault.Create(dir, testPassphrase, kdfParams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.Close()
+	ta := startApp(t, "127.0.0.1:1", func(c *Config) { c.Dir = dir })
+	if _, body := ta.get("/unlock"); !strings.Contains(body, `href="/wipe"`) {
+		t.Fatal("the unlock page does not lead to wiping")
+	}
+	if code, _ := ta.get("/wipe"); code != 200 {
+		t.Fatalf("the wipe page while locked: %d", code)
+	}
+	ta.mustPost("/wipe", map[string]string{"confirm": "1"})
+	if left := filesUnder(t, dir); len(left) != 0 {
+		t.Fatalf("left after the wipe: %v", left)
+	}
+	if ta.app.Locked() {
+		t.Fatal("still locked after the wipe")
+	}
+	if err := ta.app.Unlock("not the passphrase but long"); err != nil { // a new device: this becomes its passphrase
+		t.Fatal(err)
+	}
+	if err := ta.app.Unlock("another passphrase"); err == nil {
+		t.Fatal("Unlock of an open App with a wrong passphrase")
+	}
+}

@@ -73,7 +73,11 @@ func (a *App) unlock(w http.ResponseWriter, r *http.Request) {
 	a.mu.Lock()
 	lock := a.lock
 	a.mu.Unlock()
-	if lock == lockedPlain {
+	switch lock {
+	case unlocked: // open, or new: the identity forms choose the passphrase
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	case lockedPlain:
 		err = checkNewPassphrase(pass, r.FormValue("passphrase2"))
 	}
 	if err == nil {

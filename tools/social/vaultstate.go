@@ -171,8 +171,8 @@ func (a *App) Unlock(passphrase string) error {
 	a.mu.Lock()
 	lock := a.lock
 	a.mu.Unlock()
-	if a.vlt.Load() != nil {
-		return nil
+	if a.vlt.Load() != nil { // open already: the passphrase must still be its own
+		return a.VerifyPassphrase(passphrase)
 	}
 	var v *vault.Vault
 	var err error
