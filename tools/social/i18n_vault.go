@@ -36,6 +36,14 @@ func init() {
 		"wipe.confirm": {"Yes, wipe everything now", "نعم، امسح كل شيء الآن"},
 		"wipe.keep":    {"No, keep everything", "لا، أبقِ كل شيء"},
 
+		"passphrase.change_title": {"Change the passphrase", "غيّر عبارة المرور"},
+		"passphrase.change_text": {"Everything on this device stays as it is; only the passphrase that opens it changes. Identity files you exported before keep the passphrase they were made with.",
+			"يبقى كل ما على هذا الجهاز كما هو؛ تتغيّر فقط عبارة المرور التي تفتحه. أما ملفات الهوية التي صدّرتها من قبل فتبقى بعبارة المرور التي صُدّرت بها."},
+		"form.passphrase_old":      {"Current passphrase", "عبارة المرور الحالية"},
+		"form.passphrase_new":      {"New passphrase", "عبارة المرور الجديدة"},
+		"form.passphrase_new2":     {"The new passphrase again", "عبارة المرور الجديدة مرة أخرى"},
+		"passphrase.change_button": {"Change the passphrase", "غيّر عبارة المرور"},
+
 		"err.passphrase_short":    {"The passphrase is too short: at least %d characters.", "عبارة المرور قصيرة جدًا: %d أحرف على الأقل."},
 		"err.passphrase_long":     {"The passphrase is too long.", "عبارة المرور طويلة جدًا."},
 		"err.passphrase_mismatch": {"The two passphrases are not the same; type them again.", "العبارتان غير متطابقتين؛ اكتبهما من جديد."},

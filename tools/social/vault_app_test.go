@@ -374,3 +374,34 @@ func TestWipeLocked(t *testing.T) {
 		t.Fatal("Unlock of an open App with a wrong passphrase")
 	}
 }
+
+// TestChangePassphrase: the profile page changes the passphrase (the
+// current one checked, the new one typed twice); after a restart only the
+// new one opens the state.
+func TestChangePassphrase(t *testing.T) {
+	nd := startNodes(t, 1)[0]
+	dir := t.TempDir()
+	ta := startApp(t, nd.FCPAddr(), func(c *Config) { c.Dir = dir })
+	ta.createIdentity("Changer")
+	ta.mustPost("/post", map[string]string{"text": "still here after the change"})
+	if _, body := ta.get("/profile"); !strings.Contains(body, `action="/passphrase"`) {
+		t.Fatal("the profile page offers no passphrase change")
+	}
+	const next = "a brand new passphrase"
+	code, _, body := ta.post("/passphrase", map[string]string{"old": "not it at all", "passphrase": next, "passphrase2": next})
+	if code != http.StatusBadRequest || errorText(body) != "That passphrase is not right." {
+		t.Fatalf("a wrong current passphrase: %d %q", code, errorText(body))
+	}
+	code, _, body = ta.post("/passphrase", map[string]string{"old": testPassphrase, "passphrase": next, "passphrase2": next + "!"})
+	if code != http.StatusBadRequest || !strings.Contains(errorText(body), "not the same") {
+		t.Fatalf("a mistyped new passphrase: %d %q", code, errorText(body))
+	}
+	ta.mustPost("/passphrase", map[string]string{"old": testPassphrase, "passphrase": next, "passphrase2": next})
+	ta.app.Close()
+	tb := startApp(t, nd.FCPAddr(), func(c *Config) { c.Dir = dir })
+	if code, _, _ := tb.post("/unlock", map[string]string{"passphrase": testPassphrase}); code != http.StatusBadRequest {
+		t.Fatal("the old passphrase still opens")
+	}
+	tb.mustPost("/unlock", map[string]string{"passphrase": next})
+	tb.waitFor("/", "still here after the change", 5*time.Second)
+}

@@ -23,6 +23,7 @@ func init() {
 func (a *App) vaultRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /unlock", a.unlockPage)
 	mux.HandleFunc("POST /unlock", a.unlock)
+	mux.HandleFunc("POST /passphrase", a.changePassphrase)
 	mux.HandleFunc("GET /wipe", a.wipePage)
 	mux.HandleFunc("POST /wipe", a.wipe)
 }
@@ -112,4 +113,16 @@ func (a *App) wipe(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+func (a *App) changePassphrase(w http.ResponseWriter, r *http.Request) {
+	err := a.ChangePassphrase(r.FormValue("old"), r.FormValue("passphrase"), r.FormValue("passphrase2"))
+	if err != nil {
+		a.mu.Lock()
+		form := formView{Name: a.own.Profile.Name, Bio: a.own.Profile.Bio}
+		a.mu.Unlock()
+		a.renderProfile(w, r, form, a.message(r, err), http.StatusBadRequest)
+		return
+	}
+	http.Redirect(w, r, "/profile", http.StatusSeeOther)
 }

@@ -413,6 +413,24 @@ func (a *App) VerifyPassphrase(passphrase string) error {
 	return nil
 }
 
+// ChangePassphrase changes this device's passphrase: old must be the
+// current one, the new one (typed twice: again) obeys the rules of a new
+// one. Only the vault's header is written again, atomically.
+func (a *App) ChangePassphrase(old, passphrase, again string) error {
+	if err := checkNewPassphrase(passphrase, again); err != nil {
+		return err
+	}
+	v := a.vlt.Load()
+	if v == nil {
+		return errLocked
+	}
+	err := v.ChangePassphrase(old, passphrase, kdfParams)
+	if errors.Is(err, vault.ErrWrongPassphrase) {
+		return uerr("err.passphrase_wrong")
+	}
+	return err
+}
+
 // exportName is the name an exported identity is sealed as (the
 // envelope's associated data).
 const exportName = "hams-social-identity"

@@ -1,14 +1,15 @@
 // Package vault keeps files encrypted at rest under a passphrase, for the
 // social front-end's local state (docs/social-vault.md).
 //
-// A key is derived from the passphrase and a random salt with Argon2id
-// (RFC 9106); each file is sealed with XChaCha20-Poly1305 under a random
-// 24-byte nonce, with the file's name (relative to the directory) as
-// associated data, so that files cannot be swapped for one another. A
-// header file in the directory (HeaderFile) holds the salt, the Argon2id
-// parameters and a sealed check value, which tells a wrong passphrase
-// apart from a damaged file. Removing the header erases the directory
-// cryptographically: without the salt the key cannot be derived again.
+// Each file is sealed with XChaCha20-Poly1305 under a random 24-byte
+// nonce, with the file's name (relative to the directory) as associated
+// data, so that files cannot be swapped for one another. The key comes
+// from a random secret, which the header file in the directory
+// (HeaderFile) keeps sealed under a key derived from the passphrase and a
+// random salt with Argon2id (RFC 9106): a wrong passphrase does not open
+// it, a damaged header fails its checksum, and changing the passphrase
+// rewrites the header alone. Removing the header erases the directory
+// cryptographically: without it, no passphrase gives the key again.
 //
 // The same envelope, with a salt of its own, seals a single file under a
 // passphrase (SealPassphrase), for an identity exported to another
@@ -58,10 +59,9 @@ const (
 	KeySize = chacha20poly1305.KeySize
 )
 
-// The envelope's format name and the check value sealed in a header.
+// The envelope's format name, and the bound of a passphrase.
 const (
 	envelopeFormat = "hams-social-sealed"
-	checkValue     = "hams-social vault check value"
 	// MaxPassphrase bounds a passphrase, in bytes.
 	MaxPassphrase = 1024
 )
@@ -401,13 +401,15 @@ func IsEnvelope(b []byte) bool {
 	return json.Unmarshal(b, &probe) == nil && probe.Format == envelopeFormat
 }
 
-// Vault is a directory whose files are sealed under one key. Its methods
-// are safe for concurrent use.
+// Vault is a directory whose files are sealed under one key. The key is
+// derived from a random 32-byte secret, which the header keeps sealed
+// under the passphrase: changing the passphrase rewrites the header only.
+// Its methods are safe for concurrent use.
 type Vault struct {
 	dir    string
 	params Params
-	salt   []byte
 	mu     sync.Mutex
+	header []byte // the header's bytes, to check a passphrase again
 	key    *Key
 }
 
@@ -420,6 +422,39 @@ func Exists(dir string) (bool, error) {
 	return err == nil, err
 }
 
+// newHeader seals secret (in hex) under passphrase with a new salt.
+func newHeader(passphrase string, secret []byte, p Params) ([]byte, error) {
+	salt, nonce := make([]byte, SaltSize), make([]byte, NonceSize)
+	if _, err := io.ReadFull(rand.Reader, salt); err != nil {
+		return nil, err
+	}
+	if _, err := io.ReadFull(rand.Reader, nonce); err != nil {
+		return nil, err
+	}
+	hx := []byte(hex.EncodeToString(secret))
+	defer clear(hx)
+	b, k, err := sealEnvelope(passphrase, HeaderFile, hx, p, salt, nonce)
+	if k != nil {
+		k.Zero()
+	}
+	return b, err
+}
+
+// openHeader opens a header with passphrase and returns its secret.
+func openHeader(passphrase string, b []byte) ([]byte, *envelope, error) {
+	plain, k, e, err := openEnvelope(passphrase, HeaderFile, b)
+	if err != nil {
+		return nil, nil, err
+	}
+	k.Zero()
+	defer clear(plain)
+	secret := make([]byte, KeySize)
+	if n, err := hex.Decode(secret, plain); err != nil || n != KeySize || len(plain) != 2*KeySize {
+		return nil, nil, &FormatError{Name: HeaderFile, Reason: "the sealed secret is not 32 bytes in hex"}
+	}
+	return secret, e, nil
+}
+
 // Create makes a vault in dir (created if needed) under passphrase with
 // parameters p, writing its header; it refuses a directory holding one.
 func Create(dir, passphrase string, p Params) (*Vault, error) {
@@ -429,14 +464,16 @@ func Create(dir, passphrase string, p Params) (*Vault, error) {
 		}
 		return nil, err
 	}
-	salt, nonce := make([]byte, SaltSize), make([]byte, NonceSize)
-	if _, err := io.ReadFull(rand.Reader, salt); err != nil {
+	secret := make([]byte, KeySize)
+	if _, err := io.ReadFull(rand.Reader, secret); err != nil {
 		return nil, err
 	}
-	if _, err := io.ReadFull(rand.Reader, nonce); err != nil {
+	defer clear(secret)
+	b, err := newHeader(passphrase, secret, p)
+	if err != nil {
 		return nil, err
 	}
-	b, k, err := sealEnvelope(passphrase, HeaderFile, []byte(checkValue), p, salt, nonce)
+	k, err := keyFrom(secret)
 	if err != nil {
 		return nil, err
 	}
@@ -444,7 +481,7 @@ func Create(dir, passphrase string, p Params) (*Vault, error) {
 		k.Zero()
 		return nil, err
 	}
-	return &Vault{dir: dir, params: p, salt: salt, key: k}, nil
+	return &Vault{dir: dir, params: p, header: b, key: k}, nil
 }
 
 // Unlock opens the vault in dir: ErrNoVault without a header,
@@ -458,35 +495,63 @@ func Unlock(dir, passphrase string) (*Vault, error) {
 	if err != nil {
 		return nil, fmt.Errorf("social/vault: %w", err)
 	}
-	plain, k, e, err := openEnvelope(passphrase, HeaderFile, b)
+	secret, e, err := openHeader(passphrase, b)
 	if err != nil {
 		return nil, err
 	}
-	if string(plain) != checkValue {
-		k.Zero()
-		return nil, &FormatError{Name: HeaderFile, Reason: "unexpected check value"}
+	defer clear(secret)
+	k, err := keyFrom(secret)
+	if err != nil {
+		return nil, err
 	}
-	return &Vault{dir: dir, params: e.Params, salt: e.Salt, key: k}, nil
+	return &Vault{dir: dir, params: e.Params, header: b, key: k}, nil
 }
 
 // Verify reports whether passphrase is the vault's (nil) or not
-// (ErrWrongPassphrase), without the header file.
+// (ErrWrongPassphrase).
 func (v *Vault) Verify(passphrase string) error {
-	k, err := DeriveKey(passphrase, v.salt, v.params)
+	v.mu.Lock()
+	h, closed := v.header, v.key == nil
+	v.mu.Unlock()
+	if closed {
+		return ErrClosed
+	}
+	secret, _, err := openHeader(passphrase, h)
+	clear(secret)
+	return err
+}
+
+// ChangePassphrase seals the vault's secret under a new passphrase (with a
+// new salt and parameters p) and writes the header again, atomically: the
+// files stay as they are, and an interruption leaves the old passphrase
+// or the new one working. old must be the vault's passphrase.
+func (v *Vault) ChangePassphrase(old, passphrase string, p Params) error {
+	v.mu.Lock()
+	h, closed := v.header, v.key == nil
+	v.mu.Unlock()
+	if closed {
+		return ErrClosed
+	}
+	secret, _, err := openHeader(old, h)
 	if err != nil {
 		return err
 	}
-	defer k.Zero()
+	defer clear(secret)
+	b, err := newHeader(passphrase, secret, p)
+	if err != nil {
+		return err
+	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	if v.key == nil {
-		return ErrClosed
+	if err := WriteAtomic(filepath.Join(v.dir, HeaderFile), b); err != nil {
+		return err
 	}
-	if subtle.ConstantTimeCompare(k.k[:], v.key.k[:]) != 1 {
-		return ErrWrongPassphrase
-	}
+	v.header, v.params = b, p
 	return nil
 }
+
+// Params are the vault's Argon2id parameters.
+func (v *Vault) Params() Params { return v.params }
 
 // Blind is the name to store what s identifies under (Key.Blind); "" once
 // the vault is closed.
@@ -498,9 +563,6 @@ func (v *Vault) Blind(s string) string {
 	}
 	return v.key.Blind(s)
 }
-
-// Params are the vault's Argon2id parameters.
-func (v *Vault) Params() Params { return v.params }
 
 // Close erases the key; the vault cannot be used after.
 func (v *Vault) Close() {

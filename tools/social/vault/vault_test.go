@@ -93,6 +93,35 @@ func TestVaultRoundTrip(t *testing.T) {
 		t.Fatalf("damaged header: %v", err)
 	}
 	// Erased: nothing opens any more.
+	// A new passphrase: the header alone changes; the files still open.
+	if err := os.WriteFile(filepath.Join(dir, HeaderFile), h, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	v, err = Unlock(dir, "correct horse battery staple")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.ChangePassphrase("wrong", "new passphrase", cheap); !errors.Is(err, ErrWrongPassphrase) {
+		t.Fatalf("change with a wrong passphrase: %v", err)
+	}
+	if err := v.ChangePassphrase("correct horse battery staple", "new passphrase", cheap); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Verify("new passphrase"); err != nil {
+		t.Fatal(err)
+	}
+	v.Close()
+	if _, err := Unlock(dir, "correct horse battery staple"); !errors.Is(err, ErrWrongPassphrase) {
+		t.Fatalf("the old passphrase after the change: %v", err)
+	}
+	v, err = Unlock(dir, "new passphrase")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err := v.ReadFile("plain.json"); err != nil || string(b) != `{"old":true}` {
+		t.Fatalf("a file after the change: %q %v", b, err)
+	}
+	v.Close()
 	if err := Erase(dir); err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +193,7 @@ func FuzzOpen(f *testing.F) {
 // FuzzEnvelope: the envelope parser never panics, and refuses with a
 // FormatError whatever is not well formed.
 func FuzzEnvelope(f *testing.F) {
-	env, _, _ := sealEnvelope("p", HeaderFile, []byte(checkValue), cheap, make([]byte, SaltSize), make([]byte, NonceSize))
+	env, _, _ := sealEnvelope("p", HeaderFile, []byte(seq(0, 32)), cheap, make([]byte, SaltSize), make([]byte, NonceSize))
 	f.Add(env)
 	f.Add([]byte(`{"format":"hams-social-sealed"}`))
 	f.Add([]byte(`[]`))

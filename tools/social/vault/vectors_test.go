@@ -18,8 +18,8 @@ const vectorDir = "../../../docs/vectors/social-vault"
 var writeVectors = flag.Bool("write-vectors", false, "write the vectors in "+vectorDir+" from the vector specs (then review the diff)")
 
 // vector is one file of docs/vectors/social-vault. Kind "file": Key (hex:
-// the sealing key, derived from Passphrase, Salt and Params when they are
-// given) seals Plain as Name under
+// the sealing key, derived from a vault's Secret when it is given) seals
+// Plain as Name under
 // Nonce into Sealed (hex). Kind "envelope": Passphrase, Salt, Params and
 // Nonce seal Plain as Name into Envelope (its text). A vector with Reject
 // set must be refused when opened ("format" or "passphrase": the error)
@@ -28,6 +28,7 @@ type vector struct {
 	Comment    string  `json:"comment"`
 	Kind       string  `json:"kind"`
 	Passphrase string  `json:"passphrase,omitempty"`
+	Secret     string  `json:"secret,omitempty"`
 	Params     *Params `json:"params,omitempty"`
 	Salt       string  `json:"salt,omitempty"`
 	Key        string  `json:"key,omitempty"`
@@ -38,7 +39,7 @@ type vector struct {
 	Envelope   string  `json:"envelope,omitempty"`
 	Reject     string  `json:"reject,omitempty"`
 	// Blind, when set, is blinded (Key.Blind) into Blinded under the key
-	// derived from Passphrase.
+	// derived from Secret.
 	Blind   string `json:"blind,omitempty"`
 	Blinded string `json:"blinded,omitempty"`
 }
@@ -67,16 +68,16 @@ var specs = []struct {
 	v      vector
 	mutate func(v *vector)
 }{
-	{"file-own.json", vector{Comment: "the own feed sealed under a key derived with MinParams", Kind: "file",
-		Passphrase: "correct horse battery staple", Params: &MinParams, Salt: seq(0, 16), Name: "own.json", Nonce: seq(16, 24),
+	{"file-own.json", vector{Comment: "the own feed sealed under the keys derived from a vault's secret", Kind: "file",
+		Secret: seq(0, 32), Name: "own.json", Nonce: seq(16, 24),
 		Plain: `{"edition":-1,"next_n":1}`, Blind: "feed:USK@abc,def,AQACAAE/hams-social/0"}, nil},
 	{"file-image.json", vector{Comment: "a cached image in a folder: the name uses forward slashes", Kind: "file",
 		Key: seq(100, 32), Name: "images/0a1b2c", Nonce: seq(40, 24), Plain: "GIF89a\x01\x00\x01\x00"}, nil},
 	{"file-empty.json", vector{Comment: "an empty file: magic, nonce and tag only", Kind: "file",
 		Key: seq(100, 32), Name: "notes.json", Nonce: seq(0, 24), Plain: ""}, nil},
-	{"envelope-header.json", vector{Comment: "a vault header (vault.json) with its check value", Kind: "envelope",
+	{"envelope-header.json", vector{Comment: "a vault header (vault.json): the vault's secret, in hex, sealed under the passphrase", Kind: "envelope",
 		Passphrase: "correct horse battery staple", Params: &MinParams, Salt: seq(0, 16), Name: HeaderFile, Nonce: seq(200, 24),
-		Plain: checkValue}, nil},
+		Plain: seq(0, 32)}, nil},
 	{"envelope-arabic-nfd.json", vector{Comment: "an Arabic passphrase typed decomposed (alef + hamza above, U+0627 U+0654) opens what the composed one (U+0623) sealed: passphrases are normalised to NFC", Kind: "envelope",
 		Passphrase: "\u0623\u0645\u0627\u0646 \u0627\u0644\u0628\u064a\u062a \u0661\u0662\u0663", Params: &MinParams, Salt: seq(50, 16), Name: "hams-social-identity", Nonce: seq(1, 24),
 		Plain: `{"format":"hams-social-identity"}`}, func(v *vector) {
@@ -97,9 +98,9 @@ var specs = []struct {
 		}},
 	{"reject-swapped.json", vector{Comment: "MUST reject: a file sealed as identity.json, opened as own.json (files cannot be swapped)", Kind: "file", Key: seq(100, 32), Name: "identity.json", Nonce: seq(0, 24), Plain: "{}", Reject: "format"},
 		func(v *vector) { v.Name = "own.json" }},
-	{"reject-wrong-passphrase.json", vector{Comment: "MUST reject, as a wrong passphrase: a whole envelope opened with another passphrase", Kind: "envelope", Passphrase: "correct horse battery staple", Params: &MinParams, Salt: seq(0, 16), Name: HeaderFile, Nonce: seq(3, 24), Plain: checkValue, Reject: "passphrase"},
+	{"reject-wrong-passphrase.json", vector{Comment: "MUST reject, as a wrong passphrase: a whole envelope opened with another passphrase", Kind: "envelope", Passphrase: "correct horse battery staple", Params: &MinParams, Salt: seq(0, 16), Name: HeaderFile, Nonce: seq(3, 24), Plain: seq(0, 32), Reject: "passphrase"},
 		func(v *vector) { v.Passphrase = "correct horse battery stable" }},
-	{"reject-sum.json", vector{Comment: "MUST reject, as damage (not a wrong passphrase): one byte of the salt changed, the sum no longer matches", Kind: "envelope", Passphrase: "correct horse battery staple", Params: &MinParams, Salt: seq(0, 16), Name: HeaderFile, Nonce: seq(3, 24), Plain: checkValue, Reject: "format"},
+	{"reject-sum.json", vector{Comment: "MUST reject, as damage (not a wrong passphrase): one byte of the salt changed, the sum no longer matches", Kind: "envelope", Passphrase: "correct horse battery staple", Params: &MinParams, Salt: seq(0, 16), Name: HeaderFile, Nonce: seq(3, 24), Plain: seq(0, 32), Reject: "format"},
 		func(v *vector) { v.Envelope = strings.Replace(v.Envelope, `"salt": "A`, `"salt": "B`, 1) }},
 	{"reject-params-memory.json", vector{Comment: "MUST reject: memory above MaxParams (1 GiB), even with a matching sum", Kind: "envelope", Passphrase: "p", Params: &MinParams, Salt: seq(0, 16), Name: HeaderFile, Nonce: seq(3, 24), Plain: "x", Reject: "format"},
 		func(v *vector) { v.Envelope = resum(v.Envelope, func(e *envelope) { e.MemoryKiB = 1<<20 + 1 }) }},
@@ -156,7 +157,7 @@ func vectorKey(t *testing.T, v *vector) *Key {
 		copy(k.k[:], unhex(t, v.Key))
 		return k
 	}
-	k, err := DeriveKey(v.Passphrase, unhex(t, v.Salt), *v.Params)
+	k, err := keyFrom(unhex(t, v.Secret))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,10 +219,10 @@ func TestVectors(t *testing.T) {
 func checkFileVector(t *testing.T, v vector) {
 	k := &Key{}
 	copy(k.k[:], unhex(t, v.Key))
-	if v.Passphrase != "" {
-		d, err := DeriveKey(v.Passphrase, unhex(t, v.Salt), *v.Params)
+	if v.Secret != "" {
+		d, err := keyFrom(unhex(t, v.Secret))
 		if err != nil || d.k != k.k {
-			t.Fatalf("the key derived from the passphrase is not the vector's key (%v)", err)
+			t.Fatalf("the key derived from the secret is not the vector's key (%v)", err)
 		}
 		if v.Blind != "" && d.Blind(v.Blind) != v.Blinded {
 			t.Fatalf("blinded name %s, want %s", d.Blind(v.Blind), v.Blinded)
