@@ -137,6 +137,9 @@ func (a *App) imageName(uri string) string {
 
 // removeFile removes the file name (relative to Dir).
 func (a *App) removeFile(name string) error {
+	if name == "" { // a blinded name without a vault
+		return errLocked
+	}
 	err := os.Remove(filepath.Join(a.cfg.Dir, name))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
