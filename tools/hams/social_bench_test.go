@@ -121,8 +121,8 @@ func BenchmarkSocialPostToVisible(b *testing.B) {
 		return newWebClient(b, m[0][1])
 	}
 	a, f := start(addrs[0]), start(addrs[4])
-	a.post("/identity", url.Values{"name": {"Author"}})
-	f.post("/identity", url.Values{"name": {"Follower"}})
+	a.post("/identity", url.Values{"name": {"Author"}, "passphrase": {socialPassphrase}, "passphrase2": {socialPassphrase}})
+	f.post("/identity", url.Values{"name": {"Follower"}, "passphrase": {socialPassphrase}, "passphrase2": {socialPassphrase}})
 	uri := regexp.MustCompile(`class="uri" readonly value="([^"]+)"`).FindStringSubmatch(a.get("/people"))
 	if uri == nil {
 		b.Fatal("no address")

@@ -37,6 +37,7 @@ func TestSocialDevicesBrowser(t *testing.T) {
 	browsertest.Do(t, p1,
 		chromedp.Navigate(url1),
 		chromedp.SendKeys(chromedp.CSS(`input[name="name"]`), "سلمى"),
+		choosePassphrase(),
 		chromedp.Click(chromedp.CSS(`form[action="/identity"] button`)),
 		chromedp.WaitVisible(chromedp.CSS(`#compose textarea`)),
 		chromedp.SendKeys(chromedp.CSS(`#compose textarea`), "من الهاتف الأول"),
@@ -48,10 +49,11 @@ func TestSocialDevicesBrowser(t *testing.T) {
 	// The export button's download, fetched by the page itself (with its
 	// session and form token), becomes the file the second phone imports.
 	exported := browsertest.Run(t, p1, chromedp.Evaluate[string](`fetch("/identity/export", {method: "POST",
-		body: new URLSearchParams({csrf: document.querySelector('form[action="/identity/export"] input[name="csrf"]').value})}).then(r => r.text())`,
+		body: new URLSearchParams({csrf: document.querySelector('form[action="/identity/export"] input[name="csrf"]').value,
+		passphrase: "`+socialPassphrase+`"})}).then(r => r.text())`,
 		chromedp.EvalAwaitPromise))
-	if !strings.Contains(exported, "hams-social-identity") {
-		t.Fatalf("the export is not an identity: %.200q", exported)
+	if !strings.Contains(exported, `"hams-social-sealed"`) || strings.Contains(exported, "insert_uri") {
+		t.Fatalf("the export is not a sealed identity: %.200q", exported)
 	}
 	idFile := filepath.Join(t.TempDir(), "identity.json")
 	if err := os.WriteFile(idFile, []byte(exported), 0o600); err != nil {
@@ -60,6 +62,7 @@ func TestSocialDevicesBrowser(t *testing.T) {
 	browsertest.Do(t, p2,
 		chromedp.Navigate(url2),
 		chromedp.SetUploadFiles(chromedp.CSS(`form[action="/identity/import"] input[type="file"]`), []string{idFile}),
+		chromedp.SendKeys(chromedp.CSS(`form[action="/identity/import"] input[name="passphrase"]`), socialPassphrase),
 		chromedp.Click(chromedp.CSS(`form[action="/identity/import"] button`)),
 		chromedp.WaitVisible(chromedp.CSS(`#compose textarea`)),
 	)
@@ -99,6 +102,7 @@ func TestSocialDevicesBrowser(t *testing.T) {
 	browsertest.Do(t, c,
 		chromedp.Navigate(urlC),
 		chromedp.SendKeys(chromedp.CSS(`input[name="name"]`), "Carol"),
+		choosePassphrase(),
 		chromedp.Click(chromedp.CSS(`form[action="/identity"] button`)),
 		chromedp.WaitVisible(chromedp.CSS(`#compose textarea`)),
 		chromedp.Navigate(urlC+"/people"),

@@ -73,6 +73,7 @@ func TestSocialBrowser(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`input[name="name"]`), "ليلى"),
 		chromedp.SendKeys(chromedp.CSS(`textarea[name="bio"]`), "أكتب عن مدينتي"),
 		chromedp.SetUploadFiles(chromedp.CSS(`input[name="avatar"]`), []string{filepath.Join(pics, "avatar.png")}),
+		choosePassphrase(),
 		chromedp.Click(chromedp.CSS(`form[action="/identity"] button`)),
 		chromedp.WaitVisible(chromedp.CSS(`#compose textarea`)),
 		chromedp.SendKeys(chromedp.CSS(`#compose textarea`), post),
@@ -95,6 +96,7 @@ func TestSocialBrowser(t *testing.T) {
 	browsertest.Do(t, b,
 		chromedp.Navigate(urlB),
 		chromedp.SendKeys(chromedp.CSS(`input[name="name"]`), "Bob"),
+		choosePassphrase(),
 		chromedp.Click(chromedp.CSS(`form[action="/identity"] button`)),
 		chromedp.WaitVisible(chromedp.CSS(`#compose textarea`)),
 		chromedp.Navigate(urlB+"/people"),
@@ -158,6 +160,18 @@ func TestSocialBrowser(t *testing.T) {
 }
 
 // waitText waits until the element sel contains text.
+// socialPassphrase is the passphrase the tests' identities are sealed
+// with.
+const socialPassphrase = "a passphrase for the tests"
+
+// choosePassphrase fills the identity form's two passphrase fields.
+func choosePassphrase() chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.SendKeys(chromedp.CSS(`form[action="/identity"] input[name="passphrase"]`), socialPassphrase),
+		chromedp.SendKeys(chromedp.CSS(`form[action="/identity"] input[name="passphrase2"]`), socialPassphrase),
+	)
+}
+
 func waitText(t *testing.T, ctx context.Context, sel, text string, within time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(within)

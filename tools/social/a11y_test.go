@@ -25,7 +25,8 @@ type a11yPage struct {
 // TestAccessibility visits every page of hams social, with content in it
 // (an Arabic and an English person who follow each other, posts with an
 // image, a hashtag, a content warning, a reply, a like, notes and a private
-// message; the edit and delete-confirmation pages too), in
+// message; the edit and delete-confirmation pages, and a locked
+// front-end's unlock and wipe pages, too), in
 // Arabic and in English, at 1280 and 390 px wide, in headless Chromium,
 // and checks on each: no serious or critical violation of axe-core's WCAG
 // 2.2 A/AA rules and best practices; the page no wider than the screen;
@@ -37,6 +38,11 @@ func TestAccessibility(t *testing.T) {
 	fcp := nodes[0].FCPAddr()
 	fast := func(c *Config) { c.InboxPoll = 100 * time.Millisecond }
 	a, b, fresh := startApp(t, fcp, fast), startApp(t, fcp, fast), startApp(t, fcp, nil)
+	lockedDir := t.TempDir() // a front-end after a restart: locked
+	first := startApp(t, fcp, func(c *Config) { c.Dir = lockedDir })
+	first.createIdentity("Locked")
+	first.app.Close()
+	locked := startApp(t, fcp, func(c *Config) { c.Dir = lockedDir })
 	uriA := a.createIdentity("ليلى الحسن")
 	uriB := b.createIdentity("Bob Smith")
 	keyA, _ := feedKey(uriA)
@@ -105,6 +111,8 @@ func TestAccessibility(t *testing.T) {
 				}
 			}
 			visit(fresh.base, a11yPage{"new", "/", "form[action=\"/identity\"]"})
+			visit(locked.base, a11yPage{"unlock", "/unlock", "main form"})
+			visit(locked.base, a11yPage{"wipe", "/wipe", "main form"})
 			for _, pg := range pages {
 				visit(a.base, pg)
 			}

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -96,7 +94,7 @@ func (a *App) insertImage(ctx context.Context, data []byte) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("social: inserting the image: %w", err)
 	}
-	if err := writeFile(filepath.Join(a.cfg.Dir, imagesDir, imageFile(uri)), data, 0o600); err != nil {
+	if err := a.saveFile(a.imageName(uri), data); err != nil {
 		a.cfg.Logger.Warn("social: caching an image", "err", err)
 	}
 	return uri, nil
@@ -104,7 +102,10 @@ func (a *App) insertImage(ctx context.Context, data []byte) (string, error) {
 
 // CreateIdentity makes a new identity through the node (GenerateSSK) with
 // the given profile; the first edition is published in the background.
-func (a *App) CreateIdentity(ctx context.Context, name, bio string, avatar []byte) error {
+// When this device has no passphrase yet, passphrase becomes it (Unlock):
+// the identity and everything kept here are sealed with it; if the
+// identity then cannot be made, the new vault is wiped again.
+func (a *App) CreateIdentity(ctx context.Context, name, bio string, avatar []byte, passphrase string) (err error) {
 	p, err := a.checkProfile(name, bio)
 	if err != nil {
 		return err
@@ -114,6 +115,12 @@ func (a *App) CreateIdentity(ctx context.Context, name, bio string, avatar []byt
 	a.mu.Unlock()
 	if has {
 		return uerr("err.identity_exists")
+	}
+	if a.vlt.Load() == nil {
+		if err := a.Unlock(passphrase); err != nil {
+			return err
+		}
+		defer a.wipeIfNoIdentity(&err)
 	}
 	fc, err := a.client(ctx)
 	if err != nil {
@@ -149,7 +156,7 @@ func (a *App) setIdentity(id *identity, own *ownState) error {
 	if a.id != nil {
 		return uerr("err.identity_exists")
 	}
-	if err := writeJSON(filepath.Join(a.cfg.Dir, identityFile), id, 0o600); err != nil {
+	if err := a.saveJSON(identityFile, id); err != nil {
 		return fmt.Errorf("social: saving the identity: %w", err)
 	}
 	a.id, a.me, a.own, a.box = id, key, own, nil
@@ -400,22 +407,36 @@ type exportFile struct {
 const exportFormat = "hams-social-identity"
 
 // ExportIdentity returns the identity and the person's own feed as a file
-// to keep or move to another machine. It holds the insert URI: whoever has
-// the file can publish as this person.
-func (a *App) ExportIdentity() ([]byte, error) {
+// to keep or move to another machine, sealed with the person's passphrase
+// (which must be this device's; the file has a salt of its own). It holds
+// the insert URI: whoever has the file and the passphrase can publish as
+// this person.
+func (a *App) ExportIdentity(passphrase string) ([]byte, error) {
 	a.mu.Lock()
-	defer a.mu.Unlock()
 	if a.id == nil {
+		a.mu.Unlock()
 		return nil, errNoIdentity
 	}
-	return jsonIndent(exportFile{Format: exportFormat, Version: 1, Identity: *a.id, Own: a.own})
+	b, err := jsonIndent(exportFile{Format: exportFormat, Version: 1, Identity: *a.id, Own: a.own})
+	a.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	defer clear(b)
+	return a.sealExport(passphrase, b)
 }
 
-// ImportIdentity installs an identity exported on another machine. Before
-// it publishes again, the publisher looks for editions of the feed newer
-// than the exported one (published from elsewhere since) and takes in
-// their posts.
-func (a *App) ImportIdentity(b []byte) error {
+// ImportIdentity installs an identity exported on another machine, opened
+// with the passphrase it was sealed with (an older, unsealed export needs
+// none to open). When this device has no passphrase yet, that one becomes
+// it. Before it publishes again, the publisher looks for editions of the
+// feed newer than the exported one (published from elsewhere since) and
+// takes in their posts.
+func (a *App) ImportIdentity(b []byte, passphrase string) (err error) {
+	b, err = openExport(passphrase, b)
+	if err != nil {
+		return err
+	}
 	var x exportFile
 	if err := jsonStrict(b, &x); err != nil || x.Format != exportFormat || x.Version != 1 {
 		return uerr("err.import_file")
@@ -449,18 +470,25 @@ func (a *App) ImportIdentity(b []byte) error {
 	own.Undo = nil
 	own.Device = newDevice(own.Device) // this machine is another device than the one that exported
 	a.mu.Lock()
+	has := a.id != nil
+	a.mu.Unlock()
+	if has {
+		return uerr("err.identity_exists")
+	}
+	if a.vlt.Load() == nil {
+		if err := a.Unlock(passphrase); err != nil {
+			return err
+		}
+		defer a.wipeIfNoIdentity(&err)
+	}
+	a.mu.Lock()
 	a.catchUp = true // the feed may have editions published elsewhere since the export
 	a.mu.Unlock()
 	return a.setIdentity(&x.Identity, own)
 }
 
-// imagePath is where a cached image is, if it is.
-func (a *App) imagePath(uri string) string {
-	return filepath.Join(a.cfg.Dir, imagesDir, imageFile(uri))
-}
-
 // cachedImage returns an image from the cache.
 func (a *App) cachedImage(uri string) ([]byte, bool) {
-	b, err := os.ReadFile(a.imagePath(uri))
+	b, err := a.loadFile(a.imageName(uri))
 	return b, err == nil
 }

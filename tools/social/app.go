@@ -9,11 +9,13 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hamsnet/hams/fcp/fcpclient"
 	"github.com/hamsnet/hams/tools/social/inbox"
 	"github.com/hamsnet/hams/tools/social/search"
+	"github.com/hamsnet/hams/tools/social/vault"
 )
 
 // App is the social front-end: the person's identity and feed, the local
@@ -64,11 +66,21 @@ type App struct {
 	// sendNotes is signalled when a note is due.
 	sendNotes chan struct{}
 
-	ctx    context.Context // ends at Close
-	cancel context.CancelFunc
-	wg     sync.WaitGroup // every goroutine the App started
-	secret []byte         // CSRF key, new at every start
-	name   string         // the FCP client name (a node drops an older connection of the same name)
+	// lock: the App waits for the passphrase (vaultstate.go); vlt is the
+	// open vault (nil while locked, and before a new person chose a
+	// passphrase); sess orders Unlock, Wipe and Close.
+	lock lockState
+	vlt  atomic.Pointer[vault.Vault]
+	sess sync.Mutex
+
+	life       context.Context // ends at Close
+	lifeCancel context.CancelFunc
+	ctx        context.Context // the background work's: from Unlock to Wipe or Close
+	cancel     context.CancelFunc
+	wg         sync.WaitGroup // every goroutine the App started
+
+	secret []byte // CSRF key, new at every start
+	name   string // the FCP client name (a node drops an older connection of the same name)
 }
 
 // status is what the page shows about the background work.
@@ -83,9 +95,12 @@ type status struct {
 	OtherDevice time.Time
 }
 
-// Open loads the state in cfg.Dir (creating the directory) and starts the
-// background work: publishing the person's feed and following feeds over
-// FCP. A node that cannot be reached is retried; Open does not wait for it.
+// Open opens the front-end on cfg.Dir (creating the directory). The state
+// there is sealed with the person's passphrase: until Unlock is given it
+// (the page asks once per start), nothing is read, fetched or published.
+// After Unlock, the background work runs: publishing the person's feed and
+// following feeds over FCP. A node that cannot be reached is retried;
+// neither waits for it.
 func Open(cfg Config) (*App, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -100,53 +115,37 @@ func Open(cfg Config) (*App, error) {
 		sendNotes: make(chan struct{}, 1),
 		own:       &ownState{Edition: -1, NextN: 1}, idx: search.NewIndex(),
 	}
-	if err := a.load(); err != nil {
+	lock, err := detectLock(cfg.Dir)
+	if err != nil {
 		return nil, err
 	}
+	a.lock = lock
 	a.secret = randomBytes(32)
 	a.name = "hams-social-" + hex.EncodeToString(randomBytes(4))
-	a.ctx, a.cancel = context.WithCancel(context.Background())
-	a.mu.Lock()
-	for k, f := range a.feeds {
-		if f.Followed {
-			a.subscribeLocked(k)
-		}
-	}
-	a.mu.Unlock()
-	a.wg.Add(4)
-	go a.publisher()
-	go a.discoverer()
-	go a.noteSender()
-	go a.inboxReader()
-	a.signal(a.publish)
-	a.signal(a.discover)
-	a.signal(a.sendNotes)
+	a.life, a.lifeCancel = context.WithCancel(context.Background())
+	a.ctx, a.cancel = context.WithCancel(a.life)
+	a.cancel() // no background work before Unlock
 	return a, nil
 }
 
 // Close stops the background work and waits for it. The state is on disk
 // already.
 func (a *App) Close() error {
-	a.cancel()
-	a.mu.Lock()
-	for k, c := range a.subs {
-		c()
-		delete(a.subs, k)
+	a.sess.Lock()
+	defer a.sess.Unlock()
+	a.lifeCancel()
+	a.stop()
+	if v := a.vlt.Swap(nil); v != nil {
+		v.Close()
 	}
-	fc := a.fc
-	a.fc = nil
-	a.mu.Unlock()
-	if fc != nil {
-		fc.Close()
-	}
-	a.wg.Wait()
 	return nil
 }
 
-// load reads the identity, the own feed and the feed copies from Dir.
-func (a *App) load() error {
+// loadLocked reads the identity, the own feed and the feed copies from
+// Dir. a.mu must be held.
+func (a *App) loadLocked() error {
 	var id identity
-	found, err := readJSON(filepath.Join(a.cfg.Dir, identityFile), &id)
+	found, err := a.loadJSON(identityFile, &id)
 	if err != nil {
 		return err
 	}
@@ -157,10 +156,10 @@ func (a *App) load() error {
 		}
 		a.id, a.me = &id, key
 	}
-	if _, err := readJSON(filepath.Join(a.cfg.Dir, ownFile), a.own); err != nil {
+	if _, err := a.loadJSON(ownFile, a.own); err != nil {
 		return err
 	}
-	if _, err := readJSON(filepath.Join(a.cfg.Dir, notesFile), &a.notes); err != nil {
+	if _, err := a.loadJSON(notesFile, &a.notes); err != nil {
 		return err
 	}
 	if a.id != nil {
@@ -184,12 +183,12 @@ func (a *App) load() error {
 			continue
 		}
 		var f feedCopy
-		if _, err := readJSON(filepath.Join(a.cfg.Dir, feedsDir, e.Name()), &f); err != nil {
+		if _, err := a.loadJSON(filepath.Join(feedsDir, e.Name()), &f); err != nil {
 			a.cfg.Logger.Warn("social: skipping a damaged feed copy", "file", e.Name(), "err", err)
 			continue
 		}
 		k, err := feedKey(f.URI)
-		if err != nil || feedFile(k) != e.Name() {
+		if err != nil || a.feedName(k) != filepath.Join(feedsDir, e.Name()) {
 			a.cfg.Logger.Warn("social: skipping a feed copy with a bad URI", "file", e.Name())
 			continue
 		}
@@ -218,16 +217,16 @@ func (a *App) signal(ch chan struct{}) {
 
 // saveOwnLocked writes the own feed. a.mu must be held.
 func (a *App) saveOwnLocked() error {
-	return writeJSON(filepath.Join(a.cfg.Dir, ownFile), a.own, 0o600)
+	return a.saveJSON(ownFile, a.own)
 }
 
 // saveFeedLocked writes one feed copy. a.mu must be held.
 func (a *App) saveFeedLocked(k string) error {
 	f := a.feeds[k]
 	if f == nil {
-		return os.Remove(filepath.Join(a.cfg.Dir, feedsDir, feedFile(k)))
+		return a.removeFile(a.feedName(k))
 	}
-	return writeJSON(filepath.Join(a.cfg.Dir, feedsDir, feedFile(k)), f, 0o600)
+	return a.saveJSON(a.feedName(k), f)
 }
 
 // ownChangedLocked saves the own feed after a change and schedules its

@@ -263,19 +263,19 @@ func TestExportImport(t *testing.T) {
 	uri := a.createIdentity("Nomad")
 	a.mustPost("/post", map[string]string{"text": "from the old machine"})
 	a.waitPublished(10 * time.Second)
-	code, _, exported := a.post("/identity/export", map[string]string{})
-	if code != 200 || !strings.Contains(exported, `"insert_uri"`) {
-		t.Fatalf("export: %d", code)
+	code, _, exported := a.post("/identity/export", map[string]string{"passphrase": testPassphrase})
+	if code != 200 || strings.Contains(exported, `"insert_uri"`) || !strings.Contains(exported, `"hams-social-sealed"`) {
+		t.Fatalf("export: %d, not sealed:\n%s", code, exported)
 	}
 	// The old machine goes on posting after the export.
 	a.mustPost("/post", map[string]string{"text": "after the export"})
 	a.waitPublished(10 * time.Second)
 	a2 := startApp(t, nodes[1].FCPAddr(), nil)
-	code, _, body := a2.post("/identity/import", map[string]string{}, file{"file", "id.json", []byte(`{"format":"nope"}`)})
+	code, _, body := a2.post("/identity/import", map[string]string{"passphrase": testPassphrase}, file{"file", "id.json", []byte(`{"format":"nope"}`)})
 	if code != http.StatusBadRequest || !strings.Contains(errorText(body), "not an identity file") {
 		t.Fatalf("bad import: %d %q", code, errorText(body))
 	}
-	a2.mustPost("/identity/import", map[string]string{}, file{"file", "id.json", []byte(exported)})
+	a2.mustPost("/identity/import", map[string]string{"passphrase": testPassphrase}, file{"file", "id.json", []byte(exported)})
 	a2.waitFor("/", "from the old machine", 5*time.Second)
 	// Before publishing, the new machine takes in what the old one
 	// published after the export.

@@ -24,9 +24,9 @@ func TestTwoDevices(t *testing.T) {
 	a.mustPost("/post", map[string]string{"text": "before the second phone"})
 	a.mustPost("/follow", map[string]string{"uri": friendURI})
 	a.waitPublished(10 * time.Second)
-	_, _, exported := a.post("/identity/export", map[string]string{})
+	_, _, exported := a.post("/identity/export", map[string]string{"passphrase": testPassphrase})
 	b := startApp(t, nodes[0].FCPAddr(), nil)
-	b.mustPost("/identity/import", map[string]string{}, file{"file", "id.json", []byte(exported)})
+	b.mustPost("/identity/import", map[string]string{"passphrase": testPassphrase}, file{"file", "id.json", []byte(exported)})
 	// The second phone unfollows what the first followed; the first likes
 	// nothing: the three-way merge must keep the unfollow.
 	b.waitFor("/people", "Friend", 10*time.Second)
@@ -94,9 +94,9 @@ func TestTwoDevicesTwoNodes(t *testing.T) {
 	uri := a.createIdentity("Two Phones هاتفان")
 	a.mustPost("/post", map[string]string{"text": "before the second phone"})
 	a.waitPublished(10 * time.Second)
-	_, _, exported := a.post("/identity/export", map[string]string{})
+	_, _, exported := a.post("/identity/export", map[string]string{"passphrase": testPassphrase})
 	b := startApp(t, nodes[2].FCPAddr(), nil)
-	b.mustPost("/identity/import", map[string]string{}, file{"file", "id.json", []byte(exported)})
+	b.mustPost("/identity/import", map[string]string{"passphrase": testPassphrase}, file{"file", "id.json", []byte(exported)})
 	b.waitFor("/", "before the second phone", 30*time.Second)
 
 	const rounds = 3

@@ -11,6 +11,11 @@
 // background goroutines (publisher and discoverer) and the HTTP server's,
 // and Close ends them.
 //
+// Everything it keeps in Config.Dir is sealed with the person's passphrase
+// (package vault, docs/social-vault.md): an App opens locked, asks for the
+// passphrase once (Unlock) before it reads anything or starts its
+// background work, and Wipe removes the identity and every local copy.
+//
 // The search page finds people and posts among everyone known here (the
 // person, the feeds they follow, the people those follow, the senders of
 // notes) in an in-memory index of package search, which the App updates

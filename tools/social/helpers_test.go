@@ -127,7 +127,10 @@ var csrfRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 // token fetches the home page and returns the forms' CSRF token.
 func (ta *testApp) token() string {
 	ta.t.Helper()
-	_, body := ta.get("/")
+	code, body := ta.get("/")
+	if code == http.StatusSeeOther { // locked: the unlock page has forms too
+		_, body = ta.get("/unlock")
+	}
 	m := csrfRE.FindStringSubmatch(body)
 	if m == nil {
 		ta.t.Fatal("no CSRF token on the page")
@@ -204,7 +207,7 @@ func errorText(body string) string {
 // createIdentity makes an identity named name and returns the feed URI.
 func (ta *testApp) createIdentity(name string) string {
 	ta.t.Helper()
-	ta.mustPost("/identity", map[string]string{"name": name, "bio": "bio of " + name})
+	ta.mustPost("/identity", map[string]string{"name": name, "bio": "bio of " + name, "passphrase": testPassphrase, "passphrase2": testPassphrase})
 	ta.app.mu.Lock()
 	defer ta.app.mu.Unlock()
 	return ta.app.id.Request

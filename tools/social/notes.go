@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"time"
 
@@ -109,7 +108,7 @@ func (a *App) boxKeyLocked() (*inbox.KeyPair, error) {
 		return nil, err
 	}
 	a.id.Box = inbox.EncodeBox(kp.Private)
-	if err := writeJSON(filepath.Join(a.cfg.Dir, identityFile), a.id, 0o600); err != nil {
+	if err := a.saveJSON(identityFile, a.id); err != nil {
 		return nil, fmt.Errorf("social: saving the identity: %w", err)
 	}
 	a.box = &kp
@@ -118,7 +117,7 @@ func (a *App) boxKeyLocked() (*inbox.KeyPair, error) {
 
 // saveNotesLocked writes notesFile. a.mu must be held.
 func (a *App) saveNotesLocked() error {
-	return writeJSON(filepath.Join(a.cfg.Dir, notesFile), &a.notes, 0o600)
+	return a.saveJSON(notesFile, &a.notes)
 }
 
 // queueNoteLocked queues a note to feed to about n (for a message: text),

@@ -65,6 +65,7 @@ func (a *App) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /messages", a.messagesPage)
 	mux.HandleFunc("POST /message", a.sendMessage)
 	mux.HandleFunc("POST /lang", a.setLang)
+	a.vaultRoutes(mux)
 	static, _ := fs.Sub(assets.Static, "static")
 	mux.Handle("GET /static/", cacheFor(http.StripPrefix("/static/", http.FileServerFS(static))))
 	fonts, _ := fs.Sub(assets.Fonts, "fonts")
@@ -93,6 +94,10 @@ type page struct {
 	Me            *personView
 	Form          formView
 	MaxImages     int
+	// NewPassphrase: no passphrase yet; the identity forms ask for one.
+	NewPassphrase bool
+	// Lock: the unlock page's case (vaultpage.go).
+	Lock lockState
 
 	Posts  []*postView
 	More   string // the next page's "before" parameter, or ""
@@ -195,6 +200,7 @@ func (a *App) newPageLocked(r *http.Request, nav, title string) *page {
 	p := &page{
 		L: l, Dir: dirOf(l), Other: langAR, Nav: nav, Title: tr(l, title), CSRF: formToken(r),
 		Path: r.URL.RequestURI(), Version: a.version, MaxImages: feed.MaxImages,
+		NewPassphrase: a.vlt.Load() == nil,
 	}
 	if l == langAR {
 		p.Other = langEN
@@ -532,7 +538,7 @@ func (a *App) events(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-r.Context().Done():
 			return
-		case <-a.ctx.Done():
+		case <-a.life.Done():
 			return
 		case <-keep.C:
 			if _, err := io.WriteString(w, ": keep-alive\n\n"); err != nil {
@@ -653,12 +659,19 @@ func readPart(fh *multipart.FileHeader, max int64) ([]byte, error) {
 func (a *App) createIdentity(w http.ResponseWriter, r *http.Request) {
 	form := formView{Name: r.FormValue("name"), Bio: r.FormValue("bio")}
 	imgs, err := files(r, "avatar", a.cfg.MaxImageSize)
+	pass := r.FormValue("passphrase")
+	if err == nil {
+		_, err = a.checkProfile(form.Name, form.Bio) // its mistakes first
+	}
+	if err == nil && a.vlt.Load() == nil {
+		err = checkNewPassphrase(pass, r.FormValue("passphrase2"))
+	}
 	if err == nil {
 		var av []byte
 		if len(imgs) > 0 {
 			av = imgs[0]
 		}
-		err = a.CreateIdentity(r.Context(), form.Name, form.Bio, av)
+		err = a.CreateIdentity(r.Context(), form.Name, form.Bio, av, pass)
 	}
 	if err != nil {
 		a.renderHome(w, r, form, a.message(r, err), http.StatusBadRequest)
@@ -673,7 +686,7 @@ func (a *App) importIdentity(w http.ResponseWriter, r *http.Request) {
 		err = uerr("err.import_file")
 	}
 	if err == nil {
-		err = a.ImportIdentity(fs[0])
+		err = a.ImportIdentity(fs[0], r.FormValue("passphrase"))
 	}
 	if err != nil {
 		a.renderHome(w, r, formView{}, a.message(r, err), http.StatusBadRequest)
@@ -683,7 +696,7 @@ func (a *App) importIdentity(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *App) exportIdentity(w http.ResponseWriter, r *http.Request) {
-	b, err := a.ExportIdentity()
+	b, err := a.ExportIdentity(r.FormValue("passphrase"))
 	if err != nil {
 		a.renderPeople(w, r, formView{}, a.message(r, err), http.StatusBadRequest)
 		return

@@ -188,6 +188,7 @@ func TestDeleteSurvivesRestart(t *testing.T) {
 	ta.app.Close()
 
 	tb := startApp(t, nd.FCPAddr(), func(c *Config) { c.Now, c.Dir = clk.Now, dir })
+	tb.mustPost("/unlock", map[string]string{"passphrase": testPassphrase})
 	tb.app.mu.Lock()
 	undo := slices.Clone(tb.app.own.Undo)
 	tb.app.mu.Unlock()

@@ -131,6 +131,9 @@ func TestSearchIndexRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
+	if err := b.Unlock(testPassphrase); err != nil {
+		t.Fatal(err)
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for q, want := range map[string]string{"#world": "post", "sam": "person", "نور": "person"} {

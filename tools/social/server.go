@@ -87,7 +87,7 @@ func (a *App) Handler(addr string) http.Handler {
 			a.cfg.Logger.Warn("social: refused a cross-site or stale form", "path", r.URL.Path, "origin", r.Header.Get("Origin"),
 				"fetch-site", r.Header.Get("Sec-Fetch-Site"), "cookie", cookie, "token", token)
 		},
-	}, mux)
+	}, a.gate(mux))
 }
 
 // maxBody bounds a form: the images of a post and some text.

@@ -589,7 +589,7 @@ func (a *App) fetchImage(ctx context.Context, fc *fcpclient.Client, uri string) 
 	if _, err := fc.Get(ctx, uri, &buf, fcpclient.GetOptions{MaxSize: a.cfg.MaxImageSize}); err != nil {
 		return nil, err
 	}
-	if err := writeFile(a.imagePath(uri), buf.Bytes(), 0o600); err != nil {
+	if err := a.saveFile(a.imageName(uri), buf.Bytes()); err != nil && !errors.Is(err, errLocked) {
 		return nil, err
 	}
 	a.mu.Lock()

@@ -2,8 +2,6 @@ package social
 
 import (
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"strings"
 
@@ -70,18 +68,6 @@ func uskFromSSK(ssk string) (string, error) {
 	}
 	u.Type, u.Name, u.Edition, u.Meta = keys.USK, feed.SiteName, 0, nil
 	return u.String(), nil
-}
-
-// feedFile is the file name of a feed copy: a hash of its key.
-func feedFile(key string) string {
-	h := sha256.Sum256([]byte(key))
-	return hex.EncodeToString(h[:16]) + ".json"
-}
-
-// imageFile is the file name of a cached image: a hash of its URI.
-func imageFile(uri string) string {
-	h := sha256.Sum256([]byte(uri))
-	return hex.EncodeToString(h[:16])
 }
 
 // isCHK reports whether s is a CHK request URI.
