@@ -61,12 +61,14 @@ var allowed = map[string][]string{
 	// Programs.
 	"tools/hams": {"fcp/fcpclient", "fcp/fcpwire", "internal/tornet", "keys", "node", "node/network", "node/noderef", "node/tor", "node/torbridge",
 		"routing", "routing/sim", "routing/sim/simplot", "tools/social"},
-	"tools/social":            {"fcp/fcpclient", "fcp/fcpwire", "keys", "node/webguard", "tools/social/assets", "tools/social/feed", "tools/social/imageclean", "tools/social/inbox", "tools/social/search"},
+	"tools/social":            {"fcp/fcpclient", "fcp/fcpwire", "keys", "node/webguard", "tools/social/assets", "tools/social/feed", "tools/social/handle", "tools/social/imageclean", "tools/social/inbox", "tools/social/search", "tools/social/vault"},
 	"tools/social/assets":     {},
 	"tools/social/feed":       {"keys", "tools/social/strictjson"},
 	"tools/social/imageclean": {},
 	"tools/social/inbox":      {"keys", "tools/social/feed", "tools/social/strictjson"},
 	"tools/social/search":     {},
+	"tools/social/handle":     {"keys", "tools/social/search"},
+	"tools/social/vault":      {},
 	"tools/social/strictjson": {},
 	"tools/keyvectors":        {"internal/vectorfile", "keys"},
 	"tools/metavectors":       {"internal/vectorfile", "keys", "node/clientlayer"},
@@ -79,7 +81,7 @@ var allowed = map[string][]string{
 
 // pure packages do no I/O of their own, read no clock, start no goroutine
 // and draw no randomness but from a source they are given.
-var pure = []string{"keys", "routing", "node/noderef", "node/peerwire", "fcp/fcpwire", "node/gateway/contentfilter", "tools/social/inbox", "tools/social/strictjson", "tools/social/search"}
+var pure = []string{"keys", "routing", "node/noderef", "node/peerwire", "fcp/fcpwire", "node/gateway/contentfilter", "tools/social/inbox", "tools/social/strictjson", "tools/social/search", "tools/social/handle"}
 
 // deterministic packages may write files, but read no clock, start no
 // goroutine and draw no randomness but from a seeded source: the same seed
