@@ -19,6 +19,16 @@ type fcpSession struct {
 	t    *testing.T
 	conn net.Conn
 	r    *fcpwire.Reader
+	// held are the messages read while waiting for others, in order: a
+	// subscription's update may come before the PutSuccessful of the
+	// insert that caused it.
+	held []heldMessage
+}
+
+// heldMessage is a message expect read but did not want yet, with its data.
+type heldMessage struct {
+	m    *fcpwire.Message
+	data string
 }
 
 func openSession(t *testing.T, n *Node) *fcpSession {
@@ -56,10 +66,19 @@ func (s *fcpSession) write(text string) {
 
 // expect reads until a message named one of names (for request id, when
 // id is set) and returns it with its payload read; it fails the test on a
-// ProtocolError or after a minute. Messages of other names (progress and
-// the like) are skipped.
+// ProtocolError or after a minute. Messages it does not want (progress,
+// another request's) are held, in order, for a later expect.
 func (s *fcpSession) expect(id string, names ...string) (*fcpwire.Message, string) {
 	s.t.Helper()
+	want := func(m *fcpwire.Message) bool {
+		return slices.Contains(names, m.Name) && (id == "" || m.Get("Identifier") == id)
+	}
+	for i, h := range s.held {
+		if want(h.m) {
+			s.held = slices.Delete(s.held, i, i+1)
+			return h.m, h.data
+		}
+	}
 	s.conn.SetReadDeadline(time.Now().Add(time.Minute))
 	for {
 		m, err := s.r.ReadMessage()
@@ -76,9 +95,10 @@ func (s *fcpSession) expect(id string, names ...string) (*fcpwire.Message, strin
 		if m.Name == "ProtocolError" && !slices.Contains(names, "ProtocolError") {
 			s.t.Fatalf("waiting for %v: %v", names, m)
 		}
-		if slices.Contains(names, m.Name) && (id == "" || m.Get("Identifier") == id) {
+		if want(m) {
 			return m, string(data)
 		}
+		s.held = append(s.held, heldMessage{m, string(data)})
 	}
 }
 
