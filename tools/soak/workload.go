@@ -327,8 +327,10 @@ type checkResult struct {
 
 // check fetches every rec from tries running nodes other than its
 // inserter (or fewer, when fewer run), one after another until one
-// succeeds, checkWorkers inserts at a time, within the --check-timeout
-// budget; the records it had no time for are marked unchecked.
+// succeeds (each try bounded by its share of the time left, so that one
+// that hangs leaves time for the next), checkWorkers inserts at a time,
+// within the --check-timeout budget; the records it had no time for are
+// marked unchecked.
 func (w *workload) check(ctx context.Context, recs []insertRec, pass, tries int) map[int]*checkResult {
 	ctx, cancel := context.WithTimeout(ctx, w.cfg.checkTimeout)
 	defer cancel()
@@ -350,9 +352,17 @@ func (w *workload) check(ctx context.Context, recs []insertRec, pass, tries int)
 					}
 				}
 				rng.Shuffle(len(cands), func(a, b int) { cands[a], cands[b] = cands[b], cands[a] })
-				for _, node := range cands[:min(len(cands), tries)] {
+				cands = cands[:min(len(cands), tries)]
+				for j, node := range cands {
 					t0 := time.Now()
-					err := fetchFrom(ctx, pool, node, rec, w.cfg.fetchTimout)
+					// A fetch that hangs on one node must leave time for
+					// the others: each try gets at most its share of what
+					// is left of the pass.
+					limit := w.cfg.fetchTimout
+					if dl, ok := ctx.Deadline(); ok {
+						limit = min(limit, time.Until(dl)/time.Duration(len(cands)-j))
+					}
+					err := fetchFrom(ctx, pool, node, rec, limit)
 					if err == nil {
 						r.ok = true
 						break
