@@ -110,16 +110,11 @@ func (a *App) CreateIdentity(ctx context.Context, name, bio string, avatar []byt
 	if err != nil {
 		return err
 	}
-	a.mu.Lock()
-	has := a.id != nil
-	a.mu.Unlock()
-	if has {
-		return uerr("err.identity_exists")
+	fresh, err := a.readyForIdentity(passphrase)
+	if err != nil {
+		return err
 	}
-	if a.vlt.Load() == nil {
-		if err := a.Unlock(passphrase); err != nil {
-			return err
-		}
+	if fresh {
 		defer a.wipeIfNoIdentity(&err)
 	}
 	fc, err := a.client(ctx)
@@ -469,16 +464,11 @@ func (a *App) ImportIdentity(b []byte, passphrase string) (err error) {
 	}
 	own.Undo = nil
 	own.Device = newDevice(own.Device) // this machine is another device than the one that exported
-	a.mu.Lock()
-	has := a.id != nil
-	a.mu.Unlock()
-	if has {
-		return uerr("err.identity_exists")
+	fresh, err := a.readyForIdentity(passphrase)
+	if err != nil {
+		return err
 	}
-	if a.vlt.Load() == nil {
-		if err := a.Unlock(passphrase); err != nil {
-			return err
-		}
+	if fresh {
 		defer a.wipeIfNoIdentity(&err)
 	}
 	a.mu.Lock()

@@ -155,6 +155,17 @@ var catalog = map[string][2]string{
 	"err.too_big":         {"The form is too large.", "النموذج أكبر من المسموح."},
 }
 
+// addTexts adds texts to the catalogue: each i18n_*.go file brings those
+// of its part of the interface. A key defined twice is a programming error.
+func addTexts(m map[string][2]string) {
+	for k, v := range m {
+		if _, dup := catalog[k]; dup {
+			panic("social: interface text " + k + " is defined twice")
+		}
+		catalog[k] = v
+	}
+}
+
 // tr returns the text of key in lang, formatted with args; an argument that
 // is itself a catalogue key (a field name) is translated first.
 func tr(lang, key string, args ...any) string {

@@ -14,11 +14,4 @@ var catalogA11y = map[string][2]string{
 	"nav.label":        {"Menu", "القائمة"},
 }
 
-func init() {
-	for k, v := range catalogA11y {
-		if _, dup := catalog[k]; dup {
-			panic("social: interface text " + k + " defined twice")
-		}
-		catalog[k] = v
-	}
-}
+func init() { addTexts(catalogA11y) }

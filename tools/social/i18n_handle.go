@@ -3,7 +3,7 @@ package social
 // The interface texts of check words (handles) and invites, added to the
 // catalogue (key → [English, Arabic]).
 func init() {
-	for k, v := range map[string][2]string{
+	addTexts(map[string][2]string{
 		"handle.label":  {"Check words:", "كلمات التحقق:"},
 		"handle.help":   {"Ask this person to read you the check words their app shows for them: if they are the same, this is the person you know. The words only check; to follow someone, use their invite link or QR code.", "اطلب من هذا الشخص أن يقرأ عليك كلمات التحقق التي يعرضها تطبيقه له: إن تطابقت فهو الشخص الذي تعرفه. الكلمات للتحقق فقط؛ أما المتابعة فبرابط دعوته أو رمز QR الخاص به."},
 		"search.handle": {"To find someone by their check words, type all six, in English or Arabic.", "لتجد شخصًا بكلمات التحقق الخاصة به، اكتبها كلها، وهي ست كلمات، بالعربية أو بالإنجليزية."},
@@ -19,10 +19,5 @@ func init() {
 		"invite.from":    {"This invite is to follow %s.", "هذه دعوة لمتابعة %s."},
 		"invite.already": {"You follow this person already.", "أنت تتابع هذا الشخص بالفعل."},
 		"invite.check":   {"Check the words with the person who gave you the invite, then press Follow below.", "تحقّق من الكلمات مع من أعطاك الدعوة، ثم اضغط «تابِع» أدناه."},
-	} {
-		if _, dup := catalog[k]; dup {
-			panic("social: catalogue key defined twice: " + k)
-		}
-		catalog[k] = v
-	}
+	})
 }

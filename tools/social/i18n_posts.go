@@ -1,11 +1,9 @@
 package social
 
-import "fmt"
-
 // The interface texts of editing and deleting posts and of content
 // warnings (posts.go), added to catalog; a key already there is a mistake.
 func init() {
-	for k, v := range map[string][2]string{
+	addTexts(map[string][2]string{
 		"post.edit":            {"Edit", "عدّل"},
 		"post.edited":          {"edited", "عُدّل"},
 		"post.edited_at":       {"edited on %s", "عُدّل في %s"},
@@ -26,10 +24,5 @@ func init() {
 		"edit.label":           {"Your post", "منشورك"},
 		"edit.save":            {"Save", "احفظ"},
 		"edit.cancel":          {"Cancel", "إلغاء"},
-	} {
-		if _, dup := catalog[k]; dup {
-			panic(fmt.Sprintf("social: interface text %q is defined twice", k))
-		}
-		catalog[k] = v
-	}
+	})
 }

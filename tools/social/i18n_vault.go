@@ -3,7 +3,7 @@ package social
 // The texts of the passphrase, unlock and wipe pages (vaultpage.go),
 // added to the catalogue.
 func init() {
-	for k, v := range map[string][2]string{
+	addTexts(map[string][2]string{
 		"passphrase.legend": {"A passphrase for this device", "عبارة مرور لهذا الجهاز"},
 		"passphrase.help": {"It locks your identity and everything hams keeps on this device, so that whoever takes the device cannot read them; you enter it once each time hams social starts. Use at least %d characters; a few unrelated words are best: whoever takes the device can try guess after guess, and each extra word makes that far slower.",
 			"تقفل هويتك وكل ما يحفظه همس على هذا الجهاز، فلا يستطيع من يأخذ الجهاز قراءته؛ وتُدخلها مرة واحدة كلما بدأ تشغيل hams social. اجعلها %d أحرف على الأقل، والأفضل بضع كلمات لا رابط بينها: فمن يأخذ الجهاز يستطيع أن يجرّب تخمينًا بعد تخمين، وكل كلمة إضافية تُبطئه كثيرًا."},
@@ -52,10 +52,5 @@ func init() {
 			"الملفات المقفلة على هذا الجهاز تالفة ولا يمكن فتحها. النافذة التي يعمل فيها hams social تذكر المزيد."},
 		"err.import_passphrase": {"That passphrase does not open this file: use the passphrase of the device that exported it.",
 			"هذه العبارة لا تفتح الملف: استعمل عبارة مرور الجهاز الذي صدّره."},
-	} {
-		if _, dup := catalog[k]; dup {
-			panic("social: i18n_vault.go: duplicate catalogue key " + k)
-		}
-		catalog[k] = v
-	}
+	})
 }

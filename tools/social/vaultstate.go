@@ -463,6 +463,25 @@ func openExport(passphrase string, b []byte) ([]byte, error) {
 	return plain, nil
 }
 
+// readyForIdentity refuses when there is an identity already and, when
+// Dir has no vault yet, makes one with passphrase; fresh reports that it
+// did, and the caller then defers wipeIfNoIdentity.
+func (a *App) readyForIdentity(passphrase string) (fresh bool, err error) {
+	a.mu.Lock()
+	has := a.id != nil
+	a.mu.Unlock()
+	if has {
+		return false, uerr("err.identity_exists")
+	}
+	if a.vlt.Load() != nil {
+		return false, nil
+	}
+	if err := a.Unlock(passphrase); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
 // wipeIfNoIdentity wipes the vault just made for an identity that could
 // not be made or imported after all (*err set), so that the next try
 // starts afresh with the passphrase it gives.
