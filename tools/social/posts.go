@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hamsnet/hams/tools/social/feed"
+	"github.com/hamsnet/hams/tools/social/inbox"
 )
 
 // A person's own posts after they are written: deleting with a
@@ -181,7 +182,13 @@ func (a *App) EditPost(n int64, text, warning string) error {
 	if p.Text == text && p.Warning == warning {
 		return nil
 	}
+	before := p.Mentions
 	p.Text, p.Warning, p.Mentions = text, warning, a.mentionsLocked(text)
+	for _, k := range p.Mentions { // those the edit mentions first are told, as of a new post
+		if !slices.Contains(before, k) && (p.ReplyTo == nil || k != p.ReplyTo.Feed) {
+			a.queueNoteLocked(inbox.TypeMention, k, n, "")
+		}
+	}
 	if p.Edition >= 0 { // readers saw it: they are told it changed
 		p.Edited = a.now()
 		if p.Edited.Before(p.Time) { // the clock went back

@@ -356,3 +356,34 @@ func TestContentWarning(t *testing.T) {
 		}
 	}
 }
+
+// TestEditNewMention: a person an edit mentions for the first time is told,
+// as of a new post; one the post mentioned already is not told again.
+func TestEditNewMention(t *testing.T) {
+	nodes := startNodes(t, 1)
+	fcp := nodes[0].FCPAddr()
+	fast := func(c *Config) { c.InboxPoll = 100 * time.Millisecond }
+	a, b, c := startApp(t, fcp, fast), startApp(t, fcp, fast), startApp(t, fcp, fast)
+	a.createIdentity("Amal")
+	uriB := b.createIdentity("Badr")
+	uriC := c.createIdentity("Camil")
+	a.mustPost("/follow", map[string]string{"uri": uriB})
+	a.mustPost("/follow", map[string]string{"uri": uriC})
+	a.waitFor("/people", "Camil", 20*time.Second)
+	a.waitFor("/people", "Badr", 20*time.Second)
+	a.mustPost("/post", map[string]string{"text": "hello @Camil"})
+	a.waitPublished(10 * time.Second)
+	c.waitFor("/notes", "mentioned you.", 30*time.Second)
+	n := a.postNumbers()[0]
+	a.mustPost("/edit", map[string]string{"n": n, "text": "hello @Camil and @Badr"})
+	keyC, _ := feedKey(uriC)
+	a.app.mu.Lock()
+	for _, o := range a.app.notes.Outbox { // Camil's first note went out before the edit
+		if o.To == keyC {
+			t.Errorf("the edit queued a note to Camil, whom the post mentioned already: %+v", o)
+		}
+	}
+	a.app.mu.Unlock()
+	a.waitPublished(10 * time.Second)
+	b.waitFor("/notes", "mentioned you.", 30*time.Second)
+}
