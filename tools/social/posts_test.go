@@ -339,9 +339,9 @@ func TestContentWarning(t *testing.T) {
 	ta.app.mu.Lock()
 	me := ta.app.me
 	ta.app.mu.Unlock()
-	// The timeline, a search result, and the post one replies to (quoted
-	// by its warning).
-	for _, path := range []string{"/", "/search?q=hero", "/?reply=" + url.QueryEscape(me) + "&n=" + ta.postNumbers()[0]} {
+	// The timeline, a search result (by a word of the text, and by the
+	// warning), and the post one replies to (quoted by its warning).
+	for _, path := range []string{"/", "/search?q=hero", "/search?q=spoilers", "/?reply=" + url.QueryEscape(me) + "&n=" + ta.postNumbers()[0]} {
 		_, body := ta.get(path)
 		start := strings.Index(body, `<details class="cw"><summary>Content warning: <bdi dir="auto" lang="en">spoilers</bdi></summary>`)
 		end := strings.Index(body, "</details>")

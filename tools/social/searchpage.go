@@ -56,7 +56,11 @@ func (a *App) indexFeedLocked(k string) {
 	a.idx.SetPerson(k, name)
 	ps := make([]search.Post, len(posts))
 	for i, p := range posts {
-		ps[i] = search.Post{N: p.N, Text: p.Text, Time: p.Time.UnixNano()}
+		text := p.Text
+		if p.Warning != "" { // its words find it too (the page still folds it)
+			text = p.Warning + "\n" + text
+		}
+		ps[i] = search.Post{N: p.N, Text: text, Time: p.Time.UnixNano()}
 	}
 	a.idx.SetPosts(k, ps)
 }
