@@ -47,8 +47,8 @@ func TestAccessibility(t *testing.T) {
 	uriB := b.createIdentity("Bob Smith")
 	keyA, _ := feedKey(uriA)
 	keyB, _ := feedKey(uriB)
-	a.mustPost("/post", map[string]string{"text": "مرحبًا من همس! أول منشور لي هنا #تجربة https://example.org/"},
-		file{"images", "photo.png", pngImage(0xd9, 0x6c, 0x1e)})
+	a.mustPost("/post", map[string]string{"text": "مرحبًا من همس! أول منشور لي هنا #تجربة https://example.org/", "alt": "صورة برتقالية"},
+		file{"image", "photo.png", pngImage(0xd9, 0x6c, 0x1e)})
 	a.mustPost("/post", map[string]string{"text": "تفاصيل الحادث كما رأيتها", "warning": "عنف"})
 	a.mustPost("/follow", map[string]string{"uri": uriB})
 	a.waitPublished(10 * time.Second)
