@@ -64,7 +64,7 @@ var catalog = map[string][2]string{
 	"status.pending":      {"not published yet", "لم يُنشر بعد"},
 
 	"welcome.title":  {"Welcome to hams", "أهلًا بك في همس"},
-	"welcome.text":   {"Create an identity to publish posts and follow people. It is a key pair kept on this machine: nobody can post as you without it, and nobody can take your posts down.", "أنشئ هويةً لتنشر وتتابع الآخرين. هويتك زوج مفاتيح محفوظ على هذا الجهاز: لا يستطيع أحد النشر باسمك من دونه، ولا حجب منشوراتك."},
+	"welcome.text":   {"Create an identity to publish posts and follow people. It is made and kept on this machine: nobody can post as you without it, and nobody can take your posts down.", "أنشئ هويةً لتنشر وتتابع الآخرين. تُنشأ هويتك وتُحفظ على هذا الجهاز: لا يستطيع أحد النشر باسمك من دونها، ولا حجب منشوراتك."},
 	"form.name":      {"Name", "الاسم"},
 	"form.bio":       {"About you", "نبذة عنك"},
 	"form.avatar":    {"Picture", "الصورة"},
