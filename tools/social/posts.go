@@ -37,18 +37,28 @@ type undoDelete struct {
 	At time.Time `json:"at"`
 }
 
+// ownPostLocked finds the person's own post n: its index in a.own.Posts.
+// a.mu must be held.
+func (a *App) ownPostLocked(n int64) (int, error) {
+	if a.id == nil {
+		return 0, errNoIdentity
+	}
+	i := slices.IndexFunc(a.own.Posts, func(p post) bool { return p.N == n })
+	if i < 0 {
+		return 0, uerr("err.no_post")
+	}
+	return i, nil
+}
+
 // DeletePost deletes one of the person's posts: it goes from the page at
 // once, and later editions omit it and list it as deleted. For
 // Config.UndoDelete, UndoDelete brings it back with nothing published.
 func (a *App) DeletePost(n int64) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.id == nil {
-		return errNoIdentity
-	}
-	i := slices.IndexFunc(a.own.Posts, func(p post) bool { return p.N == n })
-	if i < 0 {
-		return uerr("err.no_post")
+	i, err := a.ownPostLocked(n)
+	if err != nil {
+		return err
 	}
 	p := a.own.Posts[i]
 	a.own.Posts = slices.Delete(a.own.Posts, i, i+1)
@@ -58,7 +68,7 @@ func (a *App) DeletePost(n int64) error {
 	}
 	// Nothing to publish yet: the page changes, the feed does not.
 	a.indexFeedLocked(a.me)
-	err := a.saveOwnLocked()
+	err = a.saveOwnLocked()
 	a.changedLocked()
 	a.signal(a.publish) // the publisher sets its timer for the deletion
 	return err
@@ -171,12 +181,9 @@ func (a *App) EditPost(n int64, text, warning string) error {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.id == nil {
-		return errNoIdentity
-	}
-	i := slices.IndexFunc(a.own.Posts, func(p post) bool { return p.N == n })
-	if i < 0 {
-		return uerr("err.no_post")
+	i, err := a.ownPostLocked(n)
+	if err != nil {
+		return err
 	}
 	p := &a.own.Posts[i]
 	if p.Text == text && p.Warning == warning {
