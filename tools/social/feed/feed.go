@@ -919,20 +919,28 @@ func checkAlt(p Post, path string) error {
 		return errorf("S32", path+".alt", "%d alt texts for %d images: want one per image", len(p.Alt), len(p.Images))
 	}
 	for j, a := range p.Alt {
-		ap := path + ".alt[" + strconv.Itoa(j) + "]"
-		if !utf8.ValidString(a) {
-			return errorf("S2", ap, "is not valid UTF-8")
+		if err := checkLine(a, path+".alt["+strconv.Itoa(j)+"]", "S32", "alt text", MaxAltRunes); err != nil {
+			return err
 		}
-		n := 0
-		for _, r := range a {
-			if isControl(r) {
-				return errorf("S32", ap, "holds control character %U (alt text is one line)", r)
-			}
-			n++
+	}
+	return nil
+}
+
+// checkLine checks a one-line text of at most max code points: valid
+// UTF-8 (else S2), no control character and not too long (else rule).
+func checkLine(s, path, rule, what string, max int) error {
+	if !utf8.ValidString(s) {
+		return errorf("S2", path, "is not valid UTF-8")
+	}
+	n := 0
+	for _, r := range s {
+		if isControl(r) {
+			return errorf(rule, path, "holds control character %U (%s is one line)", r, what)
 		}
-		if n > MaxAltRunes {
-			return errorf("S32", ap, "is %d code points, more than %d", n, MaxAltRunes)
-		}
+		n++
+	}
+	if n > max {
+		return errorf(rule, path, "is %d code points, more than %d", n, max)
 	}
 	return nil
 }
@@ -944,20 +952,7 @@ func checkWarning(s, path string) error {
 	if s == "" {
 		return nil
 	}
-	if !utf8.ValidString(s) {
-		return errorf("S2", path, "is not valid UTF-8")
-	}
-	n := 0
-	for _, r := range s {
-		if isControl(r) {
-			return errorf("S34", path, "holds control character %U (a warning is one line)", r)
-		}
-		n++
-	}
-	if n > MaxWarningRunes {
-		return errorf("S34", path, "is %d code points, more than %d", n, MaxWarningRunes)
-	}
-	return nil
+	return checkLine(s, path, "S34", "a warning", MaxWarningRunes)
 }
 
 // checkName checks the profile name (S13).
